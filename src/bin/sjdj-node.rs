@@ -1,0 +1,98 @@
+//! `sjdj-node`: runs a registration node.
+//!
+//! - `sjdj-node --config FILE` runs from a TOML config (see README "Config reference").
+//! - `sjdj-node --dev --data-dir DIR --listen HOST:PORT` runs a working node with a built-in dev
+//!   config, creating its key and writing one token per role to `DIR/dev-tokens.json`.
+//! - `sjdj-node admin-token --config FILE --holder NAME` issues an admin token offline (node stopped).
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sjdj::node::{config::Config, dev, keyfile, Node};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "sjdj-node", version, about = "Registration node for public data resources (公共数据资源登记)")]
+struct Args {
+    /// Production config file (TOML).
+    #[arg(long, conflicts_with = "dev")]
+    config: Option<PathBuf>,
+    /// Run with the built-in dev config (clock control on, tokens in DIR/dev-tokens.json).
+    #[arg(long, requires_all = ["data_dir", "listen"])]
+    dev: bool,
+    /// Data directory for --dev.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Listen address for --dev, e.g. 127.0.0.1:7443 (port 0 picks a free port).
+    #[arg(long)]
+    listen: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Issue an admin token directly in the store of a stopped node; prints the token once.
+    AdminToken {
+        #[arg(long)]
+        config: PathBuf,
+        /// Who holds the token (name or staff number).
+        #[arg(long)]
+        holder: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        match (args.command, args.config, args.dev) {
+            (Some(Command::AdminToken { config, holder }), _, _) => admin_token(&config, holder).await,
+            (None, Some(path), false) => {
+                let v = Config::load(&path)?.validate()?;
+                let key = keyfile::load(&v.config.node.key_file)?;
+                serve(v, key, None).await
+            }
+            (None, None, true) => {
+                let dir = args.data_dir.context("--dev needs --data-dir")?;
+                let listen = args.listen.context("--dev needs --listen")?;
+                std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+                let v = Config::dev(&dir, &listen).validate()?;
+                let key_file = &v.config.node.key_file;
+                let key = if key_file.exists() { keyfile::load(key_file)? } else { keyfile::generate(key_file)? };
+                serve(v, key, Some(dir)).await
+            }
+            _ => anyhow::bail!("give --config FILE, or --dev --data-dir DIR --listen HOST:PORT (see --help)"),
+        }
+    })
+}
+
+async fn serve(v: sjdj::node::config::Validated, key: ed25519_dalek::SigningKey, dev_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(v.listen).await.with_context(|| format!("listen on {}", v.listen))?;
+    let node = Node::open(v, key)?;
+    if let Some(dir) = dev_dir {
+        dev::ensure_tokens(&node.engine, &dir).await?;
+        tracing::info!(tokens = %dir.join("dev-tokens.json").display(), "dev tokens written");
+    }
+    // Scripts and tests read the bound address from this line (port 0 picks one).
+    println!("listening on {}", listener.local_addr()?);
+    node.run(listener, sjdj::node::shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<()> {
+    use sjdj::domain::types::{Actor, Role};
+    use sjdj::engine::{Op, Reply};
+    let v = Config::load(path)?.validate()?;
+    let key = keyfile::load(&v.config.node.key_file)?;
+    let node = Node::open(v, key)?;
+    let bootstrap = Actor { id: "bootstrap".into(), role: Role::Admin, holder: "bootstrap".into(), subject: None };
+    let op = Op::CreateToken { actor: bootstrap, request_id: format!("admin-token-{}", std::process::id()), role: Role::Admin, holder, subject: None };
+    match node.engine.execute(op).await? {
+        Reply::Token(t) => println!("{}", t.token),
+        other => anyhow::bail!("unexpected reply {other:?}"),
+    }
+    Ok(())
+}

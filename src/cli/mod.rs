@@ -1,0 +1,1 @@
+//! The `sjdj` client commands.

@@ -1,0 +1,144 @@
+//! Events: what happened to an application. Every state change is one or more events, stored
+//! with the state in the same transaction; later the transparency log is built from them.
+use super::decide::Resolution;
+use crate::domain::materials::Materials;
+use crate::domain::types::RegistrationType;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    Created {
+        registration_type: RegistrationType,
+        subject: String,
+        materials: Materials,
+    },
+    Edited {
+        materials: Materials,
+    },
+    Submitted {
+        publicity_text: String,
+        acceptance_due: Date,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    Supplemented {
+        materials: Materials,
+        note: String,
+        publicity_text: String,
+        acceptance_due: Date,
+    },
+    Accepted {
+        reason: String,
+        review_due: Date,
+    },
+    ReturnedForSupplement {
+        items: Vec<String>,
+        reason: String,
+    },
+    AcceptanceRefused {
+        reason: String,
+    },
+    ReviewPassed {
+        reason: String,
+        publicity_start: Date,
+        publicity_end: Date,
+    },
+    ReviewRefused {
+        reason: String,
+    },
+    ObjectionFiled {
+        objection_id: String,
+        objector_name: String,
+        reason: String,
+    },
+    ObjectionResolved {
+        objection_id: String,
+        resolution: Resolution,
+        reason: String,
+        /// Set when the objection sends the application back to review.
+        review_due: Option<Date>,
+    },
+    Registered {
+        code: String,
+        assigned_on: Date,
+        valid_from: Date,
+        valid_until: Date,
+    },
+    /// Recorded by the node right after `Registered`: the signed certificate's identity.
+    CertificateIssued {
+        code: String,
+        version: u32,
+        query_code: String,
+    },
+}
+
+impl EventKind {
+    /// Stable step name shown in histories.
+    pub fn step(&self) -> &'static str {
+        match self {
+            EventKind::Created { .. } => "CREATED",
+            EventKind::Edited { .. } => "EDITED",
+            EventKind::Submitted { .. } => "SUBMITTED",
+            EventKind::Withdrawn { .. } => "WITHDRAWN",
+            EventKind::Supplemented { .. } => "SUPPLEMENTED",
+            EventKind::Accepted { .. } => "ACCEPTED",
+            EventKind::ReturnedForSupplement { .. } => "RETURNED_FOR_SUPPLEMENT",
+            EventKind::AcceptanceRefused { .. } => "ACCEPTANCE_REFUSED",
+            EventKind::ReviewPassed { .. } => "REVIEW_PASSED",
+            EventKind::ReviewRefused { .. } => "REVIEW_REFUSED",
+            EventKind::ObjectionFiled { .. } => "OBJECTION_FILED",
+            EventKind::ObjectionResolved { .. } => "OBJECTION_RESOLVED",
+            EventKind::Registered { .. } => "REGISTERED",
+            EventKind::CertificateIssued { .. } => "CERTIFICATE_ISSUED",
+        }
+    }
+
+    /// The reason text a history shows for this step.
+    pub fn reason(&self) -> String {
+        match self {
+            EventKind::Withdrawn { reason }
+            | EventKind::Accepted { reason, .. }
+            | EventKind::AcceptanceRefused { reason }
+            | EventKind::ReviewPassed { reason, .. }
+            | EventKind::ReviewRefused { reason }
+            | EventKind::ObjectionFiled { reason, .. }
+            | EventKind::ObjectionResolved { reason, .. } => reason.clone(),
+            EventKind::ReturnedForSupplement { items, reason } => {
+                format!("{reason} [{}]", items.join("; "))
+            }
+            EventKind::Supplemented { note, .. } => note.clone(),
+            EventKind::Registered { code, .. } => code.clone(),
+            EventKind::CertificateIssued { code, version, query_code } => format!("{code} v{version} {query_code}"),
+            _ => String::new(),
+        }
+    }
+
+    /// The event as it may be written to the log: personal contact data removed.
+    pub fn redacted(&self) -> EventKind {
+        let mut e = self.clone();
+        match &mut e {
+            EventKind::Created { materials, .. }
+            | EventKind::Edited { materials }
+            | EventKind::Supplemented { materials, .. } => {
+                *materials = materials.without_personal_data();
+            }
+            _ => {}
+        }
+        e
+    }
+}
+
+/// An event with who did it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub application_id: String,
+    /// Unix seconds, from the node's (injectable) clock.
+    pub at: i64,
+    /// Token id of the actor, "system" or "public".
+    pub actor: String,
+    /// The person behind the actor: separation of duties compares holders.
+    pub holder: String,
+    pub kind: EventKind,
+}

@@ -1,0 +1,177 @@
+//! Shared domain vocabulary: the enums of the registration regime and who acts.
+use serde::{Deserialize, Serialize};
+
+/// 数据类型, numbered as the national platform numbers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum DataType {
+    PublicDataResource = 1,
+    DataProductOrService = 2,
+    OpenDataResource = 3,
+}
+
+impl DataType {
+    pub fn digit(self) -> u8 {
+        self as u8
+    }
+    pub fn from_digit(d: u8) -> Option<Self> {
+        match d {
+            1 => Some(Self::PublicDataResource),
+            2 => Some(Self::DataProductOrService),
+            3 => Some(Self::OpenDataResource),
+            _ => None,
+        }
+    }
+}
+
+/// 登记类型.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RegistrationType {
+    Initial = 1,
+    Change = 2,
+    Correction = 3,
+    Deregistration = 4,
+    Renewal = 5,
+}
+
+impl RegistrationType {
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+    pub fn from_number(n: u8) -> Option<Self> {
+        match n {
+            1 => Some(Self::Initial),
+            2 => Some(Self::Change),
+            3 => Some(Self::Correction),
+            4 => Some(Self::Deregistration),
+            5 => Some(Self::Renewal),
+            _ => None,
+        }
+    }
+    /// The name used in publicity notices.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Initial => "首次登记",
+            Self::Change => "变更登记",
+            Self::Correction => "更正登记",
+            Self::Deregistration => "注销登记",
+            Self::Renewal => "续展登记",
+        }
+    }
+}
+
+/// 登记主体类型.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SubjectKind {
+    GovernmentDepartment,
+    PublicInstitution,
+    AuthorisedOperator,
+}
+
+/// Legal basis of the data source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceBasis {
+    StatutoryDuty,
+    AuthorisationAgreement,
+}
+
+/// 数据分级.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DataGrade {
+    General,
+    Important,
+    Core,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccessMode {
+    Open,
+    Shared,
+    AuthorisedOperation,
+    OnApplication,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttachmentKind {
+    DescriptionDocument,
+    RegistrationUndertaking,
+    AuthorisationAgreement,
+    Other,
+}
+
+/// Caller roles (DESIGN §5). `Public` and `System` are never carried by a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Registrant,
+    Clerk,
+    Reviewer,
+    Registrar,
+    Auditor,
+    Admin,
+    /// Anyone without a token (objections, public reads).
+    Public,
+    /// The node itself (deadline sweeps, code assignment).
+    System,
+}
+
+impl Role {
+    /// The token-bearing roles, in the order dev tokens are issued.
+    pub const STAFF_AND_REGISTRANT: [Role; 6] = [
+        Role::Registrant,
+        Role::Clerk,
+        Role::Reviewer,
+        Role::Registrar,
+        Role::Auditor,
+        Role::Admin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Registrant => "registrant",
+            Role::Clerk => "clerk",
+            Role::Reviewer => "reviewer",
+            Role::Registrar => "registrar",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+            Role::Public => "public",
+            Role::System => "system",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Role> {
+        Role::STAFF_AND_REGISTRANT
+            .into_iter()
+            .find(|r| r.name() == s)
+    }
+}
+
+/// Who performs a command. Authorisation is part of the domain rules, so the flow sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Token id, or "system" / "public"; recorded with every event.
+    pub id: String,
+    pub role: Role,
+    /// The person behind the token: separation of duties compares holders, not tokens.
+    pub holder: String,
+    /// For registrants: the one subject (credit code) the token acts for.
+    pub subject: Option<String>,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor {
+            id: "system".into(),
+            role: Role::System,
+            holder: "system".into(),
+            subject: None,
+        }
+    }
+
+    pub fn public(name: &str) -> Actor {
+        Actor {
+            id: "public".into(),
+            role: Role::Public,
+            holder: name.into(),
+            subject: None,
+        }
+    }
+}

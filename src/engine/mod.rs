@@ -1,0 +1,117 @@
+//! The engine joins the pure rules to the store: commands go through the single writer
+//! (`writer`), reads go straight to the store (`reads`). It knows nothing of gRPC.
+mod clock;
+mod mint;
+mod ops;
+mod reads;
+pub mod tokens;
+mod writer;
+
+pub use clock::NodeClock;
+pub use ops::{Op, Reply};
+pub use reads::{CertificateView, Page, QueueEntry, SearchFilter, Verification};
+
+use crate::domain::calendar::Calendar;
+use crate::domain::codes::Region;
+use crate::domain::flow::{Limits, Refusal};
+use crate::store::{keys, DynStore, StoreError};
+use ed25519_dalek::SigningKey;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many jobs may wait for the writer before callers are slowed down.
+const QUEUE_DEPTH: usize = 8192;
+
+/// What the engine needs from the node's config.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub node_id: String,
+    /// "national" or "province".
+    pub role: String,
+    /// The namespace codes are minted in (`XX0000`, or `100000` for the central level).
+    pub region: Region,
+    pub limits: Limits,
+    pub calendar: Calendar,
+    pub max_attachment_bytes: usize,
+    pub clock_control: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The rules refused the request; nothing changed.
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The writer has stopped (shutting down).
+    #[error("the node is shutting down")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl EngineError {
+    pub(crate) fn corrupt(key: &[u8], detail: &str) -> EngineError {
+        EngineError::Store(StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), detail: detail.into() })
+    }
+}
+
+/// State shared by the writer thread and readers.
+pub(crate) struct Shared {
+    pub store: DynStore,
+    pub key: SigningKey,
+    pub cfg: EngineConfig,
+    pub clock: NodeClock,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    writer: mpsc::Sender<writer::Job>,
+}
+
+impl Engine {
+    /// Starts the engine over an open store. The writer thread stops when the last clone of the
+    /// engine is dropped.
+    pub fn start(store: DynStore, key: SigningKey, cfg: EngineConfig) -> Result<Engine, EngineError> {
+        let offset = match store.get(&keys::meta("clock_offset"))? {
+            Some(b) => i64::from_be_bytes(
+                b.as_slice().try_into().map_err(|_| EngineError::corrupt(b"meta/clock_offset", "not 8 bytes"))?,
+            ),
+            None => 0,
+        };
+        let clock = NodeClock::new(offset, cfg.clock_control);
+        let shared = Arc::new(Shared { store, key, cfg, clock });
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        writer::spawn(shared.clone(), rx);
+        Ok(Engine { shared, writer: tx })
+    }
+
+    /// Runs one write through the writer; returns once it is durable (or refused).
+    pub async fn execute(&self, op: Op) -> Result<Reply, EngineError> {
+        let (reply, rx) = oneshot::channel();
+        self.writer.send(writer::Job { op, reply }).await.map_err(|_| EngineError::Unavailable)?;
+        rx.await.map_err(|_| EngineError::Unavailable)?
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.shared.cfg
+    }
+
+    pub fn clock(&self) -> &NodeClock {
+        &self.shared.clock
+    }
+
+    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.shared.key.verifying_key()
+    }
+
+    pub fn store(&self) -> &DynStore {
+        &self.shared.store
+    }
+}
+
+#[cfg(test)]
+mod tests;

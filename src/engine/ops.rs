@@ -1,0 +1,301 @@
+//! What the writer does with each job. Runs on the writer thread only, inside a [`Tx`] whose
+//! writes are kept only if the job succeeds.
+use super::mint;
+use super::tokens::{self, IssuedToken, TokenRecord};
+use super::writer::Tx;
+use super::{EngineError, Shared};
+use crate::domain::calendar::china_date;
+use crate::domain::codes::CreditCode;
+use crate::domain::flow::{self, Application, Command, Ctx, Event, EventKind, Refusal, State};
+use crate::domain::types::{Actor, Role};
+use crate::store::{codec, keys};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub enum Op {
+    Flow { actor: Actor, request_id: String, application_id: Option<String>, command: Command },
+    CreateToken { actor: Actor, request_id: String, role: Role, holder: String, subject: Option<String> },
+    RevokeToken { actor: Actor, token_id: String },
+    PutAttachment { bytes: Vec<u8> },
+    AdvanceClock { actor: Actor, seconds: i64 },
+    /// Assign codes to every application whose publicity has ended.
+    Sweep,
+}
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Application { app: Application, objection_id: Option<String> },
+    Token(IssuedToken),
+    TokenRecord(TokenRecord),
+    Attachment { sha256: String, size: u64 },
+    Clock { offset: i64 },
+    Swept { registered: usize },
+}
+
+/// The first result of an idempotent write, kept under its request id.
+#[derive(Serialize, Deserialize)]
+struct Idempotent {
+    /// SHA-256 of the request: a reused id with another request is refused.
+    fingerprint: String,
+    application: Option<Application>,
+    objection_id: Option<String>,
+    token: Option<TokenRecord>,
+}
+
+pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op) -> Result<Reply, EngineError> {
+    match op {
+        Op::Flow { actor, request_id, application_id, command } => {
+            let fp = fingerprint(&(&application_id, &command));
+            idempotent(tx, &actor, &request_id, fp, |tx| flow_command(shared, tx, &actor, application_id, command))
+        }
+        Op::CreateToken { actor, request_id, role, holder, subject } => {
+            let fp = fingerprint(&(role, &holder, &subject));
+            idempotent(tx, &actor, &request_id, fp, |tx| create_token(shared, tx, &actor, role, holder, subject))
+        }
+        Op::RevokeToken { actor, token_id } => revoke_token(tx, &actor, &token_id),
+        Op::PutAttachment { bytes } => put_attachment(shared, tx, bytes),
+        Op::AdvanceClock { actor, seconds } => advance_clock(shared, tx, &actor, seconds),
+        Op::Sweep => Ok(Reply::Swept { registered: mint::sweep(shared, tx)? }),
+    }
+}
+
+fn fingerprint<T: Serialize>(request: &T) -> String {
+    let bytes = serde_json::to_vec(request).expect("requests serialise");
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn check_request_id(id: &str) -> Result<(), Refusal> {
+    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::invalid("BAD_REQUEST_ID", "request_id is required: 1-128 characters of A-Z a-z 0-9 - _ . :"))
+    }
+}
+
+/// Runs `f` once per (actor, request id): a retry returns the first result.
+fn idempotent(
+    tx: &mut Tx,
+    actor: &Actor,
+    request_id: &str,
+    fp: String,
+    f: impl FnOnce(&mut Tx) -> Result<Reply, EngineError>,
+) -> Result<Reply, EngineError> {
+    check_request_id(request_id)?;
+    let key = keys::idempotency(&actor.id, request_id);
+    if let Some(bytes) = tx.get(&key)? {
+        let first: Idempotent = codec::decode(&key, &bytes)?;
+        if first.fingerprint != fp {
+            return Err(Refusal::invalid("REQUEST_ID_REUSED", format!("request_id {request_id} was used for a different request")).into());
+        }
+        return Ok(match (first.application, first.token) {
+            (Some(app), _) => Reply::Application { app, objection_id: first.objection_id },
+            // The secret is shown once; a retry gets the token's record only.
+            (None, Some(record)) => Reply::Token(IssuedToken { token: String::new(), record }),
+            (None, None) => return Err(EngineError::corrupt(&key, "empty idempotency record")),
+        });
+    }
+    let reply = f(tx)?;
+    let stored = match &reply {
+        Reply::Application { app, objection_id } => Idempotent {
+            fingerprint: fp,
+            application: Some(app.clone()),
+            objection_id: objection_id.clone(),
+            token: None,
+        },
+        Reply::Token(t) => Idempotent { fingerprint: fp, application: None, objection_id: None, token: Some(t.record.clone()) },
+        _ => return Ok(reply),
+    };
+    tx.put(key, codec::encode(&stored));
+    Ok(reply)
+}
+
+pub(super) fn load_app(tx: &Tx, id: &str) -> Result<Option<Application>, EngineError> {
+    let key = keys::app(id);
+    match tx.get(&key)? {
+        Some(bytes) => Ok(Some(codec::decode(&key, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// Reads and bumps a counter under `meta/{name}`; returns the new value.
+pub(super) fn next_counter(tx: &mut Tx, name: &str) -> Result<u64, EngineError> {
+    let key = keys::meta(name);
+    let current = match tx.get(&key)? {
+        Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| EngineError::corrupt(&key, "counter is not 8 bytes"))?),
+        None => 0,
+    };
+    tx.put(key, (current + 1).to_be_bytes().to_vec());
+    Ok(current + 1)
+}
+
+fn flow_command(shared: &Shared, tx: &mut Tx, actor: &Actor, id: Option<String>, mut command: Command) -> Result<Reply, EngineError> {
+    let now = shared.clock.now();
+    let existing = match &id {
+        Some(id) => Some(load_app(tx, id)?.ok_or_else(|| Refusal::new(flow::RefusalKind::NotFound, "NOT_FOUND", format!("no application {id}")))?),
+        None => None,
+    };
+    let mut objection_id = None;
+    match (&mut command, &existing) {
+        (Command::Create { id, .. }, None) => *id = format!("A{:010}", next_counter(tx, "next_application")?),
+        (Command::FileObjection { objection_id: oid, .. }, Some(app)) => {
+            *oid = format!("{}-O{}", app.id, app.objections.len() + 1);
+            objection_id = Some(oid.clone());
+        }
+        (Command::Register { .. }, _) => return Err(Refusal::denied("WRONG_ROLE", "codes are assigned by the node itself").into()),
+        _ => {}
+    }
+    let app_id = match (&command, &existing) {
+        (Command::Create { id, .. }, _) => id.clone(),
+        (_, Some(app)) => app.id.clone(),
+        _ => return Err(Refusal::invalid("APPLICATION_ID_REQUIRED", "application_id is required").into()),
+    };
+    check_attachments(tx, &command)?;
+    let ctx = Ctx { now, today: china_date(now), actor, calendar: &shared.cfg.calendar, limits: &shared.cfg.limits };
+    let events = flow::decide(existing.as_ref(), &command, &ctx)?;
+    let (app, _) = commit_events(tx, existing, &app_id, events, actor, now)?;
+    Ok(Reply::Application { app, objection_id })
+}
+
+/// Materials may name only attachments the node holds.
+fn check_attachments(tx: &Tx, command: &Command) -> Result<(), EngineError> {
+    let materials = match command {
+        Command::Create { materials, .. } | Command::Edit { materials } | Command::Supplement { materials, .. } => materials,
+        _ => return Ok(()),
+    };
+    let mut missing = Vec::new();
+    for (i, a) in materials.attachments.iter().enumerate() {
+        if a.sha256.len() == 64 && tx.get(&keys::attachment(&a.sha256))?.is_none() {
+            missing.push(crate::domain::materials::Violation {
+                field: format!("attachments[{i}].sha256"),
+                reason: "ATTACHMENT_NOT_FOUND".into(),
+                message: format!("no uploaded attachment {}; upload it first", a.sha256),
+            });
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::materials(missing).into())
+    }
+}
+
+/// Appends the events to the event log, folds them into the state and keeps the indexes in step,
+/// all in the caller's transaction. Returns the new state and the sequence number of the last event.
+pub(super) fn commit_events(
+    tx: &mut Tx,
+    existing: Option<Application>,
+    app_id: &str,
+    kinds: Vec<EventKind>,
+    actor: &Actor,
+    now: i64,
+) -> Result<(Application, u64), EngineError> {
+    let before = existing.as_ref().map(|a| (a.state, a.publicity));
+    let mut app = existing;
+    let mut seq = 0;
+    for kind in kinds {
+        let event = Event { application_id: app_id.to_string(), at: now, actor: actor.id.clone(), holder: actor.holder.clone(), kind };
+        seq = next_counter(tx, "next_event")?;
+        // The log never holds personal data: it is kept in the state record only, until purged.
+        let logged = Event { kind: event.kind.redacted(), ..event.clone() };
+        tx.put(keys::event(seq), codec::encode(&logged));
+        app = Some(flow::apply(app, &event));
+    }
+    let app = app.ok_or_else(|| EngineError::Internal("a command produced no events".into()))?;
+    match before {
+        None => tx.put(keys::subject_index(&app.subject, &app.id), Vec::new()),
+        Some((state, publicity)) => {
+            if state != app.state {
+                tx.delete(keys::state_index(state.name(), &app.id));
+            }
+            if let (State::InPublicity, Some(p)) = (state, publicity) {
+                if app.state != State::InPublicity {
+                    tx.delete(keys::publicity_end(p.end, &app.id));
+                }
+            }
+        }
+    }
+    tx.put(keys::state_index(app.state.name(), &app.id), Vec::new());
+    if let (State::InPublicity, Some(p)) = (app.state, app.publicity) {
+        tx.put(keys::publicity_end(p.end, &app.id), Vec::new());
+    }
+    tx.put(keys::app(&app.id), codec::encode(&app));
+    Ok((app, seq))
+}
+
+fn require_admin(actor: &Actor) -> Result<(), Refusal> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Refusal::denied("WRONG_ROLE", format!("this needs the admin role; the caller is {}", actor.role.name())))
+    }
+}
+
+fn create_token(shared: &Shared, tx: &mut Tx, actor: &Actor, role: Role, holder: String, subject: Option<String>) -> Result<Reply, EngineError> {
+    require_admin(actor)?;
+    if matches!(role, Role::Public | Role::System) {
+        return Err(Refusal::invalid("BAD_ROLE", "tokens carry one of the staff or registrant roles").into());
+    }
+    if holder.trim().is_empty() || holder.chars().count() > 200 {
+        return Err(Refusal::invalid("HOLDER_REQUIRED", "holder is required (at most 200 characters)").into());
+    }
+    let subject = match (role, subject.filter(|s| !s.is_empty())) {
+        (Role::Registrant, Some(s)) => Some(CreditCode::parse(&s).map_err(|e| Refusal::invalid(e.reason(), format!("subject_credit_code: {e}")))?.as_str().to_string()),
+        (Role::Registrant, None) => return Err(Refusal::invalid("SUBJECT_REQUIRED", "a registrant token is bound to one subject's credit code").into()),
+        (_, Some(_)) => return Err(Refusal::invalid("SUBJECT_NOT_ALLOWED", "only registrant tokens are bound to a subject").into()),
+        (_, None) => None,
+    };
+    let token = tokens::generate();
+    let hash = tokens::hash_hex(&token);
+    let record = TokenRecord { token_id: tokens::token_id(&hash), role, holder, subject, created_at: shared.clock.now(), revoked: false };
+    tx.put(keys::token(&hash), codec::encode(&record));
+    tx.put(keys::token_id(&record.token_id), hash.into_bytes());
+    Ok(Reply::Token(IssuedToken { token, record }))
+}
+
+fn revoke_token(tx: &mut Tx, actor: &Actor, token_id: &str) -> Result<Reply, EngineError> {
+    require_admin(actor)?;
+    let not_found = || Refusal::new(flow::RefusalKind::NotFound, "TOKEN_NOT_FOUND", format!("no token {token_id}"));
+    let hash = tx.get(&keys::token_id(token_id))?.ok_or_else(not_found)?;
+    let key = keys::token(&String::from_utf8_lossy(&hash));
+    let bytes = tx.get(&key)?.ok_or_else(not_found)?;
+    let mut record: TokenRecord = codec::decode(&key, &bytes)?;
+    record.revoked = true;
+    tx.put(key, codec::encode(&record));
+    Ok(Reply::TokenRecord(record))
+}
+
+fn put_attachment(shared: &Shared, tx: &mut Tx, bytes: Vec<u8>) -> Result<Reply, EngineError> {
+    let max = shared.cfg.max_attachment_bytes;
+    if bytes.len() > max {
+        return Err(Refusal::invalid("ATTACHMENT_TOO_LARGE", format!("the attachment has {} bytes; at most {max} are allowed", bytes.len())).into());
+    }
+    if bytes.is_empty() {
+        return Err(Refusal::invalid("ATTACHMENT_EMPTY", "the attachment is empty").into());
+    }
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    let key = keys::attachment(&sha256);
+    // Content-addressed: the same bytes are stored once.
+    if tx.get(&key)?.is_none() {
+        tx.put(key, bytes);
+    }
+    Ok(Reply::Attachment { sha256, size })
+}
+
+fn advance_clock(shared: &Shared, tx: &mut Tx, actor: &Actor, seconds: i64) -> Result<Reply, EngineError> {
+    require_admin(actor)?;
+    if !shared.clock.controllable {
+        return Err(Refusal::precondition("CLOCK_CONTROL_DISABLED", "this node's config does not enable clock control").into());
+    }
+    const TEN_YEARS: i64 = 10 * 366 * 86_400;
+    if !(1..=TEN_YEARS).contains(&seconds) {
+        return Err(Refusal::invalid("BAD_CLOCK_STEP", "the clock moves forward only, by 1 second to 10 years").into());
+    }
+    let offset = shared.clock.offset() + seconds;
+    tx.put(keys::meta("clock_offset"), offset.to_be_bytes().to_vec());
+    shared.clock.set_offset(offset);
+    // Whatever fell due in the skipped time happens now, before the caller hears back.
+    mint::sweep(shared, tx)?;
+    Ok(Reply::Clock { offset })
+}

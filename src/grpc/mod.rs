@@ -1,0 +1,52 @@
+//! The gRPC edge (package `sjdj.v1`): the only module that knows prost and tonic types. Each
+//! service converts requests with `convert`, runs them on the engine, and maps every error
+//! through `status` — one place, with stable reason codes.
+mod admin;
+pub mod auth;
+pub mod convert;
+mod registration;
+mod registry;
+mod review;
+pub mod status;
+
+pub mod pb {
+    tonic::include_proto!("sjdj.v1");
+}
+
+/// Encoded descriptors of every sjdj proto, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sjdj_descriptor.bin"));
+
+use crate::domain::flow::{Application, Command};
+use crate::domain::types::Actor;
+use crate::engine::{Engine, Op, Reply};
+use tonic::Status;
+
+pub use admin::Admin;
+pub use registration::Registration;
+pub use registry::Registry;
+pub use review::Review;
+
+/// Largest request the node decodes: an attachment at the size limit plus room for its fields.
+pub fn max_message_bytes(max_attachment_bytes: usize) -> usize {
+    max_attachment_bytes + 64 * 1024
+}
+
+/// Runs one flow command through the engine's writer.
+pub(crate) async fn run_flow(
+    engine: &Engine,
+    actor: Actor,
+    request_id: String,
+    application_id: Option<String>,
+    command: Command,
+) -> Result<(Application, Option<String>), Status> {
+    let application_id = application_id.filter(|id| !id.is_empty());
+    match engine.execute(Op::Flow { actor, request_id, application_id, command }).await.map_err(status::status)? {
+        Reply::Application { app, objection_id } => Ok((app, objection_id)),
+        other => Err(Status::internal(format!("unexpected reply {other:?}"))),
+    }
+}
+
+/// Decodes a page token that is a plain id; they are opaque to clients.
+pub(crate) fn page_after(token: &str) -> &str {
+    token.trim()
+}

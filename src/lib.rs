@@ -1,0 +1,23 @@
+//! sjdj: the registration node for China's public data resources (公共数据资源登记).
+//!
+//! # Layout
+//!
+//! Each layer is one module folder and depends only on those above it in this list:
+//!
+//! - [`domain`]: pure rules — the five-step flow as a state machine, materials validation,
+//!   unified codes and credit codes, the working-day calendar, certificates. No I/O, no clock.
+//! - [`store`]: the storage trait, its sled and memory adapters, the keyspace, versioned codec.
+//! - [`engine`]: joins rules and store: one writer thread with group commit applies every
+//!   command (state, events and indexes in one atomic batch); reads go straight to the store.
+//! - [`grpc`]: the only module that knows prost/tonic types: services, conversions, the one
+//!   mapping of errors to `tonic::Status`.
+//! - [`node`]: config, key files, dev mode, and `Node::run(listener, shutdown)`.
+//! - [`cli`]: the `sjdj` client commands.
+//!
+//! The binaries in `src/bin/` only parse arguments, set up tracing and call into these.
+pub mod cli;
+pub mod domain;
+pub mod engine;
+pub mod grpc;
+pub mod node;
+pub mod store;

@@ -1,0 +1,231 @@
+//! The node's TOML config: parsed, then validated as a whole with messages that name the field.
+//! Secrets are never in it: the node key lives in its own 0600 file named by `node.key_file`.
+use crate::domain::calendar::Calendar;
+use crate::domain::codes::Region;
+use crate::domain::flow::Limits;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub node: NodeSection,
+    #[serde(default)]
+    pub limits: LimitsSection,
+    #[serde(default)]
+    pub calendar: CalendarSection,
+    #[serde(default)]
+    pub attachments: AttachmentsSection,
+    #[serde(default)]
+    pub clock: ClockSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// Stable identifier of this node, printed on every certificate it issues.
+    pub id: String,
+    /// `national` or `province`.
+    pub role: String,
+    /// GB/T 2260 code of the namespace this node mints codes in: `XX0000` for a province,
+    /// `100000` for the national node's central namespace.
+    pub region: String,
+    /// Address the gRPC server listens on, e.g. `0.0.0.0:7443`.
+    pub listen: String,
+    /// Directory of the sled store (created if missing).
+    pub data_dir: PathBuf,
+    /// File holding the node's ed25519 key (mode 0600). Create it with `sjdj key generate`.
+    pub key_file: PathBuf,
+}
+
+/// Time limits in working days on the PRC calendar.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Working days to accept, return or refuse a submission (受理). Default 3.
+    pub acceptance_days: u32,
+    /// Working days for formal review (形式审查). Default 10.
+    pub review_days: u32,
+    /// Working days of publicity (公示). Default 10.
+    pub publicity_days: u32,
+    /// Years a registration is valid from code assignment. Default 3.
+    pub validity_years: u32,
+    /// Whether the holder who accepted an application may also review it. Default false.
+    pub allow_same_holder_accept_and_review: bool,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        let l = Limits::default();
+        LimitsSection {
+            acceptance_days: l.acceptance_days,
+            review_days: l.review_days,
+            publicity_days: l.publicity_days,
+            validity_years: l.validity_years,
+            allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalendarSection {
+    /// Calendar files (one per year, see `config/calendar/`). Empty: the built-in 2025-2027 files.
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentsSection {
+    /// Largest attachment accepted, in bytes. Default 10 MiB.
+    pub max_bytes: usize,
+}
+
+impl Default for AttachmentsSection {
+    fn default() -> Self {
+        AttachmentsSection { max_bytes: 10 * 1024 * 1024 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClockSection {
+    /// Allow AdminService.AdvanceClock to move the node's clock forward. For tests and demos
+    /// only; never enable it on a production node. Default false.
+    pub control: bool,
+    /// How often the node checks for publicity that has ended, in milliseconds. Default 1000.
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for ClockSection {
+    fn default() -> Self {
+        ClockSection { control: false, sweep_interval_ms: 1000 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path} is not valid TOML for sjdj: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config is invalid:\n  - {}", .0.join("\n  - "))]
+    Invalid(Vec<String>),
+}
+
+/// A config that passed validation, with its parts ready to use.
+pub struct Validated {
+    pub config: Config,
+    pub region: Region,
+    pub listen: SocketAddr,
+    pub limits: Limits,
+    pub calendar: Calendar,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })
+    }
+
+    /// Checks every field and reports every problem at once.
+    pub fn validate(self) -> Result<Validated, ConfigError> {
+        let mut errors = Vec::new();
+        let n = &self.node;
+        if n.id.is_empty() || n.id.len() > 64 || !n.id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+            errors.push(format!("node.id {:?} must be 1-64 characters of A-Z a-z 0-9 - _ .", n.id));
+        }
+        if n.role != "national" && n.role != "province" {
+            errors.push(format!("node.role {:?} must be \"national\" or \"province\"", n.role));
+        }
+        let region = match Region::parse(&n.region) {
+            Ok(r) if !r.is_namespace() => {
+                errors.push(format!("node.region {} is not a namespace: use a province code XX0000 or 100000", n.region));
+                None
+            }
+            Ok(r) if n.role == "province" && r == Region::CENTRAL => {
+                errors.push("node.region 100000 is the central namespace; a province node uses its province code".into());
+                None
+            }
+            Ok(r) => Some(r),
+            Err(e) => {
+                errors.push(format!("node.region: {e}"));
+                None
+            }
+        };
+        let listen = match n.listen.parse::<SocketAddr>() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                errors.push(format!("node.listen {:?} is not HOST:PORT: {e}", n.listen));
+                None
+            }
+        };
+        let l = &self.limits;
+        for (name, v, max) in [("acceptance_days", l.acceptance_days, 60), ("review_days", l.review_days, 120), ("publicity_days", l.publicity_days, 60)] {
+            if v == 0 || v > max {
+                errors.push(format!("limits.{name} = {v} must be 1..={max} working days"));
+            }
+        }
+        if !(1..=10).contains(&l.validity_years) {
+            errors.push(format!("limits.validity_years = {} must be 1..=10", l.validity_years));
+        }
+        if self.attachments.max_bytes == 0 || self.attachments.max_bytes > 256 * 1024 * 1024 {
+            errors.push("attachments.max_bytes must be 1 byte to 256 MiB".into());
+        }
+        if self.clock.sweep_interval_ms == 0 {
+            errors.push("clock.sweep_interval_ms must be at least 1".into());
+        }
+        let calendar = match self.load_calendar() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        match (region, listen, calendar, errors.is_empty()) {
+            (Some(region), Some(listen), Some(calendar), true) => {
+                let limits = Limits {
+                    acceptance_days: l.acceptance_days,
+                    review_days: l.review_days,
+                    publicity_days: l.publicity_days,
+                    validity_years: l.validity_years,
+                    allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
+                };
+                Ok(Validated { config: self, region, listen, limits, calendar })
+            }
+            _ => Err(ConfigError::Invalid(errors)),
+        }
+    }
+
+    fn load_calendar(&self) -> Result<Calendar, String> {
+        if self.calendar.files.is_empty() {
+            return Ok(Calendar::builtin());
+        }
+        let mut texts = Vec::new();
+        for f in &self.calendar.files {
+            texts.push(std::fs::read_to_string(f).map_err(|e| format!("calendar.files: cannot read {}: {e}", f.display()))?);
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        Calendar::from_toml(&refs).map_err(|e| format!("calendar.files: {e}"))
+    }
+
+    /// The built-in config of `sjdj-node --dev`: a national node with clock control, keyed and
+    /// stored under `data_dir`.
+    pub fn dev(data_dir: &Path, listen: &str) -> Config {
+        Config {
+            node: NodeSection {
+                id: "dev-national".into(),
+                role: "national".into(),
+                region: "100000".into(),
+                listen: listen.into(),
+                data_dir: data_dir.join("store"),
+                key_file: data_dir.join("node.key"),
+            },
+            limits: LimitsSection::default(),
+            calendar: CalendarSection::default(),
+            attachments: AttachmentsSection::default(),
+            clock: ClockSection { control: true, sweep_interval_ms: 1000 },
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Wiring: open the store, start the engine and the gRPC server with health and reflection, run
+//! background tasks, and stop gracefully. `run(listener, shutdown)` is the entry point; tests bind
+//! port 0 and pass their own shutdown.
+pub mod config;
+pub mod dev;
+pub mod keyfile;
+
+use crate::engine::{Engine, EngineConfig, EngineError, Op};
+use crate::grpc::{self, pb};
+use crate::store::{sled_store::SledStore, StoreError};
+use config::Validated;
+use ed25519_dalek::SigningKey;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Key(#[from] keyfile::KeyError),
+    #[error("cannot open the store in {path}: {source} (is another sjdj-node using this data dir?)")]
+    Store { path: String, source: StoreError },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+    #[error("gRPC server failed: {0}")]
+    Serve(#[from] tonic::transport::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A node ready to serve: its engine and the settings the server needs.
+pub struct Node {
+    pub engine: Engine,
+    pub sweep_interval: Duration,
+    pub max_message_bytes: usize,
+}
+
+impl Node {
+    /// Opens the store and key named by a validated config.
+    pub fn open(v: Validated, key: SigningKey) -> Result<Node, NodeError> {
+        let c = &v.config;
+        let dir = &c.node.data_dir;
+        std::fs::create_dir_all(dir).map_err(|e| NodeError::Other(format!("cannot create data dir {}: {e}", dir.display())))?;
+        let store = SledStore::open(dir).map_err(|source| NodeError::Store { path: dir.display().to_string(), source })?;
+        let cfg = EngineConfig {
+            node_id: c.node.id.clone(),
+            role: c.node.role.clone(),
+            region: v.region,
+            limits: v.limits.clone(),
+            calendar: v.calendar.clone(),
+            max_attachment_bytes: c.attachments.max_bytes,
+            clock_control: c.clock.control,
+        };
+        for (year, status) in cfg.calendar.years() {
+            tracing::info!(year, ?status, "working-day calendar loaded");
+        }
+        let engine = Engine::start(Arc::new(store), key, cfg)?;
+        Ok(Node {
+            engine,
+            sweep_interval: Duration::from_millis(c.clock.sweep_interval_ms),
+            max_message_bytes: grpc::max_message_bytes(c.attachments.max_bytes),
+        })
+    }
+
+    /// Serves gRPC on `listener` until `shutdown` completes, then drains in-flight calls.
+    pub async fn run(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), NodeError> {
+        let engine = self.engine;
+        let max = self.max_message_bytes;
+        let (health, health_service) = tonic_health::server::health_reporter();
+        health.set_serving::<pb::registration_service_server::RegistrationServiceServer<grpc::Registration>>().await;
+        health.set_serving::<pb::review_service_server::ReviewServiceServer<grpc::Review>>().await;
+        health.set_serving::<pb::registry_service_server::RegistryServiceServer<grpc::Registry>>().await;
+        health.set_serving::<pb::admin_service_server::AdminServiceServer<grpc::Admin>>().await;
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()
+            .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
+
+        let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
+        let addr = listener.local_addr().map_err(|e| NodeError::Listen("listener".into(), e))?;
+        tracing::info!(%addr, node = %engine.config().node_id, role = %engine.config().role, "serving");
+        let result = tonic::transport::Server::builder()
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(pb::registration_service_server::RegistrationServiceServer::new(grpc::Registration { engine: engine.clone() }).max_decoding_message_size(max))
+            .add_service(pb::review_service_server::ReviewServiceServer::new(grpc::Review { engine: engine.clone() }))
+            .add_service(pb::registry_service_server::RegistryServiceServer::new(grpc::Registry { engine: engine.clone() }))
+            .add_service(pb::admin_service_server::AdminServiceServer::new(grpc::Admin { engine: engine.clone() }))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+            .await;
+        sweeper.abort();
+        tracing::info!("stopped");
+        Ok(result?)
+    }
+}
+
+/// Assigns codes when publicity ends, without waiting for anyone to ask.
+async fn sweep_loop(engine: Engine, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match engine.execute(Op::Sweep).await {
+            Ok(_) => {}
+            Err(EngineError::Unavailable) => return,
+            Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

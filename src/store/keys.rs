@@ -1,0 +1,102 @@
+//! The keyspace. Every key starts with a short ASCII prefix naming its family; numbers are
+//! big-endian or zero-padded so that byte order is numeric order.
+//!
+//! | key | value |
+//! |---|---|
+//! | `app/{id}` | application state (codec) |
+//! | `ev/{seq u64 BE}` | event (codec), the node's ordered event log |
+//! | `idx/state/{STATE}/{id}` | empty: applications by state |
+//! | `idx/subject/{credit code}/{id}` | empty: applications by subject |
+//! | `idx/pubend/{YYYY-MM-DD}/{id}` | empty: applications in publicity by last day |
+//! | `rec/{code}` | public registry record (codec) |
+//! | `cert/{code}/{version u32 BE}` | signed certificate bytes (their own versioned layout) |
+//! | `qc/{query code}` | `{code}/{version}` |
+//! | `serial/{region}/{year}` | last serial minted (u32 BE) |
+//! | `tok/{sha256 hex of token}` | token record (codec); the token itself is never stored |
+//! | `tokid/{token id}` | sha256 hex of the token |
+//! | `idem/{actor id}/{request id}` | first result of an idempotent write (codec) |
+//! | `att/{sha256 hex}` | attachment bytes |
+//! | `meta/{name}` | counters and node settings (clock offset) |
+
+pub fn app(id: &str) -> Vec<u8> {
+    format!("app/{id}").into_bytes()
+}
+
+pub const EVENT_PREFIX: &[u8] = b"ev/";
+
+pub fn event(seq: u64) -> Vec<u8> {
+    let mut k = EVENT_PREFIX.to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+pub fn state_prefix(state: &str) -> Vec<u8> {
+    format!("idx/state/{state}/").into_bytes()
+}
+
+pub fn state_index(state: &str, id: &str) -> Vec<u8> {
+    format!("idx/state/{state}/{id}").into_bytes()
+}
+
+pub fn subject_prefix(credit_code: &str) -> Vec<u8> {
+    format!("idx/subject/{credit_code}/").into_bytes()
+}
+
+pub fn subject_index(credit_code: &str, id: &str) -> Vec<u8> {
+    format!("idx/subject/{credit_code}/{id}").into_bytes()
+}
+
+pub const PUBLICITY_END_PREFIX: &str = "idx/pubend/";
+
+pub fn publicity_end(date: time::Date, id: &str) -> Vec<u8> {
+    format!("{PUBLICITY_END_PREFIX}{date}/{id}").into_bytes()
+}
+
+pub const RECORD_PREFIX: &[u8] = b"rec/";
+
+pub fn record(code: &str) -> Vec<u8> {
+    format!("rec/{code}").into_bytes()
+}
+
+pub fn certificate(code: &str, version: u32) -> Vec<u8> {
+    let mut k = format!("cert/{code}/").into_bytes();
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
+pub fn query_code(qc: &str) -> Vec<u8> {
+    format!("qc/{qc}").into_bytes()
+}
+
+pub fn serial(region: &str, year: i32) -> Vec<u8> {
+    format!("serial/{region}/{year}").into_bytes()
+}
+
+pub fn token(hash_hex: &str) -> Vec<u8> {
+    format!("tok/{hash_hex}").into_bytes()
+}
+
+pub const TOKEN_ID_PREFIX: &[u8] = b"tokid/";
+
+pub fn token_id(id: &str) -> Vec<u8> {
+    format!("tokid/{id}").into_bytes()
+}
+
+pub fn idempotency(actor: &str, request_id: &str) -> Vec<u8> {
+    format!("idem/{actor}/{request_id}").into_bytes()
+}
+
+pub fn attachment(sha256_hex: &str) -> Vec<u8> {
+    format!("att/{sha256_hex}").into_bytes()
+}
+
+pub fn meta(name: &str) -> Vec<u8> {
+    format!("meta/{name}").into_bytes()
+}
+
+/// The part of a key after its prefix, as text (ids in index keys).
+pub fn suffix<'a>(key: &'a [u8], prefix: &[u8]) -> &'a str {
+    key.strip_prefix(prefix)
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .unwrap_or_default()
+}
