@@ -1,0 +1,169 @@
+//! Registrant commands: draft, edit, submit, supplement, withdraw, read, attach.
+use super::client::Client;
+use super::json::from_json;
+use super::output::{self, rpc_error, show};
+use super::Global;
+use crate::grpc::pb;
+use anyhow::{bail, Context};
+use clap::{Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum AppCmd {
+    /// Create a draft from a materials file (proto3 JSON of sjdj.v1.Materials).
+    Create {
+        #[arg(long)]
+        materials: PathBuf,
+        /// Upload a file and attach it: KIND=PATH, KIND one of description, undertaking, agreement, other.
+        #[arg(long = "attach", value_name = "KIND=PATH")]
+        attach: Vec<String>,
+    },
+    /// Replace a draft's materials.
+    Update {
+        id: String,
+        #[arg(long)]
+        materials: PathBuf,
+        #[arg(long = "attach", value_name = "KIND=PATH")]
+        attach: Vec<String>,
+    },
+    /// Submit a draft. Prints the publicity text first; --yes acknowledges exactly that text.
+    Submit {
+        id: String,
+        /// Acknowledge the publicity text shown.
+        #[arg(long, conflicts_with = "ack")]
+        yes: bool,
+        /// Acknowledge a publicity text by its SHA-256 (from `app get --json`).
+        #[arg(long)]
+        ack: Option<String>,
+    },
+    /// Answer a return-for-supplement with corrected materials.
+    Supplement {
+        id: String,
+        #[arg(long)]
+        materials: PathBuf,
+        #[arg(long = "attach", value_name = "KIND=PATH")]
+        attach: Vec<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Withdraw an application before publicity.
+    Withdraw {
+        id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    Get {
+        id: String,
+    },
+    List {
+        /// Only this state (draft, submitted, returned, in-review, in-publicity, registered, ...).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i32,
+    },
+    /// Upload one attachment; prints its reference.
+    Attach {
+        path: PathBuf,
+        #[arg(long, value_enum)]
+        kind: Kind,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    Description,
+    Undertaking,
+    Agreement,
+    Other,
+}
+
+impl Kind {
+    fn pb(self) -> pb::AttachmentKind {
+        match self {
+            Kind::Description => pb::AttachmentKind::DescriptionDocument,
+            Kind::Undertaking => pb::AttachmentKind::RegistrationUndertaking,
+            Kind::Agreement => pb::AttachmentKind::AuthorisationAgreement,
+            Kind::Other => pb::AttachmentKind::Other,
+        }
+    }
+}
+
+const APP: &str = "sjdj.v1.Application";
+
+async fn upload(c: &Client, path: &Path, kind: Kind) -> anyhow::Result<pb::AttachmentRef> {
+    let content = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let req = pb::UploadAttachmentRequest { kind: kind.pb() as i32, file_name, content };
+    Ok(c.registration().upload_attachment(c.req(req)?).await.map_err(rpc_error)?.into_inner())
+}
+
+/// Reads a materials file and uploads/attaches every `--attach KIND=PATH`.
+async fn materials(c: &Client, path: &Path, attach: &[String]) -> anyhow::Result<pb::Materials> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let mut m: pb::Materials = from_json("sjdj.v1.Materials", &text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    for a in attach {
+        let (kind, file) = a.split_once('=').with_context(|| format!("--attach {a}: expected KIND=PATH"))?;
+        let kind = Kind::from_str(kind, true).map_err(|_| anyhow::anyhow!("--attach {a}: kind is one of description, undertaking, agreement, other"))?;
+        m.attachments.push(upload(c, Path::new(file), kind).await?);
+    }
+    Ok(m)
+}
+
+fn parse_state(s: &str) -> anyhow::Result<i32> {
+    let name = format!("APPLICATION_STATE_{}", s.to_ascii_uppercase().replace('-', "_"));
+    pb::ApplicationState::from_str_name(&name).map(|s| s as i32).with_context(|| format!("unknown state {s}"))
+}
+
+pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
+    let c = Client::connect(g).await?;
+    let mut reg = c.registration();
+    let app = match cmd {
+        AppCmd::Create { materials: path, attach } => {
+            let req = pb::CreateApplicationRequest {
+                request_id: c.request_id(),
+                registration_type: pb::RegistrationType::Initial as i32,
+                materials: Some(materials(&c, &path, &attach).await?),
+            };
+            reg.create_application(c.req(req)?).await
+        }
+        AppCmd::Update { id, materials: path, attach } => {
+            let req = pb::UpdateApplicationRequest { request_id: c.request_id(), application_id: id, materials: Some(materials(&c, &path, &attach).await?) };
+            reg.update_application(c.req(req)?).await
+        }
+        AppCmd::Submit { id, yes, ack } => {
+            let sha = match ack {
+                Some(sha) => sha,
+                None => {
+                    let current = reg.get_application(c.req(pb::GetApplicationRequest { application_id: id.clone() })?).await.map_err(rpc_error)?.into_inner();
+                    eprintln!("Publicity text (公示内容) to be published:\n\n{}", current.publicity_text);
+                    if !yes {
+                        bail!("not submitted: run again with --yes to acknowledge this text (or --ack {})", current.publicity_text_sha256);
+                    }
+                    current.publicity_text_sha256
+                }
+            };
+            reg.submit_application(c.req(pb::SubmitApplicationRequest { request_id: c.request_id(), application_id: id, publicity_text_sha256: sha })?).await
+        }
+        AppCmd::Supplement { id, materials: path, attach, note } => {
+            let req = pb::SupplementApplicationRequest { request_id: c.request_id(), application_id: id, materials: Some(materials(&c, &path, &attach).await?), note };
+            reg.supplement_application(c.req(req)?).await
+        }
+        AppCmd::Withdraw { id, reason } => reg.withdraw_application(c.req(pb::WithdrawApplicationRequest { request_id: c.request_id(), application_id: id, reason })?).await,
+        AppCmd::Get { id } => reg.get_application(c.req(pb::GetApplicationRequest { application_id: id })?).await,
+        AppCmd::List { state, limit } => {
+            let state = state.as_deref().map(parse_state).transpose()?.unwrap_or(0);
+            let list = reg.list_applications(c.req(pb::ListApplicationsRequest { state, page_size: limit, page_token: String::new() })?).await.map_err(rpc_error)?.into_inner();
+            show(g.json, "sjdj.v1.ListApplicationsResponse", &list, |l| l.applications.iter().map(output::application).collect());
+            return Ok(());
+        }
+        AppCmd::Attach { path, kind } => {
+            let r = upload(&c, &path, kind).await?;
+            show(g.json, "sjdj.v1.AttachmentRef", &r, |r| format!("{}  {}  {} bytes\n", r.sha256, r.file_name, r.size));
+            return Ok(());
+        }
+    };
+    let app = app.map_err(rpc_error)?.into_inner();
+    show(g.json, APP, &app, output::application);
+    Ok(())
+}

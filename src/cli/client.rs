@@ -1,0 +1,67 @@
+//! Connection and credentials shared by every online command.
+use super::Global;
+use crate::grpc::pb;
+use anyhow::{bail, Context};
+use tonic::transport::{Channel, Endpoint};
+use tonic::Request;
+
+pub struct Client {
+    pub channel: Channel,
+    token: Option<String>,
+    request_id: Option<String>,
+}
+
+impl Client {
+    pub async fn connect(g: &Global) -> anyhow::Result<Client> {
+        let addr = if g.addr.contains("://") { g.addr.clone() } else { format!("http://{}", g.addr) };
+        let channel = Endpoint::from_shared(addr.clone())
+            .with_context(|| format!("bad address {addr}"))?
+            .connect()
+            .await
+            .with_context(|| format!("cannot reach a node at {addr}"))?;
+        Ok(Client { channel, token: resolve_token(g)?, request_id: g.request_id.clone() })
+    }
+
+    /// Wraps a message with the bearer token, when one is configured.
+    pub fn req<T>(&self, msg: T) -> anyhow::Result<Request<T>> {
+        let mut r = Request::new(msg);
+        if let Some(t) = &self.token {
+            r.metadata_mut().insert("authorization", format!("Bearer {t}").parse().context("the token has characters not allowed in a header")?);
+        }
+        Ok(r)
+    }
+
+    /// The request id of a write: `--request-id`, or a fresh random one.
+    pub fn request_id(&self) -> String {
+        self.request_id.clone().unwrap_or_else(|| {
+            let mut b = [0u8; 12];
+            getrandom::getrandom(&mut b).expect("OS randomness");
+            format!("cli-{}", hex::encode(b))
+        })
+    }
+
+    pub fn registration(&self) -> pb::registration_service_client::RegistrationServiceClient<Channel> {
+        pb::registration_service_client::RegistrationServiceClient::new(self.channel.clone()).max_decoding_message_size(64 << 20).max_encoding_message_size(300 << 20)
+    }
+    pub fn review(&self) -> pb::review_service_client::ReviewServiceClient<Channel> {
+        pb::review_service_client::ReviewServiceClient::new(self.channel.clone())
+    }
+    pub fn registry(&self) -> pb::registry_service_client::RegistryServiceClient<Channel> {
+        pb::registry_service_client::RegistryServiceClient::new(self.channel.clone())
+    }
+    pub fn admin(&self) -> pb::admin_service_client::AdminServiceClient<Channel> {
+        pb::admin_service_client::AdminServiceClient::new(self.channel.clone())
+    }
+}
+
+/// `--token`/`SJDJ_TOKEN`, or `--as ROLE` looked up in `--tokens FILE` (a dev-tokens.json).
+fn resolve_token(g: &Global) -> anyhow::Result<Option<String>> {
+    if let Some(t) = &g.token {
+        return Ok(Some(t.clone()));
+    }
+    let Some(role) = &g.as_role else { return Ok(None) };
+    let Some(file) = &g.tokens else { bail!("--as {role} needs --tokens FILE (or SJDJ_TOKENS), e.g. DIR/dev-tokens.json") };
+    let text = std::fs::read_to_string(file).with_context(|| format!("read {}", file.display()))?;
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).with_context(|| format!("{} is not a JSON object of role -> token", file.display()))?;
+    map.get(role).cloned().map(Some).with_context(|| format!("{} has no token for role {role}", file.display()))
+}

@@ -1,0 +1,96 @@
+//! Printing: proto3 JSON with `--json`, otherwise short human text.
+use super::json::to_json;
+use crate::grpc::pb;
+use tonic_types::StatusExt;
+
+/// Prints a message as JSON or with the human renderer.
+pub fn show<M: prost::Message>(json: bool, name: &str, msg: &M, human: impl FnOnce(&M) -> String) {
+    if json {
+        println!("{}", to_json(name, msg));
+    } else {
+        print!("{}", human(msg));
+    }
+}
+
+fn state(v: i32) -> String {
+    pb::ApplicationState::try_from(v).map(|s| s.as_str_name().trim_start_matches("APPLICATION_STATE_").to_string()).unwrap_or_else(|_| v.to_string())
+}
+
+fn ts(t: &Option<prost_types::Timestamp>) -> String {
+    t.as_ref()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.seconds).ok())
+        .map(|d| {
+            let d = d.to_offset(time::macros::offset!(+8));
+            format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute())
+        })
+        .unwrap_or_default()
+}
+
+pub fn application(a: &pb::Application) -> String {
+    let m = a.materials.clone().unwrap_or_default();
+    let s = m.subject.unwrap_or_default();
+    let r = m.resource.unwrap_or_default();
+    let mut out = format!("application {}  state {}", a.id, state(a.state));
+    if !a.due_date.is_empty() {
+        out += &format!("  due {}", a.due_date);
+    }
+    out += &format!("\n  subject   {} ({})\n  data      {}\n", s.name, a.subject_credit_code, r.name);
+    if !a.code.is_empty() {
+        out += &format!("  code      {}\n", a.code);
+    }
+    if !a.publicity_start.is_empty() {
+        out += &format!("  publicity {} .. {}\n", a.publicity_start, a.publicity_end);
+    }
+    if !a.supplement_items.is_empty() {
+        out += &format!("  supplement: {}\n", a.supplement_items.join("; "));
+    }
+    for o in &a.objections {
+        let st = pb::ObjectionState::try_from(o.state).map(|s| s.as_str_name()).unwrap_or("?");
+        out += &format!("  objection {} [{}] by {}: {}\n", o.id, st.trim_start_matches("OBJECTION_STATE_"), o.objector_name, o.reason);
+    }
+    for d in &a.decisions {
+        out += &format!("    {}  {:<24} {}  {}\n", ts(&d.at), d.step, d.actor, d.reason);
+    }
+    out
+}
+
+pub fn record(r: &pb::Record) -> String {
+    let st = pb::RecordStatus::try_from(r.status).map(|s| s.as_str_name()).unwrap_or("?");
+    let mut out = format!(
+        "{}  v{}  {}\n  subject   {} ({})\n  data      {}\n  summary   {}\n  valid     {} .. {}\n",
+        r.code,
+        r.current_version,
+        st.trim_start_matches("RECORD_STATUS_"),
+        r.subject_name,
+        r.subject_credit_code,
+        r.data_name,
+        r.summary,
+        r.valid_from,
+        r.valid_until
+    );
+    for v in &r.versions {
+        out += &format!("  version {}  query code {}  assigned {}\n", v.version, v.query_code, v.assigned_on);
+    }
+    for d in &r.history {
+        out += &format!("    {}  {:<24} {}\n", ts(&d.at), d.step, d.reason);
+    }
+    out
+}
+
+pub fn certificate(c: &pb::Certificate) -> String {
+    format!(
+        "certificate {} v{}\n  query code  {}\n  subject     {} ({})\n  data        {}\n  valid       {} .. {}\n  issuer      {} (key {})\n  log index   {}\n",
+        c.code, c.version, c.query_code, c.subject_name, c.subject_credit_code, c.data_name, c.valid_from, c.valid_until, c.issuer_node, c.issuer_key_id, c.log_index
+    )
+}
+
+/// Turns an RPC error into a message naming the reason code and every bad field.
+pub fn rpc_error(s: tonic::Status) -> anyhow::Error {
+    let mut msg = format!("{:?}: {}", s.code(), s.message());
+    if let Some(br) = s.get_details_bad_request() {
+        for v in br.field_violations {
+            msg += &format!("\n  - {}: {}", v.field, v.description);
+        }
+    }
+    anyhow::anyhow!(msg)
+}
