@@ -22,7 +22,9 @@ pub enum NodeError {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Key(#[from] keyfile::KeyError),
-    #[error("cannot open the store in {path}: {source} (is another sjdj-node using this data dir?)")]
+    #[error(
+        "cannot open the store in {path}: {source} (is another sjdj-node using this data dir?)"
+    )]
     Store { path: String, source: StoreError },
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -33,6 +35,9 @@ pub enum NodeError {
     #[error("{0}")]
     Other(String),
 }
+
+/// How long in-flight calls may take to finish after a shutdown signal.
+const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
 /// A node ready to serve: its engine and the settings the server needs.
 pub struct Node {
@@ -46,8 +51,13 @@ impl Node {
     pub fn open(v: Validated, key: SigningKey) -> Result<Node, NodeError> {
         let c = &v.config;
         let dir = &c.node.data_dir;
-        std::fs::create_dir_all(dir).map_err(|e| NodeError::Other(format!("cannot create data dir {}: {e}", dir.display())))?;
-        let store = SledStore::open(dir).map_err(|source| NodeError::Store { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            NodeError::Other(format!("cannot create data dir {}: {e}", dir.display()))
+        })?;
+        let store = SledStore::open(dir).map_err(|source| NodeError::Store {
+            path: dir.display().to_string(),
+            source,
+        })?;
         let cfg = EngineConfig {
             node_id: c.node.id.clone(),
             role: c.node.role.clone(),
@@ -69,14 +79,24 @@ impl Node {
     }
 
     /// Serves gRPC on `listener` until `shutdown` completes, then drains in-flight calls.
-    pub async fn run(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), NodeError> {
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), NodeError> {
         let engine = self.engine;
         let max = self.max_message_bytes;
         let (health, health_service) = tonic_health::server::health_reporter();
         health.set_serving::<pb::registration_service_server::RegistrationServiceServer<grpc::Registration>>().await;
-        health.set_serving::<pb::review_service_server::ReviewServiceServer<grpc::Review>>().await;
-        health.set_serving::<pb::registry_service_server::RegistryServiceServer<grpc::Registry>>().await;
-        health.set_serving::<pb::admin_service_server::AdminServiceServer<grpc::Admin>>().await;
+        health
+            .set_serving::<pb::review_service_server::ReviewServiceServer<grpc::Review>>()
+            .await;
+        health
+            .set_serving::<pb::registry_service_server::RegistryServiceServer<grpc::Registry>>()
+            .await;
+        health
+            .set_serving::<pb::admin_service_server::AdminServiceServer<grpc::Admin>>()
+            .await;
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -89,18 +109,56 @@ impl Node {
             .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
 
         let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
-        let addr = listener.local_addr().map_err(|e| NodeError::Listen("listener".into(), e))?;
+        // On shutdown, in-flight calls get DRAIN_GRACE to finish; idle clients that never close
+        // their connections must not keep the node up forever.
+        let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stopping_tx.send(true);
+        };
+        let drain_deadline = async move {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(DRAIN_GRACE).await;
+        };
+        let addr = listener
+            .local_addr()
+            .map_err(|e| NodeError::Listen("listener".into(), e))?;
         tracing::info!(%addr, node = %engine.config().node_id, role = %engine.config().role, "serving");
-        let result = tonic::transport::Server::builder()
+        let serve = tonic::transport::Server::builder()
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(pb::registration_service_server::RegistrationServiceServer::new(grpc::Registration { engine: engine.clone() }).max_decoding_message_size(max))
-            .add_service(pb::review_service_server::ReviewServiceServer::new(grpc::Review { engine: engine.clone() }))
-            .add_service(pb::registry_service_server::RegistryServiceServer::new(grpc::Registry { engine: engine.clone() }))
-            .add_service(pb::admin_service_server::AdminServiceServer::new(grpc::Admin { engine: engine.clone() }))
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-            .await;
+            .add_service(
+                pb::registration_service_server::RegistrationServiceServer::new(
+                    grpc::Registration {
+                        engine: engine.clone(),
+                    },
+                )
+                .max_decoding_message_size(max),
+            )
+            .add_service(pb::review_service_server::ReviewServiceServer::new(
+                grpc::Review {
+                    engine: engine.clone(),
+                },
+            ))
+            .add_service(pb::registry_service_server::RegistryServiceServer::new(
+                grpc::Registry {
+                    engine: engine.clone(),
+                },
+            ))
+            .add_service(pb::admin_service_server::AdminServiceServer::new(
+                grpc::Admin {
+                    engine: engine.clone(),
+                },
+            ))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown);
+        let result = tokio::select! {
+            r = serve => r,
+            () = drain_deadline => {
+                tracing::warn!("connections still open {DRAIN_GRACE:?} after shutdown; closing them");
+                Ok(())
+            }
+        };
         sweeper.abort();
         tracing::info!("stopped");
         Ok(result?)

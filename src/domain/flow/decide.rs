@@ -52,20 +52,54 @@ pub enum Resolution {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
-    Create { id: String, registration_type: RegistrationType, materials: Materials },
-    Edit { materials: Materials },
-    Submit { publicity_text_sha256: String },
-    Supplement { materials: Materials, note: String },
-    Withdraw { reason: String },
-    Accept { reason: String },
-    ReturnForSupplement { items: Vec<String>, reason: String },
-    RefuseAcceptance { reason: String },
-    PassReview { reason: String },
-    RefuseReview { reason: String },
-    FileObjection { objection_id: String, objector_name: String, reason: String },
-    ResolveObjection { objection_id: String, resolution: Resolution, reason: String },
+    Create {
+        id: String,
+        registration_type: RegistrationType,
+        materials: Materials,
+    },
+    Edit {
+        materials: Materials,
+    },
+    Submit {
+        publicity_text_sha256: String,
+    },
+    Supplement {
+        materials: Materials,
+        note: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+    Accept {
+        reason: String,
+    },
+    ReturnForSupplement {
+        items: Vec<String>,
+        reason: String,
+    },
+    RefuseAcceptance {
+        reason: String,
+    },
+    PassReview {
+        reason: String,
+    },
+    RefuseReview {
+        reason: String,
+    },
+    FileObjection {
+        objection_id: String,
+        objector_name: String,
+        reason: String,
+    },
+    ResolveObjection {
+        objection_id: String,
+        resolution: Resolution,
+        reason: String,
+    },
     /// Issued by the node when publicity has ended; `code` is the freshly minted unified code.
-    Register { code: String },
+    Register {
+        code: String,
+    },
 }
 
 impl Command {
@@ -77,7 +111,9 @@ impl Command {
             | Command::Submit { .. }
             | Command::Supplement { .. }
             | Command::Withdraw { .. } => Role::Registrant,
-            Command::Accept { .. } | Command::ReturnForSupplement { .. } | Command::RefuseAcceptance { .. } => Role::Clerk,
+            Command::Accept { .. }
+            | Command::ReturnForSupplement { .. }
+            | Command::RefuseAcceptance { .. } => Role::Clerk,
             Command::PassReview { .. } | Command::RefuseReview { .. } => Role::Reviewer,
             Command::ResolveObjection { .. } => Role::Registrar,
             Command::FileObjection { .. } => Role::Public,
@@ -95,16 +131,26 @@ fn wrong_state(app: &Application, what: &str) -> Refusal {
 
 fn require_reason(reason: &str, required: bool) -> Result<(), Refusal> {
     if required && reason.trim().is_empty() {
-        return Err(Refusal::invalid("REASON_REQUIRED", "this decision needs a reason"));
+        return Err(Refusal::invalid(
+            "REASON_REQUIRED",
+            "this decision needs a reason",
+        ));
     }
     if reason.chars().count() > MAX_TEXT {
-        return Err(Refusal::invalid("REASON_TOO_LONG", format!("a reason may have at most {MAX_TEXT} characters")));
+        return Err(Refusal::invalid(
+            "REASON_TOO_LONG",
+            format!("a reason may have at most {MAX_TEXT} characters"),
+        ));
     }
     Ok(())
 }
 
 fn check_materials(m: &Materials, complete: bool) -> Result<(), Refusal> {
-    let r = if complete { m.check_complete() } else { m.check_form() };
+    let r = if complete {
+        m.check_complete()
+    } else {
+        m.check_form()
+    };
     r.map_err(Refusal::materials)
 }
 
@@ -115,7 +161,11 @@ fn authorise(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<(), 
     if need != Role::Public && ctx.actor.role != need {
         return Err(Refusal::denied(
             "WRONG_ROLE",
-            format!("this step needs the {} role; the caller is {}", need.name(), ctx.actor.role.name()),
+            format!(
+                "this step needs the {} role; the caller is {}",
+                need.name(),
+                ctx.actor.role.name()
+            ),
         ));
     }
     if need == Role::Registrant {
@@ -125,7 +175,12 @@ fn authorise(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<(), 
             (None, Command::Create { materials, .. }) => materials.subject.credit_code.as_str(),
             (None, _) => "",
         };
-        if !own.eq_ignore_ascii_case(subject) {
+        // A malformed credit code on a new draft is a materials problem: let validation name the
+        // field instead of answering "not yours".
+        let malformed_new = app.is_none() && !subject.is_empty() && crate::domain::codes::CreditCode::parse(subject).is_err();
+        // A token bound to no subject owns nothing: without this, it matched a draft whose
+        // credit code was left empty.
+        if !malformed_new && (own.is_empty() || !own.eq_ignore_ascii_case(subject)) {
             return Err(Refusal::denied(
                 "NOT_OWNER",
                 "a registrant acts only for the subject its token is bound to",
@@ -136,36 +191,63 @@ fn authorise(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<(), 
 }
 
 /// Decides a command: the events it causes, or a refusal that changes nothing.
-pub fn decide(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<Vec<EventKind>, Refusal> {
+pub fn decide(
+    app: Option<&Application>,
+    cmd: &Command,
+    ctx: &Ctx,
+) -> Result<Vec<EventKind>, Refusal> {
     authorise(app, cmd, ctx)?;
     let Some(app) = app else {
         return match cmd {
-            Command::Create { registration_type, materials, .. } => create(*registration_type, materials, ctx),
-            _ => Err(Refusal::new(super::RefusalKind::NotFound, "NOT_FOUND", "no such application")),
+            Command::Create {
+                registration_type,
+                materials,
+                ..
+            } => create(*registration_type, materials, ctx),
+            _ => Err(Refusal::new(
+                super::RefusalKind::NotFound,
+                "NOT_FOUND",
+                "no such application",
+            )),
         };
     };
     let due = |days: u32| ctx.calendar.add_working_days(ctx.today, days);
     let ev = match cmd {
-        Command::Create { .. } => return Err(Refusal::precondition("ALREADY_EXISTS", format!("application {} exists", app.id))),
+        Command::Create { .. } => {
+            return Err(Refusal::precondition(
+                "ALREADY_EXISTS",
+                format!("application {} exists", app.id),
+            ))
+        }
         Command::Edit { materials } => {
             if app.state != State::Draft {
                 return Err(wrong_state(app, "only a draft can be edited"));
             }
             check_materials(materials, false)?;
             same_subject(app, materials)?;
-            EventKind::Edited { materials: materials.clone() }
+            EventKind::Edited {
+                materials: materials.clone(),
+            }
         }
-        Command::Submit { publicity_text_sha256 } => {
+        Command::Submit {
+            publicity_text_sha256,
+        } => {
             if app.state != State::Draft {
                 return Err(wrong_state(app, "only a draft can be submitted"));
             }
             check_materials(&app.materials, true)?;
             let text = acknowledged(app.registration_type, &app.materials, publicity_text_sha256)?;
-            EventKind::Submitted { publicity_text: text, acceptance_due: due(ctx.limits.acceptance_days) }
+            EventKind::Submitted {
+                publicity_text: text,
+                acceptance_due: due(ctx.limits.acceptance_days),
+            }
         }
         Command::Supplement { materials, note } => {
             if app.state != State::Returned {
-                return Err(wrong_state(app, "only a returned application can be supplemented"));
+                return Err(wrong_state(
+                    app,
+                    "only a returned application can be supplemented",
+                ));
             }
             require_reason(note, false)?;
             check_materials(materials, true)?;
@@ -180,22 +262,36 @@ pub fn decide(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<Vec
             }
         }
         Command::Withdraw { reason } => {
-            if !matches!(app.state, State::Draft | State::Submitted | State::Returned | State::InReview) {
+            if !matches!(
+                app.state,
+                State::Draft | State::Submitted | State::Returned | State::InReview
+            ) {
                 return Err(wrong_state(app, "it can no longer be withdrawn"));
             }
             require_reason(reason, false)?;
-            EventKind::Withdrawn { reason: reason.clone() }
+            EventKind::Withdrawn {
+                reason: reason.clone(),
+            }
         }
         Command::Accept { reason } => {
             if app.state != State::Submitted {
-                return Err(wrong_state(app, "only a submitted application can be accepted"));
+                return Err(wrong_state(
+                    app,
+                    "only a submitted application can be accepted",
+                ));
             }
             require_reason(reason, false)?;
-            EventKind::Accepted { reason: reason.clone(), review_due: due(ctx.limits.review_days) }
+            EventKind::Accepted {
+                reason: reason.clone(),
+                review_due: due(ctx.limits.review_days),
+            }
         }
         Command::ReturnForSupplement { items, reason } => {
             if app.state != State::Submitted {
-                return Err(wrong_state(app, "only a submitted application can be returned"));
+                return Err(wrong_state(
+                    app,
+                    "only a submitted application can be returned",
+                ));
             }
             if app.returned_once {
                 return Err(Refusal::precondition(
@@ -203,31 +299,57 @@ pub fn decide(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<Vec
                     "an application is returned only once, with the complete list (一次性告知)",
                 ));
             }
-            let items: Vec<String> = items.iter().map(|i| i.trim().to_string()).filter(|i| !i.is_empty()).collect();
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| i.trim().to_string())
+                .filter(|i| !i.is_empty())
+                .collect();
             if items.is_empty() {
-                return Err(Refusal::invalid("SUPPLEMENT_ITEMS_REQUIRED", "list every item to supplement"));
+                return Err(Refusal::invalid(
+                    "SUPPLEMENT_ITEMS_REQUIRED",
+                    "list every item to supplement",
+                ));
             }
             if items.iter().any(|i| i.chars().count() > MAX_NAME * 5) || items.len() > 100 {
-                return Err(Refusal::invalid("SUPPLEMENT_ITEMS_TOO_LONG", "at most 100 items of 1000 characters"));
+                return Err(Refusal::invalid(
+                    "SUPPLEMENT_ITEMS_TOO_LONG",
+                    "at most 100 items of 1000 characters",
+                ));
             }
             require_reason(reason, false)?;
-            EventKind::ReturnedForSupplement { items, reason: reason.clone() }
+            EventKind::ReturnedForSupplement {
+                items,
+                reason: reason.clone(),
+            }
         }
         Command::RefuseAcceptance { reason } => {
             if app.state != State::Submitted {
-                return Err(wrong_state(app, "only a submitted application can be refused acceptance"));
+                return Err(wrong_state(
+                    app,
+                    "only a submitted application can be refused acceptance",
+                ));
             }
             require_reason(reason, true)?;
-            EventKind::AcceptanceRefused { reason: reason.clone() }
+            EventKind::AcceptanceRefused {
+                reason: reason.clone(),
+            }
         }
         Command::PassReview { reason } | Command::RefuseReview { reason } => {
             if app.state != State::InReview {
-                return Err(wrong_state(app, "only an application in review can be decided"));
+                return Err(wrong_state(
+                    app,
+                    "only an application in review can be decided",
+                ));
             }
-            if !ctx.limits.allow_same_holder_accept_and_review && app.accepted_by.as_deref() == Some(ctx.actor.holder.as_str()) {
+            if !ctx.limits.allow_same_holder_accept_and_review
+                && app.accepted_by.as_deref() == Some(ctx.actor.holder.as_str())
+            {
                 return Err(Refusal::denied(
                     "SAME_HOLDER_ACCEPTED",
-                    format!("{} accepted this application and may not also review it", ctx.actor.holder),
+                    format!(
+                        "{} accepted this application and may not also review it",
+                        ctx.actor.holder
+                    ),
                 ));
             }
             if let Command::PassReview { .. } = cmd {
@@ -239,36 +361,69 @@ pub fn decide(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<Vec
                 }
             } else {
                 require_reason(reason, true)?;
-                EventKind::ReviewRefused { reason: reason.clone() }
+                EventKind::ReviewRefused {
+                    reason: reason.clone(),
+                }
             }
         }
-        Command::FileObjection { objection_id, objector_name, reason } => {
-            let open = app.state == State::InPublicity && app.publicity.is_some_and(|p| ctx.today <= p.end);
+        Command::FileObjection {
+            objection_id,
+            objector_name,
+            reason,
+        } => {
+            let open = app.state == State::InPublicity
+                && app.publicity.is_some_and(|p| ctx.today <= p.end);
             if !open {
-                return Err(Refusal::precondition("NOT_IN_PUBLICITY", format!("application {} is not in publicity", app.id)));
+                return Err(Refusal::precondition(
+                    "NOT_IN_PUBLICITY",
+                    format!("application {} is not in publicity", app.id),
+                ));
             }
             if objector_name.trim().is_empty() || objector_name.chars().count() > MAX_NAME {
-                return Err(Refusal::invalid("OBJECTOR_NAME_REQUIRED", "an objection names its objector (at most 200 characters)"));
+                return Err(Refusal::invalid(
+                    "OBJECTOR_NAME_REQUIRED",
+                    "an objection names its objector (at most 200 characters)",
+                ));
             }
             require_reason(reason, true)?;
+            // Resolution finds objections by id: a second one under the same id would be closed
+            // by the ruling on the first.
+            if app.objections.iter().any(|o| &o.id == objection_id) {
+                return Err(Refusal::precondition(
+                    "OBJECTION_EXISTS",
+                    format!("objection {objection_id} is already filed"),
+                ));
+            }
             EventKind::ObjectionFiled {
                 objection_id: objection_id.clone(),
                 objector_name: objector_name.clone(),
                 reason: reason.clone(),
             }
         }
-        Command::ResolveObjection { objection_id, resolution, reason } => {
+        Command::ResolveObjection {
+            objection_id,
+            resolution,
+            reason,
+        } => {
             if app.state != State::InPublicity {
                 return Err(wrong_state(app, "objections are resolved during publicity"));
             }
             let Some(o) = app.objections.iter().find(|o| &o.id == objection_id) else {
-                return Err(Refusal::new(super::RefusalKind::NotFound, "OBJECTION_NOT_FOUND", format!("no objection {objection_id}")));
+                return Err(Refusal::new(
+                    super::RefusalKind::NotFound,
+                    "OBJECTION_NOT_FOUND",
+                    format!("no objection {objection_id}"),
+                ));
             };
             if o.state != ObjectionState::Open {
-                return Err(Refusal::precondition("OBJECTION_CLOSED", format!("objection {objection_id} is already resolved")));
+                return Err(Refusal::precondition(
+                    "OBJECTION_CLOSED",
+                    format!("objection {objection_id} is already resolved"),
+                ));
             }
             require_reason(reason, true)?;
-            let review_due = (*resolution == Resolution::UpholdBackToReview).then(|| due(ctx.limits.review_days));
+            let review_due = (*resolution == Resolution::UpholdBackToReview)
+                .then(|| due(ctx.limits.review_days));
             EventKind::ObjectionResolved {
                 objection_id: objection_id.clone(),
                 resolution: *resolution,
@@ -282,24 +437,42 @@ pub fn decide(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<Vec
             }
             let end = app.publicity.map(|p| p.end).unwrap_or(ctx.today);
             if ctx.today <= end {
-                return Err(Refusal::precondition("PUBLICITY_NOT_ENDED", format!("publicity runs until {end}")));
+                return Err(Refusal::precondition(
+                    "PUBLICITY_NOT_ENDED",
+                    format!("publicity runs until {end}"),
+                ));
             }
             if app.has_open_objection() {
-                return Err(Refusal::precondition("OBJECTION_OPEN", "an objection is still open"));
+                return Err(Refusal::precondition(
+                    "OBJECTION_OPEN",
+                    "an objection is still open",
+                ));
             }
             let (valid_from, valid_until) = validity(app, ctx);
-            EventKind::Registered { code: code.clone(), assigned_on: ctx.today, valid_from, valid_until }
+            EventKind::Registered {
+                code: code.clone(),
+                assigned_on: ctx.today,
+                valid_from,
+                valid_until,
+            }
         }
     };
     Ok(vec![ev])
 }
 
-fn create(registration_type: RegistrationType, materials: &Materials, _ctx: &Ctx) -> Result<Vec<EventKind>, Refusal> {
+fn create(
+    registration_type: RegistrationType,
+    materials: &Materials,
+    _ctx: &Ctx,
+) -> Result<Vec<EventKind>, Refusal> {
     if registration_type != RegistrationType::Initial {
         // Change, correction, renewal and deregistration act on an existing code (issue 5).
         return Err(Refusal::invalid(
             "REGISTRATION_TYPE_NOT_SUPPORTED",
-            format!("{} applications are not supported yet; only initial registration is", registration_type.label_zh()),
+            format!(
+                "{} applications are not supported yet; only initial registration is",
+                registration_type.label_zh()
+            ),
         ));
     }
     check_materials(materials, false)?;
@@ -313,7 +486,10 @@ fn create(registration_type: RegistrationType, materials: &Materials, _ctx: &Ctx
 /// The owning subject of an application never changes.
 fn same_subject(app: &Application, m: &Materials) -> Result<(), Refusal> {
     if !m.subject.credit_code.eq_ignore_ascii_case(&app.subject) {
-        return Err(Refusal::invalid("SUBJECT_CHANGED", "the subject's credit code of an application cannot change"));
+        return Err(Refusal::invalid(
+            "SUBJECT_CHANGED",
+            "the subject's credit code of an application cannot change",
+        ));
     }
     Ok(())
 }
@@ -337,9 +513,16 @@ fn validity(app: &Application, ctx: &Ctx) -> (Date, Date) {
     let anniversary = from
         .replace_year(from.year() + years)
         // 29 February has no anniversary in a common year: use 1 March.
-        .unwrap_or_else(|_| Date::from_calendar_date(from.year() + years, time::Month::March, 1).unwrap_or(from));
+        .unwrap_or_else(|_| {
+            Date::from_calendar_date(from.year() + years, time::Month::March, 1).unwrap_or(from)
+        });
     let mut until = anniversary.previous_day().unwrap_or(anniversary);
-    let term_end = app.materials.source.authorisation.as_ref().and_then(|a| parse_date(&a.term_end));
+    let term_end = app
+        .materials
+        .source
+        .authorisation
+        .as_ref()
+        .and_then(|a| parse_date(&a.term_end));
     if let Some(end) = term_end {
         until = until.min(end);
     }

@@ -1,0 +1,303 @@
+//! Test harness around the real `sjdj-node` binary: each node in its own temp dir, on a port the
+//! OS picks, ready when its health RPC answers SERVING, killed on drop.
+#![allow(dead_code)]
+use sjdj::grpc::pb;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use tonic::Request;
+
+pub struct Node {
+    child: Option<Child>,
+    pub dir: tempfile::TempDir,
+    pub addr: String,
+    pub tokens: BTreeMap<String, String>,
+    args: Vec<String>,
+}
+
+fn node_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_sjdj-node")
+}
+
+pub fn cli_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_sjdj")
+}
+
+/// Spawns the node and returns it with the address it printed once bound.
+fn spawn(args: &[String]) -> (Child, String) {
+    let mut child = Command::new(node_bin())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start sjdj-node");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the node's first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (child, addr)
+}
+
+impl Node {
+    /// A dev node (`--dev`): built-in config, clock control on, one token per role.
+    pub async fn dev() -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args = vec![
+            "--dev".into(),
+            "--data-dir".into(),
+            dir.path().display().to_string(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        Node::start(dir, args).await
+    }
+
+    /// A node from a config file written into its temp dir; `{dir}` in the text is replaced.
+    pub async fn with_config(toml: &str) -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = dir.path().join("node.key");
+        sjdj::node::keyfile::generate(&key).expect("key");
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            toml.replace("{dir}", &dir.path().display().to_string()),
+        )
+        .expect("write config");
+        let args = vec!["--config".into(), path.display().to_string()];
+        Node::start(dir, args).await
+    }
+
+    async fn start(dir: tempfile::TempDir, args: Vec<String>) -> Node {
+        let (child, addr) = spawn(&args);
+        let mut node = Node {
+            child: Some(child),
+            dir,
+            addr,
+            tokens: BTreeMap::new(),
+            args,
+        };
+        node.wait_ready().await;
+        let tokens = node.dir.path().join("dev-tokens.json");
+        if tokens.exists() {
+            node.tokens =
+                serde_json::from_str(&std::fs::read_to_string(tokens).expect("read tokens"))
+                    .expect("tokens JSON");
+        }
+        node
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(ch) = Channel::from_shared(format!("http://{}", self.addr))
+                .expect("uri")
+                .connect()
+                .await
+            {
+                let mut h = tonic_health::pb::health_client::HealthClient::new(ch);
+                let req = tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                };
+                if let Ok(r) = h.check(req).await {
+                    if r.into_inner().status
+                        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+                    {
+                        return;
+                    }
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node at {} did not become ready",
+                self.addr
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect")
+    }
+
+    pub fn token(&self, role: &str) -> String {
+        self.tokens
+            .get(role)
+            .cloned()
+            .unwrap_or_else(|| panic!("no dev token for {role}"))
+    }
+
+    /// Stops the node gracefully (SIGTERM) and waits for it to exit. Async, so this test's own
+    /// client connections keep running and can close when the server says GOAWAY.
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let status = loop {
+                if let Some(status) = child.try_wait().expect("wait for node") {
+                    break status;
+                }
+                assert!(Instant::now() < deadline, "node did not stop within 30 s of SIGTERM");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            assert!(status.success(), "node exited with {status} after SIGTERM");
+        }
+    }
+
+    /// Kills the node with SIGKILL: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the node again on the same data dir (a new port).
+    pub async fn restart(&mut self) {
+        assert!(self.child.is_none(), "stop or kill the node first");
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| {
+                if a == &self.addr {
+                    "127.0.0.1:0".into()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let (child, addr) = spawn(&args);
+        self.child = Some(child);
+        self.addr = addr;
+        self.wait_ready().await;
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Wraps a message with a bearer token.
+pub fn authed<T>(token: &str, msg: T) -> Request<T> {
+    let mut r = Request::new(msg);
+    r.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    r
+}
+
+/// A fresh request id.
+pub fn rid() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "t-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The example materials (config/examples/materials.json), complete for data type 1 once an
+/// undertaking is attached.
+pub fn example_materials() -> pb::Materials {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/materials.json");
+    sjdj::cli::json::from_json(
+        "sjdj.v1.Materials",
+        &std::fs::read_to_string(path).expect("read example"),
+    )
+    .expect("example parses")
+}
+
+/// The reason code in a status's google.rpc.ErrorInfo.
+pub fn reason(s: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    s.get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_else(|| format!("<no ErrorInfo: {s:?}>"))
+}
+
+/// Registrant-side helper: uploads an undertaking and creates + submits one application.
+pub struct Flow {
+    pub ch: Channel,
+    pub registrant: String,
+}
+
+impl Flow {
+    pub async fn materials(&self) -> pb::Materials {
+        let mut m = example_materials();
+        let mut reg =
+            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
+        let upload = pb::UploadAttachmentRequest {
+            kind: pb::AttachmentKind::RegistrationUndertaking as i32,
+            file_name: "承诺书.txt".into(),
+            content: "本单位承诺所登记数据合法合规。".as_bytes().to_vec(),
+        };
+        m.attachments.push(
+            reg.upload_attachment(authed(&self.registrant, upload))
+                .await
+                .expect("upload")
+                .into_inner(),
+        );
+        m
+    }
+
+    pub async fn create(&self, materials: pb::Materials) -> Result<pb::Application, tonic::Status> {
+        let mut reg =
+            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
+        let req = pb::CreateApplicationRequest {
+            request_id: rid(),
+            registration_type: pb::RegistrationType::Initial as i32,
+            materials: Some(materials),
+        };
+        reg.create_application(authed(&self.registrant, req))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn submit(&self, app: &pb::Application) -> Result<pb::Application, tonic::Status> {
+        let mut reg =
+            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
+        let req = pb::SubmitApplicationRequest {
+            request_id: rid(),
+            application_id: app.id.clone(),
+            publicity_text_sha256: app.publicity_text_sha256.clone(),
+        };
+        reg.submit_application(authed(&self.registrant, req))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn submitted(&self) -> pb::Application {
+        let m = self.materials().await;
+        let app = self.create(m).await.expect("create");
+        self.submit(&app).await.expect("submit")
+    }
+}
+
+pub fn decision(id: &str, reason: &str) -> pb::DecisionRequest {
+    pb::DecisionRequest {
+        request_id: rid(),
+        application_id: id.into(),
+        reason: reason.into(),
+    }
+}
