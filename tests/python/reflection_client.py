@@ -1,0 +1,26 @@
+# A Python grpcio client that knows only the address: descriptors come from server reflection.
+import sys, json, grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+from google.protobuf.descriptor_pool import DescriptorPool
+from google.protobuf.message_factory import GetMessageClass
+from google.protobuf import json_format
+
+addr, token = sys.argv[1], sys.argv[2]
+ch = grpc.insecure_channel(addr)
+db = ProtoReflectionDescriptorDatabase(ch)
+print("services:", sorted(db.get_services()))
+pool = DescriptorPool(db)
+
+def call(service, method, body, token=None):
+    m = pool.FindServiceByName(service).FindMethodByName(method)
+    Req, Res = GetMessageClass(m.input_type), GetMessageClass(m.output_type)
+    stub = ch.unary_unary(f"/{service}/{method}", request_serializer=Req.SerializeToString, response_deserializer=Res.FromString)
+    md = [("authorization", f"Bearer {token}")] if token else None
+    return json_format.MessageToDict(stub(json_format.ParseDict(body, Req()), metadata=md))
+
+print("node:", call("sjdj.v1.RegistryService", "GetNodeInfo", {})["nodeId"])
+print("tokens:", len(call("sjdj.v1.AdminService", "ListTokens", {}, token)["tokens"]))
+try:
+    call("sjdj.v1.RegistryService", "GetRecord", {"code": "ABC"})
+except grpc.RpcError as e:
+    print("refusal:", e.code(), e.details())
