@@ -316,6 +316,17 @@ async fn a_returned_application_is_supplemented_once_and_restarts_the_acceptance
         application_id: app.id.clone(),
         materials: app.materials.clone(),
         note: "已补充".into(),
+        publicity_text_sha256: "0".repeat(64),
+    };
+    // The supplemented notice must be acknowledged again.
+    let err = reg
+        .supplement_application(authed(&flow.registrant, sup.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&err), "PUBLICITY_TEXT_NOT_ACKNOWLEDGED");
+    let sup = pb::SupplementApplicationRequest {
+        publicity_text_sha256: app.publicity_text_sha256.clone(),
+        ..sup
     };
     let again = reg
         .supplement_application(authed(&flow.registrant, sup))

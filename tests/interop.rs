@@ -6,11 +6,29 @@ use std::process::Command;
 use tokio_stream::StreamExt;
 
 async fn reflected_services_v1(node: &Node) -> Vec<String> {
-    use tonic_reflection::pb::v1::{server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest, server_reflection_response::MessageResponse, ServerReflectionRequest};
+    use tonic_reflection::pb::v1::{
+        server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        ServerReflectionRequest,
+    };
     let mut c = ServerReflectionClient::new(node.channel().await);
-    let req = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) };
-    let mut stream = c.server_reflection_info(tokio_stream::iter(vec![req])).await.unwrap().into_inner();
-    match stream.next().await.unwrap().unwrap().message_response.unwrap() {
+    let req = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = c
+        .server_reflection_info(tokio_stream::iter(vec![req]))
+        .await
+        .unwrap()
+        .into_inner();
+    match stream
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .message_response
+        .unwrap()
+    {
         MessageResponse::ListServicesResponse(l) => l.service.into_iter().map(|s| s.name).collect(),
         other => panic!("unexpected {other:?}"),
     }
@@ -20,26 +38,72 @@ async fn reflected_services_v1(node: &Node) -> Vec<String> {
 async fn reflection_v1_and_v1alpha_and_health_describe_the_node() {
     let node = Node::dev().await;
     let services = reflected_services_v1(&node).await;
-    for s in ["sjdj.v1.RegistrationService", "sjdj.v1.ReviewService", "sjdj.v1.RegistryService", "sjdj.v1.AdminService", "grpc.health.v1.Health"] {
-        assert!(services.iter().any(|x| x == s), "{s} missing from {services:?}");
+    for s in [
+        "sjdj.v1.RegistrationService",
+        "sjdj.v1.ReviewService",
+        "sjdj.v1.RegistryService",
+        "sjdj.v1.AdminService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(
+            services.iter().any(|x| x == s),
+            "{s} missing from {services:?}"
+        );
     }
     // v1alpha, which older grpcurl and grpcio-reflection versions use, resolves a symbol to its file.
-    use tonic_reflection::pb::v1alpha::{server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest, server_reflection_response::MessageResponse, ServerReflectionRequest};
+    use tonic_reflection::pb::v1alpha::{
+        server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        ServerReflectionRequest,
+    };
     let mut c = ServerReflectionClient::new(node.channel().await);
-    let req = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::FileContainingSymbol("sjdj.v1.RegistrationService".into())) };
-    let mut stream = c.server_reflection_info(tokio_stream::iter(vec![req])).await.unwrap().into_inner();
-    match stream.next().await.unwrap().unwrap().message_response.unwrap() {
+    let req = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::FileContainingSymbol(
+            "sjdj.v1.RegistrationService".into(),
+        )),
+    };
+    let mut stream = c
+        .server_reflection_info(tokio_stream::iter(vec![req]))
+        .await
+        .unwrap()
+        .into_inner();
+    match stream
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .message_response
+        .unwrap()
+    {
         MessageResponse::FileDescriptorResponse(f) => assert!(!f.file_descriptor_proto.is_empty()),
         other => panic!("unexpected {other:?}"),
     }
     let mut h = tonic_health::pb::health_client::HealthClient::new(node.channel().await);
-    let status = h.check(tonic_health::pb::HealthCheckRequest { service: "sjdj.v1.RegistryService".into() }).await.unwrap().into_inner().status;
-    assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    let status = h
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "sjdj.v1.RegistryService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
 }
 
 fn sjdj(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(cli_bin()).args(args).output().expect("run sjdj");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(cli_bin())
+        .args(args)
+        .output()
+        .expect("run sjdj");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -63,7 +127,14 @@ async fn the_cli_runs_the_flow_and_verifies_the_certificate_offline() {
     let tokens = format!("{dir}/dev-tokens.json");
     let addr = node.addr.clone();
     let run = |role: &str, args: &[&str]| {
-        let mut full = vec!["--addr", addr.as_str(), "--tokens", tokens.as_str(), "--as", role];
+        let mut full = vec![
+            "--addr",
+            addr.as_str(),
+            "--tokens",
+            tokens.as_str(),
+            "--as",
+            role,
+        ];
         full.extend_from_slice(args);
         let (ok, out, err) = sjdj(&full);
         assert!(ok, "sjdj {args:?} failed: {err}");
@@ -71,18 +142,43 @@ async fn the_cli_runs_the_flow_and_verifies_the_certificate_offline() {
     };
     let undertaking = format!("{dir}/承诺书.txt");
     std::fs::write(&undertaking, "本单位承诺。").unwrap();
-    let materials = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples/materials.json");
-    let created = run("registrant", &["--json", "app", "create", "--materials", materials, "--attach", &format!("undertaking={undertaking}")]);
+    let materials = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/examples/materials.json"
+    );
+    let created = run(
+        "registrant",
+        &[
+            "--json",
+            "app",
+            "create",
+            "--materials",
+            materials,
+            "--attach",
+            &format!("undertaking={undertaking}"),
+        ],
+    );
     let app: serde_json::Value = serde_json::from_str(&created).unwrap();
     let id = app["id"].as_str().unwrap().to_string();
     // Submitting without acknowledging the text is refused and shows the text.
-    let (ok, _, err) = sjdj(&["--addr", &addr, "--tokens", &tokens, "--as", "registrant", "app", "submit", &id]);
+    let (ok, _, err) = sjdj(&[
+        "--addr",
+        &addr,
+        "--tokens",
+        &tokens,
+        "--as",
+        "registrant",
+        "app",
+        "submit",
+        &id,
+    ]);
     assert!(!ok && err.contains("数据名称：企业登记信息"), "{err}");
     run("registrant", &["app", "submit", &id, "--yes"]);
     run("clerk", &["review", "accept", &id]);
     run("reviewer", &["review", "pass", &id, "--reason", "通过"]);
     run("admin", &["admin", "advance-clock", "--days", "30"]);
-    let got: serde_json::Value = serde_json::from_str(&run("auditor", &["--json", "app", "get", &id])).unwrap();
+    let got: serde_json::Value =
+        serde_json::from_str(&run("auditor", &["--json", "app", "get", &id])).unwrap();
     assert_eq!(got["state"], "APPLICATION_STATE_REGISTERED");
     let code = got["code"].as_str().unwrap().to_string();
 
@@ -103,15 +199,31 @@ fn an_invalid_config_is_refused_at_start_naming_every_bad_field() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[node]\nid = \"bad id\"\nrole = \"city\"\nregion = \"440100\"\nlisten = \"nowhere\"\ndata_dir = \"/tmp/x\"\nkey_file = \"/tmp/x.key\"\n[limits]\nreview_days = 0\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node")).arg("--config").arg(&cfg).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node"))
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    for field in ["node.id", "node.role", "node.region", "node.listen", "limits.review_days"] {
+    for field in [
+        "node.id",
+        "node.role",
+        "node.region",
+        "node.listen",
+        "limits.review_days",
+    ] {
         assert!(err.contains(field), "{field} not named in: {err}");
     }
     std::fs::write(&cfg, "[node]\nid = \"x\"\nunknown_field = 1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node")).arg("--config").arg(&cfg).output().unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("unknown_field"));
+    let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node"))
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("unknown_field")
+    );
 }
 
 #[test]
@@ -120,9 +232,15 @@ fn a_world_readable_key_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("node.key");
     sjdj::node::keyfile::generate(&key).unwrap();
-    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let err = sjdj::node::keyfile::load(&key).unwrap_err().to_string();
     assert!(err.contains("chmod 600"), "{err}");
-    assert!(sjdj::node::keyfile::generate(&key).unwrap_err().to_string().contains("already exists"));
+    assert!(sjdj::node::keyfile::generate(&key)
+        .unwrap_err()
+        .to_string()
+        .contains("already exists"));
 }

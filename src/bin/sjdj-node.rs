@@ -10,7 +10,11 @@ use sjdj::node::{config::Config, dev, keyfile, Node};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "sjdj-node", version, about = "Registration node for public data resources (公共数据资源登记)")]
+#[command(
+    name = "sjdj-node",
+    version,
+    about = "Registration node for public data resources (公共数据资源登记)"
+)]
 struct Args {
     /// Production config file (TOML).
     #[arg(long, conflicts_with = "dev")]
@@ -42,14 +46,18 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         match (args.command, args.config, args.dev) {
-            (Some(Command::AdminToken { config, holder }), _, _) => admin_token(&config, holder).await,
+            (Some(Command::AdminToken { config, holder }), _, _) => {
+                admin_token(&config, holder).await
+            }
             (None, Some(path), false) => {
                 let v = Config::load(&path)?.validate()?;
                 let key = keyfile::load(&v.config.node.key_file)?;
@@ -58,19 +66,32 @@ fn main() -> anyhow::Result<()> {
             (None, None, true) => {
                 let dir = args.data_dir.context("--dev needs --data-dir")?;
                 let listen = args.listen.context("--dev needs --listen")?;
-                std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("create {}", dir.display()))?;
                 let v = Config::dev(&dir, &listen).validate()?;
                 let key_file = &v.config.node.key_file;
-                let key = if key_file.exists() { keyfile::load(key_file)? } else { keyfile::generate(key_file)? };
+                let key = if key_file.exists() {
+                    keyfile::load(key_file)?
+                } else {
+                    keyfile::generate(key_file)?
+                };
                 serve(v, key, Some(dir)).await
             }
-            _ => anyhow::bail!("give --config FILE, or --dev --data-dir DIR --listen HOST:PORT (see --help)"),
+            _ => anyhow::bail!(
+                "give --config FILE, or --dev --data-dir DIR --listen HOST:PORT (see --help)"
+            ),
         }
     })
 }
 
-async fn serve(v: sjdj::node::config::Validated, key: ed25519_dalek::SigningKey, dev_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(v.listen).await.with_context(|| format!("listen on {}", v.listen))?;
+async fn serve(
+    v: sjdj::node::config::Validated,
+    key: ed25519_dalek::SigningKey,
+    dev_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(v.listen)
+        .await
+        .with_context(|| format!("listen on {}", v.listen))?;
     let node = Node::open(v, key)?;
     if let Some(dir) = dev_dir {
         dev::ensure_tokens(&node.engine, &dir).await?;
@@ -88,8 +109,19 @@ async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<(
     let v = Config::load(path)?.validate()?;
     let key = keyfile::load(&v.config.node.key_file)?;
     let node = Node::open(v, key)?;
-    let bootstrap = Actor { id: "bootstrap".into(), role: Role::Admin, holder: "bootstrap".into(), subject: None };
-    let op = Op::CreateToken { actor: bootstrap, request_id: format!("admin-token-{}", std::process::id()), role: Role::Admin, holder, subject: None };
+    let bootstrap = Actor {
+        id: "bootstrap".into(),
+        role: Role::Admin,
+        holder: "bootstrap".into(),
+        subject: None,
+    };
+    let op = Op::CreateToken {
+        actor: bootstrap,
+        request_id: format!("admin-token-{}", std::process::id()),
+        role: Role::Admin,
+        holder,
+        subject: None,
+    };
     match node.engine.execute(op).await? {
         Reply::Token(t) => println!("{}", t.token),
         other => anyhow::bail!("unexpected reply {other:?}"),

@@ -45,6 +45,9 @@ pub enum AppCmd {
         attach: Vec<String>,
         #[arg(long, default_value = "")]
         note: String,
+        /// Acknowledge the publicity text the supplemented materials produce (shown first).
+        #[arg(long)]
+        yes: bool,
     },
     /// Withdraw an application before publicity.
     Withdraw {
@@ -93,33 +96,59 @@ const APP: &str = "sjdj.v1.Application";
 
 async fn upload(c: &Client, path: &Path, kind: Kind) -> anyhow::Result<pb::AttachmentRef> {
     let content = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let req = pb::UploadAttachmentRequest { kind: kind.pb() as i32, file_name, content };
-    Ok(c.registration().upload_attachment(c.req(req)?).await.map_err(rpc_error)?.into_inner())
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let req = pb::UploadAttachmentRequest {
+        kind: kind.pb() as i32,
+        file_name,
+        content,
+    };
+    Ok(c.registration()
+        .upload_attachment(c.req(req)?)
+        .await
+        .map_err(rpc_error)?
+        .into_inner())
 }
 
 /// Reads a materials file and uploads/attaches every `--attach KIND=PATH`.
 async fn materials(c: &Client, path: &Path, attach: &[String]) -> anyhow::Result<pb::Materials> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
-    let mut m: pb::Materials = from_json("sjdj.v1.Materials", &text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut m: pb::Materials = from_json("sjdj.v1.Materials", &text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     for a in attach {
-        let (kind, file) = a.split_once('=').with_context(|| format!("--attach {a}: expected KIND=PATH"))?;
-        let kind = Kind::from_str(kind, true).map_err(|_| anyhow::anyhow!("--attach {a}: kind is one of description, undertaking, agreement, other"))?;
+        let (kind, file) = a
+            .split_once('=')
+            .with_context(|| format!("--attach {a}: expected KIND=PATH"))?;
+        let kind = Kind::from_str(kind, true).map_err(|_| {
+            anyhow::anyhow!(
+                "--attach {a}: kind is one of description, undertaking, agreement, other"
+            )
+        })?;
         m.attachments.push(upload(c, Path::new(file), kind).await?);
     }
     Ok(m)
 }
 
 fn parse_state(s: &str) -> anyhow::Result<i32> {
-    let name = format!("APPLICATION_STATE_{}", s.to_ascii_uppercase().replace('-', "_"));
-    pb::ApplicationState::from_str_name(&name).map(|s| s as i32).with_context(|| format!("unknown state {s}"))
+    let name = format!(
+        "APPLICATION_STATE_{}",
+        s.to_ascii_uppercase().replace('-', "_")
+    );
+    pb::ApplicationState::from_str_name(&name)
+        .map(|s| s as i32)
+        .with_context(|| format!("unknown state {s}"))
 }
 
 pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
     let c = Client::connect(g).await?;
     let mut reg = c.registration();
     let app = match cmd {
-        AppCmd::Create { materials: path, attach } => {
+        AppCmd::Create {
+            materials: path,
+            attach,
+        } => {
             let req = pb::CreateApplicationRequest {
                 request_id: c.request_id(),
                 registration_type: pb::RegistrationType::Initial as i32,
@@ -127,39 +156,108 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
             };
             reg.create_application(c.req(req)?).await
         }
-        AppCmd::Update { id, materials: path, attach } => {
-            let req = pb::UpdateApplicationRequest { request_id: c.request_id(), application_id: id, materials: Some(materials(&c, &path, &attach).await?) };
+        AppCmd::Update {
+            id,
+            materials: path,
+            attach,
+        } => {
+            let req = pb::UpdateApplicationRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                materials: Some(materials(&c, &path, &attach).await?),
+            };
             reg.update_application(c.req(req)?).await
         }
         AppCmd::Submit { id, yes, ack } => {
             let sha = match ack {
                 Some(sha) => sha,
                 None => {
-                    let current = reg.get_application(c.req(pb::GetApplicationRequest { application_id: id.clone() })?).await.map_err(rpc_error)?.into_inner();
-                    eprintln!("Publicity text (公示内容) to be published:\n\n{}", current.publicity_text);
+                    let current = reg
+                        .get_application(c.req(pb::GetApplicationRequest {
+                            application_id: id.clone(),
+                        })?)
+                        .await
+                        .map_err(rpc_error)?
+                        .into_inner();
+                    eprintln!(
+                        "Publicity text (公示内容) to be published:\n\n{}",
+                        current.publicity_text
+                    );
                     if !yes {
                         bail!("not submitted: run again with --yes to acknowledge this text (or --ack {})", current.publicity_text_sha256);
                     }
                     current.publicity_text_sha256
                 }
             };
-            reg.submit_application(c.req(pb::SubmitApplicationRequest { request_id: c.request_id(), application_id: id, publicity_text_sha256: sha })?).await
+            reg.submit_application(c.req(pb::SubmitApplicationRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                publicity_text_sha256: sha,
+            })?)
+            .await
         }
-        AppCmd::Supplement { id, materials: path, attach, note } => {
-            let req = pb::SupplementApplicationRequest { request_id: c.request_id(), application_id: id, materials: Some(materials(&c, &path, &attach).await?), note };
+        AppCmd::Supplement {
+            id,
+            materials: path,
+            attach,
+            note,
+            yes,
+        } => {
+            let m = materials(&c, &path, &attach).await?;
+            let domain: crate::domain::materials::Materials =
+                m.clone().try_into().map_err(rpc_error)?;
+            let text = crate::domain::flow::publicity_text(
+                crate::domain::types::RegistrationType::Initial,
+                &domain,
+            );
+            eprintln!("Publicity text (公示内容) of the supplemented materials:\n\n{text}");
+            if !yes {
+                bail!("not supplemented: run again with --yes to acknowledge this text");
+            }
+            let req = pb::SupplementApplicationRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                materials: Some(m),
+                note,
+                publicity_text_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                    text.as_bytes(),
+                )),
+            };
             reg.supplement_application(c.req(req)?).await
         }
-        AppCmd::Withdraw { id, reason } => reg.withdraw_application(c.req(pb::WithdrawApplicationRequest { request_id: c.request_id(), application_id: id, reason })?).await,
-        AppCmd::Get { id } => reg.get_application(c.req(pb::GetApplicationRequest { application_id: id })?).await,
+        AppCmd::Withdraw { id, reason } => {
+            reg.withdraw_application(c.req(pb::WithdrawApplicationRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                reason,
+            })?)
+            .await
+        }
+        AppCmd::Get { id } => {
+            reg.get_application(c.req(pb::GetApplicationRequest { application_id: id })?)
+                .await
+        }
         AppCmd::List { state, limit } => {
             let state = state.as_deref().map(parse_state).transpose()?.unwrap_or(0);
-            let list = reg.list_applications(c.req(pb::ListApplicationsRequest { state, page_size: limit, page_token: String::new() })?).await.map_err(rpc_error)?.into_inner();
-            show(g.json, "sjdj.v1.ListApplicationsResponse", &list, |l| l.applications.iter().map(output::application).collect());
+            let list = reg
+                .list_applications(c.req(pb::ListApplicationsRequest {
+                    state,
+                    page_size: limit,
+                    page_token: String::new(),
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.ListApplicationsResponse", &list, |l| {
+                l.applications.iter().map(output::application).collect()
+            });
             return Ok(());
         }
         AppCmd::Attach { path, kind } => {
             let r = upload(&c, &path, kind).await?;
-            show(g.json, "sjdj.v1.AttachmentRef", &r, |r| format!("{}  {}  {} bytes\n", r.sha256, r.file_name, r.size));
+            show(g.json, "sjdj.v1.AttachmentRef", &r, |r| {
+                format!("{}  {}  {} bytes\n", r.sha256, r.file_name, r.size)
+            });
             return Ok(());
         }
     };

@@ -13,20 +13,33 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(g: &Global) -> anyhow::Result<Client> {
-        let addr = if g.addr.contains("://") { g.addr.clone() } else { format!("http://{}", g.addr) };
+        let addr = if g.addr.contains("://") {
+            g.addr.clone()
+        } else {
+            format!("http://{}", g.addr)
+        };
         let channel = Endpoint::from_shared(addr.clone())
             .with_context(|| format!("bad address {addr}"))?
             .connect()
             .await
             .with_context(|| format!("cannot reach a node at {addr}"))?;
-        Ok(Client { channel, token: resolve_token(g)?, request_id: g.request_id.clone() })
+        Ok(Client {
+            channel,
+            token: resolve_token(g)?,
+            request_id: g.request_id.clone(),
+        })
     }
 
     /// Wraps a message with the bearer token, when one is configured.
     pub fn req<T>(&self, msg: T) -> anyhow::Result<Request<T>> {
         let mut r = Request::new(msg);
         if let Some(t) = &self.token {
-            r.metadata_mut().insert("authorization", format!("Bearer {t}").parse().context("the token has characters not allowed in a header")?);
+            r.metadata_mut().insert(
+                "authorization",
+                format!("Bearer {t}")
+                    .parse()
+                    .context("the token has characters not allowed in a header")?,
+            );
         }
         Ok(r)
     }
@@ -40,8 +53,12 @@ impl Client {
         })
     }
 
-    pub fn registration(&self) -> pb::registration_service_client::RegistrationServiceClient<Channel> {
-        pb::registration_service_client::RegistrationServiceClient::new(self.channel.clone()).max_decoding_message_size(64 << 20).max_encoding_message_size(300 << 20)
+    pub fn registration(
+        &self,
+    ) -> pb::registration_service_client::RegistrationServiceClient<Channel> {
+        pb::registration_service_client::RegistrationServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(64 << 20)
+            .max_encoding_message_size(300 << 20)
     }
     pub fn review(&self) -> pb::review_service_client::ReviewServiceClient<Channel> {
         pb::review_service_client::ReviewServiceClient::new(self.channel.clone())
@@ -59,9 +76,17 @@ fn resolve_token(g: &Global) -> anyhow::Result<Option<String>> {
     if let Some(t) = &g.token {
         return Ok(Some(t.clone()));
     }
-    let Some(role) = &g.as_role else { return Ok(None) };
-    let Some(file) = &g.tokens else { bail!("--as {role} needs --tokens FILE (or SJDJ_TOKENS), e.g. DIR/dev-tokens.json") };
+    let Some(role) = &g.as_role else {
+        return Ok(None);
+    };
+    let Some(file) = &g.tokens else {
+        bail!("--as {role} needs --tokens FILE (or SJDJ_TOKENS), e.g. DIR/dev-tokens.json")
+    };
     let text = std::fs::read_to_string(file).with_context(|| format!("read {}", file.display()))?;
-    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).with_context(|| format!("{} is not a JSON object of role -> token", file.display()))?;
-    map.get(role).cloned().map(Some).with_context(|| format!("{} has no token for role {role}", file.display()))
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a JSON object of role -> token", file.display()))?;
+    map.get(role)
+        .cloned()
+        .map(Some)
+        .with_context(|| format!("{} has no token for role {role}", file.display()))
 }

@@ -13,7 +13,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "sjdj", version, about = "Client for sjdj registration nodes (公共数据资源登记)")]
+#[command(
+    name = "sjdj",
+    version,
+    about = "Client for sjdj registration nodes (公共数据资源登记)"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -24,7 +28,12 @@ pub struct Cli {
 #[derive(clap::Args, Clone)]
 pub struct Global {
     /// Node address.
-    #[arg(long, global = true, env = "SJDJ_ADDR", default_value = "http://127.0.0.1:7443")]
+    #[arg(
+        long,
+        global = true,
+        env = "SJDJ_ADDR",
+        default_value = "http://127.0.0.1:7443"
+    )]
     pub addr: String,
     /// Bearer token.
     #[arg(long, global = true, env = "SJDJ_TOKEN", hide_env_values = true)]

@@ -57,9 +57,18 @@ pub fn code(cmd: CodeCmd, g: &Global) -> anyhow::Result<()> {
         CodeCmd::Check { code } => match UnifiedCode::parse(&code) {
             Ok(c) => {
                 if g.json {
-                    println!("{}", serde_json::json!({"valid": true, "code": c.to_string(), "data_type": c.data_type.digit(), "region": c.region.to_string(), "year": c.year, "serial": c.serial}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"valid": true, "code": c.to_string(), "data_type": c.data_type.digit(), "region": c.region.to_string(), "year": c.year, "serial": c.serial})
+                    );
                 } else {
-                    println!("{c}: valid (data type {}, region {}, year {}, serial {})", c.data_type.digit(), c.region, c.year, c.serial);
+                    println!(
+                        "{c}: valid (data type {}, region {}, year {}, serial {})",
+                        c.data_type.digit(),
+                        c.region,
+                        c.year,
+                        c.serial
+                    );
                 }
                 Ok(())
             }
@@ -79,7 +88,11 @@ pub fn key(cmd: KeyCmd) -> anyhow::Result<()> {
     match cmd {
         KeyCmd::Generate { out } => {
             let key = keyfile::generate(&out)?;
-            println!("wrote {} (mode 0600) and {}.pub", out.display(), out.display());
+            println!(
+                "wrote {} (mode 0600) and {}.pub",
+                out.display(),
+                out.display()
+            );
             println!("public key {}", hex::encode(key.verifying_key().to_bytes()));
             Ok(())
         }
@@ -90,10 +103,18 @@ pub fn key(cmd: KeyCmd) -> anyhow::Result<()> {
 fn read_cert(path: &PathBuf) -> anyhow::Result<SignedCertificate> {
     let bytes = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
     let parsed = match std::str::from_utf8(&bytes) {
-        Ok(text) if text.contains("-----BEGIN SJDJ CERTIFICATE-----") => SignedCertificate::from_armored(text),
+        Ok(text) if text.contains("-----BEGIN SJDJ CERTIFICATE-----") => {
+            SignedCertificate::from_armored(text)
+        }
         _ => SignedCertificate::from_bytes(bytes),
     };
-    parsed.map_err(|e| anyhow::anyhow!("{}: not a certificate: {} ({e})", path.display(), e.reason()))
+    parsed.map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a certificate: {} ({e})",
+            path.display(),
+            e.reason()
+        )
+    })
 }
 
 fn describe(s: &SignedCertificate) -> String {
@@ -116,16 +137,30 @@ fn describe(s: &SignedCertificate) -> String {
 
 pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
     match cmd {
-        CertCmd::Get { code, query_code, version, out } => {
+        CertCmd::Get {
+            code,
+            query_code,
+            version,
+            out,
+        } => {
             let key = match (code, query_code) {
                 (Some(c), _) => pb::get_certificate_request::Key::Code(c),
                 (None, Some(q)) => pb::get_certificate_request::Key::QueryCode(q),
                 (None, None) => bail!("give a CODE or --query-code"),
             };
             let c = Client::connect(g).await?;
-            let cert = c.registry().get_certificate(c.req(pb::GetCertificateRequest { key: Some(key), version })?).await.map_err(rpc_error)?.into_inner();
+            let cert = c
+                .registry()
+                .get_certificate(c.req(pb::GetCertificateRequest {
+                    key: Some(key),
+                    version,
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
             if let Some(out) = out {
-                std::fs::write(&out, &cert.armored).with_context(|| format!("write {}", out.display()))?;
+                std::fs::write(&out, &cert.armored)
+                    .with_context(|| format!("write {}", out.display()))?;
                 eprintln!("saved {}", out.display());
             }
             show(g.json, "sjdj.v1.Certificate", &cert, output::certificate);

@@ -13,7 +13,13 @@ pub fn show<M: prost::Message>(json: bool, name: &str, msg: &M, human: impl FnOn
 }
 
 fn state(v: i32) -> String {
-    pb::ApplicationState::try_from(v).map(|s| s.as_str_name().trim_start_matches("APPLICATION_STATE_").to_string()).unwrap_or_else(|_| v.to_string())
+    pb::ApplicationState::try_from(v)
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("APPLICATION_STATE_")
+                .to_string()
+        })
+        .unwrap_or_else(|_| v.to_string())
 }
 
 fn ts(t: &Option<prost_types::Timestamp>) -> String {
@@ -34,7 +40,10 @@ pub fn application(a: &pb::Application) -> String {
     if !a.due_date.is_empty() {
         out += &format!("  due {}", a.due_date);
     }
-    out += &format!("\n  subject   {} ({})\n  data      {}\n", s.name, a.subject_credit_code, r.name);
+    out += &format!(
+        "\n  subject   {} ({})\n  data      {}\n",
+        s.name, a.subject_credit_code, r.name
+    );
     if !a.code.is_empty() {
         out += &format!("  code      {}\n", a.code);
     }
@@ -45,17 +54,33 @@ pub fn application(a: &pb::Application) -> String {
         out += &format!("  supplement: {}\n", a.supplement_items.join("; "));
     }
     for o in &a.objections {
-        let st = pb::ObjectionState::try_from(o.state).map(|s| s.as_str_name()).unwrap_or("?");
-        out += &format!("  objection {} [{}] by {}: {}\n", o.id, st.trim_start_matches("OBJECTION_STATE_"), o.objector_name, o.reason);
+        let st = pb::ObjectionState::try_from(o.state)
+            .map(|s| s.as_str_name())
+            .unwrap_or("?");
+        out += &format!(
+            "  objection {} [{}] by {}: {}\n",
+            o.id,
+            st.trim_start_matches("OBJECTION_STATE_"),
+            o.objector_name,
+            o.reason
+        );
     }
     for d in &a.decisions {
-        out += &format!("    {}  {:<24} {}  {}\n", ts(&d.at), d.step, d.actor, d.reason);
+        out += &format!(
+            "    {}  {:<24} {}  {}\n",
+            ts(&d.at),
+            d.step,
+            d.actor,
+            d.reason
+        );
     }
     out
 }
 
 pub fn record(r: &pb::Record) -> String {
-    let st = pb::RecordStatus::try_from(r.status).map(|s| s.as_str_name()).unwrap_or("?");
+    let st = pb::RecordStatus::try_from(r.status)
+        .map(|s| s.as_str_name())
+        .unwrap_or("?");
     let mut out = format!(
         "{}  v{}  {}\n  subject   {} ({})\n  data      {}\n  summary   {}\n  valid     {} .. {}\n",
         r.code,
@@ -69,7 +94,10 @@ pub fn record(r: &pb::Record) -> String {
         r.valid_until
     );
     for v in &r.versions {
-        out += &format!("  version {}  query code {}  assigned {}\n", v.version, v.query_code, v.assigned_on);
+        out += &format!(
+            "  version {}  query code {}  assigned {}\n",
+            v.version, v.query_code, v.assigned_on
+        );
     }
     for d in &r.history {
         out += &format!("    {}  {:<24} {}\n", ts(&d.at), d.step, d.reason);

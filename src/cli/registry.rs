@@ -47,28 +47,105 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
     let mut r = c.registry();
     match cmd {
         RegistryCmd::Get { code } => {
-            let rec = r.get_record(c.req(pb::GetRecordRequest { code })?).await.map_err(rpc_error)?.into_inner();
+            let rec = r
+                .get_record(c.req(pb::GetRecordRequest { code })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
             show(g.json, "sjdj.v1.Record", &rec, output::record);
         }
-        RegistryCmd::Search { query, region, data_type, industry, limit } => {
-            let req = pb::SearchRecordsRequest { query, region, data_type: data_type.unwrap_or(0), industry, status: 0, page_size: limit, page_token: String::new() };
-            let res = r.search_records(c.req(req)?).await.map_err(rpc_error)?.into_inner();
-            show(g.json, "sjdj.v1.SearchRecordsResponse", &res, |res| res.records.iter().map(|rec| format!("{}  {}  {}\n", rec.code, rec.subject_name, rec.data_name)).collect());
-        }
-        RegistryCmd::Notices { limit } => {
-            let res = r.list_publicity_notices(c.req(pb::ListPublicityNoticesRequest { page_size: limit, page_token: String::new() })?).await.map_err(rpc_error)?.into_inner();
-            show(g.json, "sjdj.v1.ListPublicityNoticesResponse", &res, |res| {
-                res.notices.iter().map(|n| format!("{}  {} .. {}\n{}\n", n.application_id, n.publicity_start, n.publicity_end, n.text)).collect()
+        RegistryCmd::Search {
+            query,
+            region,
+            data_type,
+            industry,
+            limit,
+        } => {
+            let req = pb::SearchRecordsRequest {
+                query,
+                region,
+                data_type: data_type.unwrap_or(0),
+                industry,
+                status: 0,
+                page_size: limit,
+                page_token: String::new(),
+            };
+            let res = r
+                .search_records(c.req(req)?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.SearchRecordsResponse", &res, |res| {
+                res.records
+                    .iter()
+                    .map(|rec| format!("{}  {}  {}\n", rec.code, rec.subject_name, rec.data_name))
+                    .collect()
             });
         }
-        RegistryCmd::Object { application, name, contact, reason } => {
-            let req = pb::FileObjectionRequest { request_id: c.request_id(), application_id: application, objector_name: name, objector_contact: contact, reason };
-            let o = r.file_objection(c.req(req)?).await.map_err(rpc_error)?.into_inner();
-            show(g.json, "sjdj.v1.Objection", &o, |o| format!("objection {} filed\n", o.id));
+        RegistryCmd::Notices { limit } => {
+            let res = r
+                .list_publicity_notices(c.req(pb::ListPublicityNoticesRequest {
+                    page_size: limit,
+                    page_token: String::new(),
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(
+                g.json,
+                "sjdj.v1.ListPublicityNoticesResponse",
+                &res,
+                |res| {
+                    res.notices
+                        .iter()
+                        .map(|n| {
+                            format!(
+                                "{}  {} .. {}\n{}\n",
+                                n.application_id, n.publicity_start, n.publicity_end, n.text
+                            )
+                        })
+                        .collect()
+                },
+            );
+        }
+        RegistryCmd::Object {
+            application,
+            name,
+            contact,
+            reason,
+        } => {
+            let req = pb::FileObjectionRequest {
+                request_id: c.request_id(),
+                application_id: application,
+                objector_name: name,
+                objector_contact: contact,
+                reason,
+            };
+            let o = r
+                .file_objection(c.req(req)?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.Objection", &o, |o| {
+                format!("objection {} filed\n", o.id)
+            });
         }
         RegistryCmd::Info => {
-            let info = r.get_node_info(c.req(pb::GetNodeInfoRequest {})?).await.map_err(rpc_error)?.into_inner();
-            show(g.json, "sjdj.v1.NodeInfo", &info, |i| format!("node {} ({}, region {})\npublic key {}\nkey id {}\n", i.node_id, i.role, i.region, hex::encode(&i.public_key), i.key_id));
+            let info = r
+                .get_node_info(c.req(pb::GetNodeInfoRequest {})?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.NodeInfo", &info, |i| {
+                format!(
+                    "node {} ({}, region {})\npublic key {}\nkey id {}\n",
+                    i.node_id,
+                    i.role,
+                    i.region,
+                    hex::encode(&i.public_key),
+                    i.key_id
+                )
+            });
         }
     }
     Ok(())

@@ -15,7 +15,11 @@ pub enum ReviewCmd {
         limit: i32,
     },
     /// Clerk: accept (受理).
-    Accept { id: String, #[arg(long, default_value = "")] reason: String },
+    Accept {
+        id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Clerk: return once with the complete list of what to supplement (一次性告知).
     Return {
         id: String,
@@ -26,11 +30,23 @@ pub enum ReviewCmd {
         reason: String,
     },
     /// Clerk: refuse acceptance (不予受理).
-    RefuseAcceptance { id: String, #[arg(long)] reason: String },
+    RefuseAcceptance {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Reviewer: pass formal review; publicity starts.
-    Pass { id: String, #[arg(long, default_value = "")] reason: String },
+    Pass {
+        id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Reviewer: refuse registration (不予登记).
-    Refuse { id: String, #[arg(long)] reason: String },
+    Refuse {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Registrar: resolve an objection.
     Resolve {
         id: String,
@@ -60,7 +76,11 @@ pub enum Resolution {
 pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
     let c = Client::connect(g).await?;
     let mut rv = c.review();
-    let decision = |id: String, reason: String| pb::DecisionRequest { request_id: c.request_id(), application_id: id, reason };
+    let decision = |id: String, reason: String| pb::DecisionRequest {
+        request_id: c.request_id(),
+        application_id: id,
+        reason,
+    };
     let app = match cmd {
         ReviewCmd::Queue { step, limit } => {
             let step = match step {
@@ -69,36 +89,79 @@ pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
                 Step::Publicity => pb::QueueStep::Publicity,
                 Step::Objections => pb::QueueStep::Objections,
             };
-            let q = rv.list_queue(c.req(pb::ListQueueRequest { step: step as i32, page_size: limit })?).await.map_err(rpc_error)?.into_inner();
+            let q = rv
+                .list_queue(c.req(pb::ListQueueRequest {
+                    step: step as i32,
+                    page_size: limit,
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
             show(g.json, "sjdj.v1.ListQueueResponse", &q, |q| {
                 q.items
                     .iter()
                     .map(|i| {
                         let a = i.application.clone().unwrap_or_default();
-                        let data = a.materials.and_then(|m| m.resource).map(|r| r.name).unwrap_or_default();
-                        format!("{}{}  due {}  {}\n", if i.overdue { "OVERDUE " } else { "" }, a.id, i.due_date, data)
+                        let data = a
+                            .materials
+                            .and_then(|m| m.resource)
+                            .map(|r| r.name)
+                            .unwrap_or_default();
+                        format!(
+                            "{}{}  due {}  {}\n",
+                            if i.overdue { "OVERDUE " } else { "" },
+                            a.id,
+                            i.due_date,
+                            data
+                        )
                     })
                     .collect()
             });
             return Ok(());
         }
-        ReviewCmd::Accept { id, reason } => rv.accept_application(c.req(decision(id, reason))?).await,
-        ReviewCmd::Return { id, items, reason } => {
-            rv.return_for_supplement(c.req(pb::ReturnForSupplementRequest { request_id: c.request_id(), application_id: id, items, reason })?).await
+        ReviewCmd::Accept { id, reason } => {
+            rv.accept_application(c.req(decision(id, reason))?).await
         }
-        ReviewCmd::RefuseAcceptance { id, reason } => rv.refuse_acceptance(c.req(decision(id, reason))?).await,
+        ReviewCmd::Return { id, items, reason } => {
+            rv.return_for_supplement(c.req(pb::ReturnForSupplementRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                items,
+                reason,
+            })?)
+            .await
+        }
+        ReviewCmd::RefuseAcceptance { id, reason } => {
+            rv.refuse_acceptance(c.req(decision(id, reason))?).await
+        }
         ReviewCmd::Pass { id, reason } => rv.pass_review(c.req(decision(id, reason))?).await,
         ReviewCmd::Refuse { id, reason } => rv.refuse_review(c.req(decision(id, reason))?).await,
-        ReviewCmd::Resolve { id, objection, resolution, reason } => {
+        ReviewCmd::Resolve {
+            id,
+            objection,
+            resolution,
+            reason,
+        } => {
             let resolution = match resolution {
                 Resolution::Dismiss => pb::ObjectionResolution::Dismiss,
                 Resolution::UpholdRefuse => pb::ObjectionResolution::UpholdRefuse,
                 Resolution::UpholdBackToReview => pb::ObjectionResolution::UpholdBackToReview,
             };
-            let req = pb::ResolveObjectionRequest { request_id: c.request_id(), application_id: id, objection_id: objection, resolution: resolution as i32, reason };
+            let req = pb::ResolveObjectionRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                objection_id: objection,
+                resolution: resolution as i32,
+                reason,
+            };
             rv.resolve_objection(c.req(req)?).await
         }
     };
-    show(g.json, "sjdj.v1.Application", &app.map_err(rpc_error)?.into_inner(), output::application);
+    show(
+        g.json,
+        "sjdj.v1.Application",
+        &app.map_err(rpc_error)?.into_inner(),
+        output::application,
+    );
     Ok(())
 }

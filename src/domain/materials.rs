@@ -168,7 +168,11 @@ impl Check {
                 format!("{field} has {len} characters; at most {max} are allowed"),
             );
         } else if value.chars().any(|c| c.is_control() && c != '\n') {
-            self.add(field, "CONTROL_CHARACTER", format!("{field} contains control characters"));
+            self.add(
+                field,
+                "CONTROL_CHARACTER",
+                format!("{field} contains control characters"),
+            );
         }
     }
 
@@ -194,7 +198,11 @@ impl Check {
         match parse_date(value) {
             Some(d) => Some(d),
             None => {
-                self.add(field, "BAD_DATE", format!("{field}: {value:?} is not a date YYYY-MM-DD"));
+                self.add(
+                    field,
+                    "BAD_DATE",
+                    format!("{field}: {value:?} is not a date YYYY-MM-DD"),
+                );
                 None
             }
         }
@@ -202,9 +210,17 @@ impl Check {
 
     fn list<T>(&mut self, field: &str, list: &[T], min: usize) {
         if list.len() > MAX_LIST {
-            self.add(field, "TOO_MANY", format!("{field} has more than {MAX_LIST} items"));
+            self.add(
+                field,
+                "TOO_MANY",
+                format!("{field} has more than {MAX_LIST} items"),
+            );
         } else if list.len() < min && self.complete {
-            self.add(field, "REQUIRED", format!("{field} needs at least {min} item(s)"));
+            self.add(
+                field,
+                "REQUIRED",
+                format!("{field} needs at least {min} item(s)"),
+            );
         }
     }
 }
@@ -215,7 +231,9 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
 }
 
 fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Materials {
@@ -263,11 +281,19 @@ impl Materials {
             .chars()
             .all(|ch| ch.is_ascii_digit() || "+- ".contains(ch));
         if !phone_ok {
-            c.add("subject.contact.phone", "BAD_PHONE", "subject.contact.phone may hold only digits, '+', '-' and spaces");
+            c.add(
+                "subject.contact.phone",
+                "BAD_PHONE",
+                "subject.contact.phone may hold only digits, '+', '-' and spaces",
+            );
         }
         c.text("subject.contact.email", &s.contact.email, MAX_NAME, false);
         if !s.contact.email.is_empty() && !s.contact.email.contains('@') {
-            c.add("subject.contact.email", "BAD_EMAIL", "subject.contact.email is not an e-mail address");
+            c.add(
+                "subject.contact.email",
+                "BAD_EMAIL",
+                "subject.contact.email is not an e-mail address",
+            );
         }
         if let Some(a) = &s.agent {
             c.text("subject.agent.name", &a.name, MAX_NAME, true);
@@ -279,22 +305,42 @@ impl Materials {
     fn check_source(&self, c: &mut Check) {
         let s = &self.source;
         c.present("source.basis", &s.basis);
-        c.text("source.statutory_duty", &s.statutory_duty, MAX_TEXT, s.basis == Some(SourceBasis::StatutoryDuty));
+        c.text(
+            "source.statutory_duty",
+            &s.statutory_duty,
+            MAX_TEXT,
+            s.basis == Some(SourceBasis::StatutoryDuty),
+        );
         let needs_agreement = s.basis == Some(SourceBasis::AuthorisationAgreement);
-        if self.subject.kind == Some(SubjectKind::AuthorisedOperator) && s.basis == Some(SourceBasis::StatutoryDuty) {
-            c.add("source.basis", "OPERATOR_NEEDS_AGREEMENT", "an authorised operator must cite its authorisation agreement");
+        if self.subject.kind == Some(SubjectKind::AuthorisedOperator)
+            && s.basis == Some(SourceBasis::StatutoryDuty)
+        {
+            c.add(
+                "source.basis",
+                "OPERATOR_NEEDS_AGREEMENT",
+                "an authorised operator must cite its authorisation agreement",
+            );
         }
         match &s.authorisation {
             None if needs_agreement => c.present::<()>("source.authorisation", &None),
             None => {}
             Some(a) => {
-                c.text("source.authorisation.agreement_number", &a.agreement_number, MAX_NAME, true);
+                c.text(
+                    "source.authorisation.agreement_number",
+                    &a.agreement_number,
+                    MAX_NAME,
+                    true,
+                );
                 c.text("source.authorisation.scope", &a.scope, MAX_TEXT, true);
                 let start = c.date("source.authorisation.term_start", &a.term_start, true);
                 let end = c.date("source.authorisation.term_end", &a.term_end, true);
                 if let (Some(start), Some(end)) = (start, end) {
                     if end < start {
-                        c.add("source.authorisation.term_end", "TERM_ENDS_BEFORE_START", "the authorisation term ends before it starts");
+                        c.add(
+                            "source.authorisation.term_end",
+                            "TERM_ENDS_BEFORE_START",
+                            "the authorisation term ends before it starts",
+                        );
                     }
                 }
             }
@@ -310,25 +356,64 @@ impl Materials {
         c.text("resource.format", &r.format, MAX_NAME, true);
         // A data resource (types 1 and 3) is described down to its fields and storage; a product
         // (type 2) is described by its products below instead.
-        let is_resource = matches!(r.data_type, Some(DataType::PublicDataResource | DataType::OpenDataResource));
+        let is_resource = matches!(
+            r.data_type,
+            Some(DataType::PublicDataResource | DataType::OpenDataResource)
+        );
         c.list("resource.fields", &r.fields, usize::from(is_resource));
         for (i, f) in r.fields.iter().enumerate() {
-            c.text(&format!("resource.fields[{i}].name"), &f.name, MAX_NAME, true);
-            c.text(&format!("resource.fields[{i}].type"), &f.r#type, MAX_NAME, false);
-            c.text(&format!("resource.fields[{i}].description"), &f.description, MAX_TEXT, false);
+            c.text(
+                &format!("resource.fields[{i}].name"),
+                &f.name,
+                MAX_NAME,
+                true,
+            );
+            c.text(
+                &format!("resource.fields[{i}].type"),
+                &f.r#type,
+                MAX_NAME,
+                false,
+            );
+            c.text(
+                &format!("resource.fields[{i}].description"),
+                &f.description,
+                MAX_TEXT,
+                false,
+            );
         }
         c.text("resource.volume", &r.volume, MAX_NAME, is_resource);
         c.text("resource.time_span", &r.time_span, MAX_NAME, is_resource);
-        c.text("resource.update_frequency", &r.update_frequency, MAX_NAME, is_resource);
-        c.text("resource.storage_location", &r.storage_location, MAX_NAME, is_resource);
+        c.text(
+            "resource.update_frequency",
+            &r.update_frequency,
+            MAX_NAME,
+            is_resource,
+        );
+        c.text(
+            "resource.storage_location",
+            &r.storage_location,
+            MAX_NAME,
+            is_resource,
+        );
         c.text("resource.classification", &r.classification, MAX_NAME, true);
         c.present("resource.grade", &r.grade);
         c.present("resource.access_mode", &r.access_mode);
-        if r.data_type == Some(DataType::OpenDataResource) && r.access_mode.is_some() && r.access_mode != Some(AccessMode::Open) {
-            c.add("resource.access_mode", "OPEN_DATA_NOT_OPEN", "an open data resource must have access mode open");
+        if r.data_type == Some(DataType::OpenDataResource)
+            && r.access_mode.is_some()
+            && r.access_mode != Some(AccessMode::Open)
+        {
+            c.add(
+                "resource.access_mode",
+                "OPEN_DATA_NOT_OPEN",
+                "an open data resource must have access mode open",
+            );
         }
         if r.grade == Some(DataGrade::Core) && r.access_mode == Some(AccessMode::Open) {
-            c.add("resource.access_mode", "CORE_DATA_OPEN", "core data cannot be opened to the public");
+            c.add(
+                "resource.access_mode",
+                "CORE_DATA_OPEN",
+                "core data cannot be opened to the public",
+            );
         }
     }
 
@@ -337,42 +422,89 @@ impl Materials {
         if e.sha256.is_empty() {
             c.text("evidence.sha256", "", 64, true);
         } else if !is_sha256_hex(&e.sha256) {
-            c.add("evidence.sha256", "BAD_DIGEST", "evidence.sha256 must be 64 lower-case hex digits");
+            c.add(
+                "evidence.sha256",
+                "BAD_DIGEST",
+                "evidence.sha256 must be 64 lower-case hex digits",
+            );
         }
         if e.taken_at <= 0 && c.complete {
-            c.add("evidence.taken_at", "REQUIRED", "evidence.taken_at is required");
+            c.add(
+                "evidence.taken_at",
+                "REQUIRED",
+                "evidence.taken_at is required",
+            );
         }
         c.text("evidence.description", &e.description, MAX_TEXT, false);
         let is_product = self.resource.data_type == Some(DataType::DataProductOrService);
         c.list("products", &self.products, usize::from(is_product));
         for (i, p) in self.products.iter().enumerate() {
             c.text(&format!("products[{i}].name"), &p.name, MAX_NAME, true);
-            c.text(&format!("products[{i}].description"), &p.description, MAX_TEXT, true);
-            c.list(&format!("products[{i}].resource_codes"), &p.resource_codes, 0);
+            c.text(
+                &format!("products[{i}].description"),
+                &p.description,
+                MAX_TEXT,
+                true,
+            );
+            c.list(
+                &format!("products[{i}].resource_codes"),
+                &p.resource_codes,
+                0,
+            );
             for (j, code) in p.resource_codes.iter().enumerate() {
                 if let Err(err) = UnifiedCode::parse(code) {
-                    c.add(&format!("products[{i}].resource_codes[{j}]"), err.reason(), format!("{code:?}: {err}"));
+                    c.add(
+                        &format!("products[{i}].resource_codes[{j}]"),
+                        err.reason(),
+                        format!("{code:?}: {err}"),
+                    );
                 }
             }
         }
         c.list("scenarios", &self.scenarios, usize::from(is_product));
         for (i, s) in self.scenarios.iter().enumerate() {
             c.text(&format!("scenarios[{i}].name"), &s.name, MAX_NAME, true);
-            c.text(&format!("scenarios[{i}].description"), &s.description, MAX_TEXT, false);
+            c.text(
+                &format!("scenarios[{i}].description"),
+                &s.description,
+                MAX_TEXT,
+                false,
+            );
         }
         let s = &self.security;
         c.text("security.conclusion", &s.conclusion, MAX_TEXT, true);
-        c.text("security.deidentification_measures", &s.deidentification_measures, MAX_TEXT, s.contains_personal_information);
+        c.text(
+            "security.deidentification_measures",
+            &s.deidentification_measures,
+            MAX_TEXT,
+            s.contains_personal_information,
+        );
         c.list("attachments", &self.attachments, 0);
         for (i, a) in self.attachments.iter().enumerate() {
             if !is_sha256_hex(&a.sha256) {
-                c.add(&format!("attachments[{i}].sha256"), "BAD_DIGEST", "attachment sha256 must be 64 lower-case hex digits");
+                c.add(
+                    &format!("attachments[{i}].sha256"),
+                    "BAD_DIGEST",
+                    "attachment sha256 must be 64 lower-case hex digits",
+                );
             }
-            c.text(&format!("attachments[{i}].file_name"), &a.file_name, MAX_NAME, true);
+            c.text(
+                &format!("attachments[{i}].file_name"),
+                &a.file_name,
+                MAX_NAME,
+                true,
+            );
         }
-        let has_undertaking = self.attachments.iter().any(|a| a.kind == AttachmentKind::RegistrationUndertaking);
+        let has_undertaking = self
+            .attachments
+            .iter()
+            .any(|a| a.kind == AttachmentKind::RegistrationUndertaking);
         if c.complete && !has_undertaking {
-            c.add("attachments", "UNDERTAKING_REQUIRED", "the registration undertaking (登记承诺书) must be attached");
+            c.add(
+                "attachments",
+                "UNDERTAKING_REQUIRED",
+                "the registration undertaking (登记承诺书) must be attached",
+            );
         }
     }
 

@@ -24,7 +24,9 @@ pub(super) fn sweep(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> 
     let mut registered = 0;
     for (key, _) in due {
         let rest = keys::suffix(&key, prefix);
-        let Some((date, id)) = rest.split_once('/') else { continue };
+        let Some((date, id)) = rest.split_once('/') else {
+            continue;
+        };
         // Keys sort by date: the first one not yet over ends the sweep.
         if date >= today.to_string().as_str() {
             break;
@@ -38,23 +40,54 @@ pub(super) fn sweep(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> 
 
 /// Registers one application if the rules allow it now; `false` when they do not (yet).
 fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, EngineError> {
-    let Some(app) = load_app(tx, id)? else { return Ok(false) };
+    let Some(app) = load_app(tx, id)? else {
+        return Ok(false);
+    };
     let actor = Actor::system();
-    let ctx = Ctx { now, today: china_date(now), actor: &actor, calendar: &shared.cfg.calendar, limits: &shared.cfg.limits };
+    let ctx = Ctx {
+        now,
+        today: china_date(now),
+        actor: &actor,
+        calendar: &shared.cfg.calendar,
+        limits: &shared.cfg.limits,
+    };
     // decide is pure, so ask it first with a placeholder: a serial is spent only on a sure thing.
-    if flow::decide(Some(&app), &Command::Register { code: String::new() }, &ctx).is_err() {
+    if flow::decide(
+        Some(&app),
+        &Command::Register {
+            code: String::new(),
+        },
+        &ctx,
+    )
+    .is_err()
+    {
         return Ok(false);
     }
     let code = mint_code(shared, tx, &app, ctx.today.year())?;
-    let events = flow::decide(Some(&app), &Command::Register { code: code.to_string() }, &ctx)?;
+    let events = flow::decide(
+        Some(&app),
+        &Command::Register {
+            code: code.to_string(),
+        },
+        &ctx,
+    )?;
     let (app, log_index) = commit_events(tx, Some(app), id, events, &actor, now)?;
     let certificate = certificate_for(shared, &app, &code, log_index, now)?;
-    let signed = certificate.sign(&shared.key).map_err(|e| EngineError::Internal(format!("certificate: {e}")))?;
+    let signed = certificate
+        .sign(&shared.key)
+        .map_err(|e| EngineError::Internal(format!("certificate: {e}")))?;
     let query_code = signed.query_code();
     let code_str = code.to_string();
     tx.put(keys::certificate(&code_str, 1), signed.as_bytes().to_vec());
-    tx.put(keys::query_code(&query_code), format!("{code_str}/1").into_bytes());
-    let issued = EventKind::CertificateIssued { code: code_str.clone(), version: 1, query_code: query_code.clone() };
+    tx.put(
+        keys::query_code(&query_code),
+        format!("{code_str}/1").into_bytes(),
+    );
+    let issued = EventKind::CertificateIssued {
+        code: code_str.clone(),
+        version: 1,
+        query_code: query_code.clone(),
+    };
     let (app, _) = commit_events(tx, Some(app), id, vec![issued], &actor, now)?;
     let record = record_for(shared, &app, &certificate, query_code);
     tx.put(keys::record(&code_str), codec::encode(&record));
@@ -64,24 +97,45 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
 
 /// The next serial of the node's namespace for the year. Serials never repeat: the counter is
 /// written in the same atomic batch as the registration that uses it.
-fn mint_code(shared: &Shared, tx: &mut Tx, app: &Application, year: i32) -> Result<UnifiedCode, EngineError> {
+fn mint_code(
+    shared: &Shared,
+    tx: &mut Tx,
+    app: &Application,
+    year: i32,
+) -> Result<UnifiedCode, EngineError> {
     let region = shared.cfg.region;
     let key = keys::serial(&region.to_string(), year);
     let last = match tx.get(&key)? {
-        Some(b) => u32::from_be_bytes(b.as_slice().try_into().map_err(|_| EngineError::corrupt(&key, "serial is not 4 bytes"))?),
+        Some(b) => u32::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| EngineError::corrupt(&key, "serial is not 4 bytes"))?,
+        ),
         None => 0,
     };
-    let data_type = app.materials.resource.data_type.unwrap_or(DataType::PublicDataResource);
-    let year = u16::try_from(year).map_err(|_| EngineError::Internal(format!("year {year} out of range")))?;
+    let data_type = app
+        .materials
+        .resource
+        .data_type
+        .unwrap_or(DataType::PublicDataResource);
+    let year = u16::try_from(year)
+        .map_err(|_| EngineError::Internal(format!("year {year} out of range")))?;
     let code = UnifiedCode::new(data_type, region, year, last + 1)
         .map_err(|e| EngineError::Internal(format!("cannot mint in {region}/{year}: {e}")))?;
     tx.put(key, (last + 1).to_be_bytes().to_vec());
     Ok(code)
 }
 
-fn certificate_for(shared: &Shared, app: &Application, code: &UnifiedCode, log_index: u64, now: i64) -> Result<Certificate, EngineError> {
+fn certificate_for(
+    shared: &Shared,
+    app: &Application,
+    code: &UnifiedCode,
+    log_index: u64,
+    now: i64,
+) -> Result<Certificate, EngineError> {
     let m = &app.materials;
-    let credit = CreditCode::parse(&app.subject).map_err(|e| EngineError::Internal(format!("stored credit code: {e}")))?;
+    let credit = CreditCode::parse(&app.subject)
+        .map_err(|e| EngineError::Internal(format!("stored credit code: {e}")))?;
     let (Some(from), Some(until)) = (app.valid_from, app.valid_until) else {
         return Err(EngineError::Internal("registered without validity".into()));
     };

@@ -54,7 +54,10 @@ pub enum EngineError {
 
 impl EngineError {
     pub(crate) fn corrupt(key: &[u8], detail: &str) -> EngineError {
-        EngineError::Store(StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), detail: detail.into() })
+        EngineError::Store(StoreError::Corrupt {
+            key: String::from_utf8_lossy(key).into_owned(),
+            detail: detail.into(),
+        })
     }
 }
 
@@ -75,15 +78,26 @@ pub struct Engine {
 impl Engine {
     /// Starts the engine over an open store. The writer thread stops when the last clone of the
     /// engine is dropped.
-    pub fn start(store: DynStore, key: SigningKey, cfg: EngineConfig) -> Result<Engine, EngineError> {
+    pub fn start(
+        store: DynStore,
+        key: SigningKey,
+        cfg: EngineConfig,
+    ) -> Result<Engine, EngineError> {
         let offset = match store.get(&keys::meta("clock_offset"))? {
             Some(b) => i64::from_be_bytes(
-                b.as_slice().try_into().map_err(|_| EngineError::corrupt(b"meta/clock_offset", "not 8 bytes"))?,
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| EngineError::corrupt(b"meta/clock_offset", "not 8 bytes"))?,
             ),
             None => 0,
         };
         let clock = NodeClock::new(offset, cfg.clock_control);
-        let shared = Arc::new(Shared { store, key, cfg, clock });
+        let shared = Arc::new(Shared {
+            store,
+            key,
+            cfg,
+            clock,
+        });
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         writer::spawn(shared.clone(), rx);
         Ok(Engine { shared, writer: tx })
@@ -92,7 +106,10 @@ impl Engine {
     /// Runs one write through the writer; returns once it is durable (or refused).
     pub async fn execute(&self, op: Op) -> Result<Reply, EngineError> {
         let (reply, rx) = oneshot::channel();
-        self.writer.send(writer::Job { op, reply }).await.map_err(|_| EngineError::Unavailable)?;
+        self.writer
+            .send(writer::Job { op, reply })
+            .await
+            .map_err(|_| EngineError::Unavailable)?;
         rx.await.map_err(|_| EngineError::Unavailable)?
     }
 

@@ -13,23 +13,53 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub enum Op {
-    Flow { actor: Actor, request_id: String, application_id: Option<String>, command: Command },
-    CreateToken { actor: Actor, request_id: String, role: Role, holder: String, subject: Option<String> },
-    RevokeToken { actor: Actor, token_id: String },
-    PutAttachment { bytes: Vec<u8> },
-    AdvanceClock { actor: Actor, seconds: i64 },
+    Flow {
+        actor: Actor,
+        request_id: String,
+        application_id: Option<String>,
+        /// Boxed: materials make commands large, and ops queue by the thousand.
+        command: Box<Command>,
+    },
+    CreateToken {
+        actor: Actor,
+        request_id: String,
+        role: Role,
+        holder: String,
+        subject: Option<String>,
+    },
+    RevokeToken {
+        actor: Actor,
+        token_id: String,
+    },
+    PutAttachment {
+        bytes: Vec<u8>,
+    },
+    AdvanceClock {
+        actor: Actor,
+        seconds: i64,
+    },
     /// Assign codes to every application whose publicity has ended.
     Sweep,
 }
 
 #[derive(Debug, Clone)]
 pub enum Reply {
-    Application { app: Application, objection_id: Option<String> },
+    Application {
+        app: Box<Application>,
+        objection_id: Option<String>,
+    },
     Token(IssuedToken),
     TokenRecord(TokenRecord),
-    Attachment { sha256: String, size: u64 },
-    Clock { offset: i64 },
-    Swept { registered: usize },
+    Attachment {
+        sha256: String,
+        size: u64,
+    },
+    Clock {
+        offset: i64,
+    },
+    Swept {
+        registered: usize,
+    },
 }
 
 /// The first result of an idempotent write, kept under its request id.
@@ -44,18 +74,35 @@ struct Idempotent {
 
 pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op) -> Result<Reply, EngineError> {
     match op {
-        Op::Flow { actor, request_id, application_id, command } => {
+        Op::Flow {
+            actor,
+            request_id,
+            application_id,
+            command,
+        } => {
             let fp = fingerprint(&(&application_id, &command));
-            idempotent(tx, &actor, &request_id, fp, |tx| flow_command(shared, tx, &actor, application_id, command))
+            idempotent(tx, &actor, &request_id, fp, |tx| {
+                flow_command(shared, tx, &actor, application_id, *command)
+            })
         }
-        Op::CreateToken { actor, request_id, role, holder, subject } => {
+        Op::CreateToken {
+            actor,
+            request_id,
+            role,
+            holder,
+            subject,
+        } => {
             let fp = fingerprint(&(role, &holder, &subject));
-            idempotent(tx, &actor, &request_id, fp, |tx| create_token(shared, tx, &actor, role, holder, subject))
+            idempotent(tx, &actor, &request_id, fp, |tx| {
+                create_token(shared, tx, &actor, role, holder, subject)
+            })
         }
         Op::RevokeToken { actor, token_id } => revoke_token(tx, &actor, &token_id),
         Op::PutAttachment { bytes } => put_attachment(shared, tx, bytes),
         Op::AdvanceClock { actor, seconds } => advance_clock(shared, tx, &actor, seconds),
-        Op::Sweep => Ok(Reply::Swept { registered: mint::sweep(shared, tx)? }),
+        Op::Sweep => Ok(Reply::Swept {
+            registered: mint::sweep(shared, tx)?,
+        }),
     }
 }
 
@@ -65,11 +112,18 @@ fn fingerprint<T: Serialize>(request: &T) -> String {
 }
 
 fn check_request_id(id: &str) -> Result<(), Refusal> {
-    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     if ok {
         Ok(())
     } else {
-        Err(Refusal::invalid("BAD_REQUEST_ID", "request_id is required: 1-128 characters of A-Z a-z 0-9 - _ . :"))
+        Err(Refusal::invalid(
+            "BAD_REQUEST_ID",
+            "request_id is required: 1-128 characters of A-Z a-z 0-9 - _ . :",
+        ))
     }
 }
 
@@ -82,16 +136,34 @@ fn idempotent(
     f: impl FnOnce(&mut Tx) -> Result<Reply, EngineError>,
 ) -> Result<Reply, EngineError> {
     check_request_id(request_id)?;
-    let key = keys::idempotency(&actor.id, request_id);
+    // Public callers share the actor id "public": scope their ids by who they say they are too.
+    let scope = match actor.role {
+        Role::Public => format!(
+            "public:{}",
+            hex::encode(Sha256::digest(actor.holder.as_bytes()))
+        ),
+        _ => actor.id.clone(),
+    };
+    let key = keys::idempotency(&scope, request_id);
     if let Some(bytes) = tx.get(&key)? {
         let first: Idempotent = codec::decode(&key, &bytes)?;
         if first.fingerprint != fp {
-            return Err(Refusal::invalid("REQUEST_ID_REUSED", format!("request_id {request_id} was used for a different request")).into());
+            return Err(Refusal::invalid(
+                "REQUEST_ID_REUSED",
+                format!("request_id {request_id} was used for a different request"),
+            )
+            .into());
         }
         return Ok(match (first.application, first.token) {
-            (Some(app), _) => Reply::Application { app, objection_id: first.objection_id },
+            (Some(app), _) => Reply::Application {
+                app: Box::new(app),
+                objection_id: first.objection_id,
+            },
             // The secret is shown once; a retry gets the token's record only.
-            (None, Some(record)) => Reply::Token(IssuedToken { token: String::new(), record }),
+            (None, Some(record)) => Reply::Token(IssuedToken {
+                token: String::new(),
+                record,
+            }),
             (None, None) => return Err(EngineError::corrupt(&key, "empty idempotency record")),
         });
     }
@@ -99,11 +171,16 @@ fn idempotent(
     let stored = match &reply {
         Reply::Application { app, objection_id } => Idempotent {
             fingerprint: fp,
-            application: Some(app.clone()),
+            application: Some((**app).clone()),
             objection_id: objection_id.clone(),
             token: None,
         },
-        Reply::Token(t) => Idempotent { fingerprint: fp, application: None, objection_id: None, token: Some(t.record.clone()) },
+        Reply::Token(t) => Idempotent {
+            fingerprint: fp,
+            application: None,
+            objection_id: None,
+            token: Some(t.record.clone()),
+        },
         _ => return Ok(reply),
     };
     tx.put(key, codec::encode(&stored));
@@ -122,46 +199,101 @@ pub(super) fn load_app(tx: &Tx, id: &str) -> Result<Option<Application>, EngineE
 pub(super) fn next_counter(tx: &mut Tx, name: &str) -> Result<u64, EngineError> {
     let key = keys::meta(name);
     let current = match tx.get(&key)? {
-        Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| EngineError::corrupt(&key, "counter is not 8 bytes"))?),
+        Some(b) => u64::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| EngineError::corrupt(&key, "counter is not 8 bytes"))?,
+        ),
         None => 0,
     };
     tx.put(key, (current + 1).to_be_bytes().to_vec());
     Ok(current + 1)
 }
 
-fn flow_command(shared: &Shared, tx: &mut Tx, actor: &Actor, id: Option<String>, mut command: Command) -> Result<Reply, EngineError> {
+fn flow_command(
+    shared: &Shared,
+    tx: &mut Tx,
+    actor: &Actor,
+    id: Option<String>,
+    mut command: Command,
+) -> Result<Reply, EngineError> {
     let now = shared.clock.now();
     let existing = match &id {
-        Some(id) => Some(load_app(tx, id)?.ok_or_else(|| Refusal::new(flow::RefusalKind::NotFound, "NOT_FOUND", format!("no application {id}")))?),
+        Some(id) => Some(load_app(tx, id)?.ok_or_else(|| {
+            Refusal::new(
+                flow::RefusalKind::NotFound,
+                "NOT_FOUND",
+                format!("no application {id}"),
+            )
+        })?),
         None => None,
     };
     let mut objection_id = None;
     match (&mut command, &existing) {
-        (Command::Create { id, .. }, None) => *id = format!("A{:010}", next_counter(tx, "next_application")?),
-        (Command::FileObjection { objection_id: oid, .. }, Some(app)) => {
+        (Command::Create { id, .. }, None) => {
+            *id = format!("A{:010}", next_counter(tx, "next_application")?)
+        }
+        (
+            Command::FileObjection {
+                objection_id: oid, ..
+            },
+            Some(app),
+        ) => {
             *oid = format!("{}-O{}", app.id, app.objections.len() + 1);
             objection_id = Some(oid.clone());
         }
-        (Command::Register { .. }, _) => return Err(Refusal::denied("WRONG_ROLE", "codes are assigned by the node itself").into()),
+        (Command::Register { .. }, _) => {
+            return Err(
+                Refusal::denied("WRONG_ROLE", "codes are assigned by the node itself").into(),
+            )
+        }
         _ => {}
     }
     let app_id = match (&command, &existing) {
         (Command::Create { id, .. }, _) => id.clone(),
         (_, Some(app)) => app.id.clone(),
-        _ => return Err(Refusal::invalid("APPLICATION_ID_REQUIRED", "application_id is required").into()),
+        _ => {
+            return Err(
+                Refusal::invalid("APPLICATION_ID_REQUIRED", "application_id is required").into(),
+            )
+        }
     };
-    check_attachments(tx, &command)?;
-    let ctx = Ctx { now, today: china_date(now), actor, calendar: &shared.cfg.calendar, limits: &shared.cfg.limits };
-    let events = flow::decide(existing.as_ref(), &command, &ctx)?;
+    let ctx = Ctx {
+        now,
+        today: china_date(now),
+        actor,
+        calendar: &shared.cfg.calendar,
+        limits: &shared.cfg.limits,
+    };
+    // Roles and ownership first, then every materials problem at once, missing uploads included.
+    let missing = missing_attachments(tx, &command)?;
+    let events = match flow::decide(existing.as_ref(), &command, &ctx) {
+        Ok(events) if missing.is_empty() => events,
+        Ok(_) => return Err(Refusal::materials(missing).into()),
+        Err(r) if r.reason == "MATERIALS_INVALID" => {
+            let mut all = r.violations;
+            all.extend(missing);
+            return Err(Refusal::materials(all).into());
+        }
+        Err(r) => return Err(r.into()),
+    };
     let (app, _) = commit_events(tx, existing, &app_id, events, actor, now)?;
-    Ok(Reply::Application { app, objection_id })
+    Ok(Reply::Application {
+        app: Box::new(app),
+        objection_id,
+    })
 }
 
-/// Materials may name only attachments the node holds.
-fn check_attachments(tx: &Tx, command: &Command) -> Result<(), EngineError> {
+/// Materials may name only attachments the node holds: the ones they name but it does not.
+fn missing_attachments(
+    tx: &Tx,
+    command: &Command,
+) -> Result<Vec<crate::domain::materials::Violation>, EngineError> {
     let materials = match command {
-        Command::Create { materials, .. } | Command::Edit { materials } | Command::Supplement { materials, .. } => materials,
-        _ => return Ok(()),
+        Command::Create { materials, .. }
+        | Command::Edit { materials }
+        | Command::Supplement { materials, .. } => materials,
+        _ => return Ok(Vec::new()),
     };
     let mut missing = Vec::new();
     for (i, a) in materials.attachments.iter().enumerate() {
@@ -173,11 +305,7 @@ fn check_attachments(tx: &Tx, command: &Command) -> Result<(), EngineError> {
             });
         }
     }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(Refusal::materials(missing).into())
-    }
+    Ok(missing)
 }
 
 /// Appends the events to the event log, folds them into the state and keeps the indexes in step,
@@ -194,10 +322,19 @@ pub(super) fn commit_events(
     let mut app = existing;
     let mut seq = 0;
     for kind in kinds {
-        let event = Event { application_id: app_id.to_string(), at: now, actor: actor.id.clone(), holder: actor.holder.clone(), kind };
+        let event = Event {
+            application_id: app_id.to_string(),
+            at: now,
+            actor: actor.id.clone(),
+            holder: actor.holder.clone(),
+            kind,
+        };
         seq = next_counter(tx, "next_event")?;
         // The log never holds personal data: it is kept in the state record only, until purged.
-        let logged = Event { kind: event.kind.redacted(), ..event.clone() };
+        let logged = Event {
+            kind: event.kind.redacted(),
+            ..event.clone()
+        };
         tx.put(keys::event(seq), codec::encode(&logged));
         app = Some(flow::apply(app, &event));
     }
@@ -227,27 +364,72 @@ fn require_admin(actor: &Actor) -> Result<(), Refusal> {
     if actor.role == Role::Admin {
         Ok(())
     } else {
-        Err(Refusal::denied("WRONG_ROLE", format!("this needs the admin role; the caller is {}", actor.role.name())))
+        Err(Refusal::denied(
+            "WRONG_ROLE",
+            format!(
+                "this needs the admin role; the caller is {}",
+                actor.role.name()
+            ),
+        ))
     }
 }
 
-fn create_token(shared: &Shared, tx: &mut Tx, actor: &Actor, role: Role, holder: String, subject: Option<String>) -> Result<Reply, EngineError> {
+fn create_token(
+    shared: &Shared,
+    tx: &mut Tx,
+    actor: &Actor,
+    role: Role,
+    holder: String,
+    subject: Option<String>,
+) -> Result<Reply, EngineError> {
     require_admin(actor)?;
     if matches!(role, Role::Public | Role::System) {
-        return Err(Refusal::invalid("BAD_ROLE", "tokens carry one of the staff or registrant roles").into());
+        return Err(Refusal::invalid(
+            "BAD_ROLE",
+            "tokens carry one of the staff or registrant roles",
+        )
+        .into());
     }
     if holder.trim().is_empty() || holder.chars().count() > 200 {
-        return Err(Refusal::invalid("HOLDER_REQUIRED", "holder is required (at most 200 characters)").into());
+        return Err(Refusal::invalid(
+            "HOLDER_REQUIRED",
+            "holder is required (at most 200 characters)",
+        )
+        .into());
     }
     let subject = match (role, subject.filter(|s| !s.is_empty())) {
-        (Role::Registrant, Some(s)) => Some(CreditCode::parse(&s).map_err(|e| Refusal::invalid(e.reason(), format!("subject_credit_code: {e}")))?.as_str().to_string()),
-        (Role::Registrant, None) => return Err(Refusal::invalid("SUBJECT_REQUIRED", "a registrant token is bound to one subject's credit code").into()),
-        (_, Some(_)) => return Err(Refusal::invalid("SUBJECT_NOT_ALLOWED", "only registrant tokens are bound to a subject").into()),
+        (Role::Registrant, Some(s)) => Some(
+            CreditCode::parse(&s)
+                .map_err(|e| Refusal::invalid(e.reason(), format!("subject_credit_code: {e}")))?
+                .as_str()
+                .to_string(),
+        ),
+        (Role::Registrant, None) => {
+            return Err(Refusal::invalid(
+                "SUBJECT_REQUIRED",
+                "a registrant token is bound to one subject's credit code",
+            )
+            .into())
+        }
+        (_, Some(_)) => {
+            return Err(Refusal::invalid(
+                "SUBJECT_NOT_ALLOWED",
+                "only registrant tokens are bound to a subject",
+            )
+            .into())
+        }
         (_, None) => None,
     };
     let token = tokens::generate();
     let hash = tokens::hash_hex(&token);
-    let record = TokenRecord { token_id: tokens::token_id(&hash), role, holder, subject, created_at: shared.clock.now(), revoked: false };
+    let record = TokenRecord {
+        token_id: tokens::token_id(&hash),
+        role,
+        holder,
+        subject,
+        created_at: shared.clock.now(),
+        revoked: false,
+    };
     tx.put(keys::token(&hash), codec::encode(&record));
     tx.put(keys::token_id(&record.token_id), hash.into_bytes());
     Ok(Reply::Token(IssuedToken { token, record }))
@@ -255,7 +437,13 @@ fn create_token(shared: &Shared, tx: &mut Tx, actor: &Actor, role: Role, holder:
 
 fn revoke_token(tx: &mut Tx, actor: &Actor, token_id: &str) -> Result<Reply, EngineError> {
     require_admin(actor)?;
-    let not_found = || Refusal::new(flow::RefusalKind::NotFound, "TOKEN_NOT_FOUND", format!("no token {token_id}"));
+    let not_found = || {
+        Refusal::new(
+            flow::RefusalKind::NotFound,
+            "TOKEN_NOT_FOUND",
+            format!("no token {token_id}"),
+        )
+    };
     let hash = tx.get(&keys::token_id(token_id))?.ok_or_else(not_found)?;
     let key = keys::token(&String::from_utf8_lossy(&hash));
     let bytes = tx.get(&key)?.ok_or_else(not_found)?;
@@ -268,7 +456,14 @@ fn revoke_token(tx: &mut Tx, actor: &Actor, token_id: &str) -> Result<Reply, Eng
 fn put_attachment(shared: &Shared, tx: &mut Tx, bytes: Vec<u8>) -> Result<Reply, EngineError> {
     let max = shared.cfg.max_attachment_bytes;
     if bytes.len() > max {
-        return Err(Refusal::invalid("ATTACHMENT_TOO_LARGE", format!("the attachment has {} bytes; at most {max} are allowed", bytes.len())).into());
+        return Err(Refusal::invalid(
+            "ATTACHMENT_TOO_LARGE",
+            format!(
+                "the attachment has {} bytes; at most {max} are allowed",
+                bytes.len()
+            ),
+        )
+        .into());
     }
     if bytes.is_empty() {
         return Err(Refusal::invalid("ATTACHMENT_EMPTY", "the attachment is empty").into());
@@ -283,19 +478,37 @@ fn put_attachment(shared: &Shared, tx: &mut Tx, bytes: Vec<u8>) -> Result<Reply,
     Ok(Reply::Attachment { sha256, size })
 }
 
-fn advance_clock(shared: &Shared, tx: &mut Tx, actor: &Actor, seconds: i64) -> Result<Reply, EngineError> {
+fn advance_clock(
+    shared: &Shared,
+    tx: &mut Tx,
+    actor: &Actor,
+    seconds: i64,
+) -> Result<Reply, EngineError> {
     require_admin(actor)?;
     if !shared.clock.controllable {
-        return Err(Refusal::precondition("CLOCK_CONTROL_DISABLED", "this node's config does not enable clock control").into());
+        return Err(Refusal::precondition(
+            "CLOCK_CONTROL_DISABLED",
+            "this node's config does not enable clock control",
+        )
+        .into());
     }
     const TEN_YEARS: i64 = 10 * 366 * 86_400;
     if !(1..=TEN_YEARS).contains(&seconds) {
-        return Err(Refusal::invalid("BAD_CLOCK_STEP", "the clock moves forward only, by 1 second to 10 years").into());
+        return Err(Refusal::invalid(
+            "BAD_CLOCK_STEP",
+            "the clock moves forward only, by 1 second to 10 years",
+        )
+        .into());
     }
-    let offset = shared.clock.offset() + seconds;
+    let before = shared.clock.offset();
+    let offset = before + seconds;
     tx.put(keys::meta("clock_offset"), offset.to_be_bytes().to_vec());
     shared.clock.set_offset(offset);
-    // Whatever fell due in the skipped time happens now, before the caller hears back.
-    mint::sweep(shared, tx)?;
+    // Whatever fell due in the skipped time happens now, before the caller hears back. If that
+    // fails the step is refused, so the clock goes back to where it was.
+    if let Err(e) = mint::sweep(shared, tx) {
+        shared.clock.set_offset(before);
+        return Err(e);
+    }
     Ok(Reply::Clock { offset })
 }

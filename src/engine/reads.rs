@@ -66,10 +66,16 @@ impl Engine {
     /// The caller behind a bearer token.
     pub fn authenticate(&self, token: &str) -> Result<Actor, EngineError> {
         let key = keys::token(&tokens::hash_hex(token));
-        let bytes = self.store().get(&key)?.ok_or_else(|| EngineError::Unauthenticated("unknown token".into()))?;
+        let bytes = self
+            .store()
+            .get(&key)?
+            .ok_or_else(|| EngineError::Unauthenticated("unknown token".into()))?;
         let record: TokenRecord = codec::decode(&key, &bytes)?;
         if record.revoked {
-            return Err(EngineError::Unauthenticated(format!("token {} is revoked", record.token_id)));
+            return Err(EngineError::Unauthenticated(format!(
+                "token {} is revoked",
+                record.token_id
+            )));
         }
         Ok(record.actor())
     }
@@ -87,33 +93,62 @@ impl Engine {
     }
 
     pub fn get_application(&self, actor: &Actor, id: &str) -> Result<Application, EngineError> {
-        let app = self.read_app(id)?.ok_or_else(|| not_found("NOT_FOUND", format!("no application {id}")))?;
+        let app = self
+            .read_app(id)?
+            .ok_or_else(|| not_found("NOT_FOUND", format!("no application {id}")))?;
         match actor.role {
             Role::Registrant if actor.subject.as_deref() == Some(app.subject.as_str()) => Ok(app),
-            Role::Registrant => Err(Refusal::denied("NOT_OWNER", "a registrant sees only its own subject's applications").into()),
+            Role::Registrant => Err(Refusal::denied(
+                "NOT_OWNER",
+                "a registrant sees only its own subject's applications",
+            )
+            .into()),
             r if STAFF_READERS.contains(&r) => Ok(app),
-            r => Err(Refusal::denied("WRONG_ROLE", format!("the {} role cannot read applications", r.name())).into()),
+            r => Err(Refusal::denied(
+                "WRONG_ROLE",
+                format!("the {} role cannot read applications", r.name()),
+            )
+            .into()),
         }
     }
 
     /// Applications the caller may see, optionally in one state, paged by application id.
-    pub fn list_applications(&self, actor: &Actor, state: Option<State>, size: i32, after: &str) -> Result<Page<Application>, EngineError> {
+    pub fn list_applications(
+        &self,
+        actor: &Actor,
+        state: Option<State>,
+        size: i32,
+        after: &str,
+    ) -> Result<Page<Application>, EngineError> {
         let size = page_size(size, 50);
         let prefix = match (actor.role, state) {
             (Role::Registrant, _) => keys::subject_prefix(actor.subject.as_deref().unwrap_or("-")),
             (r, Some(s)) if STAFF_READERS.contains(&r) => keys::state_prefix(s.name()),
             (r, None) if STAFF_READERS.contains(&r) => b"app/".to_vec(),
-            (r, _) => return Err(Refusal::denied("WRONG_ROLE", format!("the {} role cannot list applications", r.name())).into()),
+            (r, _) => {
+                return Err(Refusal::denied(
+                    "WRONG_ROLE",
+                    format!("the {} role cannot list applications", r.name()),
+                )
+                .into())
+            }
         };
         let mut items = Vec::new();
-        let mut cursor = (!after.is_empty()).then(|| [prefix.as_slice(), after.as_bytes()].concat());
+        let mut cursor =
+            (!after.is_empty()).then(|| [prefix.as_slice(), after.as_bytes()].concat());
         // Registrants filter their own list by state, so scan until the page is full.
         loop {
             let chunk = self.store().scan(&prefix, cursor.as_deref(), size)?;
             let exhausted = chunk.len() < size;
             for (key, value) in &chunk {
                 let id = keys::suffix(key, &prefix);
-                let app = if prefix.starts_with(b"app/") { codec::decode(key, value)? } else { self.read_app(id)?.ok_or_else(|| EngineError::corrupt(key, "index names a missing application"))? };
+                let app = if prefix.starts_with(b"app/") {
+                    codec::decode(key, value)?
+                } else {
+                    self.read_app(id)?.ok_or_else(|| {
+                        EngineError::corrupt(key, "index names a missing application")
+                    })?
+                };
                 if state.is_none_or(|s| s == app.state) {
                     items.push(app);
                 }
@@ -123,29 +158,47 @@ impl Engine {
                 }
             }
             if items.len() == size || exhausted {
-                let next = (items.len() == size).then(|| items.last().map(|a| a.id.clone())).flatten();
+                let next = (items.len() == size)
+                    .then(|| items.last().map(|a| a.id.clone()))
+                    .flatten();
                 return Ok(Page { items, next });
             }
         }
     }
 
     /// A step's work queue: overdue first, then by due date.
-    pub fn queue(&self, actor: &Actor, state: State, objections_only: bool, size: i32) -> Result<Vec<QueueEntry>, EngineError> {
+    pub fn queue(
+        &self,
+        actor: &Actor,
+        state: State,
+        objections_only: bool,
+        size: i32,
+    ) -> Result<Vec<QueueEntry>, EngineError> {
         if !STAFF_READERS.contains(&actor.role) {
-            return Err(Refusal::denied("WRONG_ROLE", format!("the {} role has no work queue", actor.role.name())).into());
+            return Err(Refusal::denied(
+                "WRONG_ROLE",
+                format!("the {} role has no work queue", actor.role.name()),
+            )
+            .into());
         }
         let today = self.today();
         let prefix = keys::state_prefix(state.name());
         let mut entries = Vec::new();
         for (key, _) in self.store().scan(&prefix, None, usize::MAX)? {
             let id = keys::suffix(&key, &prefix);
-            let Some(app) = self.read_app(id)? else { continue };
+            let Some(app) = self.read_app(id)? else {
+                continue;
+            };
             if objections_only && !app.has_open_objection() {
                 continue;
             }
             let due = app.current_due();
             let overdue = state != State::InPublicity && due.is_some_and(|d| d < today);
-            entries.push(QueueEntry { application: app, due, overdue });
+            entries.push(QueueEntry {
+                application: app,
+                due,
+                overdue,
+            });
         }
         entries.sort_by_key(|e| (!e.overdue, e.due, e.application.id.clone()));
         entries.truncate(page_size(size, 100));
@@ -153,9 +206,14 @@ impl Engine {
     }
 
     pub fn get_record(&self, code: &str) -> Result<(Record, Vec<Decision>), EngineError> {
-        let code = UnifiedCode::parse(code).map_err(|e| Refusal::invalid(e.reason(), format!("{code:?}: {e}")))?.to_string();
+        let code = UnifiedCode::parse(code)
+            .map_err(|e| Refusal::invalid(e.reason(), format!("{code:?}: {e}")))?
+            .to_string();
         let key = keys::record(&code);
-        let bytes = self.store().get(&key)?.ok_or_else(|| not_found("CODE_NOT_FOUND", format!("no record {code}")))?;
+        let bytes = self
+            .store()
+            .get(&key)?
+            .ok_or_else(|| not_found("CODE_NOT_FOUND", format!("no record {code}")))?;
         let mut record: Record = codec::decode(&key, &bytes)?;
         record.status = record.status_on(self.today());
         let mut history = Vec::new();
@@ -167,7 +225,12 @@ impl Engine {
         Ok((record, history))
     }
 
-    pub fn search(&self, f: &SearchFilter, size: i32, after: &str) -> Result<Page<Record>, EngineError> {
+    pub fn search(
+        &self,
+        f: &SearchFilter,
+        size: i32,
+        after: &str,
+    ) -> Result<Page<Record>, EngineError> {
         let size = page_size(size, 20);
         let today = self.today();
         let region = region_prefix(&f.region);
@@ -176,7 +239,9 @@ impl Engine {
         // A scan over the records: substring search needs no tokeniser for Chinese. A full-text
         // index can replace it when registries grow past what a scan serves (see ARCHITECTURE.md).
         'scan: loop {
-            let chunk = self.store().scan(keys::RECORD_PREFIX, cursor.as_deref(), 1024)?;
+            let chunk = self
+                .store()
+                .scan(keys::RECORD_PREFIX, cursor.as_deref(), 1024)?;
             if chunk.is_empty() {
                 return Ok(Page { items, next: None });
             }
@@ -212,56 +277,118 @@ impl Engine {
                 items.push(app);
             }
         }
-        let next = (items.len() == size).then(|| items.last().map(|a| a.id.clone())).flatten();
+        let next = (items.len() == size)
+            .then(|| items.last().map(|a| a.id.clone()))
+            .flatten();
         Ok(Page { items, next })
     }
 
     /// A certificate by code and version (0 = current) or by query code.
-    pub fn certificate(&self, code: Option<&str>, version: u32, query_code: Option<&str>) -> Result<CertificateView, EngineError> {
+    pub fn certificate(
+        &self,
+        code: Option<&str>,
+        version: u32,
+        query_code: Option<&str>,
+    ) -> Result<CertificateView, EngineError> {
         let (code, version) = match (code, query_code) {
             (Some(code), _) => {
-                let code = UnifiedCode::parse(code).map_err(|e| Refusal::invalid(e.reason(), format!("{code:?}: {e}")))?.to_string();
-                let version = if version == 0 { self.get_record(&code)?.0.current_version } else { version };
+                let code = UnifiedCode::parse(code)
+                    .map_err(|e| Refusal::invalid(e.reason(), format!("{code:?}: {e}")))?
+                    .to_string();
+                let version = if version == 0 {
+                    self.get_record(&code)?.0.current_version
+                } else {
+                    version
+                };
                 (code, version)
             }
             (None, Some(qc)) => {
                 let qc = qc.trim().to_ascii_lowercase();
-                let bytes = self.store().get(&keys::query_code(&qc))?.ok_or_else(|| not_found("QUERY_CODE_NOT_FOUND", format!("no certificate with query code {qc}")))?;
+                let bytes = self.store().get(&keys::query_code(&qc))?.ok_or_else(|| {
+                    not_found(
+                        "QUERY_CODE_NOT_FOUND",
+                        format!("no certificate with query code {qc}"),
+                    )
+                })?;
                 let s = String::from_utf8_lossy(&bytes).into_owned();
-                let (code, v) = s.split_once('/').ok_or_else(|| EngineError::corrupt(&bytes, "bad query code entry"))?;
-                (code.to_string(), v.parse().map_err(|_| EngineError::corrupt(&bytes, "bad version"))?)
+                let (code, v) = s
+                    .split_once('/')
+                    .ok_or_else(|| EngineError::corrupt(&bytes, "bad query code entry"))?;
+                (
+                    code.to_string(),
+                    v.parse()
+                        .map_err(|_| EngineError::corrupt(&bytes, "bad version"))?,
+                )
             }
-            (None, None) => return Err(Refusal::invalid("KEY_REQUIRED", "give a code or a query code").into()),
+            (None, None) => {
+                return Err(Refusal::invalid("KEY_REQUIRED", "give a code or a query code").into())
+            }
         };
         let key = keys::certificate(&code, version);
-        let bytes = self.store().get(&key)?.ok_or_else(|| not_found("CERTIFICATE_NOT_FOUND", format!("no certificate {code} version {version}")))?;
-        let signed = SignedCertificate::from_bytes(bytes).map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
-        Ok(CertificateView { certificate: signed.certificate(), query_code: signed.query_code(), signed })
+        let bytes = self.store().get(&key)?.ok_or_else(|| {
+            not_found(
+                "CERTIFICATE_NOT_FOUND",
+                format!("no certificate {code} version {version}"),
+            )
+        })?;
+        let signed = SignedCertificate::from_bytes(bytes)
+            .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
+        Ok(CertificateView {
+            certificate: signed.certificate(),
+            query_code: signed.query_code(),
+            signed,
+        })
     }
 
     /// Verifies a certificate against this node's key and what the node holds.
     pub fn verify(&self, bytes: Vec<u8>) -> Result<Verification, EngineError> {
-        let refused = |reason: &'static str, message: String, certificate: Option<CertificateView>| Verification { valid: false, reason, message, certificate, status: None };
+        let refused = |reason: &'static str,
+                       message: String,
+                       certificate: Option<CertificateView>| Verification {
+            valid: false,
+            reason,
+            message,
+            certificate,
+            status: None,
+        };
         let signed = match SignedCertificate::from_bytes(bytes) {
             Ok(s) => s,
             Err(e) => return Ok(refused(e.reason(), e.to_string(), None)),
         };
-        let view = |s: &SignedCertificate| CertificateView { certificate: s.certificate(), query_code: s.query_code(), signed: s.clone() };
+        let view = |s: &SignedCertificate| CertificateView {
+            certificate: s.certificate(),
+            query_code: s.query_code(),
+            signed: s.clone(),
+        };
         if let Err(e) = signed.verify(&self.verifying_key()) {
             return Ok(refused(e.reason(), e.to_string(), Some(view(&signed))));
         }
         let c = signed.certificate();
-        let held = self.store().get(&keys::certificate(&c.code.to_string(), c.version))?;
+        let held = self
+            .store()
+            .get(&keys::certificate(&c.code.to_string(), c.version))?;
         if held.as_deref() != Some(signed.as_bytes()) {
-            return Ok(refused("CERT_NOT_IN_REGISTRY", "the signature holds but this node holds no such certificate".into(), Some(view(&signed))));
+            return Ok(refused(
+                "CERT_NOT_IN_REGISTRY",
+                "the signature holds but this node holds no such certificate".into(),
+                Some(view(&signed)),
+            ));
         }
         let status = self.get_record(&c.code.to_string())?.0.status;
-        Ok(Verification { valid: true, reason: "", message: format!("valid; the record is {}", status.name()), certificate: Some(view(&signed)), status: Some(status) })
+        Ok(Verification {
+            valid: true,
+            reason: "",
+            message: format!("valid; the record is {}", status.name()),
+            certificate: Some(view(&signed)),
+            status: Some(status),
+        })
     }
 
     pub fn list_tokens(&self, actor: &Actor) -> Result<Vec<TokenRecord>, EngineError> {
         if actor.role != Role::Admin {
-            return Err(Refusal::denied("WRONG_ROLE", "listing tokens needs the admin role").into());
+            return Err(
+                Refusal::denied("WRONG_ROLE", "listing tokens needs the admin role").into(),
+            );
         }
         let mut out = Vec::new();
         for (_, hash) in self.store().scan(keys::TOKEN_ID_PREFIX, None, usize::MAX)? {

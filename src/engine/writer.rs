@@ -85,7 +85,10 @@ impl<'v, 'a> Tx<'v, 'a> {
     }
 }
 
-pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) -> std::thread::JoinHandle<()> {
+pub(super) fn spawn(
+    shared: Arc<Shared>,
+    mut rx: mpsc::Receiver<Job>,
+) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("sjdj-writer".into())
         .spawn(move || {
@@ -132,7 +135,9 @@ fn run_group(shared: &Shared, group: Vec<Job>) {
     }
     for (reply, result) in done {
         let result = match (&committed, result) {
-            (Err(e), Ok(_)) => Err(EngineError::Store(crate::store::StoreError::Engine(e.to_string()))),
+            (Err(e), Ok(_)) => Err(EngineError::Store(crate::store::StoreError::Engine(
+                e.to_string(),
+            ))),
             (_, r) => r,
         };
         // The caller may have gone away (timeout, cancelled RPC); the write stands regardless.

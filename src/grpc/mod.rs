@@ -14,7 +14,8 @@ pub mod pb {
 }
 
 /// Encoded descriptors of every sjdj proto, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sjdj_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/sjdj_descriptor.bin"));
 
 use crate::domain::flow::{Application, Command};
 use crate::domain::types::Actor;
@@ -40,8 +41,17 @@ pub(crate) async fn run_flow(
     command: Command,
 ) -> Result<(Application, Option<String>), Status> {
     let application_id = application_id.filter(|id| !id.is_empty());
-    match engine.execute(Op::Flow { actor, request_id, application_id, command }).await.map_err(status::status)? {
-        Reply::Application { app, objection_id } => Ok((app, objection_id)),
+    match engine
+        .execute(Op::Flow {
+            actor,
+            request_id,
+            application_id,
+            command: Box::new(command),
+        })
+        .await
+        .map_err(status::status)?
+    {
+        Reply::Application { app, objection_id } => Ok((*app, objection_id)),
         other => Err(Status::internal(format!("unexpected reply {other:?}"))),
     }
 }

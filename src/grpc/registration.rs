@@ -13,7 +13,13 @@ pub struct Registration {
 type Res<T> = Result<Response<T>, Status>;
 
 impl Registration {
-    async fn flow(&self, actor: crate::domain::types::Actor, request_id: String, id: String, command: Command) -> Res<pb::Application> {
+    async fn flow(
+        &self,
+        actor: crate::domain::types::Actor,
+        request_id: String,
+        id: String,
+        command: Command,
+    ) -> Res<pb::Application> {
         let (app, _) = run_flow(&self.engine, actor, request_id, Some(id), command).await?;
         Ok(Response::new((&app).into()))
     }
@@ -21,69 +27,149 @@ impl Registration {
 
 #[tonic::async_trait]
 impl RegistrationService for Registration {
-    async fn create_application(&self, req: Request<pb::CreateApplicationRequest>) -> Res<pb::Application> {
+    async fn create_application(
+        &self,
+        req: Request<pb::CreateApplicationRequest>,
+    ) -> Res<pb::Application> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        let registration_type = enums::required("registration_type", enums::registration_type("registration_type", r.registration_type))?;
-        let command = Command::Create { id: String::new(), registration_type, materials: materials(r.materials)? };
+        let registration_type = enums::required(
+            "registration_type",
+            enums::registration_type("registration_type", r.registration_type),
+        )?;
+        let command = Command::Create {
+            id: String::new(),
+            registration_type,
+            materials: materials(r.materials)?,
+        };
         let (app, _) = run_flow(&self.engine, actor, r.request_id, None, command).await?;
         Ok(Response::new((&app).into()))
     }
 
-    async fn update_application(&self, req: Request<pb::UpdateApplicationRequest>) -> Res<pb::Application> {
+    async fn update_application(
+        &self,
+        req: Request<pb::UpdateApplicationRequest>,
+    ) -> Res<pb::Application> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        self.flow(actor, r.request_id, r.application_id, Command::Edit { materials: materials(r.materials)? }).await
+        self.flow(
+            actor,
+            r.request_id,
+            r.application_id,
+            Command::Edit {
+                materials: materials(r.materials)?,
+            },
+        )
+        .await
     }
 
-    async fn submit_application(&self, req: Request<pb::SubmitApplicationRequest>) -> Res<pb::Application> {
+    async fn submit_application(
+        &self,
+        req: Request<pb::SubmitApplicationRequest>,
+    ) -> Res<pb::Application> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        self.flow(actor, r.request_id, r.application_id, Command::Submit { publicity_text_sha256: r.publicity_text_sha256 }).await
+        self.flow(
+            actor,
+            r.request_id,
+            r.application_id,
+            Command::Submit {
+                publicity_text_sha256: r.publicity_text_sha256,
+            },
+        )
+        .await
     }
 
-    async fn supplement_application(&self, req: Request<pb::SupplementApplicationRequest>) -> Res<pb::Application> {
+    async fn supplement_application(
+        &self,
+        req: Request<pb::SupplementApplicationRequest>,
+    ) -> Res<pb::Application> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        let command = Command::Supplement { materials: materials(r.materials)?, note: r.note };
-        self.flow(actor, r.request_id, r.application_id, command).await
+        let command = Command::Supplement {
+            materials: materials(r.materials)?,
+            note: r.note,
+            publicity_text_sha256: r.publicity_text_sha256,
+        };
+        self.flow(actor, r.request_id, r.application_id, command)
+            .await
     }
 
-    async fn withdraw_application(&self, req: Request<pb::WithdrawApplicationRequest>) -> Res<pb::Application> {
+    async fn withdraw_application(
+        &self,
+        req: Request<pb::WithdrawApplicationRequest>,
+    ) -> Res<pb::Application> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        self.flow(actor, r.request_id, r.application_id, Command::Withdraw { reason: r.reason }).await
+        self.flow(
+            actor,
+            r.request_id,
+            r.application_id,
+            Command::Withdraw { reason: r.reason },
+        )
+        .await
     }
 
-    async fn get_application(&self, req: Request<pb::GetApplicationRequest>) -> Res<pb::Application> {
+    async fn get_application(
+        &self,
+        req: Request<pb::GetApplicationRequest>,
+    ) -> Res<pb::Application> {
         let actor = auth::actor(&self.engine, &req)?;
-        let app = self.engine.get_application(&actor, &req.get_ref().application_id).map_err(status::status)?;
+        let app = self
+            .engine
+            .get_application(&actor, &req.get_ref().application_id)
+            .map_err(status::status)?;
         Ok(Response::new((&app).into()))
     }
 
-    async fn list_applications(&self, req: Request<pb::ListApplicationsRequest>) -> Res<pb::ListApplicationsResponse> {
+    async fn list_applications(
+        &self,
+        req: Request<pb::ListApplicationsRequest>,
+    ) -> Res<pb::ListApplicationsResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let state = enums::state("state", r.state)?;
-        let page = self.engine.list_applications(&actor, state, r.page_size, page_after(&r.page_token)).map_err(status::status)?;
+        let page = self
+            .engine
+            .list_applications(&actor, state, r.page_size, page_after(&r.page_token))
+            .map_err(status::status)?;
         Ok(Response::new(pb::ListApplicationsResponse {
             applications: page.items.iter().map(Into::into).collect(),
             next_page_token: page.next.unwrap_or_default(),
         }))
     }
 
-    async fn upload_attachment(&self, req: Request<pb::UploadAttachmentRequest>) -> Res<pb::AttachmentRef> {
+    async fn upload_attachment(
+        &self,
+        req: Request<pb::UploadAttachmentRequest>,
+    ) -> Res<pb::AttachmentRef> {
         let actor = auth::actor(&self.engine, &req)?;
         if actor.role != crate::domain::types::Role::Registrant {
-            return Err(status::refusal(crate::domain::flow::Refusal::denied("WRONG_ROLE", "attachments are uploaded by registrants")));
+            return Err(status::refusal(crate::domain::flow::Refusal::denied(
+                "WRONG_ROLE",
+                "attachments are uploaded by registrants",
+            )));
         }
         let r = req.into_inner();
         let kind = enums::required("kind", enums::attachment_kind("kind", r.kind))?;
         if r.file_name.trim().is_empty() || r.file_name.chars().count() > 200 {
-            return Err(status::invalid("FILE_NAME_REQUIRED", "file_name is required (at most 200 characters)"));
+            return Err(status::invalid(
+                "FILE_NAME_REQUIRED",
+                "file_name is required (at most 200 characters)",
+            ));
         }
-        match self.engine.execute(Op::PutAttachment { bytes: r.content }).await.map_err(status::status)? {
-            Reply::Attachment { sha256, size } => Ok(Response::new(pb::AttachmentRef { kind: enums::attachment_kind_pb(kind), sha256, file_name: r.file_name, size })),
+        match self
+            .engine
+            .execute(Op::PutAttachment { bytes: r.content })
+            .await
+            .map_err(status::status)?
+        {
+            Reply::Attachment { sha256, size } => Ok(Response::new(pb::AttachmentRef {
+                kind: enums::attachment_kind_pb(kind),
+                sha256,
+                file_name: r.file_name,
+                size,
+            })),
             other => Err(Status::internal(format!("unexpected reply {other:?}"))),
         }
     }

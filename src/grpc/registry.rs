@@ -17,14 +17,23 @@ type Res<T> = Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl RegistryService for Registry {
     async fn get_record(&self, req: Request<pb::GetRecordRequest>) -> Res<pb::Record> {
-        let (record, history) = self.engine.get_record(req.get_ref().code.trim()).map_err(status::status)?;
+        let (record, history) = self
+            .engine
+            .get_record(req.get_ref().code.trim())
+            .map_err(status::status)?;
         Ok(Response::new(views::record(&record, &history)))
     }
 
-    async fn search_records(&self, req: Request<pb::SearchRecordsRequest>) -> Res<pb::SearchRecordsResponse> {
+    async fn search_records(
+        &self,
+        req: Request<pb::SearchRecordsRequest>,
+    ) -> Res<pb::SearchRecordsResponse> {
         let r = req.into_inner();
         if r.query.chars().count() > 200 {
-            return Err(status::invalid("QUERY_TOO_LONG", "a query has at most 200 characters"));
+            return Err(status::invalid(
+                "QUERY_TOO_LONG",
+                "a query has at most 200 characters",
+            ));
         }
         let filter = SearchFilter {
             query: r.query,
@@ -33,16 +42,29 @@ impl RegistryService for Registry {
             industry: r.industry,
             status: enums::record_status("status", r.status)?,
         };
-        let page = self.engine.search(&filter, r.page_size, page_after(&r.page_token)).map_err(status::status)?;
+        let page = self
+            .engine
+            .search(&filter, r.page_size, page_after(&r.page_token))
+            .map_err(status::status)?;
         Ok(Response::new(pb::SearchRecordsResponse {
-            records: page.items.iter().map(|rec| views::record(rec, &[])).collect(),
+            records: page
+                .items
+                .iter()
+                .map(|rec| views::record(rec, &[]))
+                .collect(),
             next_page_token: page.next.unwrap_or_default(),
         }))
     }
 
-    async fn list_publicity_notices(&self, req: Request<pb::ListPublicityNoticesRequest>) -> Res<pb::ListPublicityNoticesResponse> {
+    async fn list_publicity_notices(
+        &self,
+        req: Request<pb::ListPublicityNoticesRequest>,
+    ) -> Res<pb::ListPublicityNoticesResponse> {
         let r = req.into_inner();
-        let page = self.engine.publicity(r.page_size, page_after(&r.page_token)).map_err(status::status)?;
+        let page = self
+            .engine
+            .publicity(r.page_size, page_after(&r.page_token))
+            .map_err(status::status)?;
         Ok(Response::new(pb::ListPublicityNoticesResponse {
             notices: page.items.iter().map(views::notice).collect(),
             next_page_token: page.next.unwrap_or_default(),
@@ -52,11 +74,25 @@ impl RegistryService for Registry {
     async fn file_objection(&self, req: Request<pb::FileObjectionRequest>) -> Res<pb::Objection> {
         let r = req.into_inner();
         if r.objector_contact.chars().count() > 200 {
-            return Err(status::invalid("CONTACT_TOO_LONG", "objector_contact has at most 200 characters"));
+            return Err(status::invalid(
+                "CONTACT_TOO_LONG",
+                "objector_contact has at most 200 characters",
+            ));
         }
         let actor = Actor::public(&r.objector_name);
-        let command = Command::FileObjection { objection_id: String::new(), objector_name: r.objector_name, reason: r.reason };
-        let (app, objection_id) = run_flow(&self.engine, actor, r.request_id, Some(r.application_id), command).await?;
+        let command = Command::FileObjection {
+            objection_id: String::new(),
+            objector_name: r.objector_name,
+            reason: r.reason,
+        };
+        let (app, objection_id) = run_flow(
+            &self.engine,
+            actor,
+            r.request_id,
+            Some(r.application_id),
+            command,
+        )
+        .await?;
         let objection = app
             .objections
             .iter()
@@ -65,27 +101,54 @@ impl RegistryService for Registry {
         Ok(Response::new(views::objection(objection)))
     }
 
-    async fn get_certificate(&self, req: Request<pb::GetCertificateRequest>) -> Res<pb::Certificate> {
+    async fn get_certificate(
+        &self,
+        req: Request<pb::GetCertificateRequest>,
+    ) -> Res<pb::Certificate> {
         let r = req.into_inner();
         let view = match r.key {
-            Some(pb::get_certificate_request::Key::Code(c)) => self.engine.certificate(Some(c.trim()), r.version, None),
-            Some(pb::get_certificate_request::Key::QueryCode(q)) => self.engine.certificate(None, 0, Some(&q)),
-            None => return Err(status::invalid("KEY_REQUIRED", "give a code or a query code")),
+            Some(pb::get_certificate_request::Key::Code(c)) => {
+                self.engine.certificate(Some(c.trim()), r.version, None)
+            }
+            Some(pb::get_certificate_request::Key::QueryCode(q)) => {
+                self.engine.certificate(None, 0, Some(&q))
+            }
+            None => {
+                return Err(status::invalid(
+                    "KEY_REQUIRED",
+                    "give a code or a query code",
+                ))
+            }
         }
         .map_err(status::status)?;
         Ok(Response::new(views::certificate(&view)))
     }
 
-    async fn verify_certificate(&self, req: Request<pb::VerifyCertificateRequest>) -> Res<pb::VerifyCertificateResponse> {
+    async fn verify_certificate(
+        &self,
+        req: Request<pb::VerifyCertificateRequest>,
+    ) -> Res<pb::VerifyCertificateResponse> {
         let bytes = match req.into_inner().certificate {
             Some(pb::verify_certificate_request::Certificate::Signed(b)) => b,
-            Some(pb::verify_certificate_request::Certificate::Armored(text)) => match SignedCertificate::from_armored(&text) {
-                Ok(s) => s.as_bytes().to_vec(),
-                Err(e) => {
-                    return Ok(Response::new(pb::VerifyCertificateResponse { valid: false, reason: e.reason().into(), message: e.to_string(), ..Default::default() }))
+            Some(pb::verify_certificate_request::Certificate::Armored(text)) => {
+                match SignedCertificate::from_armored(&text) {
+                    Ok(s) => s.as_bytes().to_vec(),
+                    Err(e) => {
+                        return Ok(Response::new(pb::VerifyCertificateResponse {
+                            valid: false,
+                            reason: e.reason().into(),
+                            message: e.to_string(),
+                            ..Default::default()
+                        }))
+                    }
                 }
-            },
-            None => return Err(status::invalid("CERTIFICATE_REQUIRED", "give the signed bytes or the armored text")),
+            }
+            None => {
+                return Err(status::invalid(
+                    "CERTIFICATE_REQUIRED",
+                    "give the signed bytes or the armored text",
+                ))
+            }
         };
         let v = self.engine.verify(bytes).map_err(status::status)?;
         Ok(Response::new(pb::VerifyCertificateResponse {

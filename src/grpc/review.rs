@@ -12,11 +12,23 @@ pub struct Review {
 type Res<T> = Result<Response<T>, Status>;
 
 impl Review {
-    async fn decide<T>(&self, req: Request<T>, id: impl Fn(&T) -> (String, String), command: impl Fn(T) -> Result<Command, Status>) -> Res<pb::Application> {
+    async fn decide<T>(
+        &self,
+        req: Request<T>,
+        id: impl Fn(&T) -> (String, String),
+        command: impl Fn(T) -> Result<Command, Status>,
+    ) -> Res<pb::Application> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let (request_id, application_id) = id(&r);
-        let (app, _) = run_flow(&self.engine, actor, request_id, Some(application_id), command(r)?).await?;
+        let (app, _) = run_flow(
+            &self.engine,
+            actor,
+            request_id,
+            Some(application_id),
+            command(r)?,
+        )
+        .await?;
         Ok(Response::new((&app).into()))
     }
 }
@@ -30,15 +42,25 @@ impl ReviewService for Review {
     async fn list_queue(&self, req: Request<pb::ListQueueRequest>) -> Res<pb::ListQueueResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        let step = pb::QueueStep::try_from(r.step).map_err(|_| status::invalid("UNKNOWN_ENUM_VALUE", format!("step: {} is not a known value", r.step)))?;
+        let step = pb::QueueStep::try_from(r.step).map_err(|_| {
+            status::invalid(
+                "UNKNOWN_ENUM_VALUE",
+                format!("step: {} is not a known value", r.step),
+            )
+        })?;
         let (state, objections_only) = match step {
             pb::QueueStep::Acceptance => (State::Submitted, false),
             pb::QueueStep::Review => (State::InReview, false),
             pb::QueueStep::Publicity => (State::InPublicity, false),
             pb::QueueStep::Objections => (State::InPublicity, true),
-            pb::QueueStep::Unspecified => return Err(status::invalid("FIELD_REQUIRED", "step is required")),
+            pb::QueueStep::Unspecified => {
+                return Err(status::invalid("FIELD_REQUIRED", "step is required"))
+            }
         };
-        let items = self.engine.queue(&actor, state, objections_only, r.page_size).map_err(status::status)?;
+        let items = self
+            .engine
+            .queue(&actor, state, objections_only, r.page_size)
+            .map_err(status::status)?;
         Ok(Response::new(pb::ListQueueResponse {
             items: items
                 .iter()
@@ -52,33 +74,59 @@ impl ReviewService for Review {
     }
 
     async fn accept_application(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| Ok(Command::Accept { reason: r.reason })).await
-    }
-
-    async fn return_for_supplement(&self, req: Request<pb::ReturnForSupplementRequest>) -> Res<pb::Application> {
-        self.decide(req, |r| (r.request_id.clone(), r.application_id.clone()), |r| Ok(Command::ReturnForSupplement { items: r.items, reason: r.reason }))
+        self.decide(req, ids, |r| Ok(Command::Accept { reason: r.reason }))
             .await
     }
 
-    async fn refuse_acceptance(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| Ok(Command::RefuseAcceptance { reason: r.reason })).await
-    }
-
-    async fn pass_review(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| Ok(Command::PassReview { reason: r.reason })).await
-    }
-
-    async fn refuse_review(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| Ok(Command::RefuseReview { reason: r.reason })).await
-    }
-
-    async fn resolve_objection(&self, req: Request<pb::ResolveObjectionRequest>) -> Res<pb::Application> {
+    async fn return_for_supplement(
+        &self,
+        req: Request<pb::ReturnForSupplementRequest>,
+    ) -> Res<pb::Application> {
         self.decide(
             req,
             |r| (r.request_id.clone(), r.application_id.clone()),
             |r| {
-                let resolution = enums::required("resolution", enums::resolution("resolution", r.resolution))?;
-                Ok(Command::ResolveObjection { objection_id: r.objection_id, resolution, reason: r.reason })
+                Ok(Command::ReturnForSupplement {
+                    items: r.items,
+                    reason: r.reason,
+                })
+            },
+        )
+        .await
+    }
+
+    async fn refuse_acceptance(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
+        self.decide(req, ids, |r| {
+            Ok(Command::RefuseAcceptance { reason: r.reason })
+        })
+        .await
+    }
+
+    async fn pass_review(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
+        self.decide(req, ids, |r| Ok(Command::PassReview { reason: r.reason }))
+            .await
+    }
+
+    async fn refuse_review(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
+        self.decide(req, ids, |r| Ok(Command::RefuseReview { reason: r.reason }))
+            .await
+    }
+
+    async fn resolve_objection(
+        &self,
+        req: Request<pb::ResolveObjectionRequest>,
+    ) -> Res<pb::Application> {
+        self.decide(
+            req,
+            |r| (r.request_id.clone(), r.application_id.clone()),
+            |r| {
+                let resolution =
+                    enums::required("resolution", enums::resolution("resolution", r.resolution))?;
+                Ok(Command::ResolveObjection {
+                    objection_id: r.objection_id,
+                    resolution,
+                    reason: r.reason,
+                })
             },
         )
         .await

@@ -27,7 +27,12 @@ pub fn refusal(r: Refusal) -> Status {
         let violations: Vec<FieldViolation> = r
             .violations
             .iter()
-            .map(|v| FieldViolation::new(format!("materials.{}", v.field), format!("{}: {}", v.reason, v.message)))
+            .map(|v| {
+                FieldViolation::new(
+                    format!("materials.{}", v.field),
+                    format!("{}: {}", v.reason, v.message),
+                )
+            })
             .collect();
         details.set_bad_request(violations);
     }
@@ -40,13 +45,21 @@ pub fn status(e: EngineError) -> Status {
         EngineError::Unauthenticated(m) => with_reason(Code::Unauthenticated, "UNAUTHENTICATED", m),
         EngineError::Store(StoreError::Corrupt { key, detail }) => {
             tracing::error!(%key, %detail, "corrupted store entry");
-            with_reason(Code::DataLoss, "STORE_CORRUPT", format!("stored data at {key} is corrupted"))
+            with_reason(
+                Code::DataLoss,
+                "STORE_CORRUPT",
+                format!("stored data at {key} is corrupted"),
+            )
         }
         EngineError::Store(e) => {
             tracing::error!(error = %e, "store error");
             with_reason(Code::Internal, "STORE_ERROR", e.to_string())
         }
-        EngineError::Unavailable => with_reason(Code::Unavailable, "SHUTTING_DOWN", "the node is shutting down".into()),
+        EngineError::Unavailable => with_reason(
+            Code::Unavailable,
+            "SHUTTING_DOWN",
+            "the node is shutting down".into(),
+        ),
         EngineError::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             with_reason(Code::Internal, "INTERNAL", m)

@@ -84,7 +84,9 @@ pub struct AttachmentsSection {
 
 impl Default for AttachmentsSection {
     fn default() -> Self {
-        AttachmentsSection { max_bytes: 10 * 1024 * 1024 }
+        AttachmentsSection {
+            max_bytes: 10 * 1024 * 1024,
+        }
     }
 }
 
@@ -100,14 +102,20 @@ pub struct ClockSection {
 
 impl Default for ClockSection {
     fn default() -> Self {
-        ClockSection { control: false, sweep_interval_ms: 1000 }
+        ClockSection {
+            control: false,
+            sweep_interval_ms: 1000,
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config {path} is not valid TOML for sjdj: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config is invalid:\n  - {}", .0.join("\n  - "))]
@@ -125,23 +133,44 @@ pub struct Validated {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })
     }
 
     /// Checks every field and reports every problem at once.
     pub fn validate(self) -> Result<Validated, ConfigError> {
         let mut errors = Vec::new();
         let n = &self.node;
-        if n.id.is_empty() || n.id.len() > 64 || !n.id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-            errors.push(format!("node.id {:?} must be 1-64 characters of A-Z a-z 0-9 - _ .", n.id));
+        if n.id.is_empty()
+            || n.id.len() > 64
+            || !n
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            errors.push(format!(
+                "node.id {:?} must be 1-64 characters of A-Z a-z 0-9 - _ .",
+                n.id
+            ));
         }
         if n.role != "national" && n.role != "province" {
-            errors.push(format!("node.role {:?} must be \"national\" or \"province\"", n.role));
+            errors.push(format!(
+                "node.role {:?} must be \"national\" or \"province\"",
+                n.role
+            ));
         }
         let region = match Region::parse(&n.region) {
             Ok(r) if !r.is_namespace() => {
-                errors.push(format!("node.region {} is not a namespace: use a province code XX0000 or 100000", n.region));
+                errors.push(format!(
+                    "node.region {} is not a namespace: use a province code XX0000 or 100000",
+                    n.region
+                ));
                 None
             }
             Ok(r) if n.role == "province" && r == Region::CENTRAL => {
@@ -162,13 +191,22 @@ impl Config {
             }
         };
         let l = &self.limits;
-        for (name, v, max) in [("acceptance_days", l.acceptance_days, 60), ("review_days", l.review_days, 120), ("publicity_days", l.publicity_days, 60)] {
+        for (name, v, max) in [
+            ("acceptance_days", l.acceptance_days, 60),
+            ("review_days", l.review_days, 120),
+            ("publicity_days", l.publicity_days, 60),
+        ] {
             if v == 0 || v > max {
-                errors.push(format!("limits.{name} = {v} must be 1..={max} working days"));
+                errors.push(format!(
+                    "limits.{name} = {v} must be 1..={max} working days"
+                ));
             }
         }
         if !(1..=10).contains(&l.validity_years) {
-            errors.push(format!("limits.validity_years = {} must be 1..=10", l.validity_years));
+            errors.push(format!(
+                "limits.validity_years = {} must be 1..=10",
+                l.validity_years
+            ));
         }
         if self.attachments.max_bytes == 0 || self.attachments.max_bytes > 256 * 1024 * 1024 {
             errors.push("attachments.max_bytes must be 1 byte to 256 MiB".into());
@@ -192,7 +230,13 @@ impl Config {
                     validity_years: l.validity_years,
                     allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
                 };
-                Ok(Validated { config: self, region, listen, limits, calendar })
+                Ok(Validated {
+                    config: self,
+                    region,
+                    listen,
+                    limits,
+                    calendar,
+                })
             }
             _ => Err(ConfigError::Invalid(errors)),
         }
@@ -204,7 +248,10 @@ impl Config {
         }
         let mut texts = Vec::new();
         for f in &self.calendar.files {
-            texts.push(std::fs::read_to_string(f).map_err(|e| format!("calendar.files: cannot read {}: {e}", f.display()))?);
+            texts.push(
+                std::fs::read_to_string(f)
+                    .map_err(|e| format!("calendar.files: cannot read {}: {e}", f.display()))?,
+            );
         }
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         Calendar::from_toml(&refs).map_err(|e| format!("calendar.files: {e}"))
@@ -225,7 +272,10 @@ impl Config {
             limits: LimitsSection::default(),
             calendar: CalendarSection::default(),
             attachments: AttachmentsSection::default(),
-            clock: ClockSection { control: true, sweep_interval_ms: 1000 },
+            clock: ClockSection {
+                control: true,
+                sweep_interval_ms: 1000,
+            },
         }
     }
 }

@@ -17,7 +17,12 @@ pub async fn ensure_tokens(engine: &Engine, data_dir: &Path) -> Result<(), NodeE
         return Ok(());
     }
     // Tokens are minted by an admin; at bootstrap the node acts as its own first admin.
-    let bootstrap = Actor { id: "bootstrap".into(), role: Role::Admin, holder: "bootstrap".into(), subject: None };
+    let bootstrap = Actor {
+        id: "bootstrap".into(),
+        role: Role::Admin,
+        holder: "bootstrap".into(),
+        subject: None,
+    };
     let mut tokens = BTreeMap::new();
     for role in Role::STAFF_AND_REGISTRANT {
         let subject = (role == Role::Registrant).then(|| DEV_SUBJECT.to_string());
@@ -33,8 +38,10 @@ pub async fn ensure_tokens(engine: &Engine, data_dir: &Path) -> Result<(), NodeE
             other => return Err(NodeError::Other(format!("unexpected reply {other:?}"))),
         };
     }
-    let json = serde_json::to_string_pretty(&tokens).map_err(|e| NodeError::Other(e.to_string()))?;
-    write_private(&path, json.as_bytes()).map_err(|e| NodeError::Other(format!("cannot write {}: {e}", path.display())))?;
+    let json =
+        serde_json::to_string_pretty(&tokens).map_err(|e| NodeError::Other(e.to_string()))?;
+    write_private(&path, json.as_bytes())
+        .map_err(|e| NodeError::Other(format!("cannot write {}: {e}", path.display())))?;
     Ok(())
 }
 

@@ -40,7 +40,8 @@ pub fn load(path: &Path) -> Result<SigningKey, KeyError> {
 pub fn generate(path: &Path) -> Result<SigningKey, KeyError> {
     let name = path.display().to_string();
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| KeyError::Write(name.clone(), std::io::Error::other(e.to_string())))?;
+    getrandom::getrandom(&mut seed)
+        .map_err(|e| KeyError::Write(name.clone(), std::io::Error::other(e.to_string())))?;
     let key = SigningKey::from_bytes(&seed);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -56,16 +57,29 @@ pub fn generate(path: &Path) -> Result<SigningKey, KeyError> {
             KeyError::Write(name.clone(), e)
         }
     })?;
-    writeln!(f, "{}", hex::encode(seed)).and_then(|()| f.sync_all()).map_err(|e| KeyError::Write(name.clone(), e))?;
+    writeln!(f, "{}", hex::encode(seed))
+        .and_then(|()| f.sync_all())
+        .map_err(|e| KeyError::Write(name.clone(), e))?;
     let pub_path = format!("{name}.pub");
-    std::fs::write(&pub_path, format!("{}\n", hex::encode(key.verifying_key().to_bytes()))).map_err(|e| KeyError::Write(pub_path, e))?;
+    std::fs::write(
+        &pub_path,
+        format!("{}\n", hex::encode(key.verifying_key().to_bytes())),
+    )
+    .map_err(|e| KeyError::Write(pub_path, e))?;
     Ok(key)
 }
 
 /// Parses a public key given as 64 hex digits or as a file holding them.
 pub fn parse_public(arg: &str) -> Result<VerifyingKey, String> {
-    let text = if Path::new(arg).is_file() { std::fs::read_to_string(arg).map_err(|e| format!("{arg}: {e}"))? } else { arg.to_string() };
-    let bytes = hex::decode(text.trim()).map_err(|_| format!("{arg}: a public key is 64 hex digits"))?;
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| format!("{arg}: a public key is 32 bytes"))?;
+    let text = if Path::new(arg).is_file() {
+        std::fs::read_to_string(arg).map_err(|e| format!("{arg}: {e}"))?
+    } else {
+        arg.to_string()
+    };
+    let bytes =
+        hex::decode(text.trim()).map_err(|_| format!("{arg}: a public key is 64 hex digits"))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| format!("{arg}: a public key is 32 bytes"))?;
     VerifyingKey::from_bytes(&arr).map_err(|e| format!("{arg}: not an ed25519 public key: {e}"))
 }

@@ -40,7 +40,10 @@ mod tests {
         let back: Vec<String> = decode(b"k", &bytes).unwrap();
         assert_eq!(back, vec!["数据", "x"]);
         let err = decode::<Vec<String>>(b"k", &[9, b'[', b']']).unwrap_err();
-        assert!(err.to_string().contains("unknown format version 9"), "{err}");
+        assert!(
+            err.to_string().contains("unknown format version 9"),
+            "{err}"
+        );
         assert!(decode::<Vec<String>>(b"k", &[]).is_err());
         assert!(decode::<Vec<String>>(b"k", &[1, b'{']).is_err());
     }

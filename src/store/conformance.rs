@@ -15,7 +15,9 @@ fn batch(ops: &[(&str, Option<&str>)]) -> Batch {
 }
 
 fn keys(v: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<String> {
-    v.into_iter().map(|(k, _)| String::from_utf8(k).unwrap()).collect()
+    v.into_iter()
+        .map(|(k, _)| String::from_utf8(k).unwrap())
+        .collect()
 }
 
 fn suite(s: &dyn Store) {
@@ -25,22 +27,44 @@ fn suite(s: &dyn Store) {
     assert_eq!(s.last(b"x/").unwrap(), None);
 
     // A batch applies all its ops, in order: a later op on the same key wins.
-    s.apply(batch(&[("x/1", Some("one")), ("x/2", Some("two")), ("x/3", Some("3")), ("y/1", Some("y")), ("x/2", Some("TWO"))]))
-        .unwrap();
+    s.apply(batch(&[
+        ("x/1", Some("one")),
+        ("x/2", Some("two")),
+        ("x/3", Some("3")),
+        ("y/1", Some("y")),
+        ("x/2", Some("TWO")),
+    ]))
+    .unwrap();
     s.flush().unwrap();
     assert_eq!(s.get(b"x/2").unwrap().as_deref(), Some(&b"TWO"[..]));
 
     // Prefix scans are ordered, bounded by the prefix, limited and pageable.
-    assert_eq!(keys(s.scan(b"x/", None, 10).unwrap()), ["x/1", "x/2", "x/3"]);
+    assert_eq!(
+        keys(s.scan(b"x/", None, 10).unwrap()),
+        ["x/1", "x/2", "x/3"]
+    );
     assert_eq!(keys(s.scan(b"x/", None, 2).unwrap()), ["x/1", "x/2"]);
     assert_eq!(keys(s.scan(b"x/", Some(b"x/2"), 10).unwrap()), ["x/3"]);
-    assert_eq!(keys(s.scan(b"x/", Some(b"x/3"), 10).unwrap()), Vec::<String>::new());
-    assert_eq!(keys(s.scan(b"x/", Some(b"a"), 10).unwrap()), ["x/1", "x/2", "x/3"]);
-    assert_eq!(s.last(b"x/").unwrap().map(|(k, _)| k), Some(b"x/3".to_vec()));
+    assert_eq!(
+        keys(s.scan(b"x/", Some(b"x/3"), 10).unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        keys(s.scan(b"x/", Some(b"a"), 10).unwrap()),
+        ["x/1", "x/2", "x/3"]
+    );
+    assert_eq!(
+        s.last(b"x/").unwrap().map(|(k, _)| k),
+        Some(b"x/3".to_vec())
+    );
 
     // Deletes in a batch.
-    s.apply(batch(&[("x/1", None), ("x/4", Some("four"))])).unwrap();
-    assert_eq!(keys(s.scan(b"x/", None, 10).unwrap()), ["x/2", "x/3", "x/4"]);
+    s.apply(batch(&[("x/1", None), ("x/4", Some("four"))]))
+        .unwrap();
+    assert_eq!(
+        keys(s.scan(b"x/", None, 10).unwrap()),
+        ["x/2", "x/3", "x/4"]
+    );
 
     // Binary keys, including 0xff bytes at the end of a prefix.
     let mut b = Batch::default();
@@ -48,7 +72,10 @@ fn suite(s: &dyn Store) {
     b.put(vec![0xff, 0xfe], b"lo".to_vec());
     s.apply(b).unwrap();
     assert_eq!(s.scan(&[0xff, 0xff], None, 10).unwrap().len(), 1);
-    assert_eq!(s.last(&[0xff]).unwrap().map(|(k, _)| k), Some(vec![0xff, 0xff, 1]));
+    assert_eq!(
+        s.last(&[0xff]).unwrap().map(|(k, _)| k),
+        Some(vec![0xff, 0xff, 1])
+    );
 
     // An empty batch is fine.
     s.apply(Batch::default()).unwrap();
@@ -71,7 +98,8 @@ fn sled_store_keeps_flushed_batches_across_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
         let s = SledStore::open(dir.path()).unwrap();
-        s.apply(batch(&[("k/1", Some("v1")), ("k/2", Some("v2"))])).unwrap();
+        s.apply(batch(&[("k/1", Some("v1")), ("k/2", Some("v2"))]))
+            .unwrap();
         s.flush().unwrap();
     }
     let s = SledStore::open(dir.path()).unwrap();
@@ -82,5 +110,8 @@ fn sled_store_keeps_flushed_batches_across_reopen() {
 fn sled_store_refuses_a_second_opener() {
     let dir = tempfile::tempdir().unwrap();
     let _first = SledStore::open(dir.path()).unwrap();
-    assert!(SledStore::open(dir.path()).is_err(), "two processes must not share a data dir");
+    assert!(
+        SledStore::open(dir.path()).is_err(),
+        "two processes must not share a data dir"
+    );
 }

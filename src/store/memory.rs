@@ -25,7 +25,12 @@ impl Store for MemoryStore {
         Ok(self.read().get(key).cloned())
     }
 
-    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let map = self.read();
         let start = match after {
             Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),

@@ -45,7 +45,12 @@ impl Store for SledStore {
         Ok(self.tree.get(key).map_err(engine)?.map(|v| v.to_vec()))
     }
 
-    fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let iter = match after {
             Some(a) if a >= prefix => {
                 let mut start = a.to_vec();

@@ -144,13 +144,19 @@ impl Node {
     /// client connections keep running and can close when the server says GOAWAY.
     pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(30);
             let status = loop {
                 if let Some(status) = child.try_wait().expect("wait for node") {
                     break status;
                 }
-                assert!(Instant::now() < deadline, "node did not stop within 30 s of SIGTERM");
+                assert!(
+                    Instant::now() < deadline,
+                    "node did not stop within 30 s of SIGTERM"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             };
             assert!(status.success(), "node exited with {status} after SIGTERM");

@@ -6,7 +6,14 @@ use super::state::{Application, Decision, Objection, ObjectionState, Publicity, 
 pub fn apply(app: Option<Application>, ev: &Event) -> Application {
     let mut app = match (app, &ev.kind) {
         (Some(a), _) => a,
-        (None, EventKind::Created { registration_type, subject, materials }) => Application {
+        (
+            None,
+            EventKind::Created {
+                registration_type,
+                subject,
+                materials,
+            },
+        ) => Application {
             id: ev.application_id.clone(),
             registration_type: *registration_type,
             subject: subject.clone(),
@@ -26,12 +33,18 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
             valid_until: None,
             revision: 0,
         },
-        (None, other) => unreachable!("decide never emits {} for a missing application", other.step()),
+        (None, other) => unreachable!(
+            "decide never emits {} for a missing application",
+            other.step()
+        ),
     };
     match &ev.kind {
         EventKind::Created { .. } => {}
         EventKind::Edited { materials } => app.materials = materials.clone(),
-        EventKind::Submitted { publicity_text, acceptance_due } => {
+        EventKind::Submitted {
+            publicity_text,
+            acceptance_due,
+        } => {
             app.state = State::Submitted;
             app.publicity_text = Some(publicity_text.clone());
             app.due = Some(*acceptance_due);
@@ -40,7 +53,12 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
             app.state = State::Withdrawn;
             app.due = None;
         }
-        EventKind::Supplemented { materials, publicity_text, acceptance_due, .. } => {
+        EventKind::Supplemented {
+            materials,
+            publicity_text,
+            acceptance_due,
+            ..
+        } => {
             app.state = State::Submitted;
             app.materials = materials.clone();
             app.publicity_text = Some(publicity_text.clone());
@@ -61,16 +79,27 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
             app.state = State::NotAccepted;
             app.due = None;
         }
-        EventKind::ReviewPassed { publicity_start, publicity_end, .. } => {
+        EventKind::ReviewPassed {
+            publicity_start,
+            publicity_end,
+            ..
+        } => {
             app.state = State::InPublicity;
             app.due = None;
-            app.publicity = Some(Publicity { start: *publicity_start, end: *publicity_end });
+            app.publicity = Some(Publicity {
+                start: *publicity_start,
+                end: *publicity_end,
+            });
         }
         EventKind::ReviewRefused { .. } => {
             app.state = State::Refused;
             app.due = None;
         }
-        EventKind::ObjectionFiled { objection_id, objector_name, reason } => app.objections.push(Objection {
+        EventKind::ObjectionFiled {
+            objection_id,
+            objector_name,
+            reason,
+        } => app.objections.push(Objection {
             id: objection_id.clone(),
             objector_name: objector_name.clone(),
             reason: reason.clone(),
@@ -78,7 +107,12 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
             resolution_reason: String::new(),
             filed_at: ev.at,
         }),
-        EventKind::ObjectionResolved { objection_id, resolution, reason, review_due } => {
+        EventKind::ObjectionResolved {
+            objection_id,
+            resolution,
+            reason,
+            review_due,
+        } => {
             let closed = match resolution {
                 Resolution::Dismiss => ObjectionState::Dismissed,
                 _ => ObjectionState::Upheld,
@@ -102,7 +136,12 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
                 }
             }
         }
-        EventKind::Registered { code, valid_from, valid_until, .. } => {
+        EventKind::Registered {
+            code,
+            valid_from,
+            valid_until,
+            ..
+        } => {
             app.state = State::Registered;
             app.code = Some(code.clone());
             app.valid_from = Some(*valid_from);

@@ -66,6 +66,8 @@ pub enum Command {
     Supplement {
         materials: Materials,
         note: String,
+        /// SHA-256 of the publicity text of the supplemented materials: acknowledged again.
+        publicity_text_sha256: String,
     },
     Withdraw {
         reason: String,
@@ -177,7 +179,9 @@ fn authorise(app: Option<&Application>, cmd: &Command, ctx: &Ctx) -> Result<(), 
         };
         // A malformed credit code on a new draft is a materials problem: let validation name the
         // field instead of answering "not yours".
-        let malformed_new = app.is_none() && !subject.is_empty() && crate::domain::codes::CreditCode::parse(subject).is_err();
+        let malformed_new = app.is_none()
+            && !subject.is_empty()
+            && crate::domain::codes::CreditCode::parse(subject).is_err();
         // A token bound to no subject owns nothing: without this, it matched a draft whose
         // credit code was left empty.
         if !malformed_new && (own.is_empty() || !own.eq_ignore_ascii_case(subject)) {
@@ -236,13 +240,18 @@ pub fn decide(
                 return Err(wrong_state(app, "only a draft can be submitted"));
             }
             check_materials(&app.materials, true)?;
+            authorisation_current(&app.materials, ctx)?;
             let text = acknowledged(app.registration_type, &app.materials, publicity_text_sha256)?;
             EventKind::Submitted {
                 publicity_text: text,
                 acceptance_due: due(ctx.limits.acceptance_days),
             }
         }
-        Command::Supplement { materials, note } => {
+        Command::Supplement {
+            materials,
+            note,
+            publicity_text_sha256,
+        } => {
             if app.state != State::Returned {
                 return Err(wrong_state(
                     app,
@@ -252,8 +261,9 @@ pub fn decide(
             require_reason(note, false)?;
             check_materials(materials, true)?;
             same_subject(app, materials)?;
-            // Supplementing may change the notice; it is re-rendered and shown on the application.
-            let text = publicity_text(app.registration_type, materials);
+            authorisation_current(materials, ctx)?;
+            // Supplementing may change the notice, so the registrant acknowledges it again.
+            let text = acknowledged(app.registration_type, materials, publicity_text_sha256)?;
             EventKind::Supplemented {
                 materials: materials.clone(),
                 note: note.clone(),
@@ -448,6 +458,7 @@ pub fn decide(
                     "an objection is still open",
                 ));
             }
+            authorisation_current(&app.materials, ctx)?;
             let (valid_from, valid_until) = validity(app, ctx);
             EventKind::Registered {
                 code: code.clone(),
@@ -504,6 +515,23 @@ fn acknowledged(t: RegistrationType, m: &Materials, sha256: &str) -> Result<Stri
         ));
     }
     Ok(text)
+}
+
+/// An authorised operation whose term has ended cannot be registered: its validity would end
+/// before it began.
+fn authorisation_current(m: &Materials, ctx: &Ctx) -> Result<(), Refusal> {
+    let end = m
+        .source
+        .authorisation
+        .as_ref()
+        .and_then(|a| parse_date(&a.term_end));
+    match end {
+        Some(end) if end < ctx.today => Err(Refusal::precondition(
+            "AUTHORISATION_EXPIRED",
+            format!("the authorisation term ended on {end}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// 3 years (configurable) from assignment, or the end of the authorised operation term if sooner.

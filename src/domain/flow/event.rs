@@ -110,7 +110,11 @@ impl EventKind {
             }
             EventKind::Supplemented { note, .. } => note.clone(),
             EventKind::Registered { code, .. } => code.clone(),
-            EventKind::CertificateIssued { code, version, query_code } => format!("{code} v{version} {query_code}"),
+            EventKind::CertificateIssued {
+                code,
+                version,
+                query_code,
+            } => format!("{code} v{version} {query_code}"),
             _ => String::new(),
         }
     }

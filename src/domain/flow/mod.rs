@@ -14,9 +14,11 @@ pub use apply::apply;
 pub use decide::{decide, Command, Ctx, Limits, Resolution};
 pub use event::{Event, EventKind};
 pub use refusal::{Refusal, RefusalKind};
-pub use state::{publicity_text, Application, Decision, Objection, ObjectionState, Publicity, State};
+pub use state::{
+    publicity_text, Application, Decision, Objection, ObjectionState, Publicity, State,
+};
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod tests;

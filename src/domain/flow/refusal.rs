@@ -54,7 +54,11 @@ impl Refusal {
         Refusal {
             kind: RefusalKind::InvalidArgument,
             reason: "MATERIALS_INVALID",
-            message: format!("the materials have {} problem(s): {}", list.len(), list.join(", ")),
+            message: format!(
+                "the materials have {} problem(s): {}",
+                list.len(),
+                list.join(", ")
+            ),
             violations,
         }
     }

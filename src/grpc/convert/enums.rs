@@ -8,7 +8,10 @@ use crate::domain::types::*;
 use tonic::Status;
 
 fn unknown(field: &str, v: i32) -> Status {
-    invalid("UNKNOWN_ENUM_VALUE", format!("{field}: {v} is not a known value"))
+    invalid(
+        "UNKNOWN_ENUM_VALUE",
+        format!("{field}: {v} is not a known value"),
+    )
 }
 
 /// Declares `fn $name(field, i32) -> Result<Option<Domain>, Status>` and `fn $back(Domain) -> i32`.

@@ -14,7 +14,12 @@ fn date(d: Option<Date>) -> String {
 }
 
 fn decision(d: &Decision) -> pb::Decision {
-    pb::Decision { step: d.step.clone(), reason: d.reason.clone(), actor: d.actor.clone(), at: timestamp(d.at) }
+    pb::Decision {
+        step: d.step.clone(),
+        reason: d.reason.clone(),
+        actor: d.actor.clone(),
+        at: timestamp(d.at),
+    }
 }
 
 pub fn objection(o: &Objection) -> pb::Objection {
@@ -31,14 +36,19 @@ pub fn objection(o: &Objection) -> pb::Objection {
 impl From<&Application> for pb::Application {
     fn from(a: &Application) -> Self {
         // Drafts show the text they would publish, so the registrant can acknowledge it.
-        let text = a.publicity_text.clone().unwrap_or_else(|| flow::publicity_text(a.registration_type, &a.materials));
+        let text = a
+            .publicity_text
+            .clone()
+            .unwrap_or_else(|| flow::publicity_text(a.registration_type, &a.materials));
         pb::Application {
             id: a.id.clone(),
             registration_type: registration_type_pb(a.registration_type),
             state: state_pb(a.state),
             materials: Some((&a.materials).into()),
             subject_credit_code: a.subject.clone(),
-            publicity_text_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())),
+            publicity_text_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                text.as_bytes(),
+            )),
             publicity_text: text,
             created_at: timestamp(a.created_at),
             due_date: date(a.current_due()),
@@ -97,7 +107,11 @@ pub fn record(r: &Record, history: &[Decision]) -> pb::Record {
                 valid_until: v.valid_until.to_string(),
             })
             .collect(),
-        history: history.iter().filter(|d| d.step != "EDITED").map(decision).collect(),
+        history: history
+            .iter()
+            .filter(|d| d.step != "EDITED")
+            .map(decision)
+            .collect(),
         issuer_node: r.issuer_node.clone(),
     }
 }

@@ -1,0 +1,550 @@
+//! The engine over the in-memory store: the flow end to end through the single writer, plus what
+//! the engine adds to the pure rules — ids, idempotency, tokens, attachments, minting, signing,
+//! reads — and that a refusal writes nothing at all.
+use super::*;
+use crate::domain::codes::UnifiedCode;
+use crate::domain::flow::{publicity_text, Application, Command, State};
+use crate::domain::materials::*;
+use crate::domain::record::RecordStatus;
+use crate::domain::types::*;
+use crate::store::memory::MemoryStore;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+const OWN: &str = "91350100M000100Y43";
+const OTHER: &str = "91110000802100433B";
+const DAY: i64 = 86_400;
+/// Outlasts 10 working days of publicity even across the longest holiday.
+const PAST_PUBLICITY: i64 = 40;
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        node_id: "gd".into(),
+        role: "province".into(),
+        region: Region::parse("440000").unwrap(),
+        limits: Limits::default(),
+        calendar: Calendar::builtin(),
+        max_attachment_bytes: 1024,
+        clock_control: true,
+    }
+}
+
+fn admin() -> Actor {
+    let (id, holder) = ("bootstrap".into(), "root".into());
+    Actor {
+        id,
+        role: Role::Admin,
+        holder,
+        subject: None,
+    }
+}
+
+/// The reason code of a refusal; anything else fails the test.
+fn reason<T>(r: Result<T, EngineError>) -> &'static str {
+    match r {
+        Err(EngineError::Refused(refusal)) => refusal.reason,
+        Err(e) => panic!("expected a refusal, got {e}"),
+        Ok(_) => panic!("expected a refusal, got success"),
+    }
+}
+
+fn app_of(r: Result<Reply, EngineError>) -> Application {
+    match r {
+        Ok(Reply::Application { app, .. }) => *app,
+        Err(e) => panic!("refused: {e}"),
+        Ok(other) => panic!("unexpected {other:?}"),
+    }
+}
+
+/// Every key and value in the store, to prove a refusal wrote nothing.
+fn snapshot(e: &Engine) -> Vec<(Vec<u8>, Vec<u8>)> {
+    e.store().scan(b"", None, usize::MAX).unwrap()
+}
+
+fn create(materials: Materials) -> Command {
+    let (id, registration_type) = (String::new(), RegistrationType::Initial);
+    Command::Create {
+        id,
+        registration_type,
+        materials,
+    }
+}
+
+fn accept() -> Command {
+    Command::Accept { reason: "".into() }
+}
+
+/// A node with one token per role; each test drives it through `execute`.
+struct Node {
+    engine: Engine,
+    registrant: Actor,
+    other: Actor,
+    clerk: Actor,
+    reviewer: Actor,
+    /// The uploaded registration undertaking every application attaches.
+    undertaking: AttachmentRef,
+    /// Source of fresh request ids.
+    requests: AtomicU64,
+}
+
+impl Node {
+    async fn start(cfg: EngineConfig) -> Node {
+        let (store, key) = (
+            Arc::new(MemoryStore::new()),
+            SigningKey::from_bytes(&[7u8; 32]),
+        );
+        let engine = Engine::start(store, key, cfg).unwrap();
+        let bytes = "本单位承诺所填信息真实".as_bytes().to_vec();
+        let Ok(Reply::Attachment { sha256, size }) =
+            engine.execute(Op::PutAttachment { bytes }).await
+        else {
+            panic!("upload failed")
+        };
+        let (kind, file_name) = (AttachmentKind::RegistrationUndertaking, "承诺书.pdf".into());
+        let undertaking = AttachmentRef {
+            kind,
+            sha256,
+            file_name,
+            size,
+        };
+        let (registrant, other, clerk, reviewer) = (admin(), admin(), admin(), admin());
+        let requests = AtomicU64::new(0);
+        let mut n = Node {
+            engine,
+            registrant,
+            other,
+            clerk,
+            reviewer,
+            undertaking,
+            requests,
+        };
+        n.registrant = n.token(Role::Registrant, "张三", Some(OWN)).await.1;
+        n.other = n.token(Role::Registrant, "李四", Some(OTHER)).await.1;
+        n.clerk = n.token(Role::Clerk, "clerk-li", None).await.1;
+        n.reviewer = n.token(Role::Reviewer, "reviewer-wang", None).await.1;
+        n
+    }
+
+    fn request_id(&self) -> String {
+        format!("r{}", self.requests.fetch_add(1, Ordering::SeqCst))
+    }
+
+    fn token_op(&self, by: &Actor, role: Role, holder: &str, subject: Option<&str>) -> Op {
+        let (actor, request_id, holder) = (by.clone(), self.request_id(), holder.into());
+        let subject = subject.map(Into::into);
+        Op::CreateToken {
+            actor,
+            request_id,
+            role,
+            holder,
+            subject,
+        }
+    }
+
+    /// Issues a token and returns its secret and the actor it authenticates as.
+    async fn token(&self, role: Role, holder: &str, subject: Option<&str>) -> (String, Actor) {
+        let op = self.token_op(&admin(), role, holder, subject);
+        let Ok(Reply::Token(t)) = self.engine.execute(op).await else {
+            panic!("no token")
+        };
+        (t.token.clone(), self.engine.authenticate(&t.token).unwrap())
+    }
+
+    fn materials(&self, subject: &str) -> Materials {
+        let mut m = Materials::default();
+        let s = &mut m.subject;
+        (s.name, s.credit_code) = ("广州市政务服务数据管理局".into(), subject.into());
+        (s.kind, s.region) = (Some(SubjectKind::GovernmentDepartment), "440100".into());
+        (s.contact.name, s.contact.phone) = ("张三".into(), "020-12345678".into());
+        m.source.basis = Some(SourceBasis::StatutoryDuty);
+        m.source.statutory_duty = "法定职责".into();
+        let r = &mut m.resource;
+        (r.name, r.summary) = ("企业登记信息".into(), "全市市场主体的登记信息".into());
+        r.data_type = Some(DataType::PublicDataResource);
+        (r.industry, r.format, r.classification) =
+            ("公共管理".into(), "CSV".into(), "市场监管".into());
+        r.fields = vec![Field::default()];
+        r.fields[0].name = "名称".into();
+        (r.volume, r.time_span) = ("100万条".into(), "2020-2025".into());
+        (r.update_frequency, r.storage_location) = ("每日".into(), "政务云".into());
+        (r.grade, r.access_mode) = (Some(DataGrade::General), Some(AccessMode::Shared));
+        (m.evidence.sha256, m.evidence.taken_at) = ("ab".repeat(32), 1_767_225_600);
+        m.security.conclusion = "风险可控".into();
+        m.attachments = vec![self.undertaking.clone()];
+        m
+    }
+
+    async fn try_flow(
+        &self,
+        who: &Actor,
+        id: Option<&str>,
+        command: Command,
+    ) -> Result<Reply, EngineError> {
+        let (actor, request_id, application_id) =
+            (who.clone(), self.request_id(), id.map(Into::into));
+        let op = Op::Flow {
+            actor,
+            request_id,
+            application_id,
+            command: Box::new(command),
+        };
+        self.engine.execute(op).await
+    }
+
+    async fn flow(&self, who: &Actor, id: Option<&str>, command: Command) -> Application {
+        app_of(self.try_flow(who, id, command).await)
+    }
+
+    async fn submitted(&self, who: &Actor, m: Materials) -> String {
+        let app = self.flow(who, None, create(m)).await;
+        let text = publicity_text(app.registration_type, &app.materials);
+        let publicity_text_sha256 = hex::encode(Sha256::digest(text));
+        let submit = Command::Submit {
+            publicity_text_sha256,
+        };
+        self.flow(who, Some(&app.id), submit).await;
+        app.id
+    }
+
+    async fn in_publicity(&self) -> String {
+        let id = self.submitted(&self.registrant, self.materials(OWN)).await;
+        self.flow(&self.clerk, Some(&id), accept()).await;
+        let pass = Command::PassReview { reason: "".into() };
+        let app = self.flow(&self.reviewer, Some(&id), pass).await;
+        assert_eq!(app.state, State::InPublicity);
+        id
+    }
+
+    /// Moves the node's clock on; the engine sweeps what fell due in the skipped days.
+    async fn advance(&self, days: i64) {
+        let (actor, seconds) = (admin(), days * DAY);
+        let op = Op::AdvanceClock { actor, seconds };
+        self.engine.execute(op).await.unwrap();
+    }
+
+    fn app(&self, id: &str) -> Application {
+        self.engine.get_application(&self.clerk, id).unwrap()
+    }
+
+    fn code(&self, id: &str) -> UnifiedCode {
+        UnifiedCode::parse(self.app(id).code.as_deref().expect("registered")).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn full_flow_mints_serial_codes_with_verifiable_certificates() {
+    let n = Node::start(config()).await;
+    let (a, b) = (n.in_publicity().await, n.in_publicity().await);
+    let notices = n.engine.publicity(0, "").unwrap().items;
+    let listed: Vec<&str> = notices.iter().map(|app| app.id.as_str()).collect();
+    assert_eq!(listed, [a.as_str(), b.as_str()]);
+    n.advance(PAST_PUBLICITY).await;
+    assert!(n.engine.publicity(0, "").unwrap().items.is_empty());
+    for (id, serial) in [(&a, 1), (&b, 2)] {
+        let (app, code) = (n.app(id), n.code(id));
+        assert_eq!(app.state, State::Registered);
+        assert_eq!(app.decisions.last().unwrap().step, "CERTIFICATE_ISSUED");
+        let parts = (code.region.to_string(), code.serial, code.data_type);
+        assert_eq!(
+            parts,
+            ("440000".into(), serial, DataType::PublicDataResource)
+        );
+        assert_eq!(i32::from(code.year), n.engine.today().year());
+
+        let view = n
+            .engine
+            .certificate(Some(&code.to_string()), 0, None)
+            .unwrap();
+        let cert = view.signed.verify(&n.engine.verifying_key()).unwrap();
+        let issued = (cert.code, cert.version, cert.subject_credit_code.as_str());
+        assert_eq!(issued, (code, 1, OWN));
+        let validity = (Some(cert.valid_from), Some(cert.valid_until));
+        assert_eq!(validity, (app.valid_from, app.valid_until));
+        let verified = n.engine.verify(view.signed.as_bytes().to_vec()).unwrap();
+        assert!(verified.valid, "{}", verified.message);
+        assert_eq!(verified.status, Some(RecordStatus::Valid));
+        // Query codes may be typed in either case; both lead to the same signed bytes.
+        let typed = view.query_code.to_uppercase();
+        let by_query = n.engine.certificate(None, 0, Some(&typed)).unwrap();
+        assert_eq!(by_query.signed, view.signed);
+        let (record, history) = n.engine.get_record(&code.to_string()).unwrap();
+        let v1 = &record.versions[0];
+        assert_eq!((&v1.query_code, &v1.application_id), (&view.query_code, id));
+        assert_eq!(history.len(), app.decisions.len());
+    }
+}
+
+#[tokio::test]
+async fn tampered_certificates_do_not_verify() {
+    let n = Node::start(config()).await;
+    let id = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let view = n
+        .engine
+        .certificate(Some(&n.code(&id).to_string()), 0, None);
+    let good = view.unwrap().signed.into_bytes();
+    let mut bytes = good.clone();
+    *bytes.last_mut().unwrap() ^= 1;
+    let v = n.engine.verify(bytes).unwrap();
+    assert_eq!((v.valid, v.reason), (false, "CERT_BAD_SIGNATURE"));
+    // Any flipped byte fails: as a framing or field error, or else as a bad signature.
+    for i in (0..good.len()).step_by(7) {
+        let mut bytes = good.clone();
+        bytes[i] ^= 0x20;
+        let v = n.engine.verify(bytes).unwrap();
+        assert!(
+            !v.valid && v.reason.starts_with("CERT_"),
+            "byte {i}: {}",
+            v.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn retried_request_returns_the_first_result() {
+    let n = Node::start(config()).await;
+    let op = |materials| {
+        let (actor, request_id) = (n.registrant.clone(), "create-1".into());
+        let (application_id, command) = (None, create(materials));
+        Op::Flow {
+            actor,
+            request_id,
+            application_id,
+            command: Box::new(command),
+        }
+    };
+    let first = app_of(n.engine.execute(op(n.materials(OWN))).await);
+    let again = app_of(n.engine.execute(op(n.materials(OWN))).await);
+    assert_eq!(first, again);
+    let mine = n
+        .engine
+        .list_applications(&n.registrant, None, 0, "")
+        .unwrap();
+    assert_eq!(mine.items.len(), 1, "a retry creates no second application");
+    let mut changed = n.materials(OWN);
+    changed.resource.name = "另一份数据".into();
+    let before = snapshot(&n.engine);
+    assert_eq!(
+        reason(n.engine.execute(op(changed)).await),
+        "REQUEST_ID_REUSED"
+    );
+    assert_eq!(snapshot(&n.engine), before);
+}
+
+#[tokio::test]
+async fn a_refused_command_writes_nothing() {
+    let n = Node::start(config()).await;
+    let id = n.submitted(&n.registrant, n.materials(OWN)).await;
+    let before = snapshot(&n.engine);
+    let refused = n.try_flow(&n.registrant, Some(&id), accept()).await;
+    assert_eq!(reason(refused), "WRONG_ROLE");
+    let withdraw = Command::Withdraw { reason: "".into() };
+    assert_eq!(
+        reason(n.try_flow(&n.other, Some(&id), withdraw).await),
+        "NOT_OWNER"
+    );
+    let missing = n.try_flow(&n.clerk, Some("A9999999999"), accept()).await;
+    assert_eq!(reason(missing), "NOT_FOUND");
+    // Create draws an id from a counter before the rules refuse it: that draw must vanish too.
+    let mut bad = n.materials(OWN);
+    bad.subject.contact.phone = "电话".into();
+    let refused = n.try_flow(&n.registrant, None, create(bad)).await;
+    assert_eq!(reason(refused), "MATERIALS_INVALID");
+    let register = Command::Register { code: "1".into() };
+    let refused = n.try_flow(&Actor::system(), Some(&id), register).await;
+    assert_eq!(reason(refused), "WRONG_ROLE");
+    assert_eq!(snapshot(&n.engine), before);
+}
+
+#[tokio::test]
+async fn tokens_are_bound_to_role_and_subject_and_can_be_revoked() {
+    let n = Node::start(config()).await;
+    let (token, actor) = n.token(Role::Auditor, "auditor-qian", None).await;
+    let who = (actor.role, actor.holder.as_str(), actor.subject.as_deref());
+    assert_eq!(who, (Role::Auditor, "auditor-qian", None));
+    let token_id = actor.id.clone();
+    let revoke = Op::RevokeToken {
+        actor: admin(),
+        token_id,
+    };
+    n.engine.execute(revoke).await.unwrap();
+    let revoked = n.engine.authenticate(&token);
+    assert!(matches!(revoked, Err(EngineError::Unauthenticated(_))));
+    let unknown = n.engine.authenticate("sjdj_unknown");
+    assert!(matches!(unknown, Err(EngineError::Unauthenticated(_))));
+    let bad_check = Some("91350100M000100Y44");
+    for (by, role, subject, want) in [
+        (admin(), Role::Registrant, None, "SUBJECT_REQUIRED"),
+        (
+            admin(),
+            Role::Registrant,
+            bad_check,
+            "CREDIT_CODE_BAD_CHECK_CHARACTER",
+        ),
+        (admin(), Role::Clerk, Some(OWN), "SUBJECT_NOT_ALLOWED"),
+        (admin(), Role::System, None, "BAD_ROLE"),
+        (n.clerk.clone(), Role::Clerk, None, "WRONG_ROLE"),
+    ] {
+        let refused = n
+            .engine
+            .execute(n.token_op(&by, role, "某人", subject))
+            .await;
+        assert_eq!(reason(refused), want);
+    }
+    let (actor, token_id) = (n.clerk.clone(), actor.id);
+    let revoke = Op::RevokeToken { actor, token_id };
+    assert_eq!(reason(n.engine.execute(revoke).await), "WRONG_ROLE");
+}
+
+#[tokio::test]
+async fn the_clock_moves_only_where_the_config_allows() {
+    let advance = |actor, seconds| Op::AdvanceClock { actor, seconds };
+    let fixed = Node::start(EngineConfig {
+        clock_control: false,
+        ..config()
+    })
+    .await;
+    let refused = fixed.engine.execute(advance(admin(), DAY)).await;
+    assert_eq!(reason(refused), "CLOCK_CONTROL_DISABLED");
+    let n = Node::start(config()).await;
+    let by_clerk = n.engine.execute(advance(n.clerk.clone(), DAY)).await;
+    assert_eq!(reason(by_clerk), "WRONG_ROLE");
+    let backwards = n.engine.execute(advance(admin(), -DAY)).await;
+    assert_eq!(reason(backwards), "BAD_CLOCK_STEP");
+    n.advance(2).await;
+    assert_eq!(n.engine.clock().offset(), 2 * DAY);
+    // The offset is persisted, so a restarted node does not travel back in time.
+    let stored = n
+        .engine
+        .store()
+        .get(&crate::store::keys::meta("clock_offset"));
+    assert_eq!(stored.unwrap(), Some((2 * DAY).to_be_bytes().to_vec()));
+}
+
+#[tokio::test]
+async fn attachments_are_bounded_and_content_addressed() {
+    let n = Node::start(config()).await;
+    let before = snapshot(&n.engine);
+    let put = |bytes| n.engine.execute(Op::PutAttachment { bytes });
+    let too_big = vec![b'x'; 1025];
+    let sha = hex::encode(Sha256::digest(&too_big));
+    assert_eq!(reason(put(too_big).await), "ATTACHMENT_TOO_LARGE");
+    assert_eq!(reason(put(vec![]).await), "ATTACHMENT_EMPTY");
+    assert!(!n.engine.has_attachment(&sha).unwrap());
+    assert_eq!(snapshot(&n.engine), before);
+    let max = vec![b'x'; 1024];
+    let want = (hex::encode(Sha256::digest(&max)), 1024);
+    for _ in 0..2 {
+        let Ok(Reply::Attachment { sha256, size }) = put(max.clone()).await else {
+            panic!()
+        };
+        assert_eq!((sha256, size), want);
+    }
+    assert_eq!(
+        snapshot(&n.engine).len(),
+        before.len() + 1,
+        "the same bytes are stored once"
+    );
+}
+
+#[tokio::test]
+async fn materials_may_name_only_uploaded_attachments() {
+    let n = Node::start(config()).await;
+    let mut m = n.materials(OWN);
+    m.attachments[0].sha256 = "ef".repeat(32);
+    let Err(EngineError::Refused(r)) = n.try_flow(&n.registrant, None, create(m)).await else {
+        panic!("expected a refusal")
+    };
+    assert_eq!(r.reason, "MATERIALS_INVALID");
+    let found: Vec<(&str, &str)> = r
+        .violations
+        .iter()
+        .map(|v| (&*v.field, &*v.reason))
+        .collect();
+    assert_eq!(found, [("attachments[0].sha256", "ATTACHMENT_NOT_FOUND")]);
+}
+
+#[tokio::test]
+async fn registrants_see_only_their_own_applications() {
+    let n = Node::start(config()).await;
+    let mine = n.submitted(&n.registrant, n.materials(OWN)).await;
+    let theirs = n.submitted(&n.other, n.materials(OTHER)).await;
+    let ids = |who: &Actor| -> Vec<String> {
+        let page = n.engine.list_applications(who, None, 0, "").unwrap();
+        page.items.into_iter().map(|a| a.id).collect()
+    };
+    assert_eq!(ids(&n.registrant), [mine.as_str()]);
+    assert_eq!(ids(&n.other), [theirs.as_str()]);
+    assert_eq!(ids(&n.clerk), [mine.as_str(), theirs.as_str()]);
+    let peek = n.engine.get_application(&n.registrant, &theirs);
+    assert_eq!(reason(peek), "NOT_OWNER");
+}
+
+#[tokio::test]
+async fn queues_put_overdue_applications_first() {
+    let n = Node::start(config()).await;
+    let late = n.submitted(&n.registrant, n.materials(OWN)).await;
+    // Twenty days outlast the three working days allowed for acceptance, even when they
+    // straddle the Spring Festival or National Day break.
+    n.advance(20).await;
+    let fresh = n.submitted(&n.other, n.materials(OTHER)).await;
+    let queue = n
+        .engine
+        .queue(&n.clerk, State::Submitted, false, 0)
+        .unwrap();
+    let order: Vec<(&str, bool)> = queue
+        .iter()
+        .map(|e| (&*e.application.id, e.overdue))
+        .collect();
+    assert_eq!(order, [(late.as_str(), true), (fresh.as_str(), false)]);
+    let not_staff = n.engine.queue(&n.registrant, State::Submitted, false, 0);
+    assert_eq!(reason(not_staff), "WRONG_ROLE");
+}
+
+#[tokio::test]
+async fn search_finds_registered_records_by_chinese_substring() {
+    let n = Node::start(config()).await;
+    n.in_publicity().await;
+    let found = |query: &str, region: &str| {
+        let (query, region) = (query.into(), region.into());
+        let filter = SearchFilter {
+            query,
+            region,
+            ..SearchFilter::default()
+        };
+        n.engine.search(&filter, 0, "").unwrap().items
+    };
+    assert!(
+        found("登记", "").is_empty(),
+        "nothing is public before the code"
+    );
+    n.advance(PAST_PUBLICITY).await;
+    let hits = found("登记", "440000");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].data_name, "企业登记信息");
+    assert_eq!(
+        found("市场主体", "").len(),
+        1,
+        "the summary is searched too"
+    );
+    assert!(found("气象", "").is_empty());
+    assert!(
+        found("登记", "350000").is_empty(),
+        "another province's region"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_flows_all_succeed_with_distinct_serials() {
+    let n = Arc::new(Node::start(config()).await);
+    let spawn = |n: Arc<Node>| tokio::spawn(async move { n.in_publicity().await });
+    let tasks: Vec<_> = (0..50).map(|_| spawn(n.clone())).collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    n.advance(PAST_PUBLICITY).await;
+    let mut serials: Vec<u32> = ids.iter().map(|id| n.code(id).serial).collect();
+    serials.sort_unstable();
+    assert_eq!(serials, (1..=50).collect::<Vec<u32>>());
+}
