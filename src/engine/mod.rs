@@ -107,7 +107,11 @@ impl Engine {
     pub async fn execute(&self, op: Op) -> Result<Reply, EngineError> {
         let (reply, rx) = oneshot::channel();
         self.writer
-            .send(writer::Job { op, reply })
+            .send(writer::Job {
+                fingerprint: ops::fingerprint_of(&op),
+                op,
+                reply,
+            })
             .await
             .map_err(|_| EngineError::Unavailable)?;
         rx.await.map_err(|_| EngineError::Unavailable)?

@@ -72,31 +72,44 @@ struct Idempotent {
     token: Option<TokenRecord>,
 }
 
-pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op) -> Result<Reply, EngineError> {
+/// The fingerprint of an idempotent op, computed by the caller's task before the op is queued,
+/// so the writer thread does not spend its time serialising and hashing requests.
+pub(super) fn fingerprint_of(op: &Op) -> String {
+    match op {
+        Op::Flow {
+            application_id,
+            command,
+            ..
+        } => fingerprint(&(application_id, command)),
+        Op::CreateToken {
+            role,
+            holder,
+            subject,
+            ..
+        } => fingerprint(&(role, holder, subject)),
+        _ => String::new(),
+    }
+}
+
+pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Reply, EngineError> {
     match op {
         Op::Flow {
             actor,
             request_id,
             application_id,
             command,
-        } => {
-            let fp = fingerprint(&(&application_id, &command));
-            idempotent(tx, &actor, &request_id, fp, |tx| {
-                flow_command(shared, tx, &actor, application_id, *command)
-            })
-        }
+        } => idempotent(tx, &actor, &request_id, fp, |tx| {
+            flow_command(shared, tx, &actor, application_id, *command)
+        }),
         Op::CreateToken {
             actor,
             request_id,
             role,
             holder,
             subject,
-        } => {
-            let fp = fingerprint(&(role, &holder, &subject));
-            idempotent(tx, &actor, &request_id, fp, |tx| {
-                create_token(shared, tx, &actor, role, holder, subject)
-            })
-        }
+        } => idempotent(tx, &actor, &request_id, fp, |tx| {
+            create_token(shared, tx, &actor, role, holder, subject)
+        }),
         Op::RevokeToken { actor, token_id } => revoke_token(tx, &actor, &token_id),
         Op::PutAttachment { bytes } => put_attachment(shared, tx, bytes),
         Op::AdvanceClock { actor, seconds } => advance_clock(shared, tx, &actor, seconds),

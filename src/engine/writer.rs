@@ -1,12 +1,14 @@
 //! The single writer: one thread applies every write, in groups (group commit).
 //!
 //! Invariant: only this thread writes to the store. It takes every job queued, runs each against
-//! a view of the store plus the group's pending writes, applies the group's writes as one atomic
-//! batch, flushes once, and only then answers the callers. So an acknowledged write is durable,
-//! a refused one wrote nothing, and the async threads never wait on fsync.
+//! a view of the store plus the group's pending writes, and applies the group's writes as one
+//! atomic batch. A second thread, the flusher, makes applied groups durable (one fsync for all
+//! groups waiting) and only then answers their callers. So an acknowledged write is durable, a
+//! refused one wrote nothing, and neither the async threads nor the writer wait on fsync.
+//! Reads may see a write a moment before it is durable; nobody is told it succeeded until it is.
 use super::ops::{self, Op, Reply};
 use super::{EngineError, Shared};
-use crate::store::{Batch, Store};
+use crate::store::{Batch, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -16,6 +18,8 @@ const MAX_GROUP: usize = 512;
 
 pub(super) struct Job {
     pub op: Op,
+    /// Request fingerprint for idempotency, computed before queueing.
+    pub fingerprint: String,
     pub reply: oneshot::Sender<Result<Reply, EngineError>>,
 }
 
@@ -85,10 +89,39 @@ impl<'v, 'a> Tx<'v, 'a> {
     }
 }
 
-pub(super) fn spawn(
-    shared: Arc<Shared>,
-    mut rx: mpsc::Receiver<Job>,
-) -> std::thread::JoinHandle<()> {
+/// Answers waiting for the flush that makes their group durable.
+type Answers = Vec<(
+    oneshot::Sender<Result<Reply, EngineError>>,
+    Result<Reply, EngineError>,
+)>;
+
+/// Starts the writer and the flusher. The writer applies group N+1 while the flusher makes
+/// group N durable, so fsync and decision-making overlap; each answer still waits for a flush
+/// that began after its own group was applied.
+pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
+    let (to_flusher, flush_rx) = std::sync::mpsc::channel::<Answers>();
+    let store = shared.store.clone();
+    std::thread::Builder::new()
+        .name("sjdj-flusher".into())
+        .spawn(move || {
+            while let Ok(first) = flush_rx.recv() {
+                let mut waiting = vec![first];
+                waiting.extend(flush_rx.try_iter());
+                let flushed = store.flush();
+                if let Err(e) = &flushed {
+                    tracing::error!(error = %e, "flush failed; the writes waiting on it are refused");
+                }
+                for (reply, result) in waiting.into_iter().flatten() {
+                    let result = match (&flushed, result) {
+                        (Err(e), Ok(_)) => Err(EngineError::Store(StoreError::Engine(e.to_string()))),
+                        (_, r) => r,
+                    };
+                    // The caller may have gone away (timeout, cancelled RPC); the write stands.
+                    let _ = reply.send(result);
+                }
+            }
+        })
+        .expect("spawn the flusher thread");
     std::thread::Builder::new()
         .name("sjdj-writer".into())
         .spawn(move || {
@@ -100,13 +133,18 @@ pub(super) fn spawn(
                         Err(_) => break,
                     }
                 }
-                run_group(&shared, group);
+                // Every answer goes through the flusher, refusals and retries included: they
+                // may rest on state applied but not yet durable.
+                if to_flusher.send(run_group(&shared, group)).is_err() {
+                    return;
+                }
             }
         })
-        .expect("spawn the writer thread")
+        .expect("spawn the writer thread");
 }
 
-fn run_group(shared: &Shared, group: Vec<Job>) {
+/// Runs a group of jobs and applies their writes as one atomic batch (not yet flushed).
+fn run_group(shared: &Shared, group: Vec<Job>) -> Answers {
     let store = shared.store.as_ref();
     let mut view = View {
         store,
@@ -116,7 +154,7 @@ fn run_group(shared: &Shared, group: Vec<Job>) {
     let mut done = Vec::with_capacity(group.len());
     for job in group {
         let mut tx = Tx::new(&view);
-        let result = ops::run(shared, &mut tx, job.op);
+        let result = ops::run(shared, &mut tx, job.op, job.fingerprint);
         if result.is_ok() {
             for (k, v) in tx.into_writes() {
                 view.pending.insert(k.clone(), v.clone());
@@ -125,22 +163,15 @@ fn run_group(shared: &Shared, group: Vec<Job>) {
         }
         done.push((job.reply, result));
     }
-    let committed = if view.batch.is_empty() {
-        Ok(())
-    } else {
-        store.apply(view.batch).and_then(|()| store.flush())
-    };
-    if let Err(e) = &committed {
-        tracing::error!(error = %e, "group commit failed; every write of the group is refused");
+    if !view.batch.is_empty() {
+        if let Err(e) = store.apply(view.batch) {
+            tracing::error!(error = %e, "group commit failed; every write of the group is refused");
+            for (_, result) in done.iter_mut() {
+                if result.is_ok() {
+                    *result = Err(EngineError::Store(StoreError::Engine(e.to_string())));
+                }
+            }
+        }
     }
-    for (reply, result) in done {
-        let result = match (&committed, result) {
-            (Err(e), Ok(_)) => Err(EngineError::Store(crate::store::StoreError::Engine(
-                e.to_string(),
-            ))),
-            (_, r) => r,
-        };
-        // The caller may have gone away (timeout, cancelled RPC); the write stands regardless.
-        let _ = reply.send(result);
-    }
+    done
 }
