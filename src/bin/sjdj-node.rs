@@ -5,6 +5,9 @@
 //!   config, creating its key and writing one token per role to `DIR/dev-tokens.json`.
 //! - `sjdj-node admin-token --config FILE --holder NAME` issues an admin token offline (node stopped).
 use anyhow::Context;
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use sjdj::node::{config::Config, dev, keyfile, Node};
 use std::path::PathBuf;
