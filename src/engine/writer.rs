@@ -26,8 +26,8 @@ pub(super) struct Job {
 /// The store as seen by the writer: committed state plus this group's pending writes.
 pub(super) struct View<'a> {
     store: &'a dyn Store,
+    /// Final value of every key the group wrote: one copy, later writes replacing earlier ones.
     pending: HashMap<Vec<u8>, Option<Vec<u8>>>,
-    batch: Batch,
 }
 
 impl View<'_> {
@@ -149,7 +149,6 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> Answers {
     let mut view = View {
         store,
         pending: HashMap::new(),
-        batch: Batch::default(),
     };
     let mut done = Vec::with_capacity(group.len());
     for job in group {
@@ -157,14 +156,16 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> Answers {
         let result = ops::run(shared, &mut tx, job.op, job.fingerprint);
         if result.is_ok() {
             for (k, v) in tx.into_writes() {
-                view.pending.insert(k.clone(), v.clone());
-                view.batch.ops.push((k, v));
+                view.pending.insert(k, v);
             }
         }
         done.push((job.reply, result));
     }
-    if !view.batch.is_empty() {
-        if let Err(e) = store.apply(view.batch) {
+    if !view.pending.is_empty() {
+        let batch = Batch {
+            ops: view.pending.into_iter().collect(),
+        };
+        if let Err(e) = store.apply(batch) {
             tracing::error!(error = %e, "group commit failed; every write of the group is refused");
             for (_, result) in done.iter_mut() {
                 if result.is_ok() {
