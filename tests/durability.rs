@@ -44,23 +44,14 @@ async fn a_restart_in_the_middle_of_a_flow_keeps_its_state() {
         .pass_review(authed(&node.token("reviewer"), decision(&app.id, "")))
         .await
         .unwrap();
-    let admin = node.token("admin");
-    pb::admin_service_client::AdminServiceClient::new(node.channel().await)
-        .advance_clock(authed(
-            &admin,
-            pb::AdvanceClockRequest {
-                seconds: 30 * 86_400,
-            },
-        ))
-        .await
-        .unwrap();
+    node.advance_days(30).await;
     node.stop().await;
     node.restart().await;
     let done = get(&node, &app.id).await;
     assert_eq!(done.state, pb::ApplicationState::Registered as i32);
     // The clock offset survived the restart too: the node did not travel back in time.
     let clock = pb::admin_service_client::AdminServiceClient::new(node.channel().await)
-        .get_clock(authed(&admin, pb::GetClockRequest {}))
+        .get_clock(authed(&node.token("admin"), pb::GetClockRequest {}))
         .await
         .unwrap()
         .into_inner();
@@ -98,41 +89,13 @@ async fn serials_never_repeat_across_kill_9() {
             ch: node.channel().await,
             registrant: node.token("registrant"),
         };
-        let mut review = Review::new(node.channel().await);
         for _ in 0..3 {
             let app = flow.submitted().await;
-            review
-                .accept_application(authed(&node.token("clerk"), decision(&app.id, "")))
-                .await
-                .unwrap();
-            review
-                .pass_review(authed(&node.token("reviewer"), decision(&app.id, "")))
-                .await
-                .unwrap();
+            node.to_publicity(&app.id).await;
         }
-        let admin = node.token("admin");
-        pb::admin_service_client::AdminServiceClient::new(node.channel().await)
-            .advance_clock(authed(
-                &admin,
-                pb::AdvanceClockRequest {
-                    seconds: 30 * 86_400,
-                },
-            ))
-            .await
-            .unwrap();
-        let mut reg = Reg::new(node.channel().await);
-        let all = reg
-            .list_applications(authed(
-                &node.token("auditor"),
-                pb::ListApplicationsRequest {
-                    page_size: 500,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        for a in all.applications.iter().filter(|a| !a.code.is_empty()) {
+        node.advance_days(30).await;
+        let all = node.all_applications().await;
+        for a in all.iter().filter(|a| !a.code.is_empty()) {
             codes.insert(a.code.clone());
         }
         assert_eq!(

@@ -2,10 +2,7 @@
 //! publicity (with an objection), code and certificate.
 mod common;
 use common::*;
-use pb::{
-    admin_service_client::AdminServiceClient as Admin,
-    registration_service_client::RegistrationServiceClient as Reg,
-};
+use pb::registration_service_client::RegistrationServiceClient as Reg;
 use pb::{
     registry_service_client::RegistryServiceClient as Registry,
     review_service_client::ReviewServiceClient as Review,
@@ -22,11 +19,10 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
         ch: ch.clone(),
         registrant: node.token("registrant"),
     };
-    let (clerk, reviewer, registrar, admin) = (
+    let (clerk, reviewer, registrar) = (
         node.token("clerk"),
         node.token("reviewer"),
         node.token("registrar"),
-        node.token("admin"),
     );
     let mut review = Review::new(ch.clone());
     let mut registry = Registry::new(ch.clone());
@@ -103,16 +99,7 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
     assert_eq!(objection.state, pb::ObjectionState::Open as i32);
 
     // While the objection is open, moving past publicity assigns no code.
-    let mut admin_c = Admin::new(ch.clone());
-    admin_c
-        .advance_clock(authed(
-            &admin,
-            pb::AdvanceClockRequest {
-                seconds: 30 * 86_400,
-            },
-        ))
-        .await
-        .unwrap();
+    node.advance_days(30).await;
     let mut reg = Reg::new(ch.clone());
     let held = reg
         .get_application(authed(
@@ -143,10 +130,7 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
         .await
         .unwrap();
     // 5. Code and certificate: the next sweep (forced by a clock step) registers it.
-    admin_c
-        .advance_clock(authed(&admin, pb::AdvanceClockRequest { seconds: 1 }))
-        .await
-        .unwrap();
+    node.advance_seconds(1).await;
     let done = reg
         .get_application(authed(
             &flow.registrant,
@@ -300,16 +284,7 @@ async fn a_returned_application_is_supplemented_once_and_restarts_the_acceptance
     assert_eq!(returned.supplement_items.len(), 2);
 
     // Time passes, then the registrant supplements: the acceptance clock starts again.
-    let admin = node.token("admin");
-    Admin::new(ch.clone())
-        .advance_clock(authed(
-            &admin,
-            pb::AdvanceClockRequest {
-                seconds: 14 * 86_400,
-            },
-        ))
-        .await
-        .unwrap();
+    node.advance_days(14).await;
     let mut reg = Reg::new(ch.clone());
     let sup = pb::SupplementApplicationRequest {
         request_id: rid(),
@@ -400,15 +375,7 @@ async fn an_upheld_objection_refuses_registration_and_no_code_is_minted() {
         .unwrap()
         .into_inner();
     assert_eq!(refused.state, pb::ApplicationState::Refused as i32);
-    Admin::new(ch.clone())
-        .advance_clock(authed(
-            &node.token("admin"),
-            pb::AdvanceClockRequest {
-                seconds: 60 * 86_400,
-            },
-        ))
-        .await
-        .unwrap();
+    node.advance_days(60).await;
     let after = Reg::new(ch)
         .get_application(authed(
             &flow.registrant,

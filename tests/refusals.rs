@@ -14,20 +14,8 @@ use tonic::Code;
 
 /// Every application the auditor can see, as (id, state, revision): a refusal must not move it.
 async fn snapshot(node: &Node) -> Vec<(String, i32, u64)> {
-    let mut reg = Reg::new(node.channel().await);
-    let list = reg
-        .list_applications(authed(
-            &node.token("auditor"),
-            pb::ListApplicationsRequest {
-                page_size: 500,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    list.applications
-        .into_iter()
+    let all = node.all_applications().await;
+    all.into_iter()
         .map(|a| (a.id, a.state, a.revision))
         .collect()
 }

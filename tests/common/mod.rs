@@ -194,6 +194,50 @@ impl Node {
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }
+
+    /// Accepts (dev clerk) and passes review (dev reviewer): the application enters publicity.
+    pub async fn to_publicity(&self, id: &str) -> pb::Application {
+        let mut review = pb::review_service_client::ReviewServiceClient::new(self.channel().await);
+        review
+            .accept_application(authed(&self.token("clerk"), decision(id, "")))
+            .await
+            .expect("accept");
+        review
+            .pass_review(authed(&self.token("reviewer"), decision(id, "")))
+            .await
+            .expect("pass review")
+            .into_inner()
+    }
+
+    /// Moves the dev node's clock forward; ended publicity turns into codes before it returns.
+    pub async fn advance_seconds(&self, seconds: i64) -> pb::ClockState {
+        let mut admin = pb::admin_service_client::AdminServiceClient::new(self.channel().await);
+        let req = pb::AdvanceClockRequest { seconds };
+        admin
+            .advance_clock(authed(&self.token("admin"), req))
+            .await
+            .expect("advance clock")
+            .into_inner()
+    }
+
+    pub async fn advance_days(&self, days: i64) -> pb::ClockState {
+        self.advance_seconds(days * 86_400).await
+    }
+
+    /// Every application, as the auditor sees them.
+    pub async fn all_applications(&self) -> Vec<pb::Application> {
+        let mut reg =
+            pb::registration_service_client::RegistrationServiceClient::new(self.channel().await);
+        let req = pb::ListApplicationsRequest {
+            page_size: 500,
+            ..Default::default()
+        };
+        reg.list_applications(authed(&self.token("auditor"), req))
+            .await
+            .expect("list")
+            .into_inner()
+            .applications
+    }
 }
 
 impl Drop for Node {
