@@ -1,8 +1,8 @@
 //! What the writer does with each job. Runs on the writer thread only, inside a [`Tx`] whose
 //! writes are kept only if the job succeeds.
-use super::mint;
 use super::tokens::{self, IssuedToken, TokenRecord};
 use super::writer::Tx;
+use super::{apps, mint};
 use super::{EngineError, Shared};
 use crate::domain::calendar::china_date;
 use crate::domain::codes::CreditCode;
@@ -67,7 +67,8 @@ pub enum Reply {
 struct Idempotent {
     /// SHA-256 of the request: a reused id with another request is refused.
     fingerprint: String,
-    application: Option<Application>,
+    /// The application and the revision the first reply showed (its snapshot is kept).
+    application: Option<(String, u64)>,
     objection_id: Option<String>,
     token: Option<TokenRecord>,
 }
@@ -168,8 +169,8 @@ fn idempotent(
             .into());
         }
         return Ok(match (first.application, first.token) {
-            (Some(app), _) => Reply::Application {
-                app: Box::new(app),
+            (Some((id, revision)), _) => Reply::Application {
+                app: Box::new(apps::at(&|k| tx.get(k), &id, revision)?),
                 objection_id: first.objection_id,
             },
             // The secret is shown once; a retry gets the token's record only.
@@ -184,7 +185,7 @@ fn idempotent(
     let stored = match &reply {
         Reply::Application { app, objection_id } => Idempotent {
             fingerprint: fp,
-            application: Some((**app).clone()),
+            application: Some((app.id.clone(), app.revision)),
             objection_id: objection_id.clone(),
             token: None,
         },
@@ -201,11 +202,7 @@ fn idempotent(
 }
 
 pub(super) fn load_app(tx: &Tx, id: &str) -> Result<Option<Application>, EngineError> {
-    let key = keys::app(id);
-    match tx.get(&key)? {
-        Some(bytes) => Ok(Some(codec::decode(&key, &bytes)?)),
-        None => Ok(None),
-    }
+    apps::current(&|k| tx.get(k), id)
 }
 
 /// Reads and bumps a counter under `meta/{name}`; returns the new value.
@@ -369,7 +366,9 @@ pub(super) fn commit_events(
     if let (State::InPublicity, Some(p)) = (app.state, app.publicity) {
         tx.put(keys::publicity_end(p.end, &app.id), Vec::new());
     }
-    tx.put(keys::app(&app.id), codec::encode(&app));
+    for (k, v) in apps::writes(&app) {
+        tx.put(k, v);
+    }
     Ok((app, seq))
 }
 

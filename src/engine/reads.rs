@@ -1,7 +1,7 @@
 //! Reads go straight to the store, concurrently with the writer. Each read checks who may see
 //! what: registrants their own applications, staff all, the public only the registry.
 use super::tokens::{self, TokenRecord};
-use super::{Engine, EngineError};
+use super::{apps, Engine, EngineError};
 use crate::domain::calendar::china_date;
 use crate::domain::certificate::{Certificate, SignedCertificate};
 use crate::domain::codes::UnifiedCode;
@@ -85,11 +85,7 @@ impl Engine {
     }
 
     fn read_app(&self, id: &str) -> Result<Option<Application>, EngineError> {
-        let key = keys::app(id);
-        match self.store().get(&key)? {
-            Some(b) => Ok(Some(codec::decode(&key, &b)?)),
-            None => Ok(None),
-        }
+        apps::current(&|k| Ok(self.store().get(k)?), id)
     }
 
     pub fn get_application(&self, actor: &Actor, id: &str) -> Result<Application, EngineError> {
@@ -124,7 +120,7 @@ impl Engine {
         let prefix = match (actor.role, state) {
             (Role::Registrant, _) => keys::subject_prefix(actor.subject.as_deref().unwrap_or("-")),
             (r, Some(s)) if STAFF_READERS.contains(&r) => keys::state_prefix(s.name()),
-            (r, None) if STAFF_READERS.contains(&r) => b"app/".to_vec(),
+            (r, None) if STAFF_READERS.contains(&r) => keys::APP_PREFIX.to_vec(),
             (r, _) => {
                 return Err(Refusal::denied(
                     "WRONG_ROLE",
@@ -142,8 +138,12 @@ impl Engine {
             let exhausted = chunk.len() < size;
             for (key, value) in &chunk {
                 let id = keys::suffix(key, &prefix);
-                let app = if prefix.starts_with(b"app/") {
-                    codec::decode(key, value)?
+                let app = if prefix.as_slice() == keys::APP_PREFIX {
+                    apps::at(
+                        &|k| Ok(self.store().get(k)?),
+                        id,
+                        apps::pointer(key, value)?,
+                    )?
                 } else {
                     self.read_app(id)?.ok_or_else(|| {
                         EngineError::corrupt(key, "index names a missing application")

@@ -3,7 +3,8 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `app/{id}` | application state (codec) |
+//! | `app/{id}` | current revision of the application (u64 BE) |
+//! | `appv/{id}/{revision u64 BE}` | application state after that revision (codec), immutable |
 //! | `ev/{seq u64 BE}` | event (codec), the node's ordered event log |
 //! | `idx/state/{STATE}/{id}` | empty: applications by state |
 //! | `idx/subject/{credit code}/{id}` | empty: applications by subject |
@@ -18,8 +19,16 @@
 //! | `att/{sha256 hex}` | attachment bytes |
 //! | `meta/{name}` | counters and node settings (clock offset) |
 
+pub const APP_PREFIX: &[u8] = b"app/";
+
 pub fn app(id: &str) -> Vec<u8> {
     format!("app/{id}").into_bytes()
+}
+
+pub fn app_version(id: &str, revision: u64) -> Vec<u8> {
+    let mut k = format!("appv/{id}/").into_bytes();
+    k.extend_from_slice(&revision.to_be_bytes());
+    k
 }
 
 pub const EVENT_PREFIX: &[u8] = b"ev/";
