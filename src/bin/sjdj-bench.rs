@@ -64,6 +64,9 @@ struct Args {
     /// Applications driven through the whole flow in phase 3.
     #[arg(long, default_value_t = 200)]
     flows: usize,
+    /// Writes per flush in phase 0 (raw store); 8 is the node's measured average group.
+    #[arg(long, default_value_t = 8)]
+    raw_group: usize,
     /// The sjdj-node binary to start [default: sjdj-node next to this executable].
     #[arg(long)]
     node_bin: Option<PathBuf>,
@@ -433,6 +436,41 @@ async fn create_submit(
     Ok(app.id)
 }
 
+// ---- Phase 0: the store's own limit. The node's store engine alone, in this process, taking
+// ---- writes shaped like a submit (one ~3 KB state value and six small index/event/counter
+// ---- rows) in atomic batches of 8 with one flush each, as the node's group commit does. No
+// ---- rules, no JSON, no gRPC: the ceiling for durable writes on this disk and these cores.
+
+fn raw_store_rate(span: Duration, group: usize) -> anyhow::Result<f64> {
+    use sjdj::store::{sled_store::SledStore, Batch, Store};
+    let dir = std::env::temp_dir().join(format!("sjdj-bench-raw-{}", std::process::id()));
+    let store = SledStore::open(&dir).map_err(|e| anyhow!("open raw store: {e}"))?;
+    let state = vec![b'x'; 3 * 1024];
+    let (start, mut writes) = (Instant::now(), 0u64);
+    while start.elapsed() < span {
+        let mut batch = Batch::default();
+        for _ in 0..group {
+            writes += 1;
+            let id = format!("{writes:012}");
+            batch.put(format!("appv/{id}"), state.clone());
+            batch.put(format!("app/{id}"), writes.to_be_bytes().to_vec());
+            batch.put(format!("ev/{id}"), vec![b'e'; 200]);
+            batch.put(format!("idx/state/SUBMITTED/{id}"), Vec::new());
+            batch.delete(format!("idx/state/DRAFT/{id}"));
+            batch.put(format!("idem/bench/{id}"), vec![b'i'; 120]);
+            batch.put("meta/next_event", writes.to_be_bytes().to_vec());
+        }
+        store
+            .apply(batch)
+            .map_err(|e| anyhow!("raw store apply: {e}"))?;
+        store.flush().map_err(|e| anyhow!("raw store flush: {e}"))?;
+    }
+    let rate = writes as f64 / start.elapsed().as_secs_f64();
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(rate)
+}
+
 // ---- Phase 1: echo baseline. The cheapest RPC the node serves, over the same connections and
 // ---- cores: the machine's own gRPC round-trip limit, the ceiling phase 2 is judged against.
 
@@ -721,6 +759,10 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ctx = Arc::new(ctx);
     let span = Duration::from_secs(args.seconds);
 
+    eprintln!("phase 0: raw store writes");
+    let raw_group = args.raw_group;
+    let raw = tokio::task::spawn_blocking(move || raw_store_rate(span, raw_group)).await??;
+
     eprintln!("phase 1: echo baseline");
     let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
     let s = on_all(&channels, |_, ch| echo_loop(ch, deadline)).await?;
@@ -766,10 +808,11 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "node": {"addr": addr, "started_by_bench": guard.is_some()},
         "echo": echo.json(), "creates": creates.json(), "submits": submits.json(), "pairs": pairs.json(), "flows": flows.json(), "flows_drive_s": drive.as_secs_f64(),
         "ratio_submits_to_echo": ratio,
+        "raw_store_writes_per_s": raw, "ratio_submits_to_raw_store": submits.rate() / raw,
         "target": {"clients": 64, "ratio_min": TARGET_RATIO, "ratio_pass": ratio >= TARGET_RATIO,
                    "submit_p99_max_ms": TARGET_P99_MS, "submit_p99_ms": p99, "submit_p99_pass": p99 < TARGET_P99_MS},
     });
-    let table = table(
+    let mut table = table(
         &args,
         cores,
         &addr,
@@ -777,6 +820,11 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         drive,
         ratio,
         p99,
+    );
+    table += &format!(
+        "raw store (sled alone, submit-shaped writes, {} per flush): {raw:.0} writes/s; durable submits / raw = {:.3}\n",
+        args.raw_group,
+        submits.rate() / raw
     );
     if args.json {
         eprint!("{table}");
