@@ -100,17 +100,7 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
 
     // While the objection is open, moving past publicity assigns no code.
     node.advance_days(30).await;
-    let mut reg = Reg::new(ch.clone());
-    let held = reg
-        .get_application(authed(
-            &flow.registrant,
-            pb::GetApplicationRequest {
-                application_id: app.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let held = flow.get(&app.id).await;
     assert_eq!(
         held.state,
         pb::ApplicationState::InPublicity as i32,
@@ -131,16 +121,7 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
         .unwrap();
     // 5. Code and certificate: the next sweep (forced by a clock step) registers it.
     node.advance_seconds(1).await;
-    let done = reg
-        .get_application(authed(
-            &flow.registrant,
-            pb::GetApplicationRequest {
-                application_id: app.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let done = flow.get(&app.id).await;
     assert_eq!(done.state, pb::ApplicationState::Registered as i32);
     let code = UnifiedCode::parse(&done.code).expect("a valid unified code");
     assert_eq!(

@@ -20,6 +20,19 @@ async fn snapshot(node: &Node) -> Vec<(String, i32, u64)> {
         .collect()
 }
 
+/// Issues a token as the admin and returns the secret.
+async fn issue(
+    a: &mut Admin<tonic::transport::Channel>,
+    admin: &str,
+    req: pb::CreateTokenRequest,
+) -> String {
+    a.create_token(authed(admin, req))
+        .await
+        .expect("issue token")
+        .into_inner()
+        .token
+}
+
 fn expect(err: tonic::Status, code: Code, why: &str) {
     assert_eq!(
         (err.code(), reason(&err).as_str()),
@@ -359,27 +372,14 @@ key_file = "{dir}/node.key"
         holder: holder.into(),
         subject_credit_code: subject.into(),
     };
-    let registrant = a
-        .create_token(authed(
-            &admin,
-            mk(pb::Role::Registrant, "某市数据局", "91350100M000100Y43"),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .token;
-    let clerk = a
-        .create_token(authed(&admin, mk(pb::Role::Clerk, "staff-7", "")))
-        .await
-        .unwrap()
-        .into_inner()
-        .token;
-    let reviewer_same = a
-        .create_token(authed(&admin, mk(pb::Role::Reviewer, "staff-7", "")))
-        .await
-        .unwrap()
-        .into_inner()
-        .token;
+    let registrant = issue(
+        &mut a,
+        &admin,
+        mk(pb::Role::Registrant, "某市数据局", "91350100M000100Y43"),
+    )
+    .await;
+    let clerk = issue(&mut a, &admin, mk(pb::Role::Clerk, "staff-7", "")).await;
+    let reviewer_same = issue(&mut a, &admin, mk(pb::Role::Reviewer, "staff-7", "")).await;
     expect(
         a.create_token(authed(&admin, mk(pb::Role::Registrant, "x", "")))
             .await

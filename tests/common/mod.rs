@@ -337,6 +337,19 @@ impl Flow {
             .map(|r| r.into_inner())
     }
 
+    /// The application as its registrant sees it.
+    pub async fn get(&self, id: &str) -> pb::Application {
+        let mut reg =
+            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
+        let req = pb::GetApplicationRequest {
+            application_id: id.into(),
+        };
+        reg.get_application(authed(&self.registrant, req))
+            .await
+            .expect("get application")
+            .into_inner()
+    }
+
     pub async fn submitted(&self) -> pb::Application {
         let m = self.materials().await;
         let app = self.create(m).await.expect("create");
