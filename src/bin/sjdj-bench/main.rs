@@ -1,0 +1,229 @@
+//! `sjdj-bench`: how many durable registrations a node takes, measured against the machine's own
+//! gRPC round-trip limit in the same run, with the same clients, connections and cores.
+//!
+//! Without `--addr` it starts its own `sjdj-node --dev` in a fresh temp dir and stops it at the end.
+//! Exits non-zero if any RPC of phase 2 or 3 failed; a missed target is reported, not an error.
+use anyhow::{anyhow, bail, ensure, Context};
+use clap::Parser;
+use pb::registration_service_client::RegistrationServiceClient as RegClient;
+use pb::review_service_client::ReviewServiceClient;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sjdj::grpc::pb;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::future::Future;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+
+mod measure;
+mod node;
+mod phases;
+mod report;
+mod requests;
+use measure::*;
+use node::*;
+use phases::*;
+use report::*;
+use requests::*;
+
+/// The target: durable submits at 64 clients reach this share of the echo rate, with
+/// SubmitApplication p99 under `TARGET_P99_MS`.
+const TARGET_RATIO: f64 = 0.3;
+const TARGET_P99_MS: f64 = 20.0;
+/// One clock move past acceptance, review and 10 working days of publicity: 30 days.
+const CLOCK_STEP: i64 = 2_592_000;
+/// The subject the dev registrant token is bound to.
+const SUBJECT: &str = "91350100M000100Y43";
+const CHECK: &str = "health Check";
+const CREATE: &str = "CreateApplication";
+const SUBMIT: &str = "SubmitApplication";
+const PAIR: &str = "create+submit";
+const ACCEPT: &str = "AcceptApplication";
+const REVIEW: &str = "PassReview";
+const FLOW: &str = "flow before clock";
+const CLOCK: &str = "AdvanceClock";
+const VERIFY: &str = "GetApplication";
+
+#[derive(Parser)]
+#[command(
+    name = "sjdj-bench",
+    about = "Benchmark a sjdj node: echo baseline, durable submits, full flows"
+)]
+struct Args {
+    /// A running node (HOST:PORT); without it the bench starts its own dev node.
+    #[arg(long, requires = "tokens")]
+    addr: Option<String>,
+    /// Role name -> bearer token JSON for --addr (a dev node's dev-tokens.json).
+    #[arg(long, requires = "addr")]
+    tokens: Option<PathBuf>,
+    /// Concurrent clients, each with its own connection.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Duration of phases 1 and 2, in seconds.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Applications driven through the whole flow in phase 3.
+    #[arg(long, default_value_t = 200)]
+    flows: usize,
+    /// Writes per flush in phase 0 (raw store); 8 is the node's measured average group.
+    #[arg(long, default_value_t = 8)]
+    raw_group: usize,
+    /// The sjdj-node binary to start [default: sjdj-node next to this executable].
+    #[arg(long)]
+    node_bin: Option<PathBuf>,
+    /// Print every figure as one JSON object on stdout (the table goes to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let rt = tokio::runtime::Runtime::new().expect("start the tokio runtime");
+    rt.block_on(run(Args::parse())).unwrap_or_else(|e| {
+        eprintln!("sjdj-bench: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    ensure!(
+        args.clients > 0 && args.seconds > 0,
+        "--clients and --seconds must be at least 1"
+    );
+    let (guard, addr, tokens) = match (args.addr.clone(), args.tokens.clone()) {
+        (Some(addr), Some(tokens)) => (None, addr, tokens),
+        _ => {
+            let exe = std::env::current_exe()?.with_file_name("sjdj-node");
+            let (guard, addr) = start_node(args.node_bin.as_deref().unwrap_or(&exe))?;
+            let tokens = guard.dir.join("dev-tokens.json");
+            (Some(guard), addr, tokens)
+        }
+    };
+    let node = guard.as_ref().map(|g| g.child.id());
+    wait_serving(&addr).await?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    eprintln!(
+        "sjdj-bench: node {addr}, {} clients, {} s phases, {} flows, {cores} cores",
+        args.clients, args.seconds, args.flows
+    );
+    let mut channels = Vec::with_capacity(args.clients);
+    for _ in 0..args.clients {
+        channels.push(connect(&addr).await?);
+    }
+    // The registration undertaking every application must attach, uploaded once.
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+    let mut ctx = Ctx {
+        run: format!("bench{}x{nanos}", std::process::id()),
+        materials: Default::default(),
+        tokens: load_tokens(&tokens)?,
+    };
+    let content = "本单位承诺所登记的数据资源真实、合法。(sjdj-bench)"
+        .as_bytes()
+        .to_vec();
+    let upload = pb::UploadAttachmentRequest {
+        kind: pb::AttachmentKind::RegistrationUndertaking as i32,
+        file_name: "登记承诺书.txt".into(),
+        content,
+    };
+    let undertaking = RegClient::new(channels[0].clone())
+        .upload_attachment(ctx.req("registrant", upload))
+        .await;
+    ctx.materials = materials(
+        undertaking
+            .map_err(|e| anyhow!("UploadAttachment: {}", status_text(&e)))?
+            .into_inner(),
+    );
+    let ctx = Arc::new(ctx);
+    let span = Duration::from_secs(args.seconds);
+
+    eprintln!("phase 0: raw store writes");
+    let raw_group = args.raw_group;
+    let raw = tokio::task::spawn_blocking(move || raw_store_rate(span, raw_group)).await??;
+
+    eprintln!("phase 1: echo baseline");
+    let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
+    let s = on_all(&channels, |_, ch| echo_loop(ch, deadline)).await?;
+    let echo = Phase::new("1 echo (health Check)", s, start, cpu0, node, &[CHECK]);
+
+    eprintln!("phase 2a: durable creates (drafts)");
+    let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
+    let mut s = on_all(&channels, |i, ch| create_loop(ctx.clone(), i, ch, deadline)).await?;
+    let mut drafts: Vec<Vec<String>> = vec![Vec::new(); channels.len()];
+    for (n, d) in std::mem::take(&mut s.ids).into_iter().enumerate() {
+        drafts[n % channels.len()].push(d);
+    }
+    let creates = Phase::new("2a durable creates", s, start, cpu0, node, &[CREATE]);
+
+    eprintln!("phase 2b: durable submits");
+    let drafts = Arc::new(drafts);
+    let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
+    let s = on_all(&channels, |i, ch| {
+        submit_drafts(ctx.clone(), drafts[i].clone(), ch, deadline)
+    })
+    .await?;
+    let submits = Phase::new("2b durable submits", s, start, cpu0, node, &[SUBMIT]);
+
+    eprintln!("phase 2c: create+submit pairs");
+    let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
+    let s = on_all(&channels, |i, ch| submit_loop(ctx.clone(), i, ch, deadline)).await?;
+    let pairs = Phase::new(
+        "2c create+submit pairs",
+        s,
+        start,
+        cpu0,
+        node,
+        &[CREATE, SUBMIT, PAIR],
+    );
+
+    eprintln!("phase 3: full flows");
+    let (flows, drive) = full_flows(&channels, &ctx, args.flows, node).await?;
+
+    let ratio = submits.rate() / echo.rate();
+    let p99 = submits.p99(SUBMIT);
+    let report = json!({
+        "cores": cores, "clients": args.clients, "seconds": args.seconds, "flows_requested": args.flows,
+        "node": {"addr": addr, "started_by_bench": guard.is_some()},
+        "echo": echo.json(), "creates": creates.json(), "submits": submits.json(), "pairs": pairs.json(), "flows": flows.json(), "flows_drive_s": drive.as_secs_f64(),
+        "ratio_submits_to_echo": ratio,
+        "raw_store_writes_per_s": raw, "ratio_submits_to_raw_store": submits.rate() / raw,
+        "target": {"clients": 64, "ratio_min": TARGET_RATIO, "ratio_pass": ratio >= TARGET_RATIO,
+                   "submit_p99_max_ms": TARGET_P99_MS, "submit_p99_ms": p99, "submit_p99_pass": p99 < TARGET_P99_MS},
+    });
+    let mut table = table(
+        &args,
+        cores,
+        &addr,
+        [&echo, &creates, &submits, &pairs, &flows],
+        drive,
+        ratio,
+        p99,
+    );
+    table += &format!(
+        "raw store (sled alone, submit-shaped writes, {} per flush): {raw:.0} writes/s; durable submits / raw = {:.3}\n",
+        args.raw_group,
+        submits.rate() / raw
+    );
+    if args.json {
+        eprint!("{table}");
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{table}");
+    }
+    drop(guard);
+    Ok(
+        if creates.s.errors + submits.s.errors + pairs.s.errors + flows.s.errors > 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
+}

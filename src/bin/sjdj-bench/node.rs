@@ -1,0 +1,91 @@
+//! The node under test: started by the bench unless --addr names one.
+use super::*;
+
+/// Kills the node the bench started and removes its temp dir, however the bench ends.
+pub(super) struct NodeGuard {
+    pub(super) child: Child,
+    pub(super) dir: PathBuf,
+}
+
+impl Drop for NodeGuard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts `sjdj-node --dev` on a free port; returns the guard and the address it printed.
+pub(super) fn start_node(bin: &Path) -> anyhow::Result<(NodeGuard, String)> {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+    let dir = std::env::temp_dir().join(format!("sjdj-bench-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    let spawned = Command::new(bin)
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join("node.log"))?)
+        .spawn();
+    let mut child = spawned.map_err(|e| {
+        let _ = std::fs::remove_dir_all(&dir);
+        anyhow!(
+            "cannot start {}: {e} (build it, or pass --node-bin)",
+            bin.display()
+        )
+    })?;
+    let stdout = child.stdout.take().context("node stdout")?;
+    let guard = NodeGuard { child, dir };
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Read the address, then keep draining stdout so the node never blocks writing to it.
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(addr) => Ok((guard, addr)),
+        Err(_) => {
+            let log = std::fs::read_to_string(guard.dir.join("node.log")).unwrap_or_default();
+            let tail = log.lines().rev().take(20).collect::<Vec<_>>();
+            let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+            bail!("the node did not print `listening on ADDR`; its log ends:\n{tail}")
+        }
+    }
+}
+
+pub(super) async fn connect(addr: &str) -> anyhow::Result<Channel> {
+    let endpoint = Endpoint::from_shared(format!("http://{addr}"))?.tcp_nodelay(true);
+    endpoint
+        .connect()
+        .await
+        .with_context(|| format!("connect to {addr}"))
+}
+
+/// Waits until the node's gRPC health check answers SERVING.
+pub(super) async fn wait_serving(addr: &str) -> anyhow::Result<()> {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let last = match connect(addr).await {
+            Ok(ch) => match HealthClient::new(ch)
+                .check(HealthCheckRequest::default())
+                .await
+            {
+                Ok(r) if r.get_ref().status == ServingStatus::Serving as i32 => return Ok(()),
+                Ok(r) => format!("status {}", r.get_ref().status),
+                Err(e) => status_text(&e),
+            },
+            Err(e) => format!("{e:#}"),
+        };
+        ensure!(
+            Instant::now() < until,
+            "{addr} is not SERVING after 30 s: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
