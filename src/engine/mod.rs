@@ -1,5 +1,6 @@
 //! The engine joins the pure rules to the store: commands go through the single writer
 //! (`writer`), reads go straight to the store (`reads`). It knows nothing of gRPC.
+mod admin_ops;
 mod apps;
 mod clock;
 mod mint;
