@@ -12,30 +12,44 @@ use crate::domain::record::{Record, RecordStatus, RecordVersion};
 use crate::domain::types::{Actor, DataType};
 use crate::store::{codec, keys};
 
-/// Most applications registered by one sweep; the rest wait for the next.
+/// Most applications registered by one sweep; the rest wait for the next, so one sweep never
+/// holds the writer for long.
 const SWEEP_LIMIT: usize = 1000;
+/// Index entries read per page while looking for applications to register.
+const SWEEP_PAGE: usize = if cfg!(test) { 2 } else { 1000 };
 
-/// Registers every application whose publicity ended before today. Returns how many.
+/// Registers every application whose publicity ended before today, up to [`SWEEP_LIMIT`] per
+/// sweep. Pages past applications held by an open objection, however many there are.
 pub(super) fn sweep(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
     let now = shared.clock.now();
-    let today = china_date(now);
+    let today = china_date(now).to_string();
     let prefix = keys::PUBLICITY_END_PREFIX.as_bytes();
-    let due = tx.store().scan(prefix, None, SWEEP_LIMIT)?;
     let mut registered = 0;
-    for (key, _) in due {
-        let rest = keys::suffix(&key, prefix);
-        let Some((date, id)) = rest.split_once('/') else {
-            continue;
-        };
-        // Keys sort by date: the first one not yet over ends the sweep.
-        if date >= today.to_string().as_str() {
-            break;
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = tx.store().scan(prefix, after.as_deref(), SWEEP_PAGE)?;
+        let full = page.len() == SWEEP_PAGE;
+        for (key, _) in page {
+            let rest = keys::suffix(&key, prefix);
+            let Some((date, id)) = rest.split_once('/') else {
+                continue;
+            };
+            // Keys sort by date: the first one not yet over ends the sweep.
+            if date >= today.as_str() {
+                return Ok(registered);
+            }
+            if register(shared, tx, id, now)? {
+                registered += 1;
+                if registered == SWEEP_LIMIT {
+                    return Ok(registered);
+                }
+            }
+            after = Some(key);
         }
-        if register(shared, tx, id, now)? {
-            registered += 1;
+        if !full {
+            return Ok(registered);
         }
     }
-    Ok(registered)
 }
 
 /// Registers one application if the rules allow it now; `false` when they do not (yet).

@@ -548,3 +548,36 @@ async fn concurrent_flows_all_succeed_with_distinct_serials() {
     serials.sort_unstable();
     assert_eq!(serials, (1..=50).collect::<Vec<u32>>());
 }
+
+/// Regression: the sweep once read only its first page of ended publicities, so enough
+/// applications held by open objections at the front would block every one behind them.
+#[tokio::test]
+async fn the_sweep_pages_past_applications_held_by_objections() {
+    let n = Node::start(config()).await;
+    // The test build reads 2 index entries per page: 3 held applications span two pages.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let id = n.in_publicity().await;
+        let object = Command::FileObjection {
+            objection_id: String::new(),
+            objector_name: "王五".into(),
+            reason: "来源存疑".into(),
+        };
+        n.flow(&Actor::public("王五"), Some(&id), object).await;
+        held.push(id);
+    }
+    let free = n.in_publicity().await;
+    n.advance(40).await;
+    for id in &held {
+        assert_eq!(
+            n.app(id).state,
+            State::InPublicity,
+            "{id} is held by its objection"
+        );
+    }
+    assert_eq!(
+        n.app(&free).state,
+        State::Registered,
+        "the free application behind them registers"
+    );
+}
