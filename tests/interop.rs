@@ -244,3 +244,45 @@ fn a_world_readable_key_file_is_refused() {
         .to_string()
         .contains("already exists"));
 }
+
+#[tokio::test]
+async fn public_calls_are_rate_limited_per_client() {
+    let node = Node::with_config(
+        r#"
+[node]
+id = "limited"
+role = "province"
+region = "440000"
+listen = "127.0.0.1:0"
+data_dir = "{dir}/store"
+key_file = "{dir}/node.key"
+[public_api]
+rate_per_second = 1
+burst = 3
+"#,
+    )
+    .await;
+    let mut registry =
+        sjdj::grpc::pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    for _ in 0..3 {
+        registry
+            .get_node_info(sjdj::grpc::pb::GetNodeInfoRequest {})
+            .await
+            .expect("within the burst");
+    }
+    let refused = registry
+        .get_node_info(sjdj::grpc::pb::GetNodeInfoRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), reason(&refused).as_str()),
+        (tonic::Code::ResourceExhausted, "RATE_LIMITED")
+    );
+    // Staff and registrant services are authenticated and not limited this way.
+    let mut h = tonic_health::pb::health_client::HealthClient::new(node.channel().await);
+    h.check(tonic_health::pb::HealthCheckRequest {
+        service: String::new(),
+    })
+    .await
+    .expect("health is not limited");
+}

@@ -4,6 +4,7 @@
 mod admin;
 pub mod auth;
 pub mod convert;
+pub mod ratelimit;
 mod registration;
 mod registry;
 mod review;

@@ -10,6 +10,8 @@ use tonic::{Request, Response, Status};
 
 pub struct Registry {
     pub engine: Engine,
+    /// Public calls need no token, so each client address gets a bounded rate.
+    pub limiter: std::sync::Arc<super::ratelimit::RateLimiter>,
 }
 
 type Res<T> = Result<Response<T>, Status>;
@@ -17,6 +19,7 @@ type Res<T> = Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl RegistryService for Registry {
     async fn get_record(&self, req: Request<pb::GetRecordRequest>) -> Res<pb::Record> {
+        self.limiter.check(req.remote_addr())?;
         let (record, history) = self
             .engine
             .get_record(req.get_ref().code.trim())
@@ -28,6 +31,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::SearchRecordsRequest>,
     ) -> Res<pb::SearchRecordsResponse> {
+        self.limiter.check(req.remote_addr())?;
         let r = req.into_inner();
         if r.query.chars().count() > 200 {
             return Err(status::invalid(
@@ -60,6 +64,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::ListPublicityNoticesRequest>,
     ) -> Res<pb::ListPublicityNoticesResponse> {
+        self.limiter.check(req.remote_addr())?;
         let r = req.into_inner();
         let page = self
             .engine
@@ -72,6 +77,7 @@ impl RegistryService for Registry {
     }
 
     async fn file_objection(&self, req: Request<pb::FileObjectionRequest>) -> Res<pb::Objection> {
+        self.limiter.check(req.remote_addr())?;
         let r = req.into_inner();
         if r.objector_contact.chars().count() > 200 {
             return Err(status::invalid(
@@ -105,6 +111,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::GetCertificateRequest>,
     ) -> Res<pb::Certificate> {
+        self.limiter.check(req.remote_addr())?;
         let r = req.into_inner();
         let view = match r.key {
             Some(pb::get_certificate_request::Key::Code(c)) => {
@@ -128,6 +135,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::VerifyCertificateRequest>,
     ) -> Res<pb::VerifyCertificateResponse> {
+        self.limiter.check(req.remote_addr())?;
         let bytes = match req.into_inner().certificate {
             Some(pb::verify_certificate_request::Certificate::Signed(b)) => b,
             Some(pb::verify_certificate_request::Certificate::Armored(text)) => {
@@ -160,7 +168,8 @@ impl RegistryService for Registry {
         }))
     }
 
-    async fn get_node_info(&self, _req: Request<pb::GetNodeInfoRequest>) -> Res<pb::NodeInfo> {
+    async fn get_node_info(&self, req: Request<pb::GetNodeInfoRequest>) -> Res<pb::NodeInfo> {
+        self.limiter.check(req.remote_addr())?;
         let cfg = self.engine.config();
         let key = self.engine.verifying_key();
         Ok(Response::new(pb::NodeInfo {

@@ -19,6 +19,8 @@ pub struct Config {
     pub attachments: AttachmentsSection,
     #[serde(default)]
     pub clock: ClockSection,
+    #[serde(default)]
+    pub public_api: PublicApiSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +88,25 @@ impl Default for AttachmentsSection {
     fn default() -> Self {
         AttachmentsSection {
             max_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// Limits on the public RPCs (RegistryService), which need no token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublicApiSection {
+    /// Calls per second one client address may sustain. Default 50.
+    pub rate_per_second: u32,
+    /// Calls one client address may make at once after being idle. Default 200.
+    pub burst: u32,
+}
+
+impl Default for PublicApiSection {
+    fn default() -> Self {
+        PublicApiSection {
+            rate_per_second: 50,
+            burst: 200,
         }
     }
 }
@@ -211,6 +232,10 @@ impl Config {
         if self.attachments.max_bytes == 0 || self.attachments.max_bytes > 256 * 1024 * 1024 {
             errors.push("attachments.max_bytes must be 1 byte to 256 MiB".into());
         }
+        if self.public_api.rate_per_second == 0 || self.public_api.burst == 0 {
+            errors
+                .push("public_api.rate_per_second and public_api.burst must be at least 1".into());
+        }
         if self.clock.sweep_interval_ms == 0 {
             errors.push("clock.sweep_interval_ms must be at least 1".into());
         }
@@ -276,6 +301,7 @@ impl Config {
                 control: true,
                 sweep_interval_ms: 1000,
             },
+            public_api: PublicApiSection::default(),
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct Node {
     pub engine: Engine,
     pub sweep_interval: Duration,
     pub max_message_bytes: usize,
+    /// Per-client limit on the public RPCs.
+    pub limiter: Arc<grpc::ratelimit::RateLimiter>,
 }
 
 impl Node {
@@ -74,6 +76,10 @@ impl Node {
             engine,
             sweep_interval: Duration::from_millis(c.clock.sweep_interval_ms),
             max_message_bytes: grpc::max_message_bytes(c.attachments.max_bytes),
+            limiter: Arc::new(grpc::ratelimit::RateLimiter::new(
+                c.public_api.rate_per_second,
+                c.public_api.burst,
+            )),
         })
     }
 
@@ -147,6 +153,7 @@ impl Node {
             .add_service(pb::registry_service_server::RegistryServiceServer::new(
                 grpc::Registry {
                     engine: engine.clone(),
+                    limiter: self.limiter.clone(),
                 },
             ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(
