@@ -101,6 +101,21 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
     // While the objection is open, moving past publicity assigns no code.
     node.advance_days(30).await;
     let held = flow.get(&app.id).await;
+    // The objector's contact is for staff: the registrant never sees it, the registrar does.
+    assert_eq!(held.objections[0].objector_contact, "");
+    let q = review
+        .list_queue(authed(
+            &registrar,
+            pb::ListQueueRequest {
+                step: pb::QueueStep::Objections as i32,
+                page_size: 10,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let seen = q.items[0].application.as_ref().unwrap();
+    assert_eq!(seen.objections[0].objector_contact, "13800000000");
     assert_eq!(
         held.state,
         pb::ApplicationState::InPublicity as i32,

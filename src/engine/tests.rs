@@ -561,6 +561,7 @@ async fn the_sweep_pages_past_applications_held_by_objections() {
         let object = Command::FileObjection {
             objection_id: String::new(),
             objector_name: "王五".into(),
+            objector_contact: String::new(),
             reason: "来源存疑".into(),
         };
         n.flow(&Actor::public("王五"), Some(&id), object).await;

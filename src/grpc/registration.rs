@@ -12,6 +12,15 @@ pub struct Registration {
 
 type Res<T> = Result<Response<T>, Status>;
 
+/// An application as its registrant may see it: objectors' contacts are for staff only.
+fn for_registrant(app: &crate::domain::flow::Application) -> pb::Application {
+    let mut a: pb::Application = app.into();
+    for o in &mut a.objections {
+        o.objector_contact.clear();
+    }
+    a
+}
+
 impl Registration {
     async fn flow(
         &self,
@@ -21,7 +30,7 @@ impl Registration {
         command: Command,
     ) -> Res<pb::Application> {
         let (app, _) = run_flow(&self.engine, actor, request_id, Some(id), command).await?;
-        Ok(Response::new((&app).into()))
+        Ok(Response::new(for_registrant(&app)))
     }
 }
 
@@ -43,7 +52,7 @@ impl RegistrationService for Registration {
             materials: materials(r.materials)?,
         };
         let (app, _) = run_flow(&self.engine, actor, r.request_id, None, command).await?;
-        Ok(Response::new((&app).into()))
+        Ok(Response::new(for_registrant(&app)))
     }
 
     async fn update_application(
@@ -119,7 +128,7 @@ impl RegistrationService for Registration {
             .engine
             .get_application(&actor, &req.get_ref().application_id)
             .map_err(status::status)?;
-        Ok(Response::new((&app).into()))
+        Ok(Response::new(for_registrant(&app)))
     }
 
     async fn list_applications(
@@ -134,7 +143,7 @@ impl RegistrationService for Registration {
             .list_applications(&actor, state, r.page_size, page_after(&r.page_token))
             .map_err(status::status)?;
         Ok(Response::new(pb::ListApplicationsResponse {
-            applications: page.items.iter().map(Into::into).collect(),
+            applications: page.items.iter().map(for_registrant).collect(),
             next_page_token: page.next.unwrap_or_default(),
         }))
     }

@@ -79,16 +79,11 @@ impl RegistryService for Registry {
     async fn file_objection(&self, req: Request<pb::FileObjectionRequest>) -> Res<pb::Objection> {
         self.limiter.check(req.remote_addr())?;
         let r = req.into_inner();
-        if r.objector_contact.chars().count() > 200 {
-            return Err(status::invalid(
-                "CONTACT_TOO_LONG",
-                "objector_contact has at most 200 characters",
-            ));
-        }
         let actor = Actor::public(&r.objector_name);
         let command = Command::FileObjection {
             objection_id: String::new(),
             objector_name: r.objector_name,
+            objector_contact: r.objector_contact,
             reason: r.reason,
         };
         let (app, objection_id) = run_flow(

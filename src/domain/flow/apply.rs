@@ -98,10 +98,12 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
         EventKind::ObjectionFiled {
             objection_id,
             objector_name,
+            objector_contact,
             reason,
         } => app.objections.push(Objection {
             id: objection_id.clone(),
             objector_name: objector_name.clone(),
+            objector_contact: objector_contact.clone(),
             reason: reason.clone(),
             state: ObjectionState::Open,
             resolution_reason: String::new(),

@@ -91,6 +91,8 @@ pub enum Command {
     FileObjection {
         objection_id: String,
         objector_name: String,
+        /// Personal data: for the registrar to follow up; never published or logged.
+        objector_contact: String,
         reason: String,
     },
     ResolveObjection {
@@ -379,6 +381,7 @@ pub fn decide(
         Command::FileObjection {
             objection_id,
             objector_name,
+            objector_contact,
             reason,
         } => {
             let open = app.state == State::InPublicity
@@ -395,6 +398,12 @@ pub fn decide(
                     "an objection names its objector (at most 200 characters)",
                 ));
             }
+            if objector_contact.chars().count() > MAX_NAME {
+                return Err(Refusal::invalid(
+                    "CONTACT_TOO_LONG",
+                    "objector_contact has at most 200 characters",
+                ));
+            }
             require_reason(reason, true)?;
             // Resolution finds objections by id: a second one under the same id would be closed
             // by the ruling on the first.
@@ -407,6 +416,7 @@ pub fn decide(
             EventKind::ObjectionFiled {
                 objection_id: objection_id.clone(),
                 objector_name: objector_name.clone(),
+                objector_contact: objector_contact.clone(),
                 reason: reason.clone(),
             }
         }

@@ -51,6 +51,8 @@ pub enum EventKind {
     ObjectionFiled {
         objection_id: String,
         objector_name: String,
+        /// Personal data: removed by [`EventKind::redacted`] before the event is logged.
+        objector_contact: String,
         reason: String,
     },
     ObjectionResolved {
@@ -128,6 +130,9 @@ impl EventKind {
             | EventKind::Supplemented { materials, .. } => {
                 *materials = materials.without_personal_data();
             }
+            EventKind::ObjectionFiled {
+                objector_contact, ..
+            } => objector_contact.clear(),
             _ => {}
         }
         e

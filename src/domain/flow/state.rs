@@ -74,6 +74,9 @@ pub enum ObjectionState {
 pub struct Objection {
     pub id: String,
     pub objector_name: String,
+    /// Personal data: shown to staff only, purged with the application's contacts.
+    #[serde(default)]
+    pub objector_contact: String,
     pub reason: String,
     pub state: ObjectionState,
     pub resolution_reason: String,

@@ -162,6 +162,7 @@ fn object_as(id: &str, name: &str, reason: &str) -> Command {
     Command::FileObjection {
         objection_id,
         objector_name,
+        objector_contact: "13800000000".into(),
         reason,
     }
 }
@@ -540,8 +541,7 @@ fn objections_are_taken_only_during_publicity() {
     at_review().refuses(&public(), object("O1"), "NOT_IN_PUBLICITY");
     let mut f = at_publicity();
     // The start day and the last day both belong to publicity.
-    let want =
-        r#"ObjectionFiled { objection_id: "O1", objector_name: "王五", reason: "数据来源有争议" }"#;
+    let want = r#"ObjectionFiled { objection_id: "O1", objector_name: "王五", objector_contact: "13800000000", reason: "数据来源有争议" }"#;
     f.emits(&public(), object("O1"), want);
     f.today = day(5, 7);
     f.ok(&public(), object("O2"));
@@ -707,4 +707,26 @@ fn redacted_events_carry_no_contact_data() {
         reason: "张三 0591-12345678".into(),
     };
     assert_eq!(other.redacted(), other, "only materials carry contact data");
+}
+
+#[test]
+fn logged_objections_carry_no_contact() {
+    let filed = EventKind::ObjectionFiled {
+        objection_id: "O1".into(),
+        objector_name: "王五".into(),
+        objector_contact: "13800000000".into(),
+        reason: "来源存疑".into(),
+    };
+    let EventKind::ObjectionFiled {
+        objector_contact,
+        objector_name,
+        ..
+    } = filed.redacted()
+    else {
+        panic!("redaction keeps the kind")
+    };
+    assert_eq!(
+        (objector_contact.as_str(), objector_name.as_str()),
+        ("", "王五")
+    );
 }

@@ -30,6 +30,7 @@ pub fn objection(o: &Objection) -> pb::Objection {
         state: objection_state_pb(o.state),
         resolution_reason: o.resolution_reason.clone(),
         filed_at: timestamp(o.filed_at),
+        objector_contact: o.objector_contact.clone(),
     }
 }
 
