@@ -247,19 +247,12 @@ fn a_world_readable_key_file_is_refused() {
 
 #[tokio::test]
 async fn public_calls_are_rate_limited_per_client() {
-    let node = Node::with_config(
-        r#"
-[node]
-id = "limited"
-role = "province"
-region = "440000"
-listen = "127.0.0.1:0"
-data_dir = "{dir}/store"
-key_file = "{dir}/node.key"
-[public_api]
+    let node = Node::province(
+        "limited",
+        "[public_api]
 rate_per_second = 1
 burst = 3
-"#,
+",
     )
     .await;
     let mut registry =

@@ -315,18 +315,7 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
 
 #[tokio::test]
 async fn the_clerk_who_accepted_cannot_review_and_clock_control_needs_config() {
-    let node = Node::with_config(
-        r#"
-[node]
-id = "gd"
-role = "province"
-region = "440000"
-listen = "127.0.0.1:0"
-data_dir = "{dir}/store"
-key_file = "{dir}/node.key"
-"#,
-    )
-    .await;
+    let node = Node::province("gd", "").await;
     let ch = node.channel().await;
     let admin = {
         // A config node has no dev tokens: issue an admin token offline is tested in interop;

@@ -77,6 +77,14 @@ impl Node {
         Node::start(dir, args).await
     }
 
+    /// A province node (440000) from a config file, with `extra` TOML appended.
+    pub async fn province(id: &str, extra: &str) -> Node {
+        let base = format!(
+            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"440000\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n"
+        );
+        Node::with_config(&(base + extra)).await
+    }
+
     async fn start(dir: tempfile::TempDir, args: Vec<String>) -> Node {
         let (child, addr) = spawn(&args);
         let mut node = Node {
