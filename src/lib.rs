@@ -7,6 +7,7 @@
 //! - [`domain`]: pure rules — the five-step flow as a state machine, materials validation,
 //!   unified codes and credit codes, the working-day calendar, certificates. No I/O, no clock.
 //! - [`store`]: the storage trait, its sled and memory adapters, the keyspace, versioned codec.
+//! - [`log`]: the transparency log: entry bytes, the Merkle tree as tiles, signed checkpoints.
 //! - [`engine`]: joins rules and store: one writer thread with group commit applies every
 //!   command (state, events and indexes in one atomic batch); reads go straight to the store.
 //! - [`grpc`]: the only module that knows prost/tonic types: services, conversions, the one
@@ -19,5 +20,6 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod grpc;
+pub mod log;
 pub mod node;
 pub mod store;
