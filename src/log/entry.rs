@@ -41,7 +41,7 @@ pub enum Body {
     /// A step of an application's flow (redacted: no personal contact data).
     Flow {
         application_id: String,
-        event: EventKind,
+        event: Box<EventKind>,
     },
     /// A bearer token was issued. The token itself never leaves the response that shows it.
     TokenCreated {
@@ -94,9 +94,9 @@ mod tests {
             holder: "受理窗口".into(),
             body: Body::Flow {
                 application_id: "A0000000001".into(),
-                event: EventKind::Withdrawn {
+                event: Box::new(EventKind::Withdrawn {
                     reason: "撤回".into(),
-                },
+                }),
             },
         }
     }
