@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "proto/sjdj/v1/review.proto",
     "proto/sjdj/v1/registry.proto",
     "proto/sjdj/v1/admin.proto",
+    "proto/sjdj/v1/transparency.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -4,10 +4,11 @@ use super::mint;
 use super::ops::Reply;
 use super::tokens::{self, IssuedToken, TokenRecord};
 use super::writer::Tx;
-use super::{EngineError, Shared};
+use super::{log_ops, EngineError, Shared};
 use crate::domain::codes::CreditCode;
 use crate::domain::flow::{self, Refusal};
 use crate::domain::types::{Actor, Role};
+use crate::log::entry::Body;
 use crate::store::{codec, keys};
 use sha2::{Digest, Sha256};
 
@@ -83,10 +84,18 @@ pub(super) fn create_token(
     };
     tx.put(keys::token(&hash), codec::encode(&record));
     tx.put(keys::token_id(&record.token_id), hash.into_bytes());
+    let body = Body::TokenCreated {
+        token_id: record.token_id.clone(),
+        role,
+        holder: record.holder.clone(),
+        subject: record.subject.clone(),
+    };
+    log_ops::append(tx, record.created_at, actor, body)?;
     Ok(Reply::Token(IssuedToken { token, record }))
 }
 
 pub(super) fn revoke_token(
+    shared: &Shared,
     tx: &mut Tx,
     actor: &Actor,
     token_id: &str,
@@ -103,8 +112,15 @@ pub(super) fn revoke_token(
     let key = keys::token(&String::from_utf8_lossy(&hash));
     let bytes = tx.get(&key)?.ok_or_else(not_found)?;
     let mut record: TokenRecord = codec::decode(&key, &bytes)?;
+    if record.revoked {
+        return Ok(Reply::TokenRecord(record));
+    }
     record.revoked = true;
     tx.put(key, codec::encode(&record));
+    let body = Body::TokenRevoked {
+        token_id: token_id.to_string(),
+    };
+    log_ops::append(tx, shared.clock.now(), actor, body)?;
     Ok(Reply::TokenRecord(record))
 }
 
@@ -163,6 +179,16 @@ pub(super) fn advance_clock(
     let offset = before + seconds;
     tx.put(keys::meta("clock_offset"), offset.to_be_bytes().to_vec());
     shared.clock.set_offset(offset);
+    let logged = log_ops::append(
+        tx,
+        shared.clock.now(),
+        actor,
+        Body::ClockAdvanced { seconds, offset },
+    );
+    if let Err(e) = logged {
+        shared.clock.set_offset(before);
+        return Err(e);
+    }
     // Whatever fell due in the skipped time happens now, before the caller hears back. If that
     // fails the step is refused, so the clock goes back to where it was.
     if let Err(e) = mint::sweep(shared, tx) {

@@ -3,7 +3,7 @@
 //! registry record — all in the writer's transaction, so a code is minted once or not at all.
 use super::ops::{commit_events, load_app};
 use super::writer::Tx;
-use super::{EngineError, Shared};
+use super::{log_ops, EngineError, Shared};
 use crate::domain::calendar::china_date;
 use crate::domain::certificate::{key_id, Certificate};
 use crate::domain::codes::{CreditCode, UnifiedCode};
@@ -11,6 +11,7 @@ use crate::domain::flow::{self, Application, Command, Ctx, EventKind};
 use crate::domain::record::{Record, RecordStatus, RecordVersion};
 use crate::domain::types::{Actor, DataType};
 use crate::store::{codec, keys};
+use sha2::{Digest, Sha256};
 
 /// Most applications registered by one sweep; the rest wait for the next, so one sweep never
 /// holds the writer for long.
@@ -85,7 +86,9 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
         },
         &ctx,
     )?;
-    let (app, log_index) = commit_events(tx, Some(app), id, events, &actor, now)?;
+    let (app, _) = commit_events(tx, Some(app), id, events, &actor, now)?;
+    // The certificate names the log entry that records it: the next one.
+    let log_index = log_ops::size(|k| tx.get(k))?;
     let certificate = certificate_for(shared, &app, &code, log_index, now)?;
     let signed = certificate
         .sign(&shared.key)
@@ -101,8 +104,14 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
         code: code_str.clone(),
         version: 1,
         query_code: query_code.clone(),
+        certificate_sha256: hex::encode(Sha256::digest(signed.as_bytes())),
     };
-    let (app, _) = commit_events(tx, Some(app), id, vec![issued], &actor, now)?;
+    let (app, index) = commit_events(tx, Some(app), id, vec![issued], &actor, now)?;
+    if index != log_index {
+        return Err(EngineError::Internal(format!(
+            "certificate names entry {log_index} but was logged at {index}"
+        )));
+    }
     let record = record_for(shared, &app, &certificate, query_code);
     tx.put(keys::record(&code_str), codec::encode(&record));
     tracing::info!(application = id, code = %code_str, "registered");

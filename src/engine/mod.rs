@@ -3,6 +3,7 @@
 mod admin_ops;
 mod apps;
 mod clock;
+mod log_ops;
 mod mint;
 mod ops;
 mod reads;
@@ -10,6 +11,7 @@ pub mod tokens;
 mod writer;
 
 pub use clock::NodeClock;
+pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use ops::{Op, Reply};
 pub use reads::{CertificateView, Page, QueueEntry, SearchFilter, Verification};
 
@@ -69,6 +71,10 @@ pub(crate) struct Shared {
     pub key: SigningKey,
     pub cfg: EngineConfig,
     pub clock: NodeClock,
+    /// The log's origin (from region and node id), the name its checkpoints are signed under.
+    pub origin: String,
+    /// The latest checkpoint that is durable with all it covers: what readers are shown.
+    pub published: std::sync::RwLock<Option<crate::log::checkpoint::SignedCheckpoint>>,
 }
 
 #[derive(Clone)]
@@ -94,12 +100,19 @@ impl Engine {
             None => 0,
         };
         let clock = NodeClock::new(offset, cfg.clock_control);
-        let shared = Arc::new(Shared {
+        let origin = crate::log::checkpoint::origin(&cfg.region.to_string(), &cfg.node_id);
+        let mut shared = Shared {
             store,
             key,
             cfg,
             clock,
-        });
+            origin,
+            published: Default::default(),
+        };
+        // What is in the store at open is durable: the last checkpoint is published as it is.
+        let stored = log_ops::stored_checkpoint(&shared, |k| Ok(shared.store.get(k)?))?;
+        shared.published = std::sync::RwLock::new(stored);
+        let shared = Arc::new(shared);
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         writer::spawn(shared.clone(), rx);
         Ok(Engine { shared, writer: tx })
@@ -129,6 +142,11 @@ impl Engine {
 
     pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
         self.shared.key.verifying_key()
+    }
+
+    /// The transparency log's origin.
+    pub fn log_origin(&self) -> &str {
+        &self.shared.origin
     }
 
     pub fn store(&self) -> &DynStore {

@@ -2,11 +2,12 @@
 //! writes are kept only if the job succeeds.
 use super::tokens::{IssuedToken, TokenRecord};
 use super::writer::Tx;
-use super::{admin_ops, apps, mint};
+use super::{admin_ops, apps, log_ops, mint};
 use super::{EngineError, Shared};
 use crate::domain::calendar::china_date;
 use crate::domain::flow::{self, Application, Command, Ctx, Event, EventKind, Refusal, State};
 use crate::domain::types::{Actor, Role};
+use crate::log::entry::Body;
 use crate::store::{codec, keys};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,6 +40,8 @@ pub enum Op {
     },
     /// Assign codes to every application whose publicity has ended.
     Sweep,
+    /// Sign a checkpoint over the log, if it grew.
+    Checkpoint,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,8 @@ pub enum Reply {
     Swept {
         registered: usize,
     },
+    /// The new checkpoint; `None` when the log had not grown.
+    Checkpoint(Option<crate::log::checkpoint::SignedCheckpoint>),
 }
 
 /// The first result of an idempotent write, kept under its request id.
@@ -110,7 +115,9 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         } => idempotent(tx, &actor, &request_id, fp, |tx| {
             admin_ops::create_token(shared, tx, &actor, role, holder, subject)
         }),
-        Op::RevokeToken { actor, token_id } => admin_ops::revoke_token(tx, &actor, &token_id),
+        Op::RevokeToken { actor, token_id } => {
+            admin_ops::revoke_token(shared, tx, &actor, &token_id)
+        }
         Op::PutAttachment { bytes } => admin_ops::put_attachment(shared, tx, bytes),
         Op::AdvanceClock { actor, seconds } => {
             admin_ops::advance_clock(shared, tx, &actor, seconds)
@@ -118,6 +125,7 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         Op::Sweep => Ok(Reply::Swept {
             registered: mint::sweep(shared, tx)?,
         }),
+        Op::Checkpoint => Ok(Reply::Checkpoint(log_ops::sign_checkpoint(shared, tx)?)),
     }
 }
 
@@ -320,7 +328,7 @@ fn missing_attachments(
 }
 
 /// Appends the events to the event log, folds them into the state and keeps the indexes in step,
-/// all in the caller's transaction. Returns the new state and the sequence number of the last event.
+/// all in the caller's transaction. Returns the new state and the log index of the last event.
 pub(super) fn commit_events(
     tx: &mut Tx,
     existing: Option<Application>,
@@ -331,8 +339,14 @@ pub(super) fn commit_events(
 ) -> Result<(Application, u64), EngineError> {
     let before = existing.as_ref().map(|a| (a.state, a.publicity));
     let mut app = existing;
-    let mut seq = 0;
+    let mut index = 0;
     for kind in kinds {
+        // The log never holds personal data: it is kept in the state record only, until purged.
+        let body = Body::Flow {
+            application_id: app_id.to_string(),
+            event: Box::new(kind.redacted()),
+        };
+        index = log_ops::append(tx, now, actor, body)?;
         let event = Event {
             application_id: app_id.to_string(),
             at: now,
@@ -340,13 +354,6 @@ pub(super) fn commit_events(
             holder: actor.holder.clone(),
             kind,
         };
-        seq = next_counter(tx, "next_event")?;
-        // The log never holds personal data: it is kept in the state record only, until purged.
-        let logged = Event {
-            kind: event.kind.redacted(),
-            ..event.clone()
-        };
-        tx.put(keys::event(seq), codec::encode(&logged));
         app = Some(flow::apply(app, &event));
     }
     let app = app.ok_or_else(|| EngineError::Internal("a command produced no events".into()))?;
@@ -370,5 +377,5 @@ pub(super) fn commit_events(
     for (k, v) in apps::writes(&app) {
         tx.put(k, v);
     }
-    Ok((app, seq))
+    Ok((app, index))
 }

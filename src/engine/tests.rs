@@ -582,3 +582,6 @@ async fn the_sweep_pages_past_applications_held_by_objections() {
         "the free application behind them registers"
     );
 }
+
+#[path = "log_tests.rs"]
+mod log_tests;

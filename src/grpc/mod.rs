@@ -9,6 +9,7 @@ mod registration;
 mod registry;
 mod review;
 pub mod status;
+mod transparency;
 
 pub mod pb {
     tonic::include_proto!("sjdj.v1");
@@ -27,6 +28,7 @@ pub use admin::Admin;
 pub use registration::Registration;
 pub use registry::Registry;
 pub use review::Review;
+pub use transparency::Transparency;
 
 /// Largest request the node decodes: an attachment at the size limit plus room for its fields.
 pub fn max_message_bytes(max_attachment_bytes: usize) -> usize {

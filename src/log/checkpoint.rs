@@ -76,8 +76,8 @@ pub fn sign(
 ) -> Result<SignedCheckpoint, LogError> {
     let body = Checkpoint::new(origin, size, Hash(root), &format!("{TIME_PREFIX}{time}\n"))
         .map_err(|_| LogError::Checkpoint(format!("origin {origin:?} is not a valid origin")))?;
-    let mut note = Note::new(&body.to_bytes(), &[])
-        .map_err(|e| LogError::Checkpoint(format!("note: {e}")))?;
+    let mut note =
+        Note::new(&body.to_bytes(), &[]).map_err(|e| LogError::Checkpoint(format!("note: {e}")))?;
     let signer = NoteSigner {
         name: origin,
         id: key_id(origin, &key.verifying_key()),

@@ -85,7 +85,10 @@ fn a_second_tile_level_appears_after_65536_entries() {
     tiles.grow(&leaves, 0);
     let raw: Vec<[u8; 32]> = leaves.iter().map(|h| h.0).collect();
     assert_eq!(root(&tiles, n).unwrap().0, mth(&raw));
-    assert!(tiles.0.borrow().contains_key(&(2, 0)), "level-2 tile after 2^16 leaves");
+    assert!(
+        tiles.0.borrow().contains_key(&(2, 0)),
+        "level-2 tile after 2^16 leaves"
+    );
     let r = root(&tiles, n).unwrap();
     for index in [0, 255, 256, 65_535, 65_536, n - 1] {
         let proof = inclusion_proof(&tiles, index, n).unwrap();
@@ -98,7 +101,15 @@ fn inclusion_and_consistency_proofs_verify_and_catch_tampering() {
     let tiles = Tiles::default();
     let leaves: Vec<Hash> = (0..1000).map(|i| leaf_hash(&entry(i))).collect();
     tiles.grow(&leaves, 0);
-    for (size, index) in [(1, 0), (2, 1), (7, 3), (256, 255), (257, 256), (1000, 999), (1000, 17)] {
+    for (size, index) in [
+        (1, 0),
+        (2, 1),
+        (7, 3),
+        (256, 255),
+        (257, 256),
+        (1000, 999),
+        (1000, 17),
+    ] {
         let r = root(&tiles, size).unwrap();
         let proof = inclusion_proof(&tiles, index, size).unwrap();
         verify_inclusion(&proof, size, r, index, leaves[index as usize]).unwrap();
@@ -108,7 +119,14 @@ fn inclusion_and_consistency_proofs_verify_and_catch_tampering() {
             Err(LogError::BadProof)
         );
     }
-    for (old, new) in [(1, 2), (3, 7), (256, 257), (100, 1000), (999, 1000), (500, 500)] {
+    for (old, new) in [
+        (1, 2),
+        (3, 7),
+        (256, 257),
+        (100, 1000),
+        (999, 1000),
+        (500, 500),
+    ] {
         let (ro, rn) = (root(&tiles, old).unwrap(), root(&tiles, new).unwrap());
         let proof = consistency_proof(&tiles, old, new).unwrap();
         verify_consistency(&proof, new, rn, old, ro).unwrap();
@@ -127,7 +145,12 @@ fn a_truncated_tile_is_reported_not_misread() {
     let tiles = Tiles::default();
     let leaves: Vec<Hash> = (0..10).map(|i| leaf_hash(&entry(i))).collect();
     tiles.grow(&leaves, 0);
-    tiles.0.borrow_mut().get_mut(&(0, 0)).unwrap().truncate(5 * 32);
+    tiles
+        .0
+        .borrow_mut()
+        .get_mut(&(0, 0))
+        .unwrap()
+        .truncate(5 * 32);
     assert!(root(&tiles, 10).is_err());
     assert!(matches!(
         append(&tiles, 10, leaves[0]),

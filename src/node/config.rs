@@ -21,6 +21,8 @@ pub struct Config {
     pub clock: ClockSection,
     #[serde(default)]
     pub public_api: PublicApiSection,
+    #[serde(default)]
+    pub log: LogSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +128,23 @@ impl Default for ClockSection {
         ClockSection {
             control: false,
             sweep_interval_ms: 1000,
+        }
+    }
+}
+
+/// The transparency log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSection {
+    /// How often a new checkpoint is signed while entries arrive, in milliseconds: the longest
+    /// an acknowledged write waits to be covered by a signed checkpoint. Default 1000.
+    pub checkpoint_interval_ms: u64,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection {
+            checkpoint_interval_ms: 1000,
         }
     }
 }
@@ -239,6 +258,12 @@ impl Config {
         if self.clock.sweep_interval_ms == 0 {
             errors.push("clock.sweep_interval_ms must be at least 1".into());
         }
+        if !(10..=3_600_000).contains(&self.log.checkpoint_interval_ms) {
+            errors.push(format!(
+                "log.checkpoint_interval_ms = {} must be 10..=3600000",
+                self.log.checkpoint_interval_ms
+            ));
+        }
         let calendar = match self.load_calendar() {
             Ok(c) => Some(c),
             Err(e) => {
@@ -302,6 +327,7 @@ impl Config {
                 sweep_interval_ms: 1000,
             },
             public_api: PublicApiSection::default(),
+            log: LogSection::default(),
         }
     }
 }

@@ -42,6 +42,8 @@ const DRAIN_GRACE: Duration = Duration::from_secs(10);
 pub struct Node {
     pub engine: Engine,
     pub sweep_interval: Duration,
+    /// How often a checkpoint is signed while the log grows.
+    pub checkpoint_interval: Duration,
     pub max_message_bytes: usize,
     /// Per-client limit on the public RPCs.
     pub limiter: Arc<grpc::ratelimit::RateLimiter>,
@@ -75,6 +77,7 @@ impl Node {
         Ok(Node {
             engine,
             sweep_interval: Duration::from_millis(c.clock.sweep_interval_ms),
+            checkpoint_interval: Duration::from_millis(c.log.checkpoint_interval_ms),
             max_message_bytes: grpc::max_message_bytes(c.attachments.max_bytes),
             limiter: Arc::new(grpc::ratelimit::RateLimiter::new(
                 c.public_api.rate_per_second,
@@ -102,6 +105,9 @@ impl Node {
         health
             .set_serving::<pb::admin_service_server::AdminServiceServer<grpc::Admin>>()
             .await;
+        health
+            .set_serving::<pb::transparency_service_server::TransparencyServiceServer<grpc::Transparency>>()
+            .await;
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -114,6 +120,7 @@ impl Node {
             .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
 
         let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
+        let checkpointer = tokio::spawn(checkpoint_loop(engine.clone(), self.checkpoint_interval));
         // On shutdown, in-flight calls get DRAIN_GRACE to finish; idle clients that never close
         // their connections must not keep the node up forever.
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
@@ -161,6 +168,14 @@ impl Node {
                     engine: engine.clone(),
                 },
             ))
+            .add_service(
+                pb::transparency_service_server::TransparencyServiceServer::new(
+                    grpc::Transparency {
+                        engine: engine.clone(),
+                        limiter: self.limiter.clone(),
+                    },
+                ),
+            )
             .serve_with_incoming_shutdown(incoming, shutdown);
         let result = tokio::select! {
             r = serve => r,
@@ -170,6 +185,11 @@ impl Node {
             }
         };
         sweeper.abort();
+        checkpointer.abort();
+        // A node stopped cleanly leaves a checkpoint over everything it wrote.
+        if let Err(e) = engine.publish_checkpoint().await {
+            tracing::warn!(error = %e, "final checkpoint failed");
+        }
         tracing::info!("stopped");
         Ok(result?)
     }
@@ -185,6 +205,21 @@ async fn sweep_loop(engine: Engine, every: Duration) {
             Ok(_) => {}
             Err(EngineError::Unavailable) => return,
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+        }
+    }
+}
+
+/// Signs and publishes a checkpoint whenever the log has grown, once per interval.
+async fn checkpoint_loop(engine: Engine, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match engine.publish_checkpoint().await {
+            Ok(Some(c)) => tracing::debug!(size = c.size, "checkpoint published"),
+            Ok(None) => {}
+            Err(EngineError::Unavailable) => return,
+            Err(e) => tracing::error!(error = %e, "checkpoint failed"),
         }
     }
 }

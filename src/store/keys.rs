@@ -5,7 +5,8 @@
 //! |---|---|
 //! | `app/{id}` | current revision of the application (u64 BE) |
 //! | `appv/{id}/{revision u64 BE}` | application state after that revision (codec), immutable |
-//! | `ev/{seq u64 BE}` | event (codec), the node's ordered event log |
+//! | `ev/{index u64 BE}` | log entry `index` (its own versioned layout, `log::entry`) |
+//! | `lt/{level}/{n u64 BE}` | log tree tile: hashes of level `8·level`, from `256·n` (`log::tree`) |
 //! | `idx/state/{STATE}/{id}` | empty: applications by state |
 //! | `idx/subject/{credit code}/{id}` | empty: applications by subject |
 //! | `idx/pubend/{YYYY-MM-DD}/{id}` | empty: applications in publicity by last day |
@@ -17,7 +18,7 @@
 //! | `tokid/{token id}` | sha256 hex of the token |
 //! | `idem/{actor id}/{request id}` | first result of an idempotent write (codec) |
 //! | `att/{sha256 hex}` | attachment bytes |
-//! | `meta/{name}` | counters and node settings (clock offset) |
+//! | `meta/{name}` | counters (`next_event` = log size), clock offset, `checkpoint` (signed note) |
 
 pub const APP_PREFIX: &[u8] = b"app/";
 
@@ -33,9 +34,16 @@ pub fn app_version(id: &str, revision: u64) -> Vec<u8> {
 
 pub const EVENT_PREFIX: &[u8] = b"ev/";
 
-pub fn event(seq: u64) -> Vec<u8> {
+pub fn event(index: u64) -> Vec<u8> {
     let mut k = EVENT_PREFIX.to_vec();
-    k.extend_from_slice(&seq.to_be_bytes());
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// A tile of the log's Merkle tree.
+pub fn tile(level: u8, n: u64) -> Vec<u8> {
+    let mut k = format!("lt/{level}/").into_bytes();
+    k.extend_from_slice(&n.to_be_bytes());
     k
 }
 

@@ -73,6 +73,9 @@ pub enum EventKind {
         code: String,
         version: u32,
         query_code: String,
+        /// SHA-256 (hex) of the signed certificate bytes: the log entry pins the exact certificate.
+        #[serde(default)]
+        certificate_sha256: String,
     },
 }
 
@@ -116,6 +119,7 @@ impl EventKind {
                 code,
                 version,
                 query_code,
+                ..
             } => format!("{code} v{version} {query_code}"),
             _ => String::new(),
         }

@@ -1,0 +1,240 @@
+//! The engine's side of the transparency log: appending entries in the writer's transaction,
+//! signing checkpoints, and the reads that serve them.
+//!
+//! Invariant: the log's size is the `meta/next_event` counter; entry `i` is `ev/{i}`, written in
+//! the same batch as the tiles it changes and the state change it records.
+//! Invariant: a checkpoint is signed by the writer (so it covers exactly what is applied), and
+//! published to readers only after the flush that makes it and its entries durable.
+use super::writer::Tx;
+use super::{EngineError, Shared};
+use crate::domain::flow::Refusal;
+use crate::domain::types::Actor;
+use crate::log::checkpoint::{self, SignedCheckpoint};
+use crate::log::entry::{Body, Record};
+use crate::log::tree::{self, TileSource};
+use crate::log::LogError;
+use crate::store::{keys, Store};
+
+/// Most entries one `ListEntries` call returns.
+pub const MAX_ENTRIES: u64 = 1000;
+
+impl From<LogError> for EngineError {
+    fn from(e: LogError) -> Self {
+        match e {
+            LogError::Corrupt(d) => EngineError::corrupt(b"lt/", &d),
+            other => EngineError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Tiles as the writer sees them: committed plus this group's pending writes.
+struct TxTiles<'t, 'v, 'a>(&'t Tx<'v, 'a>);
+
+impl TileSource for TxTiles<'_, '_, '_> {
+    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
+        self.0
+            .get(&keys::tile(level, n))
+            .map_err(|e| LogError::Corrupt(e.to_string()))
+    }
+}
+
+/// Tiles as committed in the store, for proofs and audits.
+pub struct StoreTiles<'a>(pub &'a dyn Store);
+
+impl TileSource for StoreTiles<'_> {
+    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
+        self.0
+            .get(&keys::tile(level, n))
+            .map_err(|e| LogError::Corrupt(e.to_string()))
+    }
+}
+
+/// The number of entries in the log (committed plus pending, as `get` sees them).
+pub(super) fn size(
+    get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, EngineError>,
+) -> Result<u64, EngineError> {
+    let key = keys::meta("next_event");
+    match get(&key)? {
+        Some(b) => {
+            Ok(u64::from_be_bytes(b.as_slice().try_into().map_err(
+                |_| EngineError::corrupt(&key, "counter is not 8 bytes"),
+            )?))
+        }
+        None => Ok(0),
+    }
+}
+
+/// Appends one entry in the caller's transaction; returns its index.
+pub(super) fn append(tx: &mut Tx, at: i64, actor: &Actor, body: Body) -> Result<u64, EngineError> {
+    let index = size(|k| tx.get(k))?;
+    let entry = Record {
+        index,
+        at,
+        actor: actor.id.clone(),
+        holder: actor.holder.clone(),
+        body,
+    }
+    .encode();
+    let writes = tree::append(&TxTiles(tx), index, tree::leaf_hash(&entry))?;
+    for w in writes {
+        tx.put(keys::tile(w.level, w.n), w.data);
+    }
+    tx.put(keys::event(index), entry);
+    tx.put(keys::meta("next_event"), (index + 1).to_be_bytes().to_vec());
+    Ok(index)
+}
+
+/// The latest signed checkpoint in the store, if any.
+pub(super) fn stored_checkpoint(
+    shared: &Shared,
+    get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, EngineError>,
+) -> Result<Option<SignedCheckpoint>, EngineError> {
+    let key = keys::meta("checkpoint");
+    match get(&key)? {
+        None => Ok(None),
+        Some(note) => checkpoint::verify(&note, &shared.key.verifying_key(), Some(&shared.origin))
+            .map(Some)
+            .map_err(|e| EngineError::corrupt(&key, &e.to_string())),
+    }
+}
+
+/// Signs a checkpoint over everything applied, if the log grew since the last one. Its time is
+/// never older than the newest entry or the last checkpoint, whatever the wall clock does.
+pub(super) fn sign_checkpoint(
+    shared: &Shared,
+    tx: &mut Tx,
+) -> Result<Option<SignedCheckpoint>, EngineError> {
+    let size = size(|k| tx.get(k))?;
+    let last = stored_checkpoint(shared, |k| tx.get(k))?;
+    if size == 0 || last.as_ref().is_some_and(|c| c.size == size) {
+        return Ok(None);
+    }
+    if let Some(c) = &last {
+        if c.size > size {
+            return Err(EngineError::corrupt(
+                b"meta/checkpoint",
+                &format!("checkpoint covers {} entries, the log holds {size}", c.size),
+            ));
+        }
+    }
+    let newest_key = keys::event(size - 1);
+    let newest = tx
+        .get(&newest_key)?
+        .ok_or_else(|| EngineError::corrupt(&newest_key, "entry missing"))?;
+    let newest =
+        Record::decode(&newest).map_err(|e| EngineError::corrupt(&newest_key, &e.to_string()))?;
+    let time = shared
+        .clock
+        .now()
+        .max(newest.at)
+        .max(last.map_or(i64::MIN, |c| c.time));
+    let root = tree::root(&TxTiles(tx), size)?;
+    let signed = checkpoint::sign(&shared.key, &shared.origin, size, root.0, time)?;
+    tx.put(keys::meta("checkpoint"), signed.note.clone());
+    Ok(Some(signed))
+}
+
+fn bad_range(message: String) -> EngineError {
+    Refusal::invalid("LOG_RANGE", message).into()
+}
+
+impl super::Engine {
+    /// The latest published checkpoint: durable, with every entry it covers.
+    pub fn checkpoint(&self) -> Option<SignedCheckpoint> {
+        self.shared
+            .published
+            .read()
+            .expect("checkpoint lock")
+            .clone()
+    }
+
+    fn published_size(&self) -> u64 {
+        self.checkpoint().map_or(0, |c| c.size)
+    }
+
+    /// Signs a checkpoint if the log grew, and publishes it once durable.
+    pub async fn publish_checkpoint(&self) -> Result<Option<SignedCheckpoint>, EngineError> {
+        match self.execute(super::Op::Checkpoint).await? {
+            super::Reply::Checkpoint(Some(c)) => {
+                let mut published = self.shared.published.write().expect("checkpoint lock");
+                // Never backwards, even if two publishes race.
+                if published.as_ref().is_none_or(|p| p.size < c.size) {
+                    *published = Some(c.clone());
+                }
+                Ok(Some(c))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Entries `[start, end)` of the published log.
+    pub fn log_entries(&self, start: u64, end: u64) -> Result<Vec<(u64, Vec<u8>)>, EngineError> {
+        let size = self.published_size();
+        if start >= end || end > size || end - start > MAX_ENTRIES {
+            return Err(bad_range(format!(
+                "entries [{start}, {end}) are not a range of at most {MAX_ENTRIES} within the published size {size}"
+            )));
+        }
+        let store = self.shared.store.as_ref();
+        let after = start.checked_sub(1).map(keys::event);
+        let rows = store.scan(keys::EVENT_PREFIX, after.as_deref(), (end - start) as usize)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, (k, v)) in rows.into_iter().enumerate() {
+            let index = start + i as u64;
+            if k != keys::event(index) {
+                return Err(EngineError::corrupt(&keys::event(index), "entry missing"));
+            }
+            out.push((index, v));
+        }
+        if out.len() as u64 != end - start {
+            return Err(EngineError::corrupt(
+                &keys::event(start + out.len() as u64),
+                "entry missing",
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The size a proof is asked against: 0 means the latest published.
+    fn proof_size(&self, requested: u64) -> Result<u64, EngineError> {
+        let size = self.published_size();
+        match requested {
+            0 if size > 0 => Ok(size),
+            n if n > 0 && n <= size => Ok(n),
+            n => Err(bad_range(format!(
+                "tree size {n} is not published (the latest checkpoint has {size} entries)"
+            ))),
+        }
+    }
+
+    pub fn inclusion_proof(
+        &self,
+        index: u64,
+        tree_size: u64,
+    ) -> Result<(u64, Vec<[u8; 32]>), EngineError> {
+        let size = self.proof_size(tree_size)?;
+        if index >= size {
+            return Err(bad_range(format!(
+                "entry {index} is not in the tree of {size} entries"
+            )));
+        }
+        let proof = tree::inclusion_proof(&StoreTiles(self.shared.store.as_ref()), index, size)?;
+        Ok((size, proof.into_iter().map(|h| h.0).collect()))
+    }
+
+    pub fn consistency_proof(
+        &self,
+        first: u64,
+        second: u64,
+    ) -> Result<(u64, Vec<[u8; 32]>), EngineError> {
+        let second = self.proof_size(second)?;
+        if first == 0 || first > second {
+            return Err(bad_range(format!(
+                "first size {first} must be between 1 and {second}"
+            )));
+        }
+        let proof =
+            tree::consistency_proof(&StoreTiles(self.shared.store.as_ref()), first, second)?;
+        Ok((second, proof.into_iter().map(|h| h.0).collect()))
+    }
+}
