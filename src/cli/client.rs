@@ -66,6 +66,11 @@ impl Client {
     pub fn registry(&self) -> pb::registry_service_client::RegistryServiceClient<Channel> {
         pb::registry_service_client::RegistryServiceClient::new(self.channel.clone())
     }
+    pub fn transparency(
+        &self,
+    ) -> pb::transparency_service_client::TransparencyServiceClient<Channel> {
+        pb::transparency_service_client::TransparencyServiceClient::new(self.channel.clone())
+    }
     pub fn admin(&self) -> pb::admin_service_client::AdminServiceClient<Channel> {
         pb::admin_service_client::AdminServiceClient::new(self.channel.clone())
     }

@@ -4,6 +4,7 @@ mod admin;
 mod app;
 mod client;
 pub mod json;
+mod log;
 mod offline;
 mod output;
 mod registry;
@@ -75,6 +76,9 @@ pub enum Command {
     /// Admin: tokens and the clock.
     #[command(subcommand)]
     Admin(admin::AdminCmd),
+    /// Transparency log: checkpoint, entries, monitor.
+    #[command(subcommand)]
+    Log(log::LogCmd),
 }
 
 /// Runs a parsed command line. Errors carry what to print; the binary exits non-zero on them.
@@ -88,5 +92,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Review(c) => review::run(c, &g).await,
         Command::Registry(c) => registry::run(c, &g).await,
         Command::Admin(c) => admin::run(c, &g).await,
+        Command::Log(c) => log::run(c, &g).await,
     }
 }

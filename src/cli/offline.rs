@@ -6,6 +6,7 @@ use super::Global;
 use crate::domain::certificate::SignedCertificate;
 use crate::domain::codes::{CreditCode, UnifiedCode};
 use crate::grpc::pb;
+use crate::log::bundle::CertificateProof;
 use crate::node::keyfile;
 use anyhow::{bail, Context};
 use clap::Subcommand;
@@ -41,12 +42,26 @@ pub enum CertCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Verify a certificate file offline against the issuing node's public key.
+    /// Verify a certificate file offline against the issuing node's public key; with --proof,
+    /// also that it is in the node's transparency log.
     Verify {
         file: PathBuf,
         /// The issuer's public key: 64 hex digits, or a file holding them (node.key.pub).
         #[arg(long)]
         key: String,
+        /// A proof file from `sjdj cert proof` (its certificate must be FILE's).
+        #[arg(long)]
+        proof: Option<PathBuf>,
+    },
+    /// Fetch a certificate's proof of inclusion in the log (certificate, its entry, the audit
+    /// path and the signed checkpoint) and save it for offline verification.
+    Proof {
+        code: String,
+        /// Version (default: current).
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Print a certificate file's fields without verifying it.
     Show { file: PathBuf },
@@ -166,16 +181,104 @@ pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
             show(g.json, "sjdj.v1.Certificate", &cert, output::certificate);
             Ok(())
         }
-        CertCmd::Verify { file, key } => {
+        CertCmd::Verify { file, key, proof } => {
             let signed = read_cert(&file)?;
             let key = keyfile::parse_public(&key).map_err(anyhow::Error::msg)?;
-            match signed.verify(&key) {
-                Ok(_) => {
-                    print!("VALID signature\n{}", describe(&signed));
-                    Ok(())
-                }
-                Err(e) => bail!("INVALID: {} ({e})", e.reason()),
+            if let Err(e) = signed.verify(&key) {
+                bail!("INVALID: {} ({e})", e.reason());
             }
+            let Some(proof) = proof else {
+                print!("VALID signature\n{}", describe(&signed));
+                return Ok(());
+            };
+            let text = std::fs::read_to_string(&proof)
+                .with_context(|| format!("read {}", proof.display()))?;
+            let bundle: CertificateProof = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: not a proof file: {e}", proof.display()))?;
+            let included = match bundle.verify(&key) {
+                Ok(i) => i,
+                Err(e) => bail!("NOT PROVEN: {} ({e})", e.reason()),
+            };
+            if included.certificate.as_bytes() != signed.as_bytes() {
+                bail!("NOT PROVEN: ENTRY_MISMATCH (the proof is for another certificate)");
+            }
+            let c = &included.checkpoint;
+            print!(
+                "VALID signature\nINCLUDED in log {} as entry {} of {} (checkpoint time {}, root {})\n{}",
+                c.origin,
+                included.index,
+                c.size,
+                c.time,
+                hex::encode(c.root),
+                describe(&signed)
+            );
+            Ok(())
+        }
+        CertCmd::Proof { code, version, out } => {
+            let c = Client::connect(g).await?;
+            let cert = c
+                .registry()
+                .get_certificate(c.req(pb::GetCertificateRequest {
+                    key: Some(pb::get_certificate_request::Key::Code(code)),
+                    version,
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            let signed = SignedCertificate::from_armored(&cert.armored)
+                .map_err(|e| anyhow::anyhow!("the node sent a malformed certificate: {e}"))?;
+            let index = signed.certificate().log_index;
+            let t = c.transparency();
+            let checkpoint = t
+                .clone()
+                .get_checkpoint(c.req(pb::GetCheckpointRequest {})?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            let path = t
+                .clone()
+                .get_inclusion_proof(c.req(pb::GetInclusionProofRequest {
+                    index,
+                    tree_size: checkpoint.size,
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            let entry = t
+                .clone()
+                .list_entries(c.req(pb::ListEntriesRequest {
+                    start: index,
+                    end: index + 1,
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner()
+                .entries
+                .pop()
+                .context("the node returned no entry")?;
+            let hashes: Vec<[u8; 32]> = path
+                .hashes
+                .iter()
+                .map(|h| h.as_slice().try_into())
+                .collect::<Result<_, _>>()
+                .context("a proof hash is not 32 bytes")?;
+            let bundle = CertificateProof::new(
+                cert.armored,
+                &entry.data,
+                index,
+                path.tree_size,
+                &hashes,
+                &checkpoint.note,
+            );
+            std::fs::write(&out, serde_json::to_string_pretty(&bundle)? + "\n")
+                .with_context(|| format!("write {}", out.display()))?;
+            println!(
+                "saved {}: entry {index} in the log of {} entries ({})",
+                out.display(),
+                path.tree_size,
+                checkpoint.origin
+            );
+            Ok(())
         }
         CertCmd::Show { file } => {
             print!("(not verified)\n{}", describe(&read_cert(&file)?));

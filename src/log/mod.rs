@@ -5,11 +5,15 @@
 //! - [`entry`]: the versioned, domain-separated bytes of one entry.
 //! - [`tree`]: the tree over entries, stored as tlog-tiles, with inclusion and consistency proofs.
 //! - [`checkpoint`]: signed checkpoints (signed notes) under an origin named after the node.
+//! - [`monitor`]: what a monitor checks between two checkpoints (growth, time, consistency).
+//! - [`bundle`]: the offline proof that a certificate is in the log.
 //!
 //! This layer knows the store only through [`tree::TileSource`]; the engine appends entries and
 //! tiles in the same atomic batch as the state change they record.
+pub mod bundle;
 pub mod checkpoint;
 pub mod entry;
+pub mod monitor;
 pub mod tree;
 
 pub use tlog_tiles::Hash;

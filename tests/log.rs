@@ -1,0 +1,254 @@
+//! The transparency log through the real binaries: offline proof of a certificate's inclusion,
+//! a monitor following a growing log, and checkpoints that survive restarts and kill -9 without
+//! going backwards.
+mod common;
+use common::*;
+use sjdj::grpc::pb;
+use sjdj::log::checkpoint;
+use sjdj::log::monitor;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn sjdj(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(cli_bin())
+        .args(args)
+        .output()
+        .expect("run sjdj");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn transparency(
+    node: &Node,
+    ch: tonic::transport::Channel,
+) -> pb::transparency_service_client::TransparencyServiceClient<tonic::transport::Channel> {
+    let _ = node;
+    pb::transparency_service_client::TransparencyServiceClient::new(ch)
+}
+
+/// Polls until the node publishes a checkpoint of at least `size` entries (signed once a second).
+async fn checkpoint_covering(node: &Node, size: u64) -> pb::Checkpoint {
+    let mut t = transparency(node, node.channel().await);
+    for _ in 0..300 {
+        if let Ok(c) = t.get_checkpoint(pb::GetCheckpointRequest {}).await {
+            let c = c.into_inner();
+            if c.size >= size {
+                return c;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no checkpoint of {size} entries within 6 s");
+}
+
+fn key_file(node: &Node) -> String {
+    node.data_dir().join("node.key.pub").display().to_string()
+}
+
+/// A registered application's code and the log index its certificate names.
+async fn registered(node: &Node) -> (String, u64) {
+    let flow = Flow {
+        ch: node.channel().await,
+        registrant: node.token("registrant"),
+    };
+    let app = flow.submitted().await;
+    node.to_publicity(&app.id).await;
+    node.advance_days(40).await;
+    let code = flow.get(&app.id).await.code;
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    let cert = reg
+        .get_certificate(pb::GetCertificateRequest {
+            key: Some(pb::get_certificate_request::Key::Code(code.clone())),
+            version: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    (code, cert.log_index)
+}
+
+#[tokio::test]
+async fn a_certificate_proof_verifies_offline_and_each_tampering_is_named() {
+    let node = Node::dev().await;
+    let (code, index) = registered(&node).await;
+    checkpoint_covering(&node, index + 1).await;
+    let dir = node.data_dir();
+    let (cert, proof) = (dir.join("cert.txt"), dir.join("proof.json"));
+    let (cert, proof) = (cert.to_str().unwrap(), proof.to_str().unwrap());
+    let addr = ["--addr", node.addr.as_str()];
+    let (ok, _, err) = sjdj(&[&["cert", "get", &code, "--out", cert][..], &addr].concat());
+    assert!(ok, "{err}");
+    let (ok, out, err) = sjdj(&[&["cert", "proof", &code, "--out", proof][..], &addr].concat());
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("entry {index} in the log of")),
+        "{out}"
+    );
+
+    // Offline: nothing but the files and the node's public key.
+    let key = key_file(&node);
+    let verify = |proof_file: &str, key: &str| {
+        sjdj(&["cert", "verify", cert, "--key", key, "--proof", proof_file])
+    };
+    let (ok, out, err) = verify(proof, &key);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!(
+            "INCLUDED in log sjdj/100000/dev-national as entry {index} of "
+        )),
+        "{out}"
+    );
+
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(proof).unwrap()).unwrap();
+    let tampered = dir.join("tampered.json");
+    let tampered = tampered.to_str().unwrap();
+    let refuse = |edit: &dyn Fn(&mut serde_json::Value), expect: &str| {
+        let mut v = original.clone();
+        edit(&mut v);
+        std::fs::write(tampered, v.to_string()).unwrap();
+        let (ok, _, err) = verify(tampered, &key);
+        assert!(!ok && err.contains(expect), "expected {expect}, got {err}");
+    };
+    // A hash of the audit path changed: the path no longer leads to the signed root.
+    refuse(
+        &|v| {
+            let h = v["hashes"][0].as_str().unwrap().to_string();
+            let flipped = if h.starts_with('0') { "1" } else { "0" };
+            v["hashes"][0] = format!("{flipped}{}", &h[1..]).into();
+        },
+        "NOT_INCLUDED",
+    );
+    // The checkpoint's size line changed: its signature fails.
+    refuse(
+        &|v| {
+            let note = v["checkpoint"].as_str().unwrap().replacen('\n', "\n9", 1);
+            v["checkpoint"] = note.into();
+        },
+        "CHECKPOINT_INVALID",
+    );
+    // Another entry put in place of the certificate's.
+    refuse(
+        &|v| {
+            let mut bytes = base64_decode(v["entry"].as_str().unwrap());
+            let at = bytes.len() - 5;
+            bytes[at] ^= 1;
+            v["entry"] = base64_encode(&bytes).into();
+        },
+        "ENTRY_MISMATCH",
+    );
+    refuse(
+        &|v| v["format"] = "sjdj/certificate-proof/v9".into(),
+        "PROOF_FORMAT",
+    );
+    // Another node's key: the certificate itself is refused first.
+    let other = dir.join("other.key");
+    let (ok, _, err) = sjdj(&["key", "generate", "--out", other.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = verify(proof, &format!("{}.pub", other.display()));
+    assert!(!ok && err.contains("INVALID"), "{err}");
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+#[tokio::test]
+async fn the_monitor_follows_a_growing_log_and_checks_each_step() {
+    let node = Node::dev().await;
+    let first = checkpoint_covering(&node, 1).await;
+    let key = key_file(&node);
+    let state = node.data_dir().join("monitor.state");
+    let monitor = Command::new(cli_bin())
+        .args([
+            "log",
+            "monitor",
+            &node.addr,
+            "--key",
+            &key,
+            "--interval-ms",
+            "50",
+            "--count",
+            "3",
+        ])
+        .args(["--state", state.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Each clock move is an entry; wait for each to be covered by a checkpoint.
+    let mut size = first.size;
+    for _ in 0..2 {
+        node.advance_seconds(60).await;
+        size = checkpoint_covering(&node, size + 1).await.size;
+    }
+    let out = tokio::task::spawn_blocking(move || monitor.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].starts_with("ok sjdj/100000/dev-national size "),
+        "{stdout}"
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.contains("(consistent with ")),
+        "{stdout}"
+    );
+    // The state file holds the last checkpoint it verified.
+    let saved = std::fs::read(&state).unwrap();
+    let key = sjdj::node::keyfile::parse_public(&key).unwrap();
+    assert_eq!(checkpoint::verify(&saved, &key, None).unwrap().size, size);
+}
+
+#[tokio::test]
+async fn checkpoints_never_go_backwards_across_restart_and_kill_9() {
+    let mut node = Node::dev().await;
+    let key = sjdj::node::keyfile::parse_public(&key_file(&node)).unwrap();
+    let mut last =
+        checkpoint::verify(&checkpoint_covering(&node, 1).await.note, &key, None).unwrap();
+    for round in 0..3 {
+        node.advance_seconds(60).await;
+        if round == 1 {
+            node.kill9();
+        } else {
+            node.stop().await;
+        }
+        node.restart().await;
+        let mut t = transparency(&node, node.channel().await);
+        let before = last.size;
+        // The advance was acknowledged, so it is durable and a checkpoint will cover it.
+        let next = checkpoint_covering(&node, before + 1).await;
+        let next = checkpoint::verify(&next.note, &key, None).unwrap();
+        let proof = t
+            .get_consistency_proof(pb::GetConsistencyProofRequest {
+                first: last.size,
+                second: next.size,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let proof: Vec<[u8; 32]> = proof
+            .hashes
+            .iter()
+            .map(|h| h.as_slice().try_into().unwrap())
+            .collect();
+        monitor::check(&last, &next, &proof).unwrap_or_else(|v| panic!("round {round}: {v}"));
+        last = next;
+    }
+}
