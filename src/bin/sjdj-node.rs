@@ -4,6 +4,8 @@
 //! - `sjdj-node --dev --data-dir DIR --listen HOST:PORT` runs a working node with a built-in dev
 //!   config, creating its key and writing one token per role to `DIR/dev-tokens.json`.
 //! - `sjdj-node admin-token --config FILE --holder NAME` issues an admin token offline (node stopped).
+//! - `sjdj-node audit --data-dir DIR` (a `--dev` dir) or `audit --config FILE` checks a stopped
+//!   node's store: log entries, tree tiles, the signed checkpoint and the state they record.
 use anyhow::Context;
 
 #[global_allocator]
@@ -45,6 +47,16 @@ enum Command {
         #[arg(long)]
         holder: String,
     },
+    /// Check a stopped node's store: rebuild the log's tree from its entries and compare it with
+    /// the stored tiles, the latest signed checkpoint and the state. Exits 1 at the first mismatch.
+    Audit {
+        /// The node's config (production layout).
+        #[arg(long, conflicts_with = "data_dir")]
+        config: Option<PathBuf>,
+        /// A `--dev` data dir (store, key and config inside it).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,6 +73,7 @@ fn main() -> anyhow::Result<()> {
             (Some(Command::AdminToken { config, holder }), _, _) => {
                 admin_token(&config, holder).await
             }
+            (Some(Command::Audit { config, data_dir }), _, _) => audit(config, data_dir),
             (None, Some(path), false) => {
                 let v = Config::load(&path)?.validate()?;
                 let key = keyfile::load(&v.config.node.key_file)?;
@@ -130,4 +143,49 @@ async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<(
         other => anyhow::bail!("unexpected reply {other:?}"),
     }
     Ok(())
+}
+
+fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let v = match (config, data_dir) {
+        (Some(path), None) => Config::load(&path)?.validate()?,
+        (None, Some(dir)) => {
+            anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
+            Config::dev(&dir, "127.0.0.1:0").validate()?
+        }
+        _ => anyhow::bail!("give --config FILE or --data-dir DIR"),
+    };
+    let n = &v.config.node;
+    anyhow::ensure!(
+        n.data_dir.is_dir(),
+        "no store at {}: nothing to audit",
+        n.data_dir.display()
+    );
+    let key = keyfile::load(&n.key_file)?.verifying_key();
+    let store = sjdj::store::sled_store::SledStore::open(&n.data_dir).with_context(|| {
+        format!(
+            "open the store {} (a running node holds it locked; a damaged one is refused)",
+            n.data_dir.display()
+        )
+    })?;
+    let origin = sjdj::log::checkpoint::origin(&v.region.to_string(), &n.id);
+    match sjdj::engine::audit::audit(&store, &key, &origin) {
+        Ok(r) => {
+            println!(
+                "audit ok: {} entries, {} tiles, {} applications, {} certificates; checkpoint {}",
+                r.entries,
+                r.tiles,
+                r.applications,
+                r.certificates,
+                match r.checkpoint {
+                    Some((size, time)) => format!("of {size} entries at {time} matches"),
+                    None => "none yet".into(),
+                }
+            );
+            Ok(())
+        }
+        Err(m) => {
+            println!("AUDIT FAILED: {m}");
+            std::process::exit(1);
+        }
+    }
 }

@@ -202,7 +202,7 @@ impl super::Engine {
             0 if size > 0 => Ok(size),
             n if n > 0 && n <= size => Ok(n),
             n => Err(bad_range(format!(
-                "tree size {n} is not published (the latest checkpoint has {size} entries)"
+                "tree size {n} is beyond the latest checkpoint ({size} entries)"
             ))),
         }
     }

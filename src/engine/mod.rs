@@ -2,6 +2,7 @@
 //! (`writer`), reads go straight to the store (`reads`). It knows nothing of gRPC.
 mod admin_ops;
 mod apps;
+pub mod audit;
 mod clock;
 mod log_ops;
 mod mint;

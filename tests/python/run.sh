@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts a dev node and calls it from Python grpcio knowing nothing but the address (server
-# reflection gives the descriptors). Needs target/debug/sjdj-node (built by `cargo test`).
+# reflection gives the descriptors), then checks its transparency log with the independent
+# Python verifier (log_verifier.py). Needs target/debug/sjdj-node (built by `cargo test`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-python3 -m pip install --quiet --disable-pip-version-check grpcio grpcio-reflection protobuf
+python3 -m pip install --quiet --disable-pip-version-check grpcio grpcio-reflection protobuf cryptography
 dir=$(mktemp -d)
 ./target/debug/sjdj-node --dev --data-dir "$dir/node" --listen 127.0.0.1:0 >"$dir/out" 2>"$dir/err" &
 pid=$!
@@ -16,4 +17,10 @@ echo "$out"
 grep -q "node: dev-national" <<<"$out"
 grep -q "tokens: 6" <<<"$out"
 grep -q "refusal: StatusCode.INVALID_ARGUMENT CODE_LENGTH" <<<"$out"
-echo "python grpcio client: all 3 checks hold"
+selftest=$(python3 tests/python/log_verifier_selftest.py) || { echo "$selftest"; exit 1; }
+echo "$selftest"
+grep -q "^log verifier selftest: ok$" <<<"$selftest"
+live=$(python3 tests/python/log_live_check.py "$addr" "$admin") || { echo "$live"; exit 1; }
+echo "$live"
+grep -q "^python log verifier: .* 2 checkpoints verified .*; 3 tampered inputs refused$" <<<"$live"
+echo "python grpcio client and log verifier: all 5 checks hold"

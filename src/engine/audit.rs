@@ -1,0 +1,282 @@
+//! Self-audit (`sjdj-node audit`): rebuild the log's tree from the stored entries alone and check
+//! it against the stored tiles, the latest signed checkpoint and the state the entries record.
+//! It stops at the first mismatch and names the key, so a damaged or truncated store is reported,
+//! never served as if whole.
+//!
+//! What is checked, in order:
+//! 1. entries `ev/0 .. ev/{size-1}` all present, none beyond, each a v1 entry naming its index;
+//! 2. every stored tile equals the tile rebuilt from the entries (no tile missing or extra);
+//! 3. the latest checkpoint verifies with the node key under the node's origin, covers at most
+//!    the log, has the root rebuilt for its size, and is not older than the newest entry it covers;
+//! 4. folding each application's flow entries gives the stored application (state, revision,
+//!    code, steps), every stored application has entries, and every issued certificate is stored
+//!    with the SHA-256 its entry pins.
+use super::{apps, log_ops, EngineError};
+use crate::domain::flow::{self, Application, Event, EventKind};
+use crate::log::checkpoint;
+use crate::log::entry::{Body, Record};
+use crate::log::tree::{self, TileSource};
+use crate::log::LogError;
+use crate::store::{keys, Store};
+use ed25519_dalek::VerifyingKey;
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+const PAGE: usize = 10_000;
+
+#[derive(Debug, Default)]
+pub struct AuditReport {
+    pub entries: u64,
+    pub tiles: usize,
+    /// Size and time of the latest checkpoint, if the log has one.
+    pub checkpoint: Option<(u64, i64)>,
+    pub applications: usize,
+    pub certificates: usize,
+}
+
+/// The first thing found wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} (at {key})")]
+pub struct Mismatch {
+    pub key: String,
+    pub what: String,
+}
+
+fn at(key: &[u8], what: impl Into<String>) -> Mismatch {
+    Mismatch {
+        key: String::from_utf8_lossy(key).into_owned(),
+        what: what.into(),
+    }
+}
+
+fn store_err(e: impl std::fmt::Display) -> Mismatch {
+    Mismatch {
+        key: "store".into(),
+        what: format!("the store cannot be read: {e}"),
+    }
+}
+
+/// Every key and value under `prefix`, page by page.
+fn scan_all(
+    store: &dyn Store,
+    prefix: &[u8],
+    mut each: impl FnMut(Vec<u8>, Vec<u8>) -> Result<(), Mismatch>,
+) -> Result<(), Mismatch> {
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = store
+            .scan(prefix, after.as_deref(), PAGE)
+            .map_err(store_err)?;
+        let done = page.len() < PAGE;
+        for (k, v) in page {
+            after = Some(k.clone());
+            each(k, v)?;
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+#[derive(Default)]
+struct Rebuilt(RefCell<HashMap<(u8, u64), Vec<u8>>>);
+
+impl TileSource for Rebuilt {
+    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
+        Ok(self.0.borrow().get(&(level, n)).cloned())
+    }
+}
+
+pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<AuditReport, Mismatch> {
+    let get = |k: &[u8]| -> Result<Option<Vec<u8>>, EngineError> { Ok(store.get(k)?) };
+    let size = log_ops::size(get).map_err(|e| at(b"meta/next_event", e.to_string()))?;
+    let mut report = AuditReport {
+        entries: size,
+        ..Default::default()
+    };
+
+    // 1 + 2 (rebuild): entries in order, the tree rebuilt from them alone.
+    let rebuilt = Rebuilt::default();
+    let mut next = 0u64;
+    let mut newest_at = Vec::with_capacity(size as usize);
+    let mut folded: BTreeMap<String, Application> = BTreeMap::new();
+    let mut pinned: Vec<(String, u32, String)> = Vec::new();
+    scan_all(store, keys::EVENT_PREFIX, |k, v| {
+        if k != keys::event(next) {
+            let what = if next >= size {
+                format!("an entry beyond the log's size {size}")
+            } else {
+                format!("entry {next} is missing")
+            };
+            return Err(at(&k, what));
+        }
+        let record = Record::decode(&v).map_err(|e| at(&k, format!("entry {next}: {e}")))?;
+        if record.index != next {
+            return Err(at(
+                &k,
+                format!("entry {next} says it is entry {}", record.index),
+            ));
+        }
+        for w in
+            tree::append(&rebuilt, next, tree::leaf_hash(&v)).map_err(|e| at(&k, e.to_string()))?
+        {
+            rebuilt.0.borrow_mut().insert((w.level, w.n), w.data);
+        }
+        newest_at.push(record.at);
+        if let Body::Flow {
+            application_id,
+            event,
+        } = record.body
+        {
+            if let EventKind::CertificateIssued {
+                code,
+                version,
+                certificate_sha256,
+                ..
+            } = event.as_ref()
+            {
+                pinned.push((code.clone(), *version, certificate_sha256.clone()));
+            }
+            let before = folded.remove(&application_id);
+            let e = Event {
+                application_id: application_id.clone(),
+                at: record.at,
+                actor: record.actor,
+                holder: record.holder,
+                kind: *event,
+            };
+            folded.insert(application_id, flow::apply(before, &e));
+        }
+        next += 1;
+        Ok(())
+    })?;
+    if next != size {
+        return Err(at(
+            &keys::event(next),
+            format!("entry {next} is missing: the log holds {size}"),
+        ));
+    }
+
+    // 2: stored tiles against rebuilt ones.
+    let mut expected = rebuilt.0.borrow().clone();
+    scan_all(store, b"lt/", |k, v| {
+        let (level, n) = parse_tile_key(&k).ok_or_else(|| at(&k, "not a tile key"))?;
+        match expected.remove(&(level, n)) {
+            Some(want) if want == v => Ok(()),
+            Some(want) if v.len() > want.len() && v.starts_with(&want) => Err(at(&k, format!(
+                "tile {level}/{n} holds hashes of entries the store no longer has: entries were lost after entry {}",
+                size.saturating_sub(1)
+            ))),
+            Some(want) => Err(at(&k, format!("tile {level}/{n} holds {} bytes that differ from the {} rebuilt from the entries", v.len(), want.len()))),
+            None => Err(at(&k, format!("tile {level}/{n} is not part of the tree of {size} entries"))),
+        }
+    })?;
+    if let Some(((level, n), _)) = expected.into_iter().next() {
+        return Err(at(
+            &keys::tile(level, n),
+            format!("tile {level}/{n} is missing"),
+        ));
+    }
+    report.tiles = rebuilt.0.borrow().len();
+
+    // 3: the latest checkpoint.
+    let ck = b"meta/checkpoint";
+    if let Some(note) = store.get(ck).map_err(store_err)? {
+        let c = checkpoint::verify(&note, key, Some(origin)).map_err(|e| at(ck, e.to_string()))?;
+        if c.size > size {
+            return Err(at(
+                ck,
+                format!(
+                    "the checkpoint covers {} entries; the store holds {size}: entries were lost",
+                    c.size
+                ),
+            ));
+        }
+        if c.size > 0 {
+            let root = tree::root(&rebuilt, c.size).map_err(|e| at(ck, e.to_string()))?;
+            if root.0 != c.root {
+                return Err(at(
+                    ck,
+                    format!(
+                        "the signed root for {} entries differs from the root rebuilt from them",
+                        c.size
+                    ),
+                ));
+            }
+            if c.time < newest_at[c.size as usize - 1] {
+                return Err(at(
+                    ck,
+                    "the checkpoint is older than the newest entry it covers",
+                ));
+            }
+        }
+        report.checkpoint = Some((c.size, c.time));
+    }
+
+    // 4: state against what the entries record.
+    let get_dyn = |k: &[u8]| -> Result<Option<Vec<u8>>, EngineError> { Ok(store.get(k)?) };
+    let mut stored_ids = Vec::new();
+    scan_all(store, keys::APP_PREFIX, |k, _| {
+        stored_ids.push(keys::suffix(&k, keys::APP_PREFIX).to_string());
+        Ok(())
+    })?;
+    for id in &stored_ids {
+        let key = keys::app(id);
+        let stored = apps::current(&get_dyn, id)
+            .map_err(|e| at(&key, e.to_string()))?
+            .ok_or_else(|| at(&key, "application vanished during the audit"))?;
+        let Some(f) = folded.remove(id) else {
+            return Err(at(
+                &key,
+                format!("application {id} has no entries in the log"),
+            ));
+        };
+        let steps = |a: &Application| {
+            a.decisions
+                .iter()
+                .map(|d| d.step.clone())
+                .collect::<Vec<_>>()
+        };
+        if (f.state, f.revision, &f.code, steps(&f))
+            != (stored.state, stored.revision, &stored.code, steps(&stored))
+        {
+            return Err(at(&key, format!(
+                "application {id} is {:?} at revision {} in the store, but its entries make it {:?} at revision {}",
+                stored.state, stored.revision, f.state, f.revision
+            )));
+        }
+    }
+    if let Some(id) = folded.keys().next() {
+        return Err(at(
+            &keys::app(id),
+            format!("application {id} is in the log but not in the store"),
+        ));
+    }
+    report.applications = stored_ids.len();
+    for (code, version, sha) in pinned {
+        let key = keys::certificate(&code, version);
+        let bytes = store.get(&key).map_err(store_err)?.ok_or_else(|| {
+            at(
+                &key,
+                format!("certificate {code} v{version} is logged but not stored"),
+            )
+        })?;
+        if hex::encode(Sha256::digest(&bytes)) != sha {
+            return Err(at(
+                &key,
+                format!("certificate {code} v{version} differs from the bytes its entry pins"),
+            ));
+        }
+        report.certificates += 1;
+    }
+    Ok(report)
+}
+
+fn parse_tile_key(k: &[u8]) -> Option<(u8, u64)> {
+    let rest = k.strip_prefix(b"lt/")?;
+    let slash = rest.iter().position(|&b| b == b'/')?;
+    let level = std::str::from_utf8(&rest[..slash]).ok()?.parse().ok()?;
+    let n = u64::from_be_bytes(rest[slash + 1..].try_into().ok()?);
+    Some((level, n))
+}
