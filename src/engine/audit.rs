@@ -9,7 +9,7 @@
 //! 3. the latest checkpoint verifies with the node key under the node's origin, covers at most
 //!    the log, has the root rebuilt for its size, and is not older than the newest entry it covers;
 //! 4. folding each application's flow entries gives the stored application (state, revision,
-//!    code, steps), every stored application has entries, and every issued certificate is stored
+//!    code, steps and the entry of each), every stored application has entries, and every issued certificate is stored
 //!    with the SHA-256 its entry pins.
 use super::{apps, log_ops, EngineError};
 use crate::domain::flow::{self, Application, Event, EventKind};
@@ -146,7 +146,11 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
                 holder: record.holder,
                 kind: *event,
             };
-            folded.insert(application_id, flow::apply(before, &e));
+            let mut after = flow::apply(before, &e);
+            if let Some(d) = after.decisions.last_mut() {
+                d.log_index = next;
+            }
+            folded.insert(application_id, after);
         }
         next += 1;
         Ok(())

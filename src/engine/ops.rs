@@ -354,7 +354,11 @@ pub(super) fn commit_events(
             holder: actor.holder.clone(),
             kind,
         };
-        app = Some(flow::apply(app, &event));
+        let mut next = flow::apply(app, &event);
+        if let Some(d) = next.decisions.last_mut() {
+            d.log_index = index;
+        }
+        app = Some(next);
     }
     let app = app.ok_or_else(|| EngineError::Internal("a command produced no events".into()))?;
     match before {

@@ -60,6 +60,20 @@ impl RateLimiter {
     }
 }
 
+/// Admits a public call: a caller with a valid bearer token is accountable and not limited; an
+/// anonymous one takes a call from its address's bucket. A token that does not authenticate is
+/// refused (UNAUTHENTICATED) rather than silently treated as anonymous.
+pub fn admit<T>(
+    limiter: &RateLimiter,
+    engine: &crate::engine::Engine,
+    req: &tonic::Request<T>,
+) -> Result<(), Status> {
+    match super::auth::bearer(req) {
+        Some(_) => super::auth::actor(engine, req).map(|_| ()),
+        None => limiter.check(req.remote_addr()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

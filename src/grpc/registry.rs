@@ -19,7 +19,7 @@ type Res<T> = Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl RegistryService for Registry {
     async fn get_record(&self, req: Request<pb::GetRecordRequest>) -> Res<pb::Record> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let (record, history) = self
             .engine
             .get_record(req.get_ref().code.trim())
@@ -31,7 +31,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::SearchRecordsRequest>,
     ) -> Res<pb::SearchRecordsResponse> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         if r.query.chars().count() > 200 {
             return Err(status::invalid(
@@ -64,7 +64,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::ListPublicityNoticesRequest>,
     ) -> Res<pb::ListPublicityNoticesResponse> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         let page = self
             .engine
@@ -77,7 +77,7 @@ impl RegistryService for Registry {
     }
 
     async fn file_objection(&self, req: Request<pb::FileObjectionRequest>) -> Res<pb::Objection> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         let actor = Actor::public(&r.objector_name);
         let command = Command::FileObjection {
@@ -106,7 +106,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::GetCertificateRequest>,
     ) -> Res<pb::Certificate> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         let view = match r.key {
             Some(pb::get_certificate_request::Key::Code(c)) => {
@@ -130,7 +130,7 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::VerifyCertificateRequest>,
     ) -> Res<pb::VerifyCertificateResponse> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let bytes = match req.into_inner().certificate {
             Some(pb::verify_certificate_request::Certificate::Signed(b)) => b,
             Some(pb::verify_certificate_request::Certificate::Armored(text)) => {
@@ -164,7 +164,7 @@ impl RegistryService for Registry {
     }
 
     async fn get_node_info(&self, req: Request<pb::GetNodeInfoRequest>) -> Res<pb::NodeInfo> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let cfg = self.engine.config();
         let key = self.engine.verifying_key();
         Ok(Response::new(pb::NodeInfo {

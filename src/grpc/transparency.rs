@@ -27,7 +27,7 @@ pub(super) fn checkpoint_view(c: &SignedCheckpoint, engine: &Engine) -> pb::Chec
 #[tonic::async_trait]
 impl TransparencyService for Transparency {
     async fn get_checkpoint(&self, req: Request<pb::GetCheckpointRequest>) -> Res<pb::Checkpoint> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         match self.engine.checkpoint() {
             Some(c) => Ok(Response::new(checkpoint_view(&c, &self.engine))),
             None => Err(status::refusal(crate::domain::flow::Refusal::precondition(
@@ -41,7 +41,7 @@ impl TransparencyService for Transparency {
         &self,
         req: Request<pb::ListEntriesRequest>,
     ) -> Res<pb::ListEntriesResponse> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.get_ref();
         let entries = self
             .engine
@@ -59,7 +59,7 @@ impl TransparencyService for Transparency {
         &self,
         req: Request<pb::GetInclusionProofRequest>,
     ) -> Res<pb::InclusionProof> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.get_ref();
         let (tree_size, hashes) = self
             .engine
@@ -76,7 +76,7 @@ impl TransparencyService for Transparency {
         &self,
         req: Request<pb::GetConsistencyProofRequest>,
     ) -> Res<pb::ConsistencyProof> {
-        self.limiter.check(req.remote_addr())?;
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.get_ref();
         let (second, hashes) = self
             .engine

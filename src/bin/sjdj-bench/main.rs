@@ -16,7 +16,7 @@ use std::future::Future;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tonic::metadata::{Ascii, MetadataValue};
@@ -30,11 +30,13 @@ mod node;
 mod phases;
 mod report;
 mod requests;
+mod transparency;
 use measure::*;
 use node::*;
 use phases::*;
 use report::*;
 use requests::*;
+use transparency::*;
 
 /// The target: durable submits at 64 clients reach this share of the echo rate, with
 /// SubmitApplication p99 under `TARGET_P99_MS`.
@@ -53,6 +55,7 @@ const REVIEW: &str = "PassReview";
 const FLOW: &str = "flow before clock";
 const CLOCK: &str = "AdvanceClock";
 const VERIFY: &str = "GetApplication";
+const PROOF: &str = "GetInclusionProof";
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +81,10 @@ struct Args {
     /// Writes per flush in phase 0 (raw store); 8 is the node's measured average group.
     #[arg(long, default_value_t = 8)]
     raw_group: usize,
+    /// Phase 4: grow the log to this many entries (durable creates), then measure inclusion
+    /// proofs of random entries; 0 skips it. 1000000 takes a few minutes.
+    #[arg(long, default_value_t = 0)]
+    proof_entries: u64,
     /// The sjdj-node binary to start [default: sjdj-node next to this executable].
     #[arg(long)]
     node_bin: Option<PathBuf>,
@@ -165,12 +172,31 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     eprintln!("phase 2b: durable submits");
     let drafts = Arc::new(drafts);
+    // A separate connection watches checkpoints: when is each acknowledged submit covered?
+    let (stop, last) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let watcher = tokio::spawn(watch_checkpoints(
+        connect(&addr).await?,
+        stop.clone(),
+        last.clone(),
+    ));
     let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
     let s = on_all(&channels, |i, ch| {
         submit_drafts(ctx.clone(), drafts[i].clone(), ch, deadline)
     })
     .await?;
     let submits = Phase::new("2b durable submits", s, start, cpu0, node, &[SUBMIT]);
+    last.store(
+        submits.s.acks.iter().map(|a| a.1).max().unwrap_or(0),
+        Ordering::Relaxed,
+    );
+    stop.store(true, Ordering::Relaxed);
+    let seen = watcher.await?;
+    let (appends, covered) = coverage(&submits.s.acks, &seen, submits.wall);
+    let uncovered = submits.s.acks.len() - covered.len();
+    let (n_cov, [cov50, _, cov99, cov_max]) = percentiles(covered);
 
     eprintln!("phase 2c: create+submit pairs");
     let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
@@ -187,6 +213,25 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("phase 3: full flows");
     let (flows, drive) = full_flows(&channels, &ctx, args.flows, node).await?;
 
+    let proofs = if args.proof_entries > 0 {
+        eprintln!(
+            "phase 4: inclusion proofs at {} entries",
+            args.proof_entries
+        );
+        let size = fill_log(&channels, &ctx, args.proof_entries).await?;
+        let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
+        let s = on_all(&channels, |i, ch| {
+            proof_loop(ctx.clone(), i, ch, size, deadline)
+        })
+        .await?;
+        Some((
+            size,
+            Phase::new("4 inclusion proofs", s, start, cpu0, node, &[PROOF]),
+        ))
+    } else {
+        None
+    };
+
     let ratio = submits.rate() / echo.rate();
     let p99 = submits.p99(SUBMIT);
     let report = json!({
@@ -195,6 +240,8 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "echo": echo.json(), "creates": creates.json(), "submits": submits.json(), "pairs": pairs.json(), "flows": flows.json(), "flows_drive_s": drive.as_secs_f64(),
         "ratio_submits_to_echo": ratio,
         "raw_store_writes_per_s": raw, "ratio_submits_to_raw_store": submits.rate() / raw,
+        "log": {"appends_per_s": appends, "ack_to_checkpoint": {"n": n_cov, "uncovered": uncovered, "p50_ms": cov50, "p99_ms": cov99, "max_ms": cov_max}},
+        "proofs": proofs.as_ref().map(|(size, p)| json!({"log_size": size, "phase": p.json()})),
         "target": {"clients": 64, "ratio_min": TARGET_RATIO, "ratio_pass": ratio >= TARGET_RATIO,
                    "submit_p99_max_ms": TARGET_P99_MS, "submit_p99_ms": p99, "submit_p99_pass": p99 < TARGET_P99_MS},
     });
@@ -212,6 +259,18 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.raw_group,
         submits.rate() / raw
     );
+    table += &format!(
+        "log (phase 2b): {appends:.0} appends/s; ack -> covered by a signed checkpoint: p50 {cov50:.0} ms, p99 {cov99:.0} ms, max {cov_max:.0} ms ({n_cov} acks, {uncovered} not covered within 5 s)\n"
+    );
+    if let Some((size, p)) = &proofs {
+        let (_, n, [p50, _, p99, _]) = p.rows[0];
+        table += &format!(
+            "inclusion proofs at {size} entries: {:.0} per s ({n} proofs, p50 {p50:.2} ms, p99 {p99:.2} ms, errors {}; node cpu {:.0}%)\n",
+            p.rate(),
+            p.s.errors,
+            p.cpu[0].unwrap_or(f64::NAN)
+        );
+    }
     if args.json {
         eprint!("{table}");
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -220,7 +279,13 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     drop(guard);
     Ok(
-        if creates.s.errors + submits.s.errors + pairs.s.errors + flows.s.errors > 0 {
+        if creates.s.errors
+            + submits.s.errors
+            + pairs.s.errors
+            + flows.s.errors
+            + proofs.as_ref().map_or(0, |(_, p)| p.s.errors)
+            > 0
+        {
             ExitCode::FAILURE
         } else {
             ExitCode::SUCCESS

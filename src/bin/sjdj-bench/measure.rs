@@ -9,6 +9,8 @@ pub(super) struct Samples {
     pub(super) errors: u64,
     pub(super) first_error: Option<String>,
     pub(super) ids: Vec<String>,
+    /// When each acknowledged write was answered, and the log entry that records it.
+    pub(super) acks: Vec<(Instant, u64)>,
 }
 
 impl Samples {
@@ -30,6 +32,7 @@ impl Samples {
         self.errors += o.errors;
         self.first_error = self.first_error.take().or(o.first_error);
         self.ids.extend(o.ids);
+        self.acks.extend(o.acks);
     }
 }
 

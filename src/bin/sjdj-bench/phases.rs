@@ -110,9 +110,12 @@ pub(super) async fn submit_drafts(
         };
         let t = Instant::now();
         match reg.submit_application(ctx.req("registrant", submit)).await {
-            Ok(_) => {
+            Ok(app) => {
                 s.time(SUBMIT, t);
                 s.ops += 1;
+                if let Some(d) = app.get_ref().decisions.last() {
+                    s.acks.push((Instant::now(), d.log_index));
+                }
             }
             Err(e) => s.fail(SUBMIT, status_text(&e)),
         }

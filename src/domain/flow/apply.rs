@@ -156,6 +156,7 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
         reason: ev.kind.reason(),
         actor: ev.actor.clone(),
         at: ev.at,
+        log_index: 0,
     });
     app.revision += 1;
     app

@@ -90,6 +90,10 @@ pub struct Decision {
     pub reason: String,
     pub actor: String,
     pub at: i64,
+    /// Index of the transparency-log entry that records this step (set by the engine when it
+    /// logs the event; the pure rules leave it 0).
+    #[serde(default)]
+    pub log_index: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ fn decision(d: &Decision) -> pb::Decision {
         reason: d.reason.clone(),
         actor: d.actor.clone(),
         at: timestamp(d.at),
+        log_index: d.log_index,
     }
 }
 
