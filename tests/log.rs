@@ -252,3 +252,135 @@ async fn checkpoints_never_go_backwards_across_restart_and_kill_9() {
         last = next;
     }
 }
+
+/// One load task: create+submit pairs until the node dies or `stop`; records each acked submit.
+async fn load(
+    addr: String,
+    registrant: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    acked: std::sync::Arc<std::sync::Mutex<Vec<(String, u64, u64)>>>,
+) {
+    let Ok(ch) = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+    else {
+        return;
+    };
+    let flow = Flow { ch, registrant };
+    let materials = flow.materials().await;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let Ok(app) = flow.create(materials.clone()).await else {
+            return;
+        };
+        let Ok(app) = flow.submit(&app).await else {
+            return;
+        };
+        let index = app.decisions.last().unwrap().log_index;
+        acked.lock().unwrap().push((app.id, app.revision, index));
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_entries_survive_repeated_kill_9_under_load() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let mut node = Node::dev().await;
+    let key = sjdj::node::keyfile::parse_public(&key_file(&node)).unwrap();
+    let mut last =
+        checkpoint::verify(&checkpoint_covering(&node, 1).await.note, &key, None).unwrap();
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    for round in 0..8 {
+        // Some applications wait in publicity, so the clock move below mints codes mid-load.
+        let flow = Flow {
+            ch: node.channel().await,
+            registrant: node.token("registrant"),
+        };
+        for _ in 0..3 {
+            let app = flow.submitted().await;
+            node.to_publicity(&app.id).await;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let before = acked.lock().unwrap().len();
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                tokio::spawn(load(
+                    node.addr.clone(),
+                    node.token("registrant"),
+                    stop.clone(),
+                    acked.clone(),
+                ))
+            })
+            .collect();
+        node.advance_days(40).await;
+        // Kill once the load is well under way: 300 more acknowledged submits this round.
+        while acked.lock().unwrap().len() < before + 300 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        node.kill9();
+        stop.store(true, Ordering::Relaxed);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        node.restart().await;
+
+        // Every acknowledged submit is there, at least at the revision it was acknowledged with.
+        let apps: std::collections::HashMap<String, pb::Application> = node
+            .all_applications()
+            .await
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
+        let acks = acked.lock().unwrap().clone();
+        let max_index = acks.iter().map(|a| a.2).max().unwrap();
+        for (id, revision, index) in &acks {
+            let app = apps
+                .get(id)
+                .unwrap_or_else(|| panic!("round {round}: acknowledged {id} lost"));
+            assert!(app.revision >= *revision, "round {round}: {id} went back");
+            assert_eq!(app.decisions[*revision as usize - 1].log_index, *index);
+        }
+        // The log covers them all, and the new checkpoint extends the last one seen.
+        let next = checkpoint_covering(&node, max_index + 1).await;
+        let next = checkpoint::verify(&next.note, &key, None).unwrap();
+        let mut t = transparency(&node, node.channel().await);
+        let proof = t
+            .get_consistency_proof(pb::GetConsistencyProofRequest {
+                first: last.size,
+                second: next.size,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let proof: Vec<[u8; 32]> = proof
+            .hashes
+            .iter()
+            .map(|h| h.as_slice().try_into().unwrap())
+            .collect();
+        monitor::check(&last, &next, &proof).unwrap_or_else(|v| panic!("round {round}: {v}"));
+        last = next;
+    }
+    // No code minted twice across all the crashes.
+    let codes: Vec<String> = node
+        .all_applications()
+        .await
+        .into_iter()
+        .map(|a| a.code)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let unique: std::collections::HashSet<&String> = codes.iter().collect();
+    assert_eq!(
+        unique.len(),
+        codes.len(),
+        "a code was minted twice: {codes:?}"
+    );
+    assert!(codes.len() >= 24, "every round minted its codes: {codes:?}");
+    // And the store as a whole still audits: tree, checkpoint and state agree.
+    node.stop().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node"))
+        .args(["audit", "--data-dir", node.data_dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("audit ok"), "{text}");
+}

@@ -67,9 +67,10 @@ pub fn application(a: &pb::Application) -> String {
     }
     for d in &a.decisions {
         out += &format!(
-            "    {}  {:<24} {}  {}\n",
+            "    {}  {:<24} log #{:<6} {}  {}\n",
             ts(&d.at),
             d.step,
+            d.log_index,
             d.actor,
             d.reason
         );
@@ -100,7 +101,13 @@ pub fn record(r: &pb::Record) -> String {
         );
     }
     for d in &r.history {
-        out += &format!("    {}  {:<24} {}\n", ts(&d.at), d.step, d.reason);
+        out += &format!(
+            "    {}  {:<24} log #{:<6} {}\n",
+            ts(&d.at),
+            d.step,
+            d.log_index,
+            d.reason
+        );
     }
     out
 }

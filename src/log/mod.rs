@@ -15,6 +15,8 @@ pub mod checkpoint;
 pub mod entry;
 pub mod monitor;
 pub mod tree;
+#[cfg(test)]
+mod vectors_tests;
 
 pub use tlog_tiles::Hash;
 

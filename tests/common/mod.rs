@@ -236,15 +236,24 @@ impl Node {
     pub async fn all_applications(&self) -> Vec<pb::Application> {
         let mut reg =
             pb::registration_service_client::RegistrationServiceClient::new(self.channel().await);
-        let req = pb::ListApplicationsRequest {
-            page_size: 500,
-            ..Default::default()
-        };
-        reg.list_applications(authed(&self.token("auditor"), req))
-            .await
-            .expect("list")
-            .into_inner()
-            .applications
+        let (mut all, mut page_token) = (Vec::new(), String::new());
+        loop {
+            let req = pb::ListApplicationsRequest {
+                page_size: 500,
+                page_token,
+                ..Default::default()
+            };
+            let page = reg
+                .list_applications(authed(&self.token("auditor"), req))
+                .await
+                .expect("list")
+                .into_inner();
+            all.extend(page.applications);
+            if page.next_page_token.is_empty() {
+                return all;
+            }
+            page_token = page.next_page_token;
+        }
     }
 }
 
