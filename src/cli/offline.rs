@@ -229,12 +229,25 @@ pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("the node sent a malformed certificate: {e}"))?;
             let index = signed.certificate().log_index;
             let t = c.transparency();
-            let checkpoint = t
-                .clone()
-                .get_checkpoint(c.req(pb::GetCheckpointRequest {})?)
-                .await
-                .map_err(rpc_error)?
-                .into_inner();
+            // A checkpoint covers a new entry within the node's checkpoint interval: wait for it.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            let checkpoint = loop {
+                let cp = t
+                    .clone()
+                    .get_checkpoint(c.req(pb::GetCheckpointRequest {})?)
+                    .await;
+                match cp {
+                    Ok(cp) if cp.get_ref().size > index => break cp.into_inner(),
+                    Ok(_) | Err(_) if std::time::Instant::now() < deadline => {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await
+                    }
+                    Ok(cp) => bail!(
+                        "no checkpoint covers entry {index} yet (the latest has {} entries); try again shortly",
+                        cp.get_ref().size
+                    ),
+                    Err(e) => return Err(rpc_error(e)),
+                }
+            };
             let path = t
                 .clone()
                 .get_inclusion_proof(c.req(pb::GetInclusionProofRequest {
