@@ -384,3 +384,26 @@ async fn acknowledged_entries_survive_repeated_kill_9_under_load() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("audit ok"), "{text}");
 }
+
+#[tokio::test]
+async fn a_second_process_on_the_same_data_dir_is_refused_so_checkpoints_cannot_diverge() {
+    let node = Node::dev().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node"))
+        .args([
+            "--dev",
+            "--data-dir",
+            node.data_dir().to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a second node started on the same data dir"
+    );
+    assert!(err.contains("another sjdj-node"), "{err}");
+    // The running node still publishes its one line of checkpoints.
+    checkpoint_covering(&node, 1).await;
+}
