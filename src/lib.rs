@@ -8,6 +8,7 @@
 //!   unified codes and credit codes, the working-day calendar, certificates. No I/O, no clock.
 //! - [`store`]: the storage trait, its sled and memory adapters, the keyspace, versioned codec.
 //! - [`log`]: the transparency log: entry bytes, the Merkle tree as tiles, signed checkpoints.
+//! - [`sync`]: federation between nodes; for now the signed envelope (DSSE) messages travel in.
 //! - [`engine`]: joins rules and store: one writer thread with group commit applies every
 //!   command (state, events and indexes in one atomic batch); reads go straight to the store.
 //! - [`grpc`]: the only module that knows prost/tonic types: services, conversions, the one
@@ -23,3 +24,4 @@ pub mod grpc;
 pub mod log;
 pub mod node;
 pub mod store;
+pub mod sync;
