@@ -1,4 +1,9 @@
 //! Federation between nodes (DESIGN §4): what crosses between a province and the national node.
-//! So far: [`envelope`], the signed envelope every such message travels in. The sync state
-//! machine, trust list and gRPC driver come next (issue 4).
+//!
+//! - [`envelope`]: the signed envelope (DSSE v1) every such message travels in.
+//! - [`ingest`]: the national node's checks on a province's push (signature, starting point,
+//!   consistency or fork, entries that rebuild the root, namespace and serial rules) — pure.
+//!
+//! The trust list, the push driver and FederationService come next (issue 4).
 pub mod envelope;
+pub mod ingest;
