@@ -15,13 +15,11 @@ use super::{apps, log_ops, EngineError};
 use crate::domain::flow::{self, Application, Event, EventKind};
 use crate::log::checkpoint;
 use crate::log::entry::{Body, Record};
-use crate::log::tree::{self, TileSource};
-use crate::log::LogError;
+use crate::log::tree::{self, MemoryTiles};
 use crate::store::{keys, Store};
 use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 const PAGE: usize = 10_000;
 
@@ -79,15 +77,6 @@ fn scan_all(
     }
 }
 
-#[derive(Default)]
-struct Rebuilt(RefCell<HashMap<(u8, u64), Vec<u8>>>);
-
-impl TileSource for Rebuilt {
-    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
-        Ok(self.0.borrow().get(&(level, n)).cloned())
-    }
-}
-
 pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<AuditReport, Mismatch> {
     let get = |k: &[u8]| -> Result<Option<Vec<u8>>, EngineError> { Ok(store.get(k)?) };
     let size = log_ops::size(get).map_err(|e| at(b"meta/next_event", e.to_string()))?;
@@ -97,7 +86,7 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
     };
 
     // 1 + 2 (rebuild): entries in order, the tree rebuilt from them alone.
-    let rebuilt = Rebuilt::default();
+    let rebuilt = MemoryTiles::default();
     let mut next = 0u64;
     let mut newest_at = Vec::with_capacity(size as usize);
     let mut folded: BTreeMap<String, Application> = BTreeMap::new();
@@ -118,11 +107,9 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
                 format!("entry {next} says it is entry {}", record.index),
             ));
         }
-        for w in
-            tree::append(&rebuilt, next, tree::leaf_hash(&v)).map_err(|e| at(&k, e.to_string()))?
-        {
-            rebuilt.0.borrow_mut().insert((w.level, w.n), w.data);
-        }
+        rebuilt
+            .append(next, tree::leaf_hash(&v))
+            .map_err(|e| at(&k, e.to_string()))?;
         newest_at.push(record.at);
         if let Body::Flow {
             application_id,

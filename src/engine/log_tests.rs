@@ -4,27 +4,14 @@ use super::*;
 use crate::domain::flow::EventKind;
 use crate::log::checkpoint;
 use crate::log::entry::{Body, Record};
-use crate::log::tree::{self, TileSource};
-use crate::log::{Hash, LogError};
-use std::cell::RefCell;
-use std::collections::HashMap;
+use crate::log::tree::{self, MemoryTiles};
+use crate::log::Hash;
 
-/// A tree rebuilt from nothing but the entries, to check the stored tiles against.
-#[derive(Default)]
-struct Rebuilt(RefCell<HashMap<(u8, u64), Vec<u8>>>);
-
-impl TileSource for Rebuilt {
-    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
-        Ok(self.0.borrow().get(&(level, n)).cloned())
-    }
-}
-
+/// The root of a tree rebuilt from nothing but the entries, to check the stored tiles against.
 fn rebuilt_root(entries: &[(u64, Vec<u8>)]) -> Hash {
-    let t = Rebuilt::default();
+    let t = MemoryTiles::default();
     for (i, data) in entries {
-        for w in tree::append(&t, *i, tree::leaf_hash(data)).unwrap() {
-            t.0.borrow_mut().insert((w.level, w.n), w.data);
-        }
+        t.append(*i, tree::leaf_hash(data)).unwrap();
     }
     tree::root(&t, entries.len() as u64).unwrap()
 }

@@ -7,6 +7,8 @@
 //! does). Appending an entry rewrites one to three partial tiles — one sled key per tile level per
 //! group commit, not one per hash.
 use super::LogError;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use tlog_tiles::{
     check_record, check_tree, prove_record, prove_tree, record_hash, split_stored_hash_index,
     stored_hashes_for_record_hash, tree_hash, Hash, HashReader, Tile, HASH_SIZE,
@@ -20,6 +22,32 @@ const WIDTH: u64 = 1 << HEIGHT;
 pub trait TileSource {
     /// The bottom row of tile `(level, n)`, full or partial; `None` if it has no hash yet.
     fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError>;
+}
+
+/// Tiles held in memory: a tree rebuilt from its entries alone (the self-audit), or a test's.
+#[derive(Default)]
+pub struct MemoryTiles(pub RefCell<HashMap<(u8, u64), Vec<u8>>>);
+
+impl TileSource for MemoryTiles {
+    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
+        Ok(self.0.borrow().get(&(level, n)).cloned())
+    }
+}
+
+impl MemoryTiles {
+    /// Adds the leaf of entry `index` (the tree holds `index` entries before it).
+    pub fn append(&self, index: u64, leaf: Hash) -> Result<(), LogError> {
+        let writes = append(self, index, leaf)?;
+        self.write(writes);
+        Ok(())
+    }
+
+    pub fn write(&self, writes: impl IntoIterator<Item = TileWrite>) {
+        let mut map = self.0.borrow_mut();
+        for w in writes {
+            map.insert((w.level, w.n), w.data);
+        }
+    }
 }
 
 /// A tile's new contents, to be written by the caller in the same transaction as the entry.

@@ -4,24 +4,12 @@
 //! (`tests/python/log_verifier.py bundle`). `SJDJ_WRITE_VECTORS=1 cargo test` rewrites it.
 use super::checkpoint;
 use super::entry::{Body, Record};
-use super::tree::{self, TileSource};
-use super::LogError;
+use super::tree::{self, MemoryTiles};
 use crate::domain::flow::EventKind;
 use crate::domain::types::Role;
 use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 use serde_json::json;
-use std::cell::RefCell;
-use std::collections::HashMap;
-
-#[derive(Default)]
-struct Tiles(RefCell<HashMap<(u8, u64), Vec<u8>>>);
-
-impl TileSource for Tiles {
-    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
-        Ok(self.0.borrow().get(&(level, n)).cloned())
-    }
-}
 
 /// A deterministic log of `n` entries: token issues, flow steps and clock moves.
 fn entries(n: u64) -> Vec<Vec<u8>> {
@@ -64,11 +52,9 @@ fn vectors() -> serde_json::Value {
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let origin = checkpoint::origin("440000", "vectors");
     let all = entries(300);
-    let tiles = Tiles::default();
+    let tiles = MemoryTiles::default();
     for (i, e) in all.iter().enumerate() {
-        for w in tree::append(&tiles, i as u64, tree::leaf_hash(e)).unwrap() {
-            tiles.0.borrow_mut().insert((w.level, w.n), w.data);
-        }
+        tiles.append(i as u64, tree::leaf_hash(e)).unwrap();
     }
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let hexes = |p: Vec<crate::log::Hash>| p.iter().map(|h| hex::encode(h.0)).collect::<Vec<_>>();

@@ -15,11 +15,10 @@ use crate::domain::codes::{Region, UnifiedCode};
 use crate::domain::flow::EventKind;
 use crate::log::checkpoint::{self, SignedCheckpoint};
 use crate::log::entry::{Body, Record};
-use crate::log::tree::{self, TileSource, TileWrite};
+use crate::log::tree::{self, MemoryTiles, TileSource, TileWrite};
 use crate::log::{Hash, LogError};
 use ed25519_dalek::VerifyingKey;
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// What the national node knows of one province's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,13 +93,13 @@ impl Refused {
 /// The mirror's tiles plus the ones this push writes, so appends see each other.
 struct Overlay<'a, S: TileSource> {
     base: &'a S,
-    new: RefCell<HashMap<(u8, u64), Vec<u8>>>,
+    new: MemoryTiles,
 }
 
 impl<S: TileSource> TileSource for Overlay<'_, S> {
     fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
-        match self.new.borrow().get(&(level, n)) {
-            Some(d) => Ok(Some(d.clone())),
+        match self.new.tile(level, n)? {
+            Some(d) => Ok(Some(d)),
             None => self.base.tile(level, n),
         }
     }
@@ -151,7 +150,7 @@ pub fn check_push(
     }
     let overlay = Overlay {
         base: tiles,
-        new: RefCell::default(),
+        new: MemoryTiles::default(),
     };
     let mut serials = mirror.serials.clone();
     let mut stored = Vec::with_capacity(entries.len());
@@ -184,11 +183,9 @@ pub fn check_push(
                 serials.insert(c.year, c.serial);
             }
         }
-        for w in
-            tree::append(&overlay, index, tree::leaf_hash(data)).map_err(|e| bad(e.to_string()))?
-        {
-            overlay.new.borrow_mut().insert((w.level, w.n), w.data);
-        }
+        let writes =
+            tree::append(&overlay, index, tree::leaf_hash(data)).map_err(|e| bad(e.to_string()))?;
+        overlay.new.write(writes);
         stored.push((index, data.clone()));
     }
     if cp.size > 0 {
@@ -199,6 +196,7 @@ pub fn check_push(
     }
     let tiles = overlay
         .new
+        .0
         .into_inner()
         .into_iter()
         .map(|((level, n), data)| TileWrite { level, n, data })

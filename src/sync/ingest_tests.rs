@@ -4,22 +4,7 @@ use ed25519_dalek::SigningKey;
 
 const ORIGIN: &str = "sjdj/350000/fj";
 
-#[derive(Default)]
-struct Tiles(RefCell<HashMap<(u8, u64), Vec<u8>>>);
-
-impl TileSource for Tiles {
-    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
-        Ok(self.0.borrow().get(&(level, n)).cloned())
-    }
-}
-
-impl Tiles {
-    fn write(&self, w: &[TileWrite]) {
-        for t in w {
-            self.0.borrow_mut().insert((t.level, t.n), t.data.clone());
-        }
-    }
-}
+type Tiles = tree::MemoryTiles;
 
 /// A province's log as the province keeps it: entries, tiles, a key to sign checkpoints.
 struct Province {
@@ -47,8 +32,7 @@ impl Province {
             body,
         }
         .encode();
-        let w = tree::append(&self.tiles, index, tree::leaf_hash(&data)).unwrap();
-        self.tiles.write(&w);
+        self.tiles.append(index, tree::leaf_hash(&data)).unwrap();
         self.entries.push(data);
     }
 
@@ -120,7 +104,7 @@ fn mirror(p: &Province) -> Mirror {
 
 /// Applies an accepted push to the national side's mirror and tiles.
 fn apply(m: &mut Mirror, tiles: &Tiles, a: Accepted) {
-    tiles.write(&a.tiles);
+    tiles.write(a.tiles);
     m.acknowledged = Some(a.checkpoint);
     m.serials = a.serials;
 }
