@@ -6,35 +6,11 @@ use common::*;
 use sjdj::store::sled_store::SledStore;
 use sjdj::store::{keys, Batch, Store};
 use std::path::Path;
-use std::process::Command;
-
-fn node_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sjdj-node")
-}
-
-fn audit(dir: &Path) -> (i32, String) {
-    let out = Command::new(node_bin())
-        .args(["audit", "--data-dir", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
 
 /// A stopped dev node whose log holds a registration: tokens, the flow, a clock move, a code.
 async fn stopped_node_with_a_registration() -> Node {
     let mut node = Node::dev().await;
-    let flow = Flow {
-        ch: node.channel().await,
-        registrant: node.token("registrant"),
-    };
-    let app = flow.submitted().await;
-    node.to_publicity(&app.id).await;
-    node.advance_days(40).await;
+    node.registered().await;
     node.stop().await;
     node
 }

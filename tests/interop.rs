@@ -94,18 +94,6 @@ async fn reflection_v1_and_v1alpha_and_health_describe_the_node() {
     );
 }
 
-fn sjdj(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(cli_bin())
-        .args(args)
-        .output()
-        .expect("run sjdj");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn code_check_exits_zero_only_for_valid_codes_and_names_the_reason() {
     let (ok, out, _) = sjdj(&["code", "check", "110000020260000015"]);

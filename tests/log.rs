@@ -9,29 +9,44 @@ use sjdj::log::monitor;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn sjdj(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(cli_bin())
-        .args(args)
-        .output()
-        .expect("run sjdj");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+async fn transparency(
+    node: &Node,
+) -> pb::transparency_service_client::TransparencyServiceClient<tonic::transport::Channel> {
+    pb::transparency_service_client::TransparencyServiceClient::new(node.channel().await)
 }
 
-fn transparency(
+/// Waits for a checkpoint covering `size` entries, and checks it as a monitor would against
+/// `last` (growth, time, consistency proof from the node). Returns it, verified.
+async fn next_consistent(
     node: &Node,
-    ch: tonic::transport::Channel,
-) -> pb::transparency_service_client::TransparencyServiceClient<tonic::transport::Channel> {
-    let _ = node;
-    pb::transparency_service_client::TransparencyServiceClient::new(ch)
+    key: &ed25519_dalek::VerifyingKey,
+    last: &checkpoint::SignedCheckpoint,
+    size: u64,
+    round: usize,
+) -> checkpoint::SignedCheckpoint {
+    let next = checkpoint_covering(node, size).await;
+    let next = checkpoint::verify(&next.note, key, None).unwrap();
+    let proof = transparency(node)
+        .await
+        .get_consistency_proof(pb::GetConsistencyProofRequest {
+            first: last.size,
+            second: next.size,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let proof: Vec<[u8; 32]> = proof
+        .hashes
+        .iter()
+        .map(|h| h.as_slice().try_into().unwrap())
+        .collect();
+    monitor::check(last, &next, &proof).unwrap_or_else(|v| panic!("round {round}: {v}"));
+    next
 }
 
 /// Polls until the node publishes a checkpoint of at least `size` entries (signed once a second).
 async fn checkpoint_covering(node: &Node, size: u64) -> pb::Checkpoint {
-    let mut t = transparency(node, node.channel().await);
+    let mut t = transparency(node).await;
     for _ in 0..300 {
         if let Ok(c) = t.get_checkpoint(pb::GetCheckpointRequest {}).await {
             let c = c.into_inner();
@@ -50,14 +65,7 @@ fn key_file(node: &Node) -> String {
 
 /// A registered application's code and the log index its certificate names.
 async fn registered(node: &Node) -> (String, u64) {
-    let flow = Flow {
-        ch: node.channel().await,
-        registrant: node.token("registrant"),
-    };
-    let app = flow.submitted().await;
-    node.to_publicity(&app.id).await;
-    node.advance_days(40).await;
-    let code = flow.get(&app.id).await.code;
+    let code = node.registered().await.code;
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
     let cert = reg
         .get_certificate(pb::GetCertificateRequest {
@@ -230,25 +238,8 @@ async fn checkpoints_never_go_backwards_across_restart_and_kill_9() {
             node.stop().await;
         }
         node.restart().await;
-        let mut t = transparency(&node, node.channel().await);
-        let before = last.size;
         // The advance was acknowledged, so it is durable and a checkpoint will cover it.
-        let next = checkpoint_covering(&node, before + 1).await;
-        let next = checkpoint::verify(&next.note, &key, None).unwrap();
-        let proof = t
-            .get_consistency_proof(pb::GetConsistencyProofRequest {
-                first: last.size,
-                second: next.size,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let proof: Vec<[u8; 32]> = proof
-            .hashes
-            .iter()
-            .map(|h| h.as_slice().try_into().unwrap())
-            .collect();
-        monitor::check(&last, &next, &proof).unwrap_or_else(|v| panic!("round {round}: {v}"));
+        let next = next_consistent(&node, &key, &last, last.size + 1, round).await;
         last = next;
     }
 }
@@ -341,23 +332,7 @@ async fn acknowledged_entries_survive_repeated_kill_9_under_load() {
             assert_eq!(app.decisions[*revision as usize - 1].log_index, *index);
         }
         // The log covers them all, and the new checkpoint extends the last one seen.
-        let next = checkpoint_covering(&node, max_index + 1).await;
-        let next = checkpoint::verify(&next.note, &key, None).unwrap();
-        let mut t = transparency(&node, node.channel().await);
-        let proof = t
-            .get_consistency_proof(pb::GetConsistencyProofRequest {
-                first: last.size,
-                second: next.size,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let proof: Vec<[u8; 32]> = proof
-            .hashes
-            .iter()
-            .map(|h| h.as_slice().try_into().unwrap())
-            .collect();
-        monitor::check(&last, &next, &proof).unwrap_or_else(|v| panic!("round {round}: {v}"));
+        let next = next_consistent(&node, &key, &last, max_index + 1, round).await;
         last = next;
     }
     // No code minted twice across all the crashes.
@@ -377,12 +352,8 @@ async fn acknowledged_entries_survive_repeated_kill_9_under_load() {
     assert!(codes.len() >= 24, "every round minted its codes: {codes:?}");
     // And the store as a whole still audits: tree, checkpoint and state agree.
     node.stop().await;
-    let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node"))
-        .args(["audit", "--data-dir", node.data_dir().to_str().unwrap()])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("audit ok"), "{text}");
+    let (code, text) = audit(node.data_dir());
+    assert!(code == 0 && text.contains("audit ok"), "{text}");
 }
 
 #[tokio::test]

@@ -26,6 +26,33 @@ pub fn cli_bin() -> &'static str {
     env!("CARGO_BIN_EXE_sjdj")
 }
 
+/// Runs the `sjdj` CLI: (exit 0?, stdout, stderr).
+pub fn sjdj(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(cli_bin())
+        .args(args)
+        .output()
+        .expect("run sjdj");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `sjdj-node audit` on a data dir: (exit code, stdout and stderr).
+pub fn audit(dir: &Path) -> (i32, String) {
+    let out = Command::new(node_bin())
+        .args(["audit", "--data-dir", dir.to_str().expect("utf-8 path")])
+        .output()
+        .expect("run sjdj-node audit");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
 /// Spawns the node and returns it with the address it printed once bound.
 fn spawn(args: &[String]) -> (Child, String) {
     let mut child = Command::new(node_bin())
@@ -215,6 +242,19 @@ impl Node {
             .await
             .expect("pass review")
             .into_inner()
+    }
+
+    /// Submits an application, takes it into publicity and moves the clock past it: the
+    /// application as registered, with its code.
+    pub async fn registered(&self) -> pb::Application {
+        let flow = Flow {
+            ch: self.channel().await,
+            registrant: self.token("registrant"),
+        };
+        let app = flow.submitted().await;
+        self.to_publicity(&app.id).await;
+        self.advance_days(40).await;
+        flow.get(&app.id).await
     }
 
     /// Moves the dev node's clock forward; ended publicity turns into codes before it returns.

@@ -71,12 +71,8 @@ pub(super) async fn create_loop(
             break;
         }
         let t = Instant::now();
-        let create = pb::CreateApplicationRequest {
-            request_id: format!("{}-d{i}-{n}", ctx.run),
-            registration_type: pb::RegistrationType::Initial as i32,
-            materials: Some(ctx.materials.clone()),
-        };
-        match reg.create_application(ctx.req("registrant", create)).await {
+        let create = ctx.create(format!("{}-d{i}-{n}", ctx.run));
+        match reg.create_application(create).await {
             Ok(app) => {
                 s.time(CREATE, t);
                 s.ops += 1;

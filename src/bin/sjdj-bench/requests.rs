@@ -17,6 +17,18 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// A registrant's CreateApplication of the bench's materials under `request_id`.
+    pub(super) fn create(&self, request_id: String) -> Request<pb::CreateApplicationRequest> {
+        let create = pb::CreateApplicationRequest {
+            request_id,
+            registration_type: pb::RegistrationType::Initial as i32,
+            materials: Some(self.materials.clone()),
+        };
+        self.req("registrant", create)
+    }
+}
+
 pub(super) fn load_tokens(path: &Path) -> anyhow::Result<HashMap<String, MetadataValue<Ascii>>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
     let map: HashMap<String, String> =
@@ -102,14 +114,8 @@ pub(super) async fn create_submit(
     s: &mut Samples,
 ) -> Result<String, Failed> {
     let t0 = Instant::now();
-    let materials = Some(ctx.materials.clone());
-    let create = pb::CreateApplicationRequest {
-        request_id: format!("{rid}-c"),
-        registration_type: pb::RegistrationType::Initial as i32,
-        materials,
-    };
     let app = reg
-        .create_application(ctx.req("registrant", create))
+        .create_application(ctx.create(format!("{rid}-c")))
         .await
         .map_err(|e| (CREATE, e))?
         .into_inner();

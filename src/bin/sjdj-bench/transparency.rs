@@ -15,11 +15,9 @@ pub(super) async fn watch_checkpoints(
     let mut seen: Vec<(Instant, u64)> = Vec::new();
     let mut stopped_at: Option<Instant> = None;
     loop {
-        if let Ok(c) = client.get_checkpoint(pb::GetCheckpointRequest {}).await {
-            let size = c.into_inner().size;
-            if seen.last().is_none_or(|&(_, s)| s < size) {
-                seen.push((Instant::now(), size));
-            }
+        let size = published_size(&mut client).await;
+        if seen.last().map_or(size > 0, |&(_, s)| s < size) {
+            seen.push((Instant::now(), size));
         }
         if stop.load(Ordering::Relaxed) {
             let since = *stopped_at.get_or_insert_with(Instant::now);
@@ -58,6 +56,12 @@ pub(super) fn coverage(
     (appends, lat)
 }
 
+/// The size of the node's latest checkpoint (0 before the first).
+async fn published_size(log: &mut LogClient<Channel>) -> u64 {
+    let cp = log.get_checkpoint(pb::GetCheckpointRequest {}).await;
+    cp.map_or(0, |c| c.into_inner().size)
+}
+
 /// Grows the log to at least `target` entries with durable creates (one entry each) from every
 /// client; returns the published size.
 pub(super) async fn fill_log(
@@ -66,12 +70,7 @@ pub(super) async fn fill_log(
     target: u64,
 ) -> anyhow::Result<u64> {
     let mut log = LogClient::new(channels[0].clone());
-    let size = |c: pb::Checkpoint| c.size;
-    let mut now = log
-        .get_checkpoint(pb::GetCheckpointRequest {})
-        .await
-        .map(|c| size(c.into_inner()))
-        .unwrap_or(0);
+    let mut now = published_size(&mut log).await;
     let started = Instant::now();
     while now < target {
         let need = (target - now) as usize;
@@ -82,12 +81,8 @@ pub(super) async fn fill_log(
             async move {
                 let (mut reg, mut s) = (RegClient::new(ch), Samples::default());
                 for n in 0..per {
-                    let create = pb::CreateApplicationRequest {
-                        request_id: format!("{}-fill{round}-{i}-{n}", ctx.run),
-                        registration_type: pb::RegistrationType::Initial as i32,
-                        materials: Some(ctx.materials.clone()),
-                    };
-                    match reg.create_application(ctx.req("registrant", create)).await {
+                    let create = ctx.create(format!("{}-fill{round}-{i}-{n}", ctx.run));
+                    match reg.create_application(create).await {
                         Ok(_) => s.ops += 1,
                         Err(e) => s.fail(CREATE, status_text(&e)),
                     }
@@ -104,11 +99,7 @@ pub(super) async fn fill_log(
         // Wait for the checkpoint to cover what was written.
         let want = now + s.ops;
         loop {
-            now = log
-                .get_checkpoint(pb::GetCheckpointRequest {})
-                .await
-                .map(|c| size(c.into_inner()))
-                .unwrap_or(0);
+            now = published_size(&mut log).await;
             if now >= want {
                 break;
             }
