@@ -85,13 +85,8 @@ async fn serials_never_repeat_across_kill_9() {
     let mut node = Node::dev().await;
     let mut codes = std::collections::BTreeSet::new();
     for round in 0..3 {
-        let flow = Flow {
-            ch: node.channel().await,
-            registrant: node.token("registrant"),
-        };
         for _ in 0..3 {
-            let app = flow.submitted().await;
-            node.to_publicity(&app.id).await;
+            node.in_publicity().await;
         }
         node.advance_days(30).await;
         let all = node.all_applications().await;

@@ -283,13 +283,8 @@ async fn acknowledged_entries_survive_repeated_kill_9_under_load() {
     let acked = Arc::new(Mutex::new(Vec::new()));
     for round in 0..8 {
         // Some applications wait in publicity, so the clock move below mints codes mid-load.
-        let flow = Flow {
-            ch: node.channel().await,
-            registrant: node.token("registrant"),
-        };
         for _ in 0..3 {
-            let app = flow.submitted().await;
-            node.to_publicity(&app.id).await;
+            node.in_publicity().await;
         }
         let stop = Arc::new(AtomicBool::new(false));
         let before = acked.lock().unwrap().len();

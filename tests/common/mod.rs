@@ -247,14 +247,23 @@ impl Node {
     /// Submits an application, takes it into publicity and moves the clock past it: the
     /// application as registered, with its code.
     pub async fn registered(&self) -> pb::Application {
-        let flow = Flow {
+        let app = self.in_publicity().await;
+        self.advance_days(40).await;
+        self.flow().await.get(&app.id).await
+    }
+
+    /// The dev registrant's Flow helper over a fresh channel.
+    pub async fn flow(&self) -> Flow {
+        Flow {
             ch: self.channel().await,
             registrant: self.token("registrant"),
-        };
-        let app = flow.submitted().await;
-        self.to_publicity(&app.id).await;
-        self.advance_days(40).await;
-        flow.get(&app.id).await
+        }
+    }
+
+    /// Submits an application (dev registrant) and takes it into publicity.
+    pub async fn in_publicity(&self) -> pb::Application {
+        let app = self.flow().await.submitted().await;
+        self.to_publicity(&app.id).await
     }
 
     /// Moves the dev node's clock forward; ended publicity turns into codes before it returns.
