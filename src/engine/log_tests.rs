@@ -70,6 +70,7 @@ async fn every_step_is_an_entry_and_checkpoints_sign_the_entries_tree() {
             Body::TokenCreated { role, .. } => format!("token:{}", role.name()),
             Body::TokenRevoked { .. } => "revoked".into(),
             Body::ClockAdvanced { .. } => "clock".into(),
+            other => format!("{other:?}"),
         })
         .collect();
     let flow: Vec<&str> = steps

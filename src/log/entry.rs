@@ -9,8 +9,9 @@
 //! position in the log, so an entry moved elsewhere is detected), `at` (unix seconds on the node's
 //! clock), `actor` (token id, `system` or `public`), `holder` (the person or office behind the
 //! actor), and `body`, externally tagged: `{"Flow": {"application_id": …, "event": {…}}}` for
-//! a step of an application's flow, or one of the admin actions (`TokenCreated`, `TokenRevoked`,
-//! `ClockAdvanced`). Never a token, a secret or personal contact data: flow events are logged
+//! a step of an application's flow, one of the admin actions (`TokenCreated`, `TokenRevoked`,
+//! `ClockAdvanced`), or on the national node the trust list (`Delegated`, `KeyRotated`,
+//! `KeyRevoked`) and confirmations of province checkpoints (`Confirmed`). Never a token, a secret or personal contact data: flow events are logged
 //! through [`EventKind::redacted`].
 //!
 //! The Merkle leaf is RFC 6962's: `SHA-256(0x00 || entry)`. Entries are hashed as stored and never
@@ -57,6 +58,33 @@ pub enum Body {
     ClockAdvanced {
         seconds: i64,
         offset: i64,
+    },
+    /// National trust list: the namespace `region` is delegated to node `node_id`, whose log is
+    /// signed by `key` (ed25519, 64 hex digits).
+    Delegated {
+        node_id: String,
+        region: String,
+        key: String,
+    },
+    /// National trust list: `key` takes over for `node_id`; the key before it is retired (what
+    /// it signed stays verifiable, it signs nothing new).
+    KeyRotated {
+        node_id: String,
+        key: String,
+    },
+    /// National trust list: the node's current key is revoked (compromised or withdrawn); its
+    /// feed is refused until a new key is delegated by rotation.
+    KeyRevoked {
+        node_id: String,
+        reason: String,
+    },
+    /// National: a province checkpoint (of `size` entries, root hex) was verified and every
+    /// entry it covers taken into the national book.
+    Confirmed {
+        node_id: String,
+        origin: String,
+        size: u64,
+        root: String,
     },
 }
 

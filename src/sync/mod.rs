@@ -4,6 +4,7 @@
 //! - [`ingest`]: the national node's checks on a province's push (signature, starting point,
 //!   consistency or fork, entries that rebuild the root, namespace and serial rules) — pure.
 //!
-//! The trust list, the push driver and FederationService come next (issue 4).
+//! - [`trust`]: the national trust list folded from the national log — pure.
 pub mod envelope;
 pub mod ingest;
+pub mod trust;

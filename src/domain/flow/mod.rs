@@ -7,12 +7,14 @@
 mod apply;
 mod decide;
 mod event;
+mod order;
 mod refusal;
 mod state;
 
 pub use apply::apply;
 pub use decide::{decide, Command, Ctx, Limits, Resolution};
 pub use event::{Event, EventKind};
+pub use order::follows;
 pub use refusal::{Refusal, RefusalKind};
 pub use state::{
     publicity_text, Application, Decision, Objection, ObjectionState, Publicity, State,

@@ -206,6 +206,19 @@ fn check_sequence(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 prop_assert!(!events.is_empty());
                 let after = f.app();
                 prop_assert_eq!(after.revision, before.revision + events.len() as u64);
+                // What decide emits, the national node's order check accepts, event by event.
+                let mut folded = before.clone();
+                for ev in &events {
+                    prop_assert_eq!(follows(Some(&folded), ev), Ok(()));
+                    let e = Event {
+                        application_id: folded.id.clone(),
+                        at: 0,
+                        actor: String::new(),
+                        holder: String::new(),
+                        kind: ev.clone(),
+                    };
+                    folded = apply(Some(folded), &e);
+                }
                 // Replay the transition table over the events actually emitted.
                 let mut state = Some(from);
                 for ev in &events {
