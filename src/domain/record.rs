@@ -1,4 +1,6 @@
 //! The public registry record of one unified code: the facts published, and every version.
+use super::certificate::Certificate;
+use super::flow::Application;
 use super::types::{AccessMode, DataType, RegistrationType};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -55,6 +57,37 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record a registered application publishes with its first certificate. The same on
+    /// the issuing node and on the national node that rebuilds it from the issuer's log.
+    pub fn first_version(app: &Application, c: &Certificate, query_code: String) -> Record {
+        let m = &app.materials;
+        Record {
+            code: c.code.to_string(),
+            current_version: c.version,
+            status: RecordStatus::Valid,
+            subject_name: m.subject.name.clone(),
+            subject_credit_code: app.subject.clone(),
+            data_type: c.data_type,
+            region: m.subject.region.clone(),
+            industry: m.resource.industry.clone(),
+            data_name: m.resource.name.clone(),
+            summary: m.resource.summary.clone(),
+            access_mode: m.resource.access_mode,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            versions: vec![RecordVersion {
+                version: c.version,
+                registration_type: c.registration_type,
+                application_id: app.id.clone(),
+                query_code,
+                assigned_on: c.assigned_on,
+                valid_from: c.valid_from,
+                valid_until: c.valid_until,
+            }],
+            issuer_node: c.issuer_node.clone(),
+        }
+    }
+
     /// Status on a given day: a valid record past its validity has expired.
     pub fn status_on(&self, today: Date) -> RecordStatus {
         if self.status == RecordStatus::Valid && today > self.valid_until {

@@ -8,7 +8,7 @@ use crate::domain::calendar::china_date;
 use crate::domain::certificate::{key_id, Certificate};
 use crate::domain::codes::{CreditCode, UnifiedCode};
 use crate::domain::flow::{self, Application, Command, Ctx, EventKind};
-use crate::domain::record::{Record, RecordStatus, RecordVersion};
+use crate::domain::record::Record;
 use crate::domain::types::{Actor, DataType};
 use crate::store::{codec, keys};
 use sha2::{Digest, Sha256};
@@ -112,7 +112,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
             "certificate names entry {log_index} but was logged at {index}"
         )));
     }
-    let record = record_for(shared, &app, &certificate, query_code);
+    let record = Record::first_version(&app, &certificate, query_code);
     tx.put(keys::record(&code_str), codec::encode(&record));
     tracing::info!(application = id, code = %code_str, "registered");
     Ok(true)
@@ -179,33 +179,4 @@ fn certificate_for(
         issued_at: now,
         log_index,
     })
-}
-
-fn record_for(shared: &Shared, app: &Application, c: &Certificate, query_code: String) -> Record {
-    let m = &app.materials;
-    Record {
-        code: c.code.to_string(),
-        current_version: c.version,
-        status: RecordStatus::Valid,
-        subject_name: m.subject.name.clone(),
-        subject_credit_code: app.subject.clone(),
-        data_type: c.data_type,
-        region: m.subject.region.clone(),
-        industry: m.resource.industry.clone(),
-        data_name: m.resource.name.clone(),
-        summary: m.resource.summary.clone(),
-        access_mode: m.resource.access_mode,
-        valid_from: c.valid_from,
-        valid_until: c.valid_until,
-        versions: vec![RecordVersion {
-            version: c.version,
-            registration_type: c.registration_type,
-            application_id: app.id.clone(),
-            query_code,
-            assigned_on: c.assigned_on,
-            valid_from: c.valid_from,
-            valid_until: c.valid_until,
-        }],
-        issuer_node: shared.cfg.node_id.clone(),
-    }
 }

@@ -1,61 +1,105 @@
 //! What the national node checks before it takes a province's entries into the national book.
-//! Pure: it reads the province's mirrored tree through a [`TileSource`] and returns either the
-//! writes to make or the reason to refuse; storing and answering are the caller's.
+//! Pure: it reads the province's mirrored tree through a [`TileSource`] and its mirrored
+//! applications through a closure, and returns either the writes to make or the reason to refuse;
+//! storing and answering are the caller's.
 //!
-//! A push is a signed checkpoint of the province's log, the consistency proof from the size the
-//! national node last acknowledged, and the entries in between. It is accepted only if:
-//! 1. the checkpoint verifies under the province's key and origin (from the trust list);
-//! 2. it starts where the mirror stands (else the answer is the expected size, to resume from);
-//! 3. the proof shows the acknowledged tree is a prefix of the new one — two checkpoints of one
-//!    province that are not consistent are a fork: evidence to keep, nothing applied;
-//! 4. the entries, appended to the mirror, rebuild exactly the signed root;
-//! 5. each entry is well formed at its index, and codes are minted only in the province's own
-//!    namespace with serials that only grow.
+//! A push is one batch: a signed checkpoint of the province's log (size `N`), the entries
+//! `[from, end)`, and two consistency proofs — from the last checkpoint the national node
+//! accepted to `N`, and from `end` to `N`. So every batch is checked against the signed tree on
+//! its own and can be stored at once; an interrupted sync resumes at the next entry. A batch is
+//! accepted only if:
+//! 1. the checkpoint verifies under the province's current key and origin (from the trust list);
+//! 2. it is not older than the checkpoint accepted before, and consistent with it — two
+//!    checkpoints of one province that are not consistent are a fork: evidence to keep, the feed
+//!    frozen, nothing applied;
+//! 3. it starts where the mirror stands (else the answer is the expected size, to resume from);
+//! 4. the entries, appended to the mirror, rebuild a tree that is a prefix of the signed one
+//!    (its root exactly, for the last batch);
+//! 5. each entry is well formed at its index, flows run in order (`flow::follows`), codes are
+//!    minted only in the province's own namespace with serials that only grow, and each issued
+//!    certificate comes with the batch, signed by the province, matching the entry that pins it.
+use crate::domain::certificate::{key_id, SignedCertificate};
 use crate::domain::codes::{Region, UnifiedCode};
-use crate::domain::flow::EventKind;
+use crate::domain::flow::{self, Application, Event, EventKind};
+use crate::domain::record::Record as RegistryRecord;
 use crate::log::checkpoint::{self, SignedCheckpoint};
 use crate::log::entry::{Body, Record};
 use crate::log::tree::{self, MemoryTiles, TileSource, TileWrite};
 use crate::log::{Hash, LogError};
 use ed25519_dalek::VerifyingKey;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// What the national node knows of one province's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mirror {
+    pub node_id: String,
     pub origin: String,
+    /// The key the province's checkpoints are signed with now.
     pub key: VerifyingKey,
+    /// Every key of the node that is not revoked: certificates signed before a rotation stay valid.
+    pub certificate_keys: Vec<VerifyingKey>,
     /// The province's namespace (`XX0000`).
     pub region: Region,
-    /// The last checkpoint accepted (and cosigned); `None` before the first push.
-    pub acknowledged: Option<SignedCheckpoint>,
+    /// Entries held, a prefix of `signed`.
+    pub held: u64,
+    /// The latest checkpoint accepted; `None` before the first push.
+    pub signed: Option<SignedCheckpoint>,
     /// Highest serial seen per year in this namespace.
     pub serials: BTreeMap<u16, u32>,
 }
 
-/// Everything to store for an accepted push, in one batch.
+/// One batch of a push, as received.
+pub struct Push<'a> {
+    pub note: &'a [u8],
+    pub from: u64,
+    /// Consistency proof from the accepted checkpoint's size to the note's.
+    pub signed_proof: &'a [[u8; 32]],
+    /// Consistency proof from `from + entries.len()` to the note's size (empty for the last batch).
+    pub batch_proof: &'a [[u8; 32]],
+    pub entries: &'a [Vec<u8>],
+    /// The certificates the batch's `CertificateIssued` entries pin, in any order.
+    pub certificates: &'a [Vec<u8>],
+}
+
+/// Everything to store for an accepted batch, in one atomic write.
 #[derive(Debug)]
 pub struct Accepted {
     pub checkpoint: SignedCheckpoint,
+    /// Entries held after this batch; the checkpoint is fully held when it equals its size.
+    pub held: u64,
     pub entries: Vec<(u64, Vec<u8>)>,
     pub tiles: Vec<TileWrite>,
     pub serials: BTreeMap<u16, u32>,
+    /// Mirrored applications the batch changed, by their id in the national book
+    /// (`{node id}/{application id}`).
+    pub apps: BTreeMap<String, Application>,
+    /// Registry records and certificates issued in the batch.
+    pub registered: Vec<(RegistryRecord, SignedCertificate)>,
+}
+
+impl Accepted {
+    pub fn complete(&self) -> bool {
+        self.held == self.checkpoint.size
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Refused {
     #[error("checkpoint: {0}")]
     Checkpoint(LogError),
+    #[error(
+        "the checkpoint has {got} entries; the national node already accepted one of {accepted}"
+    )]
+    Stale { got: u64, accepted: u64 },
     #[error("the push starts at {got}; the national node holds {expected} entries of this log")]
     WrongStart { got: u64, expected: u64 },
-    #[error(
-        "the checkpoint has {size} entries but {sent} were sent after the {from} acknowledged"
-    )]
+    #[error("the batch of {sent} entries from {from} does not fit a checkpoint of {size}")]
     WrongCount { size: u64, from: u64, sent: u64 },
-    /// Evidence: the acknowledged checkpoint and this one cannot both be true.
-    #[error("fork: the checkpoint of {new} entries is not consistent with the acknowledged {old}")]
+    /// Evidence: the accepted checkpoint and this one cannot both be true.
+    #[error("fork: the checkpoint of {new} entries is not consistent with the accepted {old}")]
     Fork { old: u64, new: u64 },
-    #[error("the entries do not rebuild the signed root of {0} entries")]
+    #[error("the entries up to {0} do not rebuild the signed tree")]
     RootMismatch(u64),
     #[error("entry {index}: {why}")]
     BadEntry { index: u64, why: String },
@@ -72,6 +116,8 @@ pub enum Refused {
         serial: u32,
         last: u32,
     },
+    #[error("entry {index}: certificate {why}")]
+    BadCertificate { index: u64, why: String },
 }
 
 impl Refused {
@@ -79,6 +125,7 @@ impl Refused {
     pub fn reason(&self) -> &'static str {
         match self {
             Refused::Checkpoint(_) => "SYNC_BAD_CHECKPOINT",
+            Refused::Stale { .. } => "SYNC_STALE_CHECKPOINT",
             Refused::WrongStart { .. } => "SYNC_WRONG_START",
             Refused::WrongCount { .. } => "SYNC_WRONG_COUNT",
             Refused::Fork { .. } => "SYNC_FORK",
@@ -86,6 +133,7 @@ impl Refused {
             Refused::BadEntry { .. } => "SYNC_BAD_ENTRY",
             Refused::ForeignNamespace { .. } => "SYNC_FOREIGN_NAMESPACE",
             Refused::SerialReused { .. } => "SYNC_SERIAL_REUSED",
+            Refused::BadCertificate { .. } => "SYNC_BAD_CERTIFICATE",
         }
     }
 }
@@ -105,32 +153,30 @@ impl<S: TileSource> TileSource for Overlay<'_, S> {
     }
 }
 
-/// Checks a push against the mirror. `from` is the size the province says it starts at,
-/// `proof` the consistency proof from `from` to the checkpoint's size, `entries` those in between.
+fn hashes(proof: &[[u8; 32]]) -> Vec<Hash> {
+    proof.iter().copied().map(Hash).collect()
+}
+
+/// Checks one batch against the mirror. `apps` reads a mirrored application by its id in the
+/// national book; an error from it is reported as the entry's.
 pub fn check_push(
     mirror: &Mirror,
     tiles: &impl TileSource,
-    note: &[u8],
-    from: u64,
-    proof: &[[u8; 32]],
-    entries: &[Vec<u8>],
+    apps: &dyn Fn(&str) -> Result<Option<Application>, String>,
+    push: &Push,
 ) -> Result<Accepted, Refused> {
-    let cp =
-        checkpoint::verify(note, &mirror.key, Some(&mirror.origin)).map_err(Refused::Checkpoint)?;
-    let held = mirror.acknowledged.as_ref().map_or(0, |c| c.size);
-    if from != held {
-        return Err(Refused::WrongStart {
-            got: from,
-            expected: held,
-        });
-    }
-    if let Some(old) = &mirror.acknowledged {
+    let cp = checkpoint::verify(push.note, &mirror.key, Some(&mirror.origin))
+        .map_err(Refused::Checkpoint)?;
+    if let Some(old) = &mirror.signed {
         let consistent = if cp.size < old.size {
-            false
+            return Err(Refused::Stale {
+                got: cp.size,
+                accepted: old.size,
+            });
         } else if cp.size == old.size {
             cp.root == old.root
         } else {
-            let proof: Vec<Hash> = proof.iter().copied().map(Hash).collect();
+            let proof = hashes(push.signed_proof);
             tree::verify_consistency(&proof, cp.size, Hash(cp.root), old.size, Hash(old.root))
                 .is_ok()
         };
@@ -141,58 +187,70 @@ pub fn check_push(
             });
         }
     }
-    if cp.size != held + entries.len() as u64 {
-        return Err(Refused::WrongCount {
-            size: cp.size,
-            from: held,
-            sent: entries.len() as u64,
+    if push.from != mirror.held {
+        return Err(Refused::WrongStart {
+            got: push.from,
+            expected: mirror.held,
         });
     }
+    let end = mirror.held + push.entries.len() as u64;
+    if end > cp.size || (push.entries.is_empty() && end < cp.size) {
+        return Err(Refused::WrongCount {
+            size: cp.size,
+            from: mirror.held,
+            sent: push.entries.len() as u64,
+        });
+    }
+    // The tree first: a tampered entry is named as such, before any rule reads it.
     let overlay = Overlay {
         base: tiles,
         new: MemoryTiles::default(),
     };
-    let mut serials = mirror.serials.clone();
-    let mut stored = Vec::with_capacity(entries.len());
-    for (i, data) in entries.iter().enumerate() {
-        let index = held + i as u64;
-        let bad = |why: String| Refused::BadEntry { index, why };
-        let record = Record::decode(data).map_err(|e| bad(e.to_string()))?;
-        if record.index != index {
-            return Err(bad(format!("it says it is entry {}", record.index)));
-        }
-        if let Body::Flow { event, .. } = &record.body {
-            if let EventKind::Registered { code, .. } = event.as_ref() {
-                let c = UnifiedCode::parse(code).map_err(|e| bad(format!("code {code}: {e}")))?;
-                if c.region != mirror.region {
-                    return Err(Refused::ForeignNamespace {
-                        index,
-                        code: code.clone(),
-                        region: mirror.region.to_string(),
-                    });
-                }
-                let last = serials.get(&c.year).copied().unwrap_or(0);
-                if c.serial <= last {
-                    return Err(Refused::SerialReused {
-                        index,
-                        year: c.year,
-                        serial: c.serial,
-                        last,
-                    });
-                }
-                serials.insert(c.year, c.serial);
+    for (i, data) in push.entries.iter().enumerate() {
+        let index = mirror.held + i as u64;
+        let writes = tree::append(&overlay, index, tree::leaf_hash(data)).map_err(|e| {
+            Refused::BadEntry {
+                index,
+                why: e.to_string(),
             }
-        }
-        let writes =
-            tree::append(&overlay, index, tree::leaf_hash(data)).map_err(|e| bad(e.to_string()))?;
+        })?;
         overlay.new.write(writes);
+    }
+    if end > 0 {
+        let root = tree::root(&overlay, end).map_err(|_| Refused::RootMismatch(end))?;
+        let fits = if end == cp.size {
+            root.0 == cp.root
+        } else {
+            let proof = hashes(push.batch_proof);
+            tree::verify_consistency(&proof, cp.size, Hash(cp.root), end, root).is_ok()
+        };
+        if !fits {
+            return Err(Refused::RootMismatch(end));
+        }
+    }
+    let mut rules = Rules {
+        mirror,
+        apps,
+        serials: mirror.serials.clone(),
+        changed: BTreeMap::new(),
+        registered: Vec::new(),
+        certificates: push
+            .certificates
+            .iter()
+            .map(|c| (hex::encode(Sha256::digest(c)), c))
+            .collect(),
+    };
+    let mut stored = Vec::with_capacity(push.entries.len());
+    for (i, data) in push.entries.iter().enumerate() {
+        let index = mirror.held + i as u64;
+        rules.entry(index, data)?;
         stored.push((index, data.clone()));
     }
-    if cp.size > 0 {
-        let root = tree::root(&overlay, cp.size).map_err(|_| Refused::RootMismatch(cp.size))?;
-        if root.0 != cp.root {
-            return Err(Refused::RootMismatch(cp.size));
-        }
+    if let Some(sha) = rules.certificates.keys().next() {
+        return Err(Refused::BadCertificate {
+            index: end,
+            why: format!("{sha} came with the batch but no entry pins it"),
+        });
     }
     let tiles = overlay
         .new
@@ -203,10 +261,161 @@ pub fn check_push(
         .collect();
     Ok(Accepted {
         checkpoint: cp,
+        held: end,
         entries: stored,
         tiles,
-        serials,
+        serials: rules.serials,
+        apps: rules.changed,
+        registered: rules.registered,
     })
+}
+
+/// The domain rules over one batch, entry by entry, with the applications it changes.
+struct Rules<'a> {
+    mirror: &'a Mirror,
+    apps: &'a dyn Fn(&str) -> Result<Option<Application>, String>,
+    serials: BTreeMap<u16, u32>,
+    changed: BTreeMap<String, Application>,
+    registered: Vec<(RegistryRecord, SignedCertificate)>,
+    /// Certificates sent, by SHA-256 hex, taken out as entries pin them.
+    certificates: BTreeMap<String, &'a Vec<u8>>,
+}
+
+impl Rules<'_> {
+    fn entry(&mut self, index: u64, data: &[u8]) -> Result<(), Refused> {
+        let bad = |why: String| Refused::BadEntry { index, why };
+        let record = Record::decode(data).map_err(|e| bad(e.to_string()))?;
+        if record.index != index {
+            return Err(bad(format!("it says it is entry {}", record.index)));
+        }
+        let (application_id, event) = match record.body {
+            Body::Flow {
+                application_id,
+                event,
+            } => (application_id, event),
+            Body::TokenCreated { .. } | Body::TokenRevoked { .. } | Body::ClockAdvanced { .. } => {
+                return Ok(())
+            }
+            other => {
+                return Err(bad(format!(
+                    "{other:?} belongs in the national log, not a province's"
+                )))
+            }
+        };
+        let id = format!("{}/{}", self.mirror.node_id, application_id);
+        let before = match self.changed.get(&id) {
+            Some(app) => Some(app.clone()),
+            None => (self.apps)(&id).map_err(bad)?,
+        };
+        flow::follows(before.as_ref(), &event).map_err(bad)?;
+        match event.as_ref() {
+            EventKind::Registered { code, .. } => self.minted(index, code)?,
+            EventKind::CertificateIssued { .. } => {}
+            _ => {}
+        }
+        let after = flow::apply(
+            before,
+            &Event {
+                application_id: id.clone(),
+                at: record.at,
+                actor: record.actor,
+                holder: record.holder,
+                kind: *event.clone(),
+            },
+        );
+        if let EventKind::CertificateIssued {
+            code,
+            version,
+            query_code,
+            certificate_sha256,
+        } = event.as_ref()
+        {
+            let signed = self.certificate(index, code, *version, query_code, certificate_sha256)?;
+            let c = signed.certificate();
+            let record = RegistryRecord::first_version(&after, &c, query_code.clone());
+            self.registered.push((record, signed));
+        }
+        self.changed.insert(id, after);
+        Ok(())
+    }
+
+    fn minted(&mut self, index: u64, code: &str) -> Result<(), Refused> {
+        let c = UnifiedCode::parse(code).map_err(|e| Refused::BadEntry {
+            index,
+            why: format!("code {code}: {e}"),
+        })?;
+        if c.region != self.mirror.region {
+            return Err(Refused::ForeignNamespace {
+                index,
+                code: code.to_string(),
+                region: self.mirror.region.to_string(),
+            });
+        }
+        let last = self.serials.get(&c.year).copied().unwrap_or(0);
+        if c.serial <= last {
+            return Err(Refused::SerialReused {
+                index,
+                year: c.year,
+                serial: c.serial,
+                last,
+            });
+        }
+        self.serials.insert(c.year, c.serial);
+        Ok(())
+    }
+
+    /// The certificate an entry pins: sent with the batch, signed by one of the node's keys,
+    /// and saying what the entry says.
+    fn certificate(
+        &mut self,
+        index: u64,
+        code: &str,
+        version: u32,
+        query_code: &str,
+        sha: &str,
+    ) -> Result<SignedCertificate, Refused> {
+        let bad = |why: String| Refused::BadCertificate { index, why };
+        let bytes = self
+            .certificates
+            .remove(sha)
+            .ok_or_else(|| bad(format!("{sha} was not sent with the batch")))?;
+        let signed =
+            SignedCertificate::from_bytes(bytes.clone()).map_err(|e| bad(e.to_string()))?;
+        let named = signed.certificate().issuer_key_id;
+        let key = self
+            .mirror
+            .certificate_keys
+            .iter()
+            .find(|k| key_id(k) == named)
+            .ok_or_else(|| {
+                bad(format!(
+                    "is signed by key {} the trust list does not hold",
+                    hex::encode(named)
+                ))
+            })?;
+        let c = signed.verify(key).map_err(|e| bad(e.to_string()))?;
+        let says = (
+            c.code.to_string(),
+            c.version,
+            c.log_index,
+            c.issuer_node.as_str(),
+        );
+        if says
+            != (
+                code.to_string(),
+                version,
+                index,
+                self.mirror.node_id.as_str(),
+            )
+            || signed.query_code() != query_code
+        {
+            return Err(bad(format!(
+                "says {} v{} at entry {} by {}, the entry says {code} v{version} by {}",
+                says.0, says.1, says.2, says.3, self.mirror.node_id
+            )));
+        }
+        Ok(signed)
+    }
 }
 
 #[cfg(test)]

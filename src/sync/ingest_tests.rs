@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::certificate::key_id;
 use crate::domain::types::Role;
 use ed25519_dalek::SigningKey;
 
@@ -14,6 +15,28 @@ struct Province {
 }
 
 impl Province {
+    /// Another log with the same key and the same entries so far (a province that diverges).
+    fn clone_log(&self) -> Province {
+        let copy = Province::new(0);
+        copy.tiles.write(
+            self.tiles
+                .0
+                .borrow()
+                .iter()
+                .map(|((level, n), data)| tree::TileWrite {
+                    level: *level,
+                    n: *n,
+                    data: data.clone(),
+                })
+                .collect::<Vec<_>>(),
+        );
+        Province {
+            key: self.key.clone(),
+            entries: self.entries.clone(),
+            tiles: copy.tiles,
+        }
+    }
+
     fn new(seed: u8) -> Province {
         Province {
             key: SigningKey::from_bytes(&[seed; 32]),
@@ -46,17 +69,91 @@ impl Province {
         });
     }
 
-    fn registered(&mut self, code: &str) {
-        let event = EventKind::Registered {
-            code: code.into(),
-            assigned_on: time::macros::date!(2026 - 01 - 05),
-            valid_from: time::macros::date!(2026 - 01 - 05),
-            valid_until: time::macros::date!(2029 - 01 - 04),
-        };
+    fn flow(&mut self, app: &str, event: EventKind) {
         self.push_body(Body::Flow {
-            application_id: format!("A{}", self.entries.len()),
+            application_id: app.into(),
             event: Box::new(event),
         });
+    }
+
+    /// A whole flow up to the code: created, submitted, accepted, passed, registered.
+    fn registered(&mut self, code: &str) -> String {
+        let app = format!("A{}", self.entries.len());
+        let day = time::macros::date!(2026 - 01 - 05);
+        self.flow(
+            &app,
+            EventKind::Created {
+                registration_type: crate::domain::types::RegistrationType::Initial,
+                subject: "91350100M000100Y43".into(),
+                materials: Default::default(),
+            },
+        );
+        self.flow(
+            &app,
+            EventKind::Submitted {
+                publicity_text: String::new(),
+                acceptance_due: day,
+            },
+        );
+        self.flow(
+            &app,
+            EventKind::Accepted {
+                reason: String::new(),
+                review_due: day,
+            },
+        );
+        self.flow(
+            &app,
+            EventKind::ReviewPassed {
+                reason: String::new(),
+                publicity_start: day,
+                publicity_end: day,
+            },
+        );
+        self.flow(
+            &app,
+            EventKind::Registered {
+                code: code.into(),
+                assigned_on: day,
+                valid_from: day,
+                valid_until: time::macros::date!(2029 - 01 - 04),
+            },
+        );
+        app
+    }
+
+    /// Signs the certificate of a registered application and logs it; returns its bytes.
+    fn certify(&mut self, app: &str, code: &str) -> Vec<u8> {
+        let day = time::macros::date!(2026 - 01 - 05);
+        let c = crate::domain::certificate::Certificate {
+            code: UnifiedCode::parse(code).unwrap(),
+            version: 1,
+            registration_type: crate::domain::types::RegistrationType::Initial,
+            data_type: crate::domain::types::DataType::PublicDataResource,
+            subject_name: "福建省数据管理局".into(),
+            subject_credit_code: crate::domain::codes::CreditCode::parse("91350100M000100Y43")
+                .unwrap(),
+            data_name: "公共交通".into(),
+            summary: String::new(),
+            issuer_node: "fj".into(),
+            issuer_key_id: key_id(&self.key.verifying_key()),
+            assigned_on: day,
+            valid_from: day,
+            valid_until: time::macros::date!(2029 - 01 - 04),
+            issued_at: 1_767_225_600,
+            log_index: self.entries.len() as u64,
+        };
+        let signed = c.sign(&self.key).unwrap();
+        self.flow(
+            app,
+            EventKind::CertificateIssued {
+                code: code.into(),
+                version: 1,
+                query_code: signed.query_code(),
+                certificate_sha256: hex::encode(Sha256::digest(signed.as_bytes())),
+            },
+        );
+        signed.into_bytes()
     }
 
     fn checkpoint(&self) -> Vec<u8> {
@@ -94,131 +191,322 @@ fn code(region: &str, serial: u32) -> String {
 
 fn mirror(p: &Province) -> Mirror {
     Mirror {
+        node_id: "fj".into(),
         origin: ORIGIN.into(),
         key: p.key.verifying_key(),
+        certificate_keys: vec![p.key.verifying_key()],
         region: Region::parse("350000").unwrap(),
-        acknowledged: None,
+        held: 0,
+        signed: None,
         serials: BTreeMap::new(),
     }
 }
 
-/// Applies an accepted push to the national side's mirror and tiles.
-fn apply(m: &mut Mirror, tiles: &Tiles, a: Accepted) {
-    tiles.write(a.tiles);
-    m.acknowledged = Some(a.checkpoint);
-    m.serials = a.serials;
+/// The national side: mirror, tiles and mirrored applications.
+#[derive(Default)]
+struct National {
+    tiles: Tiles,
+    apps: std::cell::RefCell<BTreeMap<String, Application>>,
 }
 
-fn push(p: &Province, m: &Mirror, tiles: &Tiles) -> Result<Accepted, Refused> {
-    let from = m.acknowledged.as_ref().map_or(0, |c| c.size);
-    check_push(
-        m,
-        tiles,
-        &p.checkpoint(),
-        from,
-        &p.proof(from),
-        &p.entries[from as usize..],
-    )
+impl National {
+    fn check(&self, m: &Mirror, push: &Push) -> Result<Accepted, Refused> {
+        let apps = self.apps.borrow().clone();
+        check_push(m, &self.tiles, &move |id| Ok(apps.get(id).cloned()), push)
+    }
+
+    /// Applies an accepted batch, as the engine stores it.
+    fn apply(&self, m: &mut Mirror, a: Accepted) {
+        self.tiles.write(a.tiles);
+        self.apps.borrow_mut().extend(a.apps);
+        m.held = a.held;
+        m.signed = Some(a.checkpoint);
+        m.serials = a.serials;
+    }
+
+    /// Pushes everything the province has, in batches of at most `batch` entries.
+    fn sync(
+        &self,
+        p: &Province,
+        m: &mut Mirror,
+        batch: usize,
+        certs: &[Vec<u8>],
+    ) -> Result<(), Refused> {
+        let note = p.checkpoint();
+        let size = p.entries.len() as u64;
+        let signed_proof = p.proof(m.signed.as_ref().map_or(0, |c| c.size));
+        loop {
+            let from = m.held;
+            let end = (from + batch as u64).min(size);
+            let entries = &p.entries[from as usize..end as usize];
+            // Each batch carries the certificates its own entries pin, as the driver sends them.
+            let pinned: Vec<Vec<u8>> = certs
+                .iter()
+                .filter(|c| {
+                    let sha = hex::encode(Sha256::digest(c));
+                    entries
+                        .iter()
+                        .any(|e| String::from_utf8_lossy(e).contains(&sha))
+                })
+                .cloned()
+                .collect();
+            let a = self.check(
+                m,
+                &Push {
+                    note: &note,
+                    from,
+                    signed_proof: &signed_proof,
+                    batch_proof: &p.proof(end),
+                    entries,
+                    certificates: &pinned,
+                },
+            )?;
+            let done = a.complete();
+            self.apply(m, a);
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn push<'a>(p: &'a Province, m: &Mirror, note: &'a [u8], proof: &'a [[u8; 32]]) -> Push<'a> {
+    Push {
+        note,
+        from: m.held,
+        signed_proof: proof,
+        batch_proof: &[],
+        entries: &p.entries[m.held as usize..],
+        certificates: &[],
+    }
 }
 
 #[test]
-fn pushes_in_order_rebuild_the_province_tree_and_replays_change_nothing() {
+fn batches_rebuild_the_province_tree_resume_and_replays_change_nothing() {
     let mut p = Province::new(1);
-    let (mut m, national) = (mirror(&p), Tiles::default());
+    let (mut m, national) = (mirror(&p), National::default());
     for _ in 0..300 {
         p.token();
     }
-    p.registered(&code("350000", 1));
-    let a = push(&p, &m, &national).unwrap();
-    assert_eq!(a.entries.len(), 301);
-    apply(&mut m, &national, a);
+    let app = p.registered(&code("350000", 1));
+    let cert = p.certify(&app, &code("350000", 1));
+    national
+        .sync(&p, &mut m, 64, std::slice::from_ref(&cert))
+        .unwrap();
+    assert_eq!(m.held, 306);
+    let book = national.apps.borrow();
+    let registered = &book[&format!("fj/{app}")];
+    assert_eq!(registered.code.as_deref(), Some(code("350000", 1).as_str()));
+    drop(book);
     p.registered(&code("350000", 2));
     p.token();
-    let a = push(&p, &m, &national).unwrap();
-    assert_eq!(a.entries.first().unwrap().0, 301);
-    apply(&mut m, &national, a);
+    // The first batch of the next push, then an interruption: it resumes at entry 308.
+    let note = p.checkpoint();
+    let proof = p.proof(306);
+    let first = Push {
+        entries: &p.entries[306..308],
+        batch_proof: &p.proof(308),
+        ..push(&p, &m, &note, &proof)
+    };
+    let a = national.check(&m, &first).unwrap();
+    assert!(!a.complete());
+    national.apply(&mut m, a);
+    // A replay of that batch changes nothing: it is answered with where to resume.
+    let r = national.check(&m, &first).unwrap_err();
+    assert_eq!(
+        r,
+        Refused::WrongStart {
+            got: 306,
+            expected: 308
+        }
+    );
+    national.sync(&p, &mut m, 64, &[]).unwrap();
     assert_eq!(m.serials.get(&2026), Some(&2));
     // The national mirror's tiles now give the province's own root.
-    let root = tree::root(&national, 303).unwrap();
-    assert_eq!(root, tree::root(&p.tiles, 303).unwrap());
-    // A replay of the last push starts at the wrong place: answered with where to resume.
-    let r = check_push(
-        &m,
-        &national,
-        &p.checkpoint(),
-        301,
-        &p.proof(301),
-        &p.entries[301..],
-    );
+    let size = p.entries.len() as u64;
     assert_eq!(
-        r.unwrap_err(),
-        Refused::WrongStart {
-            got: 301,
-            expected: 303
-        }
+        tree::root(&national.tiles, size).unwrap(),
+        tree::root(&p.tiles, size).unwrap()
     );
 }
 
 #[test]
 fn a_wrong_key_a_tampered_entry_or_a_short_batch_is_refused() {
     let mut p = Province::new(1);
-    let (m, national) = (mirror(&p), Tiles::default());
+    let (m, national) = (mirror(&p), National::default());
     for _ in 0..10 {
         p.token();
     }
-    let imposter = Province {
-        key: SigningKey::from_bytes(&[9; 32]),
-        ..Province::new(9)
-    };
+    let imposter = Province::new(9);
     let forged = {
         let root = tree::root(&p.tiles, 10).unwrap();
         checkpoint::sign(&imposter.key, ORIGIN, 10, root.0, 1)
             .unwrap()
             .note
     };
-    let r = check_push(&m, &national, &forged, 0, &[], &p.entries);
+    let r = national.check(&m, &push(&p, &m, &forged, &[]));
     assert_eq!(r.unwrap_err().reason(), "SYNC_BAD_CHECKPOINT");
 
+    let note = p.checkpoint();
     let mut tampered = p.entries.clone();
     let s = String::from_utf8(tampered[4].clone())
         .unwrap()
         .replace("受理员", "审核员");
     tampered[4] = s.into_bytes();
-    let r = check_push(&m, &national, &p.checkpoint(), 0, &[], &tampered);
+    let r = national.check(
+        &m,
+        &Push {
+            entries: &tampered,
+            ..push(&p, &m, &note, &[])
+        },
+    );
     assert_eq!(r.unwrap_err(), Refused::RootMismatch(10));
 
-    let r = check_push(&m, &national, &p.checkpoint(), 0, &[], &p.entries[..9]);
+    // A first batch whose proof does not tie it to the checkpoint.
+    let r = national.check(
+        &m,
+        &Push {
+            entries: &p.entries[..9],
+            ..push(&p, &m, &note, &[])
+        },
+    );
+    assert_eq!(r.unwrap_err(), Refused::RootMismatch(9));
+    let r = national.check(
+        &m,
+        &Push {
+            entries: &[],
+            ..push(&p, &m, &note, &[])
+        },
+    );
     assert_eq!(r.unwrap_err().reason(), "SYNC_WRONG_COUNT");
 
     let mut swapped = p.entries.clone();
     swapped.swap(2, 3);
-    let r = check_push(&m, &national, &p.checkpoint(), 0, &[], &swapped);
-    assert_eq!(r.unwrap_err().reason(), "SYNC_BAD_ENTRY");
-    assert!(national.0.borrow().is_empty(), "a refusal writes nothing");
+    let r = national.check(
+        &m,
+        &Push {
+            entries: &swapped,
+            ..push(&p, &m, &note, &[])
+        },
+    );
+    assert_eq!(r.unwrap_err().reason(), "SYNC_ROOT_MISMATCH");
+    assert!(
+        national.tiles.0.borrow().is_empty(),
+        "a refusal writes nothing"
+    );
+}
+
+#[test]
+fn entries_signed_in_order_but_breaking_a_rule_are_refused() {
+    // Entries listed in the wrong order, signed as such: the tree holds but the flow does not.
+    let mut p = Province::new(1);
+    let (m, national) = (mirror(&p), National::default());
+    let day = time::macros::date!(2026 - 01 - 05);
+    p.flow(
+        "A1",
+        EventKind::Accepted {
+            reason: String::new(),
+            review_due: day,
+        },
+    );
+    let note = p.checkpoint();
+    let r = national.check(&m, &push(&p, &m, &note, &[])).unwrap_err();
+    assert_eq!(r.reason(), "SYNC_BAD_ENTRY");
+    assert_eq!(
+        r.to_string(),
+        "entry 0: ACCEPTED before the application was created"
+    );
+
+    // A trust-list entry in a province's log.
+    let mut p = Province::new(1);
+    p.push_body(Body::KeyRevoked {
+        node_id: "fj".into(),
+        reason: "x".into(),
+    });
+    let note = p.checkpoint();
+    let r = national.check(&m, &push(&p, &m, &note, &[])).unwrap_err();
+    assert!(r.to_string().contains("belongs in the national log"), "{r}");
+}
+
+#[test]
+fn certificates_must_come_signed_and_match_their_entry() {
+    let mut p = Province::new(1);
+    let (m, national) = (mirror(&p), National::default());
+    let app = p.registered(&code("350000", 1));
+    let cert = p.certify(&app, &code("350000", 1));
+    let note = p.checkpoint();
+    // Not sent.
+    let r = national.check(&m, &push(&p, &m, &note, &[])).unwrap_err();
+    assert_eq!(r.reason(), "SYNC_BAD_CERTIFICATE");
+    assert!(
+        r.to_string().ends_with("was not sent with the batch"),
+        "{r}"
+    );
+    // Sent, but by a key the trust list does not hold for the node.
+    let stranger = Mirror {
+        certificate_keys: vec![Province::new(7).key.verifying_key()],
+        ..m.clone()
+    };
+    let certs = [cert.clone()];
+    let r = national.check(
+        &stranger,
+        &Push {
+            certificates: &certs,
+            ..push(&p, &m, &note, &[])
+        },
+    );
+    assert!(r
+        .unwrap_err()
+        .to_string()
+        .contains("the trust list does not hold"));
+    // An extra certificate no entry pins.
+    let certs = [cert.clone(), vec![1, 2, 3]];
+    let r = national.check(
+        &m,
+        &Push {
+            certificates: &certs,
+            ..push(&p, &m, &note, &[])
+        },
+    );
+    assert!(r.unwrap_err().to_string().contains("no entry pins it"));
+    // The right one: accepted, with the registry record rebuilt.
+    let certs = [cert];
+    let a = national
+        .check(
+            &m,
+            &Push {
+                certificates: &certs,
+                ..push(&p, &m, &note, &[])
+            },
+        )
+        .unwrap();
+    assert_eq!(a.registered.len(), 1);
+    assert_eq!(a.registered[0].0.code, code("350000", 1));
+    assert_eq!(
+        a.registered[0].0.versions[0].application_id,
+        format!("fj/{app}")
+    );
 }
 
 #[test]
 fn minting_outside_the_namespace_or_reusing_a_serial_is_refused() {
     let mut p = Province::new(1);
-    let (mut m, national) = (mirror(&p), Tiles::default());
+    let (mut m, national) = (mirror(&p), National::default());
     p.registered(&code("350000", 5));
-    let a = push(&p, &m, &national).unwrap();
-    apply(&mut m, &national, a);
+    national.sync(&p, &mut m, 100, &[]).unwrap();
 
-    let mut foreign = Province::new(1);
-    foreign.registered(&code("350000", 5));
+    let mut foreign = p.clone_log();
     foreign.registered(&code("440000", 6));
-    let r = push(&foreign, &m, &national);
+    let r = national.sync(&foreign, &mut m.clone(), 100, &[]);
     assert_eq!(r.unwrap_err().reason(), "SYNC_FOREIGN_NAMESPACE");
 
-    let mut again = Province::new(1);
+    let mut again = p.clone_log();
     again.registered(&code("350000", 5));
-    again.registered(&code("350000", 5));
-    let r = push(&again, &m, &national).unwrap_err();
+    let r = national.sync(&again, &mut m.clone(), 100, &[]).unwrap_err();
     assert_eq!(
         r,
         Refused::SerialReused {
-            index: 1,
+            index: 9,
             year: 2026,
             serial: 5,
             last: 5
@@ -229,39 +517,55 @@ fn minting_outside_the_namespace_or_reusing_a_serial_is_refused() {
 #[test]
 fn two_inconsistent_checkpoints_are_a_fork_and_nothing_is_applied() {
     let mut p = Province::new(1);
-    let (mut m, national) = (mirror(&p), Tiles::default());
+    let (mut m, national) = (mirror(&p), National::default());
     for _ in 0..5 {
         p.token();
     }
-    let a = push(&p, &m, &national).unwrap();
-    apply(&mut m, &national, a);
+    national.sync(&p, &mut m, 100, &[]).unwrap();
     // The province rewrites its history: same key, a different entry 3, then more.
     let mut rewritten = Province::new(1);
     for i in 0..8 {
         if i == 3 {
-            rewritten.registered(&code("350000", 1));
+            rewritten.push_body(Body::TokenRevoked {
+                token_id: "T0".into(),
+            });
         } else {
             rewritten.token();
         }
     }
-    let r = check_push(
-        &m,
-        &national,
-        &rewritten.checkpoint(),
-        5,
-        &rewritten.proof(5),
-        &rewritten.entries[5..],
-    );
+    let note = rewritten.checkpoint();
+    let proof = rewritten.proof(5);
+    let r = national.check(&m, &push(&rewritten, &m, &note, &proof));
     assert_eq!(r.unwrap_err(), Refused::Fork { old: 5, new: 8 });
     // Same size, other root: a fork too.
     let mut same_size = Province::new(1);
-    for i in 0..5 {
-        if i == 0 {
-            same_size.registered(&code("350000", 1));
-        } else {
-            same_size.token();
-        }
+    for _ in 0..4 {
+        same_size.token();
     }
-    let r = check_push(&m, &national, &same_size.checkpoint(), 5, &[], &[]);
+    same_size.push_body(Body::TokenRevoked {
+        token_id: "T0".into(),
+    });
+    let note = same_size.checkpoint();
+    let r = national.check(&m, &push(&same_size, &m, &note, &[]));
     assert_eq!(r.unwrap_err(), Refused::Fork { old: 5, new: 5 });
+    // An older checkpoint is stale, not a fork.
+    let mut older = Province::new(1);
+    for _ in 0..3 {
+        older.token();
+    }
+    let note = older.checkpoint();
+    let r = national.check(
+        &m,
+        &Push {
+            entries: &[],
+            ..push(&p, &m, &note, &[])
+        },
+    );
+    assert_eq!(
+        r.unwrap_err(),
+        Refused::Stale {
+            got: 3,
+            accepted: 5
+        }
+    );
 }
