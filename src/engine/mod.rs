@@ -4,6 +4,8 @@ mod admin_ops;
 mod apps;
 pub mod audit;
 mod clock;
+mod fed_reads;
+mod federation;
 mod log_ops;
 mod mint;
 mod ops;
@@ -12,6 +14,8 @@ pub mod tokens;
 mod writer;
 
 pub use clock::NodeClock;
+pub use fed_reads::IssuerKey;
+pub use federation::{Alarm, IngestBatch, Ingested, MirrorState};
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use ops::{Op, Reply};
 pub use reads::{CertificateView, Page, QueueEntry, SearchFilter, Verification};

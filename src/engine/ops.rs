@@ -2,7 +2,7 @@
 //! writes are kept only if the job succeeds.
 use super::tokens::{IssuedToken, TokenRecord};
 use super::writer::Tx;
-use super::{admin_ops, apps, log_ops, mint};
+use super::{admin_ops, apps, federation, log_ops, mint};
 use super::{EngineError, Shared};
 use crate::domain::calendar::china_date;
 use crate::domain::flow::{self, Application, Command, Ctx, Event, EventKind, Refusal, State};
@@ -42,6 +42,19 @@ pub enum Op {
     Sweep,
     /// Sign a checkpoint over the log, if it grew.
     Checkpoint,
+    /// National: a trust-list entry (delegation, key rotation, revocation).
+    Trust {
+        actor: Actor,
+        body: Body,
+    },
+    /// National: one batch of a province's push.
+    Ingest(Box<federation::IngestBatch>),
+    /// Province: keep the national node's receipt for one of its checkpoints.
+    KeepReceipt {
+        national_key: ed25519_dalek::VerifyingKey,
+        national_origin: String,
+        receipt: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +77,13 @@ pub enum Reply {
     },
     /// The new checkpoint; `None` when the log had not grown.
     Checkpoint(Option<crate::log::checkpoint::SignedCheckpoint>),
+    Trusted(Box<crate::sync::trust::TrustedNode>),
+    Ingested(federation::Ingested),
+    /// Refused, but with writes kept (a fork's evidence and the frozen feed).
+    SyncRefused(Refusal),
+    Receipt {
+        size: u64,
+    },
 }
 
 /// The first result of an idempotent write, kept under its request id.
@@ -126,6 +146,13 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
             registered: mint::sweep(shared, tx)?,
         }),
         Op::Checkpoint => Ok(Reply::Checkpoint(log_ops::sign_checkpoint(shared, tx)?)),
+        Op::Trust { actor, body } => federation::trust(shared, tx, &actor, body),
+        Op::Ingest(batch) => federation::ingest(shared, tx, *batch),
+        Op::KeepReceipt {
+            national_key,
+            national_origin,
+            receipt,
+        } => federation::keep_receipt(shared, tx, &national_key, &national_origin, receipt),
     }
 }
 

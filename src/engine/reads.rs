@@ -218,7 +218,12 @@ impl Engine {
         record.status = record.status_on(self.today());
         let mut history = Vec::new();
         for v in &record.versions {
-            if let Some(app) = self.read_app(&v.application_id)? {
+            let app = if v.application_id.contains('/') {
+                self.read_mirrored_app(&v.application_id)?
+            } else {
+                self.read_app(&v.application_id)?
+            };
+            if let Some(app) = app {
                 history.extend(app.decisions);
             }
         }
@@ -266,15 +271,30 @@ impl Engine {
         Ok(Page { items, next })
     }
 
-    /// Applications now in publicity, paged by application id.
+    /// Applications now in publicity, paged by application id: this node's, then on the national
+    /// node the provinces' (ids `{node id}/{id}`).
     pub fn publicity(&self, size: i32, after: &str) -> Result<Page<Application>, EngineError> {
         let size = page_size(size, 50);
-        let prefix = keys::state_prefix(State::InPublicity.name());
-        let cursor = (!after.is_empty()).then(|| [prefix.as_slice(), after.as_bytes()].concat());
+        let mirrored = after.contains('/');
         let mut items = Vec::new();
-        for (key, _) in self.store().scan(&prefix, cursor.as_deref(), size)? {
-            if let Some(app) = self.read_app(keys::suffix(&key, &prefix))? {
-                items.push(app);
+        if !mirrored {
+            let prefix = keys::state_prefix(State::InPublicity.name());
+            let cursor =
+                (!after.is_empty()).then(|| [prefix.as_slice(), after.as_bytes()].concat());
+            for (key, _) in self.store().scan(&prefix, cursor.as_deref(), size)? {
+                if let Some(app) = self.read_app(keys::suffix(&key, &prefix))? {
+                    items.push(app);
+                }
+            }
+        }
+        if items.len() < size {
+            let prefix = keys::FED_PUBLICITY_PREFIX;
+            let cursor = mirrored.then(|| [prefix, after.as_bytes()].concat());
+            let rest = size - items.len();
+            for (key, _) in self.store().scan(prefix, cursor.as_deref(), rest)? {
+                if let Some(app) = self.read_mirrored_app(keys::suffix(&key, prefix))? {
+                    items.push(app);
+                }
             }
         }
         let next = (items.len() == size)
@@ -360,7 +380,25 @@ impl Engine {
             query_code: s.query_code(),
             signed: s.clone(),
         };
-        if let Err(e) = signed.verify(&self.verifying_key()) {
+        let key = match self.issuer_key(&signed.certificate())? {
+            super::IssuerKey::Own(k) | super::IssuerKey::Listed(k) => k,
+            super::IssuerKey::Revoked => {
+                return Ok(refused(
+                    "ISSUER_KEY_REVOKED",
+                    "the key that signed this certificate is revoked in the national trust list"
+                        .into(),
+                    Some(view(&signed)),
+                ))
+            }
+            super::IssuerKey::Unknown => {
+                return Ok(refused(
+                    "ISSUER_UNKNOWN",
+                    "neither this node nor the national trust list holds the issuer's key".into(),
+                    Some(view(&signed)),
+                ))
+            }
+        };
+        if let Err(e) = signed.verify(&key) {
             return Ok(refused(e.reason(), e.to_string(), Some(view(&signed))));
         }
         let c = signed.certificate();

@@ -132,6 +132,40 @@ pub fn verify(
     })
 }
 
+/// Adds a cosignature to a signed checkpoint: `key` signs the same note text under its own
+/// name (the cosigner's log origin). The national node's receipt for a province checkpoint.
+pub fn cosign(note: &[u8], key: &SigningKey, name: &str) -> Result<Vec<u8>, LogError> {
+    let mut parsed = Note::from_bytes(note).map_err(|e| LogError::Checkpoint(e.to_string()))?;
+    let signer = NoteSigner {
+        name,
+        id: key_id(name, &key.verifying_key()),
+        key,
+    };
+    parsed
+        .add_sigs(&[&signer])
+        .map_err(|e| LogError::Checkpoint(format!("cosign: {e}")))?;
+    Ok(parsed.to_bytes())
+}
+
+/// Checks that `note` carries both the log's own signature (`key` under `origin`) and the
+/// cosignature of `cosigner` under `cosigner_name`; returns the checkpoint.
+pub fn verify_cosigned(
+    note: &[u8],
+    key: &VerifyingKey,
+    origin: &str,
+    cosigner: &VerifyingKey,
+    cosigner_name: &str,
+) -> Result<SignedCheckpoint, LogError> {
+    let checkpoint = verify(note, key, Some(origin))?;
+    let parsed = Note::from_bytes(note).map_err(|e| LogError::Checkpoint(e.to_string()))?;
+    let verifier = StandardVerifier::new(&verifier_key(cosigner_name, cosigner))
+        .map_err(|e| LogError::Checkpoint(e.to_string()))?;
+    parsed
+        .verify(&VerifierList::new(vec![Box::new(verifier)]))
+        .map_err(|_| LogError::BadSignature)?;
+    Ok(checkpoint)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +212,48 @@ mod tests {
             verify(tampered.as_bytes(), &key(1).verifying_key(), None),
             Err(LogError::BadSignature)
         );
+    }
+
+    #[test]
+    fn a_cosigned_checkpoint_carries_both_signatures() {
+        let origin = origin("350000", "fj-1");
+        let national = origin_name_national();
+        let c = sign(&key(1), &origin, 5, [7; 32], 100).unwrap();
+        let receipt = cosign(&c.note, &key(3), &national).unwrap();
+        let got = verify_cosigned(
+            &receipt,
+            &key(1).verifying_key(),
+            &origin,
+            &key(3).verifying_key(),
+            &national,
+        )
+        .unwrap();
+        assert_eq!((got.size, got.root), (5, [7; 32]));
+        // The province's signature alone is no receipt; another cosigner is not the national one.
+        assert_eq!(
+            verify_cosigned(
+                &c.note,
+                &key(1).verifying_key(),
+                &origin,
+                &key(3).verifying_key(),
+                &national
+            ),
+            Err(LogError::BadSignature)
+        );
+        let other = cosign(&c.note, &key(4), &national).unwrap();
+        assert_eq!(
+            verify_cosigned(
+                &other,
+                &key(1).verifying_key(),
+                &origin,
+                &key(3).verifying_key(),
+                &national
+            ),
+            Err(LogError::BadSignature)
+        );
+    }
+
+    fn origin_name_national() -> String {
+        origin("100000", "national")
     }
 }

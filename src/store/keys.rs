@@ -19,6 +19,17 @@
 //! | `idem/{actor id}/{request id}` | first result of an idempotent write (codec) |
 //! | `att/{sha256 hex}` | attachment bytes |
 //! | `meta/{name}` | counters (`next_event` = log size), clock offset, `checkpoint` (signed note) |
+//! | `trust/{node id}` | national: the node's trust-list record (codec, `sync::trust`) |
+//! | `trustregion/{region}` | national: node id the namespace is delegated to |
+//! | `trustkey/{key hex}` | national: node id the key belongs to (keys are never reused) |
+//! | `fed/{node id}/state` | national: what it holds of that node's log (codec) |
+//! | `fed/{node id}/ev/{index u64 BE}` | national: the node's log entry, as sent |
+//! | `fed/{node id}/lt/{level}/{n u64 BE}` | national: tile of the node's mirrored tree |
+//! | `fed/{node id}/receipt` | national: the last receipt given (cosigned checkpoint) |
+//! | `fapp/{node id}/{id}` | national: a province's application folded from its log (codec) |
+//! | `fpub/{node id}/{id}` | empty: mirrored applications in publicity |
+//! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
+//! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
 
 pub const APP_PREFIX: &[u8] = b"app/";
 
@@ -109,6 +120,66 @@ pub fn attachment(sha256_hex: &str) -> Vec<u8> {
 
 pub fn meta(name: &str) -> Vec<u8> {
     format!("meta/{name}").into_bytes()
+}
+
+pub fn trust(node_id: &str) -> Vec<u8> {
+    format!("trust/{node_id}").into_bytes()
+}
+
+pub const TRUST_PREFIX: &[u8] = b"trust/";
+
+pub fn trust_region(region: &str) -> Vec<u8> {
+    format!("trustregion/{region}").into_bytes()
+}
+
+pub fn trust_key(key_hex: &str) -> Vec<u8> {
+    format!("trustkey/{key_hex}").into_bytes()
+}
+
+pub fn fed_state(node_id: &str) -> Vec<u8> {
+    format!("fed/{node_id}/state").into_bytes()
+}
+
+pub fn fed_event(node_id: &str, index: u64) -> Vec<u8> {
+    let mut k = format!("fed/{node_id}/ev/").into_bytes();
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
+
+pub fn fed_tile(node_id: &str, level: u8, n: u64) -> Vec<u8> {
+    let mut k = format!("fed/{node_id}/lt/{level}/").into_bytes();
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+pub fn fed_receipt(node_id: &str) -> Vec<u8> {
+    format!("fed/{node_id}/receipt").into_bytes()
+}
+
+pub fn fed_app(id: &str) -> Vec<u8> {
+    format!("fapp/{id}").into_bytes()
+}
+
+pub const FED_PUBLICITY_PREFIX: &[u8] = b"fpub/";
+
+pub fn fed_publicity(id: &str) -> Vec<u8> {
+    format!("fpub/{id}").into_bytes()
+}
+
+pub const ALARM_PREFIX: &[u8] = b"alarm/";
+
+pub fn alarm(n: u64) -> Vec<u8> {
+    let mut k = ALARM_PREFIX.to_vec();
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+pub const RECEIPT_PREFIX: &[u8] = b"rcpt/";
+
+pub fn receipt(size: u64) -> Vec<u8> {
+    let mut k = RECEIPT_PREFIX.to_vec();
+    k.extend_from_slice(&size.to_be_bytes());
+    k
 }
 
 /// The part of a key after its prefix, as text (ids in index keys).

@@ -1,0 +1,385 @@
+//! The engine's side of federation, on the writer thread: the national trust list (admin ops
+//! appended to the national log), ingesting a province's pushed batch into the national book,
+//! raising fork alarms, and on a province keeping the national node's receipts.
+//!
+//! Invariant: a batch is stored whole or not at all, in one atomic write with the mirror state
+//! it advances; a frozen feed (fork) takes nothing more until an operator acts.
+//! Invariant: the national node confirms a province checkpoint — a `Confirmed` entry in its own
+//! log and a cosigned receipt — only once it holds every entry the checkpoint covers.
+use super::ops::Reply;
+use super::writer::Tx;
+use super::{log_ops, EngineError, Shared};
+use crate::domain::flow::{Application, Refusal, State};
+use crate::domain::types::{Actor, Role};
+use crate::log::checkpoint::{self, SignedCheckpoint};
+use crate::log::entry::Body;
+use crate::log::tree::TileSource;
+use crate::log::LogError;
+use crate::store::{codec, keys};
+use crate::sync::ingest::{self, Mirror, Push, Refused};
+use crate::sync::trust::{self, KeyStatus, TrustedNode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the national node holds of one province's log (`fed/{node}/state`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MirrorState {
+    /// Entries held: a prefix of the accepted checkpoint.
+    pub held: u64,
+    /// The latest checkpoint accepted (its signed note, size and root).
+    pub signed: Option<(Vec<u8>, u64, [u8; 32])>,
+    pub serials: BTreeMap<u16, u32>,
+    /// The alarm that froze the feed, if any.
+    pub frozen: Option<u64>,
+}
+
+/// A raised alarm and its evidence (`alarm/{n}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Alarm {
+    pub number: u64,
+    pub node_id: String,
+    /// Stable kind, e.g. `FORK`.
+    pub kind: String,
+    pub message: String,
+    pub at: i64,
+    /// The signed notes that cannot both hold, as received.
+    pub evidence: Vec<Vec<u8>>,
+}
+
+/// One pushed batch, as decoded from its envelope.
+#[derive(Debug)]
+pub struct IngestBatch {
+    pub node_id: String,
+    pub note: Vec<u8>,
+    pub from: u64,
+    pub signed_proof: Vec<[u8; 32]>,
+    pub batch_proof: Vec<[u8; 32]>,
+    pub entries: Vec<Vec<u8>>,
+    pub certificates: Vec<Vec<u8>>,
+}
+
+/// The answer to an accepted batch.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub held: u64,
+    pub size: u64,
+    /// The cosigned checkpoint, once every entry it covers is held.
+    pub receipt: Option<Vec<u8>>,
+}
+
+fn require_national(shared: &Shared) -> Result<(), Refusal> {
+    if shared.cfg.role == "national" {
+        Ok(())
+    } else {
+        Err(Refusal::precondition(
+            "NOT_NATIONAL",
+            "only the national node keeps the trust list and the national book",
+        ))
+    }
+}
+
+fn read<T: serde::de::DeserializeOwned>(tx: &Tx, key: &[u8]) -> Result<Option<T>, EngineError> {
+    match tx.get(key)? {
+        Some(b) => Ok(Some(codec::decode(key, &b)?)),
+        None => Ok(None),
+    }
+}
+
+fn text(tx: &Tx, key: &[u8]) -> Result<Option<String>, EngineError> {
+    Ok(tx
+        .get(key)?
+        .map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+/// Adds a trust-list entry (delegation, rotation, revocation) to the national log.
+pub(super) fn trust(
+    shared: &Shared,
+    tx: &mut Tx,
+    actor: &Actor,
+    body: Body,
+) -> Result<Reply, EngineError> {
+    if actor.role != Role::Admin {
+        return Err(Refusal::denied("WRONG_ROLE", "the trust list needs the admin role").into());
+    }
+    require_national(shared)?;
+    let (node_id, region, key) = match &body {
+        Body::Delegated {
+            node_id,
+            region,
+            key,
+        } => (node_id.clone(), Some(region.clone()), Some(key.clone())),
+        Body::KeyRotated { node_id, key } => (node_id.clone(), None, Some(key.clone())),
+        Body::KeyRevoked { node_id, .. } => (node_id.clone(), None, None),
+        _ => return Err(EngineError::Internal("not a trust-list entry".into())),
+    };
+    let node: Option<TrustedNode> = read(tx, &keys::trust(&node_id))?;
+    let holder = match &region {
+        Some(r) => text(tx, &keys::trust_region(r))?,
+        None => None,
+    };
+    let key_hex = key.map(|k| k.trim().to_ascii_lowercase());
+    let key_known = match &key_hex {
+        Some(k) => {
+            tx.get(&keys::trust_key(k))?.is_some()
+                || *k == hex::encode(shared.key.verifying_key().to_bytes())
+        }
+        None => false,
+    };
+    let index = log_ops::size(|k| tx.get(k))?;
+    let next = trust::apply(
+        trust::View {
+            node: node.as_ref(),
+            region_holder: holder.as_deref(),
+            key_known,
+            own_region: shared.cfg.region,
+        },
+        &body,
+        index,
+    )
+    .map_err(|e| Refusal::invalid(e.reason, e.message))?;
+    log_ops::append(tx, shared.clock.now(), actor, body)?;
+    if let Some(r) = &region {
+        tx.put(keys::trust_region(r), next.node_id.clone().into_bytes());
+    }
+    if let Some(k) = &key_hex {
+        tx.put(keys::trust_key(k), next.node_id.clone().into_bytes());
+    }
+    tx.put(keys::trust(&next.node_id), codec::encode(&next));
+    tracing::info!(node = %next.node_id, region = %next.region, "trust list changed");
+    Ok(Reply::Trusted(Box::new(next)))
+}
+
+/// A province's mirrored tree as the writer sees it.
+struct FedTiles<'t, 'v, 'a> {
+    tx: &'t Tx<'v, 'a>,
+    node_id: &'t str,
+}
+
+impl TileSource for FedTiles<'_, '_, '_> {
+    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
+        self.tx
+            .get(&keys::fed_tile(self.node_id, level, n))
+            .map_err(|e| LogError::Corrupt(e.to_string()))
+    }
+}
+
+/// Checks and stores one pushed batch.
+pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Reply, EngineError> {
+    require_national(shared)?;
+    let node: TrustedNode = read(tx, &keys::trust(&b.node_id))?.ok_or_else(|| {
+        Refusal::denied(
+            "SYNC_UNKNOWN_NODE",
+            format!("node {} is not in the national trust list", b.node_id),
+        )
+    })?;
+    let key = node.active_key().ok_or_else(|| {
+        Refusal::denied(
+            "SYNC_KEY_REVOKED",
+            format!(
+                "the key of node {} is revoked; a new key must be delegated",
+                b.node_id
+            ),
+        )
+    })?;
+    let state_key = keys::fed_state(&b.node_id);
+    let state: MirrorState = read(tx, &state_key)?.unwrap_or_default();
+    if let Some(alarm) = state.frozen {
+        return Err(Refusal::precondition(
+            "SYNC_FROZEN",
+            format!(
+                "the feed of node {} is frozen by alarm #{alarm} (fork); nothing is applied",
+                b.node_id
+            ),
+        )
+        .into());
+    }
+    let region = crate::domain::codes::Region::parse(&node.region)
+        .map_err(|e| EngineError::corrupt(&keys::trust(&b.node_id), &e.to_string()))?;
+    let mirror = Mirror {
+        node_id: node.node_id.clone(),
+        origin: node.origin(),
+        key,
+        certificate_keys: node
+            .keys
+            .iter()
+            .filter(|k| k.status != KeyStatus::Revoked)
+            .map(|k| k.verifying_key())
+            .collect(),
+        region,
+        held: state.held,
+        signed: state
+            .signed
+            .as_ref()
+            .map(|(note, size, root)| SignedCheckpoint {
+                note: note.clone(),
+                origin: node.origin(),
+                size: *size,
+                root: *root,
+                time: 0,
+            }),
+        serials: state.serials.clone(),
+    };
+    let push = Push {
+        note: &b.note,
+        from: b.from,
+        signed_proof: &b.signed_proof,
+        batch_proof: &b.batch_proof,
+        entries: &b.entries,
+        certificates: &b.certificates,
+    };
+    let apps = |id: &str| -> Result<Option<Application>, String> {
+        read(tx, &keys::fed_app(id)).map_err(|e| e.to_string())
+    };
+    let tiles = FedTiles {
+        tx,
+        node_id: &b.node_id,
+    };
+    let accepted = match ingest::check_push(&mirror, &tiles, &apps, &push) {
+        Ok(a) => a,
+        Err(fork @ Refused::Fork { .. }) => return raise_fork(shared, tx, &b, state, fork),
+        Err(r) => return Err(refused(&b.node_id, r).into()),
+    };
+    let was_confirmed = state
+        .signed
+        .as_ref()
+        .is_some_and(|(_, size, _)| *size == accepted.checkpoint.size && state.held == *size);
+    for (index, data) in &accepted.entries {
+        tx.put(keys::fed_event(&b.node_id, *index), data.clone());
+    }
+    for t in &accepted.tiles {
+        tx.put(keys::fed_tile(&b.node_id, t.level, t.n), t.data.clone());
+    }
+    for (id, app) in &accepted.apps {
+        tx.put(keys::fed_app(id), codec::encode(app));
+        if app.state == State::InPublicity {
+            tx.put(keys::fed_publicity(id), Vec::new());
+        } else {
+            tx.delete(keys::fed_publicity(id));
+        }
+    }
+    for (record, signed) in &accepted.registered {
+        let c = signed.certificate();
+        let code = c.code.to_string();
+        if tx.get(&keys::record(&code))?.is_some() {
+            return Err(Refusal::invalid(
+                "SYNC_CODE_TAKEN",
+                format!("{code} is already in the national book"),
+            )
+            .into());
+        }
+        tx.put(keys::record(&code), codec::encode(record));
+        tx.put(
+            keys::certificate(&code, c.version),
+            signed.as_bytes().to_vec(),
+        );
+        tx.put(
+            keys::query_code(&signed.query_code()),
+            format!("{code}/{}", c.version).into_bytes(),
+        );
+    }
+    let cp = &accepted.checkpoint;
+    let next = MirrorState {
+        held: accepted.held,
+        signed: Some((cp.note.clone(), cp.size, cp.root)),
+        serials: accepted.serials.clone(),
+        frozen: None,
+    };
+    tx.put(state_key, codec::encode(&next));
+    let receipt_key = keys::fed_receipt(&b.node_id);
+    let receipt = if !accepted.complete() {
+        None
+    } else if was_confirmed {
+        tx.get(&receipt_key)?
+    } else {
+        let actor = node_actor(&b.node_id);
+        log_ops::append(
+            tx,
+            shared.clock.now(),
+            &actor,
+            Body::Confirmed {
+                node_id: b.node_id.clone(),
+                origin: mirror.origin.clone(),
+                size: cp.size,
+                root: hex::encode(cp.root),
+            },
+        )?;
+        let receipt = checkpoint::cosign(&cp.note, &shared.key, &shared.origin)?;
+        tx.put(receipt_key, receipt.clone());
+        tracing::info!(node = %b.node_id, size = cp.size, "province checkpoint confirmed");
+        Some(receipt)
+    };
+    Ok(Reply::Ingested(Ingested {
+        held: accepted.held,
+        size: cp.size,
+        receipt,
+    }))
+}
+
+/// The actor a province's confirmed checkpoint is recorded under in the national log.
+fn node_actor(node_id: &str) -> Actor {
+    Actor {
+        id: format!("node:{node_id}"),
+        role: Role::System,
+        holder: node_id.to_string(),
+        subject: None,
+    }
+}
+
+fn refused(node_id: &str, r: Refused) -> Refusal {
+    let message = format!("node {node_id}: {r}");
+    match r {
+        Refused::Checkpoint(_) => Refusal::denied(r.reason(), message),
+        Refused::WrongStart { .. } | Refused::Stale { .. } => {
+            Refusal::precondition(r.reason(), message)
+        }
+        _ => Refusal::invalid(r.reason(), message),
+    }
+}
+
+/// Keeps the evidence of a fork, freezes the feed and raises the alarm. The push itself is
+/// refused (`Reply::SyncRefused`), but the evidence and the freeze are stored.
+fn raise_fork(
+    shared: &Shared,
+    tx: &mut Tx,
+    b: &IngestBatch,
+    mut state: MirrorState,
+    fork: Refused,
+) -> Result<Reply, EngineError> {
+    let number = super::ops::next_counter(tx, "next_alarm")?;
+    let mut evidence: Vec<Vec<u8>> = state.signed.iter().map(|(n, _, _)| n.clone()).collect();
+    evidence.push(b.note.clone());
+    let alarm = Alarm {
+        number,
+        node_id: b.node_id.clone(),
+        kind: "FORK".into(),
+        message: format!("node {}: {fork}; its feed is frozen", b.node_id),
+        at: shared.clock.now(),
+        evidence,
+    };
+    tracing::error!(alarm = number, node = %b.node_id, "{}", alarm.message);
+    tx.put(keys::alarm(number), codec::encode(&alarm));
+    state.frozen = Some(number);
+    tx.put(keys::fed_state(&b.node_id), codec::encode(&state));
+    Ok(Reply::SyncRefused(refused(&b.node_id, fork)))
+}
+
+/// On a province: keeps a receipt after checking the national cosignature over its own
+/// checkpoint.
+pub(super) fn keep_receipt(
+    shared: &Shared,
+    tx: &mut Tx,
+    national_key: &ed25519_dalek::VerifyingKey,
+    national_origin: &str,
+    receipt: Vec<u8>,
+) -> Result<Reply, EngineError> {
+    let cp = checkpoint::verify_cosigned(
+        &receipt,
+        &shared.key.verifying_key(),
+        &shared.origin,
+        national_key,
+        national_origin,
+    )
+    .map_err(|e| Refusal::invalid("BAD_RECEIPT", format!("receipt: {e}")))?;
+    tx.put(keys::receipt(cp.size), receipt);
+    Ok(Reply::Receipt { size: cp.size })
+}
