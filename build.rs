@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "proto/sjdj/v1/registry.proto",
     "proto/sjdj/v1/admin.proto",
     "proto/sjdj/v1/transparency.proto",
+    "proto/sjdj/v1/federation.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

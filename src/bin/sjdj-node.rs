@@ -33,6 +33,10 @@ struct Args {
     /// Listen address for --dev, e.g. 127.0.0.1:7443 (port 0 picks a free port).
     #[arg(long)]
     listen: Option<String>,
+    /// With --config on a test or drill node (clock.control = true): write one token per role
+    /// to DIR/dev-tokens.json, as --dev does. Refused on other nodes.
+    #[arg(long, requires = "config", value_name = "DIR")]
+    dev_tokens: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -76,8 +80,13 @@ fn main() -> anyhow::Result<()> {
             (Some(Command::Audit { config, data_dir }), _, _) => audit(config, data_dir),
             (None, Some(path), false) => {
                 let v = Config::load(&path)?.validate()?;
+                if args.dev_tokens.is_some() && !v.config.clock.control {
+                    anyhow::bail!(
+                        "--dev-tokens is for test and drill nodes: the config must set clock.control = true"
+                    );
+                }
                 let key = keyfile::load(&v.config.node.key_file)?;
-                serve(v, key, None).await
+                serve(v, key, args.dev_tokens).await
             }
             (None, None, true) => {
                 let dir = args.data_dir.context("--dev needs --data-dir")?;

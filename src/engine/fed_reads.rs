@@ -106,3 +106,11 @@ impl Engine {
 fn receipt_size(note: &[u8]) -> Option<u64> {
     std::str::from_utf8(note).ok()?.lines().nth(1)?.parse().ok()
 }
+
+impl Engine {
+    /// Seals a payload in a signed envelope with the node key, named by its log's key id.
+    pub fn seal(&self, payload_type: &str, payload: Vec<u8>) -> crate::sync::envelope::Envelope {
+        let keyid = crate::log::checkpoint::note_key_id(&self.shared.origin, &self.verifying_key());
+        crate::sync::envelope::seal(payload_type, payload, &keyid, &self.shared.key)
+    }
+}

@@ -39,6 +39,10 @@ pub struct CertificateView {
     pub signed: SignedCertificate,
     pub certificate: Certificate,
     pub query_code: String,
+    /// The national receipt covering the certificate's entry, once confirmed.
+    pub national_receipt: Option<Vec<u8>>,
+    /// The issuer's key, when this node or the trust list knows it.
+    pub issuer_key: Option<ed25519_dalek::VerifyingKey>,
 }
 
 pub struct Verification {
@@ -353,10 +357,21 @@ impl Engine {
         })?;
         let signed = SignedCertificate::from_bytes(bytes)
             .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
+        self.certificate_view(&signed)
+    }
+
+    fn certificate_view(&self, s: &SignedCertificate) -> Result<CertificateView, EngineError> {
+        let certificate = s.certificate();
+        let issuer_key = match self.issuer_key(&certificate)? {
+            super::IssuerKey::Own(k) | super::IssuerKey::Listed(k) => Some(k),
+            _ => None,
+        };
         Ok(CertificateView {
-            certificate: signed.certificate(),
-            query_code: signed.query_code(),
-            signed,
+            national_receipt: self.confirmation(&certificate)?,
+            issuer_key,
+            certificate,
+            query_code: s.query_code(),
+            signed: s.clone(),
         })
     }
 
@@ -379,6 +394,8 @@ impl Engine {
             certificate: s.certificate(),
             query_code: s.query_code(),
             signed: s.clone(),
+            national_receipt: None,
+            issuer_key: None,
         };
         let key = match self.issuer_key(&signed.certificate())? {
             super::IssuerKey::Own(k) | super::IssuerKey::Listed(k) => k,
@@ -413,11 +430,17 @@ impl Engine {
             ));
         }
         let status = self.get_record(&c.code.to_string())?.0.status;
+        let view = self.certificate_view(&signed)?;
+        let confirmed = if view.national_receipt.is_some() {
+            "; confirmed by the national node"
+        } else {
+            ""
+        };
         Ok(Verification {
             valid: true,
             reason: "",
-            message: format!("valid; the record is {}", status.name()),
-            certificate: Some(view(&signed)),
+            message: format!("valid; the record is {}{confirmed}", status.name()),
+            certificate: Some(view),
             status: Some(status),
         })
     }

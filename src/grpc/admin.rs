@@ -1,4 +1,4 @@
-//! AdminService: tokens and the clock.
+//! AdminService: tokens, the clock, and on the national node the trust list and alarms.
 use super::convert::{enums, views};
 use super::pb::{self, admin_service_server::AdminService};
 use super::{auth, status};
@@ -6,6 +6,7 @@ use crate::domain::calendar::china_date;
 use crate::domain::flow::Refusal;
 use crate::domain::types::Role;
 use crate::engine::{Engine, Op, Reply};
+use crate::log::entry::Body;
 use tonic::{Request, Response, Status};
 
 pub struct Admin {
@@ -25,6 +26,20 @@ impl Admin {
             today: china_date(now).to_string(),
             offset_seconds: self.engine.clock().offset(),
             controllable: self.engine.clock().controllable,
+        }
+    }
+}
+
+impl Admin {
+    async fn trust(&self, actor: crate::domain::types::Actor, body: Body) -> Res<pb::TrustedNode> {
+        match self
+            .engine
+            .execute(Op::Trust { actor, body })
+            .await
+            .map_err(status::status)?
+        {
+            Reply::Trusted(node) => Ok(Response::new(super::federation::trusted_node(&node))),
+            other => Err(unexpected(other)),
         }
     }
 }
@@ -111,5 +126,75 @@ impl AdminService for Admin {
             Reply::Clock { .. } => Ok(Response::new(self.clock())),
             other => Err(unexpected(other)),
         }
+    }
+
+    async fn delegate_region(
+        &self,
+        req: Request<pb::DelegateRegionRequest>,
+    ) -> Res<pb::TrustedNode> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let r = req.into_inner();
+        let body = Body::Delegated {
+            node_id: r.node_id,
+            region: r.region,
+            key: r.public_key,
+        };
+        self.trust(actor, body).await
+    }
+
+    async fn rotate_node_key(
+        &self,
+        req: Request<pb::RotateNodeKeyRequest>,
+    ) -> Res<pb::TrustedNode> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let r = req.into_inner();
+        let body = Body::KeyRotated {
+            node_id: r.node_id,
+            key: r.public_key,
+        };
+        self.trust(actor, body).await
+    }
+
+    async fn revoke_node_key(
+        &self,
+        req: Request<pb::RevokeNodeKeyRequest>,
+    ) -> Res<pb::TrustedNode> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let r = req.into_inner();
+        let body = Body::KeyRevoked {
+            node_id: r.node_id,
+            reason: r.reason,
+        };
+        self.trust(actor, body).await
+    }
+
+    async fn list_alarms(
+        &self,
+        req: Request<pb::ListAlarmsRequest>,
+    ) -> Res<pb::ListAlarmsResponse> {
+        let actor = auth::actor(&self.engine, &req)?;
+        if !matches!(actor.role, Role::Admin | Role::Auditor) {
+            return Err(status::refusal(Refusal::denied(
+                "WRONG_ROLE",
+                "alarms are for the admin and auditors",
+            )));
+        }
+        let alarms = self.engine.alarms().map_err(status::status)?;
+        Ok(Response::new(pb::ListAlarmsResponse {
+            alarms: alarms
+                .into_iter()
+                .map(|a| pb::Alarm {
+                    number: a.number,
+                    node_id: a.node_id,
+                    kind: a.kind,
+                    message: a.message,
+                    raised_at: Some(prost_types::Timestamp {
+                        seconds: a.at,
+                        nanos: 0,
+                    }),
+                    evidence: a.evidence,
+                })
+                .collect(),
+        }))
     }
 }

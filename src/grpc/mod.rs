@@ -4,6 +4,7 @@
 mod admin;
 pub mod auth;
 pub mod convert;
+pub mod federation;
 pub mod ratelimit;
 mod registration;
 mod registry;
@@ -25,6 +26,7 @@ use crate::engine::{Engine, Op, Reply};
 use tonic::Status;
 
 pub use admin::Admin;
+pub use federation::Federation;
 pub use registration::Registration;
 pub use registry::Registry;
 pub use review::Review;

@@ -55,6 +55,11 @@ impl signed_note::Signer for NoteSigner<'_> {
     }
 }
 
+/// The signed-note key id of `key` under `name`, as 8 hex digits: how envelopes name their signer.
+pub fn note_key_id(name: &str, key: &VerifyingKey) -> String {
+    format!("{:08x}", key_id(name, key))
+}
+
 fn key_id(name: &str, key: &VerifyingKey) -> u32 {
     let mut encoded = vec![0x01];
     encoded.extend_from_slice(key.as_bytes());

@@ -23,6 +23,34 @@ pub struct Config {
     pub public_api: PublicApiSection,
     #[serde(default)]
     pub log: LogSection,
+    #[serde(default)]
+    pub federation: FederationSection,
+}
+
+/// A province node's link to the national node. Empty `national_url`: the node runs alone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationSection {
+    /// Province: the national node's gRPC URL, e.g. `http://127.0.0.1:7443`.
+    pub national_url: String,
+    /// Province: the national node's public key, 64 hex digits — the root of trust. Receipts
+    /// are checked against it.
+    pub national_key: String,
+    /// How often to push new checkpoints to the national node. Default 1000 ms.
+    pub push_interval_ms: u64,
+    /// Entries per pushed batch. Default 1000.
+    pub batch_entries: u64,
+}
+
+impl Default for FederationSection {
+    fn default() -> Self {
+        FederationSection {
+            national_url: String::new(),
+            national_key: String::new(),
+            push_interval_ms: 1000,
+            batch_entries: 1000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -264,6 +292,30 @@ impl Config {
                 self.log.checkpoint_interval_ms
             ));
         }
+        let f = &self.federation;
+        if !f.national_url.is_empty() {
+            if n.role != "province" {
+                errors.push("federation.national_url is for province nodes".into());
+            }
+            if !(f.national_url.starts_with("http://") || f.national_url.starts_with("https://")) {
+                errors.push(format!(
+                    "federation.national_url {:?} must start with http:// or https://",
+                    f.national_url
+                ));
+            }
+            if let Err(e) = crate::sync::trust::parse_key(&f.national_key) {
+                errors.push(format!("federation.national_key: {e}"));
+            }
+            if !(10..=3_600_000).contains(&f.push_interval_ms) {
+                errors.push("federation.push_interval_ms must be 10..=3600000".into());
+            }
+            if !(1..=crate::engine::MAX_ENTRIES).contains(&f.batch_entries) {
+                errors.push(format!(
+                    "federation.batch_entries must be 1..={}",
+                    crate::engine::MAX_ENTRIES
+                ));
+            }
+        }
         let calendar = match self.load_calendar() {
             Ok(c) => Some(c),
             Err(e) => {
@@ -328,6 +380,7 @@ impl Config {
             },
             public_api: PublicApiSection::default(),
             log: LogSection::default(),
+            federation: FederationSection::default(),
         }
     }
 }

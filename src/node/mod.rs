@@ -47,6 +47,8 @@ pub struct Node {
     pub max_message_bytes: usize,
     /// Per-client limit on the public RPCs.
     pub limiter: Arc<grpc::ratelimit::RateLimiter>,
+    /// Province: where and how to push its log to the national node.
+    pub push: Option<crate::sync::driver::PushConfig>,
 }
 
 impl Node {
@@ -74,7 +76,16 @@ impl Node {
             tracing::info!(year, ?status, "working-day calendar loaded");
         }
         let engine = Engine::start(Arc::new(store), key, cfg)?;
+        let f = &c.federation;
+        let push = (!f.national_url.is_empty()).then(|| crate::sync::driver::PushConfig {
+            national_url: f.national_url.clone(),
+            national_key: crate::sync::trust::parse_key(&f.national_key)
+                .expect("validated with the config"),
+            interval: Duration::from_millis(f.push_interval_ms),
+            batch_entries: f.batch_entries,
+        });
         Ok(Node {
+            push,
             engine,
             sweep_interval: Duration::from_millis(c.clock.sweep_interval_ms),
             checkpoint_interval: Duration::from_millis(c.log.checkpoint_interval_ms),
@@ -108,6 +119,9 @@ impl Node {
         health
             .set_serving::<pb::transparency_service_server::TransparencyServiceServer<grpc::Transparency>>()
             .await;
+        health
+            .set_serving::<pb::federation_service_server::FederationServiceServer<grpc::Federation>>()
+            .await;
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -121,6 +135,10 @@ impl Node {
 
         let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
         let checkpointer = tokio::spawn(checkpoint_loop(engine.clone(), self.checkpoint_interval));
+        let pusher = self.push.map(|cfg| {
+            tracing::info!(national = %cfg.national_url, "pushing the log to the national node");
+            tokio::spawn(crate::sync::driver::run(engine.clone(), cfg))
+        });
         // On shutdown, in-flight calls get DRAIN_GRACE to finish; idle clients that never close
         // their connections must not keep the node up forever.
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
@@ -176,6 +194,13 @@ impl Node {
                     },
                 ),
             )
+            .add_service(
+                pb::federation_service_server::FederationServiceServer::new(grpc::Federation {
+                    engine: engine.clone(),
+                    limiter: self.limiter.clone(),
+                })
+                .max_decoding_message_size(crate::sync::envelope::MAX_PAYLOAD + 64 * 1024),
+            )
             .serve_with_incoming_shutdown(incoming, shutdown);
         let result = tokio::select! {
             r = serve => r,
@@ -186,6 +211,9 @@ impl Node {
         };
         sweeper.abort();
         checkpointer.abort();
+        if let Some(p) = pusher {
+            p.abort();
+        }
         // A node stopped cleanly leaves a checkpoint over everything it wrote.
         if let Err(e) = engine.publish_checkpoint().await {
             tracing::warn!(error = %e, "final checkpoint failed");

@@ -5,6 +5,8 @@
 //!   consistency or fork, entries that rebuild the root, namespace and serial rules) — pure.
 //!
 //! - [`trust`]: the national trust list folded from the national log — pure.
+//! - [`driver`]: the province's push loop over FederationService (async, the only I/O here).
+pub mod driver;
 pub mod envelope;
 pub mod ingest;
 pub mod trust;

@@ -112,6 +112,82 @@ impl Node {
         Node::with_config(&(base + extra)).await
     }
 
+    /// A province node that pushes to `national`: its key is delegated `region` in the national
+    /// trust list first. Clock control on, dev tokens written, checkpoints and pushes every
+    /// 100 ms so tests see sync within a second.
+    pub async fn federated(id: &str, region: &str, national: &Node) -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
+        national
+            .delegate(id, region, &hex::encode(key.verifying_key().to_bytes()))
+            .await
+            .expect("delegate");
+        let d = dir.path().display().to_string();
+        let toml = format!(
+            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{d}/store\"\nkey_file = \"{d}/node.key\"\n\
+             [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n\
+             [federation]\nnational_url = \"http://{}\"\nnational_key = \"{}\"\npush_interval_ms = 100\n",
+            national.addr,
+            national.public_key_hex()
+        );
+        let path = dir.path().join("node.toml");
+        std::fs::write(&path, toml).expect("write config");
+        let args = vec![
+            "--config".into(),
+            path.display().to_string(),
+            "--dev-tokens".into(),
+            d,
+        ];
+        Node::start(dir, args).await
+    }
+
+    /// The node's public key, 64 hex digits (from `node.key.pub` beside its key).
+    pub fn public_key_hex(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("node.key.pub"))
+            .expect("node.key.pub")
+            .trim()
+            .to_string()
+    }
+
+    /// National: delegates `region` to a node key (the dev admin token).
+    pub async fn delegate(
+        &self,
+        id: &str,
+        region: &str,
+        key_hex: &str,
+    ) -> Result<pb::TrustedNode, tonic::Status> {
+        let mut admin = pb::admin_service_client::AdminServiceClient::new(self.channel().await);
+        let req = pb::DelegateRegionRequest {
+            node_id: id.into(),
+            region: region.into(),
+            public_key: key_hex.into(),
+        };
+        admin
+            .delegate_region(authed(&self.token("admin"), req))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// Starts the node again on the same data dir and the same address (others point at it).
+    pub async fn restart_same_port(&mut self) {
+        assert!(self.child.is_none(), "stop or kill the node first");
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| {
+                if a == "127.0.0.1:0" {
+                    self.addr.clone()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let (child, addr) = spawn(&args);
+        assert_eq!(addr, self.addr, "the node came back on another address");
+        self.child = Some(child);
+        self.wait_ready().await;
+    }
+
     async fn start(dir: tempfile::TempDir, args: Vec<String>) -> Node {
         let (child, addr) = spawn(&args);
         let mut node = Node {

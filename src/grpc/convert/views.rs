@@ -139,6 +139,12 @@ pub fn certificate(v: &CertificateView) -> pb::Certificate {
         valid_until: c.valid_until.to_string(),
         issued_at: timestamp(c.issued_at),
         log_index: c.log_index,
+        nationally_confirmed: v.national_receipt.is_some(),
+        national_receipt: v.national_receipt.clone().unwrap_or_default(),
+        issuer_public_key: v
+            .issuer_key
+            .map(|k| k.to_bytes().to_vec())
+            .unwrap_or_default(),
     }
 }
 

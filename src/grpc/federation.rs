@@ -1,0 +1,170 @@
+//! FederationService: provinces push their log to the national node in signed envelopes;
+//! anyone may read the sync state and the trust list (public keys and namespaces only).
+//! A push is opened with the sending node's active key from the trust list before its payload
+//! is decoded, and the payload must name the same node.
+use super::pb::{self, federation_service_server::FederationService};
+use super::status;
+use crate::engine::{Engine, IngestBatch, Op, Reply};
+use crate::log::checkpoint::note_key_id;
+use crate::sync::envelope::{self, Envelope, EnvelopeSignature, TrustedKey};
+use crate::sync::trust::TrustedNode;
+use prost::Message;
+use tonic::{Request, Response, Status};
+
+/// The payload type of a push batch.
+pub fn push_batch_type() -> String {
+    envelope::payload_type("push-batch", 1)
+}
+
+pub struct Federation {
+    pub engine: Engine,
+    pub limiter: std::sync::Arc<super::ratelimit::RateLimiter>,
+}
+
+type Res<T> = Result<Response<T>, Status>;
+
+pub(super) fn trusted_node(n: &TrustedNode) -> pb::TrustedNode {
+    pb::TrustedNode {
+        node_id: n.node_id.clone(),
+        region: n.region.clone(),
+        origin: n.origin(),
+        keys: n
+            .keys
+            .iter()
+            .map(|k| pb::NodeKey {
+                public_key: k.key.clone(),
+                status: k.status.name().into(),
+                since: k.since,
+            })
+            .collect(),
+    }
+}
+
+pub fn to_wire(e: Envelope) -> pb::Envelope {
+    pb::Envelope {
+        payload_type: e.payload_type,
+        payload: e.payload,
+        signatures: e
+            .signatures
+            .into_iter()
+            .map(|s| pb::EnvelopeSignature {
+                keyid: s.keyid,
+                sig: s.sig,
+            })
+            .collect(),
+    }
+}
+
+fn from_wire(e: pb::Envelope) -> Envelope {
+    Envelope {
+        payload_type: e.payload_type,
+        payload: e.payload,
+        signatures: e
+            .signatures
+            .into_iter()
+            .map(|s| EnvelopeSignature {
+                keyid: s.keyid,
+                sig: s.sig,
+            })
+            .collect(),
+    }
+}
+
+fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
+    proof
+        .into_iter()
+        .map(|h| {
+            h.try_into().map_err(|_| {
+                status::invalid("SYNC_BAD_PROOF", format!("{field}: every hash is 32 bytes"))
+            })
+        })
+        .collect()
+}
+
+#[tonic::async_trait]
+impl FederationService for Federation {
+    async fn push(&self, req: Request<pb::PushRequest>) -> Res<pb::PushResponse> {
+        let r = req.into_inner();
+        let node = self
+            .engine
+            .trusted_node(&r.node_id)
+            .map_err(status::status)?
+            .ok_or_else(|| {
+                status::refusal(crate::domain::flow::Refusal::denied(
+                    "SYNC_UNKNOWN_NODE",
+                    format!("node {} is not in the national trust list", r.node_id),
+                ))
+            })?;
+        let trusted: Vec<TrustedKey> = node
+            .active_key()
+            .map(|key| TrustedKey {
+                keyid: note_key_id(&node.origin(), &key),
+                key,
+            })
+            .into_iter()
+            .collect();
+        let env = from_wire(r.envelope.unwrap_or_default());
+        let (payload, _) = envelope::open(&env, &push_batch_type(), &trusted).map_err(|e| {
+            status::refusal(crate::domain::flow::Refusal::denied(
+                e.reason(),
+                format!("push from {}: {e}", r.node_id),
+            ))
+        })?;
+        let b = pb::PushBatch::decode(payload)
+            .map_err(|e| status::invalid("SYNC_BAD_PAYLOAD", format!("push batch: {e}")))?;
+        if b.node_id != r.node_id {
+            return Err(status::invalid(
+                "SYNC_BAD_PAYLOAD",
+                format!(
+                    "the batch is from {}, the request names {}",
+                    b.node_id, r.node_id
+                ),
+            ));
+        }
+        let batch = IngestBatch {
+            node_id: b.node_id,
+            note: b.checkpoint,
+            from: b.from,
+            signed_proof: hashes("accepted_proof", b.accepted_proof)?,
+            batch_proof: hashes("batch_proof", b.batch_proof)?,
+            entries: b.entries,
+            certificates: b.certificates,
+        };
+        match self
+            .engine
+            .execute(Op::Ingest(Box::new(batch)))
+            .await
+            .map_err(status::status)?
+        {
+            Reply::Ingested(i) => Ok(Response::new(pb::PushResponse {
+                held: i.held,
+                checkpoint_size: i.size,
+                receipt: i.receipt.unwrap_or_default(),
+            })),
+            Reply::SyncRefused(r) => Err(status::refusal(r)),
+            other => Err(Status::internal(format!("unexpected reply {other:?}"))),
+        }
+    }
+
+    async fn get_sync_state(&self, req: Request<pb::GetSyncStateRequest>) -> Res<pb::SyncState> {
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
+        let s = self
+            .engine
+            .mirror_state(&req.get_ref().node_id)
+            .map_err(status::status)?;
+        Ok(Response::new(pb::SyncState {
+            held: s.held,
+            accepted_size: s.signed.map_or(0, |(_, size, _)| size),
+            frozen: s.frozen.is_some(),
+            national_origin: self.engine.log_origin().to_string(),
+        }))
+    }
+
+    async fn get_trust_list(&self, req: Request<pb::GetTrustListRequest>) -> Res<pb::TrustList> {
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
+        let nodes = self.engine.trust_list().map_err(status::status)?;
+        Ok(Response::new(pb::TrustList {
+            nodes: nodes.iter().map(trusted_node).collect(),
+        }))
+    }
+}

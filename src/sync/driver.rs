@@ -1,0 +1,185 @@
+//! The province's push driver: after each new checkpoint, send the national node every entry it
+//! does not hold yet, in signed batches, and keep the receipt. It asks the national node where
+//! it stands before each push, so an interrupted or refused push simply resumes; a national node
+//! that is down is retried every interval while the province goes on working.
+use crate::domain::flow::EventKind;
+use crate::engine::{Engine, EngineError, Op};
+use crate::grpc::federation::{push_batch_type, to_wire};
+use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
+use crate::log::entry::{Body, Record};
+use ed25519_dalek::VerifyingKey;
+use prost::Message;
+use std::time::Duration;
+use tonic::transport::Channel;
+
+pub struct PushConfig {
+    pub national_url: String,
+    pub national_key: VerifyingKey,
+    pub interval: Duration,
+    pub batch_entries: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error("national node: {0}")]
+    Rpc(#[from] tonic::Status),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// What one round did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// Nothing new: the latest checkpoint already has its receipt (or there is none).
+    Idle,
+    /// The national node confirmed the checkpoint of this size.
+    Confirmed(u64),
+}
+
+/// Pushes every interval until the task is dropped. Failures are logged and retried.
+pub async fn run(engine: Engine, cfg: PushConfig) {
+    let channel = match tonic::transport::Endpoint::from_shared(cfg.national_url.clone()) {
+        Ok(e) => e
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .connect_lazy(),
+        Err(e) => {
+            tracing::error!(url = %cfg.national_url, error = %e, "bad federation.national_url");
+            return;
+        }
+    };
+    let mut client = FederationServiceClient::new(channel)
+        .max_decoding_message_size(usize::MAX)
+        .max_encoding_message_size(usize::MAX);
+    let mut tick = tokio::time::interval(cfg.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        tick.tick().await;
+        match push_once(&engine, &mut client, &cfg).await {
+            Ok(Pushed::Confirmed(size)) => {
+                failing = false;
+                tracing::info!(size, "national node confirmed checkpoint");
+            }
+            Ok(Pushed::Idle) => failing = false,
+            // One line when the national node goes away, not one per interval.
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "push to the national node failed; retrying");
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// One round: bring the national node up to the latest checkpoint and keep its receipt.
+pub async fn push_once(
+    engine: &Engine,
+    client: &mut FederationServiceClient<Channel>,
+    cfg: &PushConfig,
+) -> Result<Pushed, PushError> {
+    let Some(cp) = engine.checkpoint() else {
+        return Ok(Pushed::Idle);
+    };
+    if engine
+        .latest_receipt()?
+        .is_some_and(|(size, _)| size >= cp.size)
+    {
+        return Ok(Pushed::Idle);
+    }
+    let node_id = engine.config().node_id.clone();
+    let state = client
+        .get_sync_state(pb::GetSyncStateRequest {
+            node_id: node_id.clone(),
+        })
+        .await?
+        .into_inner();
+    if state.frozen {
+        return Err(PushError::Refused(
+            "the national node froze this node's feed (fork alarm); an operator must act".into(),
+        ));
+    }
+    if state.accepted_size > cp.size || state.held > cp.size {
+        return Err(PushError::Refused(format!(
+            "the national node holds {} entries of this log but it has only {}: was the store restored from an old backup?",
+            state.held.max(state.accepted_size),
+            cp.size
+        )));
+    }
+    let accepted_proof = proof(engine, state.accepted_size, cp.size)?;
+    let mut held = state.held;
+    loop {
+        let end = (held + cfg.batch_entries).min(cp.size);
+        let entries = if end > held {
+            engine.log_entries(held, end)?
+        } else {
+            Vec::new()
+        };
+        let certificates = pinned_certificates(engine, &entries)?;
+        let batch = pb::PushBatch {
+            node_id: node_id.clone(),
+            checkpoint: cp.note.clone(),
+            from: held,
+            accepted_proof: accepted_proof.clone(),
+            batch_proof: proof(engine, end, cp.size)?,
+            entries: entries.into_iter().map(|(_, e)| e).collect(),
+            certificates,
+        };
+        let envelope = engine.seal(&push_batch_type(), batch.encode_to_vec());
+        let resp = client
+            .push(pb::PushRequest {
+                node_id: node_id.clone(),
+                envelope: Some(to_wire(envelope)),
+            })
+            .await?
+            .into_inner();
+        if !resp.receipt.is_empty() {
+            engine
+                .execute(Op::KeepReceipt {
+                    national_key: cfg.national_key,
+                    national_origin: state.national_origin.clone(),
+                    receipt: resp.receipt,
+                })
+                .await?;
+            return Ok(Pushed::Confirmed(cp.size));
+        }
+        if resp.held <= held {
+            return Err(PushError::Refused(format!(
+                "the national node held {} after a batch from {held}",
+                resp.held
+            )));
+        }
+        held = resp.held;
+    }
+}
+
+/// A consistency proof from `from` to `to` as wire hashes; empty when there is nothing to prove.
+fn proof(engine: &Engine, from: u64, to: u64) -> Result<Vec<Vec<u8>>, EngineError> {
+    if from == 0 || from >= to {
+        return Ok(Vec::new());
+    }
+    let (_, p) = engine.consistency_proof(from, to)?;
+    Ok(p.into_iter().map(|h| h.to_vec()).collect())
+}
+
+/// The signed certificates the batch's `CertificateIssued` entries pin.
+fn pinned_certificates(
+    engine: &Engine,
+    entries: &[(u64, Vec<u8>)],
+) -> Result<Vec<Vec<u8>>, EngineError> {
+    let mut out = Vec::new();
+    for (index, data) in entries {
+        let record = Record::decode(data).map_err(|e| {
+            EngineError::corrupt(&crate::store::keys::event(*index), &e.to_string())
+        })?;
+        if let Body::Flow { event, .. } = record.body {
+            if let EventKind::CertificateIssued { code, version, .. } = *event {
+                let view = engine.certificate(Some(&code), version, None)?;
+                out.push(view.signed.into_bytes());
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,257 @@
+//! Two tiers with real processes: a national node and province nodes on loopback. Provinces
+//! push their logs in signed batches; the national book serves every province's records and
+//! certificates, confirmed and cosigned.
+mod common;
+
+use common::{authed, Node};
+use sjdj::grpc::pb;
+use std::time::{Duration, Instant};
+
+/// Waits until `f` gives `Some`, for at most `secs` seconds.
+async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn record(node: &Node, code: &str) -> Result<pb::Record, tonic::Status> {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    reg.get_record(pb::GetRecordRequest { code: code.into() })
+        .await
+        .map(|r| r.into_inner())
+}
+
+async fn certificate(node: &Node, code: &str) -> pb::Certificate {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    let req = pb::GetCertificateRequest {
+        key: Some(pb::get_certificate_request::Key::Code(code.into())),
+        version: 0,
+    };
+    reg.get_certificate(req)
+        .await
+        .expect("certificate")
+        .into_inner()
+}
+
+async fn verify(node: &Node, signed: Vec<u8>) -> pb::VerifyCertificateResponse {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    let req = pb::VerifyCertificateRequest {
+        certificate: Some(pb::verify_certificate_request::Certificate::Signed(signed)),
+    };
+    reg.verify_certificate(req)
+        .await
+        .expect("verify")
+        .into_inner()
+}
+
+/// Waits for a code to reach the national book.
+async fn in_national_book(national: &Node, code: &str) -> pb::Record {
+    eventually(20, &format!("{code} in the national book"), || async {
+        record(national, code).await.ok()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registrations_in_three_provinces_reach_the_national_book_confirmed() {
+    let national = Node::dev().await;
+    let gd = Node::federated("gd", "440000", &national).await;
+    let fj = Node::federated("fj", "350000", &national).await;
+    let bj = Node::federated("bj", "110000", &national).await;
+    let mut codes = Vec::new();
+    for (p, region) in [(&gd, "440000"), (&fj, "350000"), (&bj, "110000")] {
+        let app = p.registered().await;
+        assert_eq!(
+            &app.code[1..7],
+            region,
+            "minted in the province's own namespace"
+        );
+        codes.push((p, app.code));
+    }
+    // One more in publicity in Fujian: the national publicity notices list it too.
+    let in_publicity = fj.in_publicity().await;
+    for (p, code) in &codes {
+        let r = in_national_book(&national, code).await;
+        assert_eq!(r.issuer_node, record(p, code).await.unwrap().issuer_node);
+        assert!(
+            !r.history.is_empty(),
+            "the national book has the flow's history"
+        );
+        // The national node verifies the province's certificate with the key from its trust
+        // list and shows its confirmation; so does the province, once it has the receipt.
+        let cert = certificate(&national, code).await;
+        assert!(cert.nationally_confirmed);
+        let v = verify(&national, cert.signed.clone()).await;
+        assert!(v.valid, "{} {}", v.reason, v.message);
+        assert!(
+            v.message.contains("confirmed by the national node"),
+            "{}",
+            v.message
+        );
+        let confirmed = eventually(20, "the province's receipt", || async {
+            let c = certificate(p, code).await;
+            c.nationally_confirmed.then_some(c)
+        })
+        .await;
+        let (province_key, national_key) = (
+            ed25519_dalek::VerifyingKey::from_bytes(
+                &confirmed.issuer_public_key.clone().try_into().unwrap(),
+            )
+            .unwrap(),
+            ed25519_dalek::VerifyingKey::from_bytes(
+                &hex::decode(national.public_key_hex())
+                    .unwrap()
+                    .try_into()
+                    .unwrap(),
+            )
+            .unwrap(),
+        );
+        let origin = format!("sjdj/{}/{}", &code[1..7], r.issuer_node);
+        let receipt = sjdj::log::checkpoint::verify_cosigned(
+            &confirmed.national_receipt,
+            &province_key,
+            &origin,
+            &national_key,
+            "sjdj/100000/dev-national",
+        )
+        .expect("the receipt carries both signatures");
+        assert!(receipt.size > confirmed.log_index);
+    }
+    // Keyword search on the national node finds all three provinces' records.
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+    let found = reg
+        .search_records(pb::SearchRecordsRequest {
+            query: common::example_materials().resource.unwrap().name,
+            page_size: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut issuers: Vec<String> = found
+        .records
+        .iter()
+        .map(|r| r.issuer_node.clone())
+        .collect();
+    issuers.sort();
+    assert_eq!(issuers, ["bj", "fj", "gd"]);
+    let notices = eventually(20, "the publicity notice in the national book", || async {
+        let mut reg =
+            pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+        let n = reg
+            .list_publicity_notices(pb::ListPublicityNoticesRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+        (!n.notices.is_empty()).then_some(n)
+    })
+    .await;
+    let ids: Vec<String> = notices
+        .notices
+        .iter()
+        .map(|n| n.application_id.clone())
+        .collect();
+    assert_eq!(ids, [format!("fj/{}", in_publicity.id)]);
+    // The trust list names the three provinces and their namespaces.
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    let list = fed
+        .get_trust_list(pb::GetTrustListRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let regions: Vec<(String, String)> = list
+        .nodes
+        .iter()
+        .map(|n| (n.node_id.clone(), n.region.clone()))
+        .collect();
+    assert_eq!(
+        regions,
+        [
+            ("bj".to_string(), "110000".to_string()),
+            ("fj".into(), "350000".into()),
+            ("gd".into(), "440000".into())
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provinces_keep_working_while_the_national_node_is_down_and_catch_up() {
+    let mut national = Node::dev().await;
+    let gd = Node::federated("gd", "440000", &national).await;
+    let first = gd.registered().await;
+    in_national_book(&national, &first.code).await;
+    national.stop().await;
+    // The whole flow and minting go on without the national node.
+    let mut offline = Vec::new();
+    for _ in 0..3 {
+        offline.push(gd.registered().await.code);
+    }
+    national.restart_same_port().await;
+    for code in &offline {
+        in_national_book(&national, code).await;
+    }
+    let ch = national.channel().await;
+    let state = eventually(20, "the national node to hold the whole log", || async {
+        let mut fed = pb::federation_service_client::FederationServiceClient::new(ch.clone());
+        let s = fed
+            .get_sync_state(pb::GetSyncStateRequest {
+                node_id: "gd".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        (s.held == s.accepted_size && s.held > 0).then_some(s)
+    })
+    .await;
+    assert!(!state.frozen);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_national_admin_keeps_the_trust_list_and_bad_delegations_are_refused() {
+    let national = Node::dev().await;
+    let key = hex::encode([7u8; 32]);
+    let r = national.delegate("gd", "440100", &key).await.unwrap_err();
+    assert_eq!(common::reason(&r), "BAD_REGION");
+    let r = national.delegate("gd", "440000", "abc").await.unwrap_err();
+    assert_eq!(common::reason(&r), "BAD_KEY");
+    let own = national.public_key_hex();
+    let r = national.delegate("gd", "440000", &own).await.unwrap_err();
+    assert_eq!(common::reason(&r), "KEY_REUSED");
+    let ok_key = hex::encode(
+        ed25519_dalek::SigningKey::from_bytes(&[3; 32])
+            .verifying_key()
+            .to_bytes(),
+    );
+    national.delegate("gd", "440000", &ok_key).await.unwrap();
+    let other = hex::encode(
+        ed25519_dalek::SigningKey::from_bytes(&[4; 32])
+            .verifying_key()
+            .to_bytes(),
+    );
+    let r = national
+        .delegate("gd2", "440000", &other)
+        .await
+        .unwrap_err();
+    assert_eq!(common::reason(&r), "REGION_DELEGATED");
+    // A clerk may not touch the trust list.
+    let mut admin = pb::admin_service_client::AdminServiceClient::new(national.channel().await);
+    let req = pb::RevokeNodeKeyRequest {
+        node_id: "gd".into(),
+        reason: "x".into(),
+    };
+    let r = admin
+        .revoke_node_key(authed(&national.token("clerk"), req))
+        .await
+        .unwrap_err();
+    assert_eq!(common::reason(&r), "WRONG_ROLE");
+}
