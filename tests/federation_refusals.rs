@@ -1,0 +1,293 @@
+//! A national node against a hand-built province log pushed over the wire: tampered entries,
+//! wrong keys, replayed batches, minting in another's namespace and a forked checkpoint are each
+//! refused with a clear reason and nothing applied; a fork freezes the feed and raises an alarm.
+mod common;
+
+use common::{authed, reason, Node};
+use ed25519_dalek::SigningKey;
+use prost::Message;
+use sjdj::domain::codes::{Region, UnifiedCode};
+use sjdj::domain::flow::EventKind;
+use sjdj::domain::types::{DataType, RegistrationType, Role};
+use sjdj::grpc::federation::{push_batch_type, to_wire};
+use sjdj::grpc::pb;
+use sjdj::log::checkpoint;
+use sjdj::log::entry::{Body, Record};
+use sjdj::log::tree::{self, MemoryTiles};
+
+const NODE: &str = "gd";
+const REGION: &str = "440000";
+
+/// A province log built in the test: entries, tiles, the key that signs.
+struct Fake {
+    key: SigningKey,
+    entries: Vec<Vec<u8>>,
+    tiles: MemoryTiles,
+}
+
+impl Fake {
+    fn new(seed: u8) -> Fake {
+        Fake {
+            key: SigningKey::from_bytes(&[seed; 32]),
+            entries: Vec::new(),
+            tiles: MemoryTiles::default(),
+        }
+    }
+
+    fn origin() -> String {
+        checkpoint::origin(REGION, NODE)
+    }
+
+    fn add(&mut self, body: Body) {
+        let index = self.entries.len() as u64;
+        let data = Record {
+            index,
+            at: 1_767_225_600,
+            actor: "system".into(),
+            holder: "system".into(),
+            body,
+        }
+        .encode();
+        self.tiles.append(index, tree::leaf_hash(&data)).unwrap();
+        self.entries.push(data);
+    }
+
+    fn tokens(&mut self, n: usize) {
+        for i in 0..n {
+            self.add(Body::TokenCreated {
+                token_id: format!("T{i}"),
+                role: Role::Clerk,
+                holder: "受理员".into(),
+                subject: None,
+            });
+        }
+    }
+
+    /// A flow to a code in `region` (without its certificate).
+    fn registered(&mut self, app: &str, region: &str, serial: u32) {
+        let day = time::macros::date!(2026 - 01 - 05);
+        let code = UnifiedCode::new(
+            DataType::PublicDataResource,
+            Region::parse(region).unwrap(),
+            2026,
+            serial,
+        )
+        .unwrap()
+        .to_string();
+        for event in [
+            EventKind::Created {
+                registration_type: RegistrationType::Initial,
+                subject: "91350100M000100Y43".into(),
+                materials: Default::default(),
+            },
+            EventKind::Submitted {
+                publicity_text: String::new(),
+                acceptance_due: day,
+            },
+            EventKind::Accepted {
+                reason: String::new(),
+                review_due: day,
+            },
+            EventKind::ReviewPassed {
+                reason: String::new(),
+                publicity_start: day,
+                publicity_end: day,
+            },
+            EventKind::Registered {
+                code,
+                assigned_on: day,
+                valid_from: day,
+                valid_until: time::macros::date!(2029 - 01 - 04),
+            },
+        ] {
+            self.add(Body::Flow {
+                application_id: app.into(),
+                event: Box::new(event),
+            });
+        }
+    }
+
+    fn checkpoint(&self) -> Vec<u8> {
+        let size = self.entries.len() as u64;
+        let root = tree::root(&self.tiles, size).unwrap();
+        checkpoint::sign(&self.key, &Fake::origin(), size, root.0, 1_767_225_600)
+            .unwrap()
+            .note
+    }
+
+    fn proof(&self, from: u64) -> Vec<Vec<u8>> {
+        let size = self.entries.len() as u64;
+        if from == 0 || from >= size {
+            return Vec::new();
+        }
+        tree::consistency_proof(&self.tiles, from, size)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.0.to_vec())
+            .collect()
+    }
+
+    /// The batch `[from, end)` against the current checkpoint, `accepted` being the size the
+    /// national node accepted last.
+    fn batch(&self, accepted: u64, from: u64, end: u64) -> pb::PushBatch {
+        pb::PushBatch {
+            node_id: NODE.into(),
+            checkpoint: self.checkpoint(),
+            from,
+            accepted_proof: self.proof(accepted),
+            batch_proof: self.proof(end),
+            entries: self.entries[from as usize..end as usize].to_vec(),
+            certificates: Vec::new(),
+        }
+    }
+
+    fn sealed(&self, batch: &pb::PushBatch, signer: &SigningKey) -> pb::PushRequest {
+        let keyid = checkpoint::note_key_id(&Fake::origin(), &signer.verifying_key());
+        let env =
+            sjdj::sync::envelope::seal(&push_batch_type(), batch.encode_to_vec(), &keyid, signer);
+        pb::PushRequest {
+            node_id: NODE.into(),
+            envelope: Some(to_wire(env)),
+        }
+    }
+}
+
+async fn push(national: &Node, req: pb::PushRequest) -> Result<pb::PushResponse, tonic::Status> {
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    fed.push(req).await.map(|r| r.into_inner())
+}
+
+async fn state(national: &Node) -> pb::SyncState {
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    let req = pb::GetSyncStateRequest {
+        node_id: NODE.into(),
+    };
+    fed.get_sync_state(req).await.unwrap().into_inner()
+}
+
+async fn national_with(fake: &Fake) -> Node {
+    let national = Node::dev().await;
+    let key = hex::encode(fake.key.verifying_key().to_bytes());
+    national.delegate(NODE, REGION, &key).await.unwrap();
+    national
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tampered_unsigned_replayed_and_foreign_pushes_are_refused_and_change_nothing() {
+    let mut p = Fake::new(1);
+    p.tokens(20);
+    let national = national_with(&p).await;
+
+    // Signed by a key the trust list does not hold for the node.
+    let imposter = SigningKey::from_bytes(&[9; 32]);
+    let r = push(&national, p.sealed(&p.batch(0, 0, 20), &imposter)).await;
+    assert_eq!(reason(&r.unwrap_err()), "ENVELOPE_BAD_SIGNATURE");
+    // A node the trust list does not know.
+    let mut unknown = p.sealed(&p.batch(0, 0, 20), &p.key);
+    unknown.node_id = "xz".into();
+    assert_eq!(
+        reason(&push(&national, unknown).await.unwrap_err()),
+        "SYNC_UNKNOWN_NODE"
+    );
+    // A tampered entry: the tree no longer gives the signed root.
+    let mut tampered = p.batch(0, 0, 20);
+    tampered.entries[5] = String::from_utf8(tampered.entries[5].clone())
+        .unwrap()
+        .replace("受理员", "审核员")
+        .into_bytes();
+    let r = push(&national, p.sealed(&tampered, &p.key))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&r), "SYNC_ROOT_MISMATCH");
+    assert!(
+        r.message().contains("do not rebuild the signed tree"),
+        "{}",
+        r.message()
+    );
+    // A payload edited after signing: the envelope no longer verifies.
+    let mut edited = p.sealed(&p.batch(0, 0, 20), &p.key);
+    edited.envelope.as_mut().unwrap().payload[40] ^= 1;
+    let r = push(&national, edited).await.unwrap_err();
+    assert_eq!(reason(&r), "ENVELOPE_BAD_SIGNATURE");
+    assert_eq!(state(&national).await.held, 0, "nothing was applied");
+
+    // Two good batches; the first one replayed changes nothing and names where to resume.
+    let first = p.sealed(&p.batch(0, 0, 8), &p.key);
+    let r = push(&national, first.clone()).await.unwrap();
+    assert_eq!((r.held, r.receipt.is_empty()), (8, true));
+    let r = push(&national, first).await.unwrap_err();
+    assert_eq!(reason(&r), "SYNC_WRONG_START");
+    assert!(r.message().contains("holds 8 entries"), "{}", r.message());
+    let r = push(&national, p.sealed(&p.batch(0, 8, 20), &p.key))
+        .await
+        .unwrap();
+    assert_eq!(r.held, 20);
+    assert!(
+        !r.receipt.is_empty(),
+        "the last batch is answered with the receipt"
+    );
+
+    // Minting in another province's namespace.
+    p.registered("A1", "350000", 1);
+    let r = push(&national, p.sealed(&p.batch(20, 20, 25), &p.key))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&r), "SYNC_FOREIGN_NAMESPACE");
+    let s = state(&national).await;
+    assert_eq!((s.held, s.accepted_size, s.frozen), (20, 20, false));
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+    let found = reg
+        .search_records(pb::SearchRecordsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        found.records.is_empty(),
+        "no record was taken from a refused batch"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_alarm() {
+    let mut p = Fake::new(1);
+    p.tokens(10);
+    let national = national_with(&p).await;
+    push(&national, p.sealed(&p.batch(0, 0, 10), &p.key))
+        .await
+        .unwrap();
+    // The province signs another history of the same log: same key, a different entry 4.
+    let mut fork = Fake::new(1);
+    fork.tokens(4);
+    fork.add(Body::TokenRevoked {
+        token_id: "T0".into(),
+    });
+    fork.tokens(7);
+    let r = push(&national, fork.sealed(&fork.batch(10, 10, 12), &fork.key))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&r), "SYNC_FORK");
+    assert!(state(&national).await.frozen);
+    // The alarm names the node and keeps both signed checkpoints.
+    let mut admin = pb::admin_service_client::AdminServiceClient::new(national.channel().await);
+    let alarms = admin
+        .list_alarms(authed(&national.token("auditor"), pb::ListAlarmsRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .alarms;
+    assert_eq!(alarms.len(), 1);
+    assert_eq!(
+        (alarms[0].node_id.as_str(), alarms[0].kind.as_str()),
+        (NODE, "FORK")
+    );
+    assert_eq!(alarms[0].evidence, [p.checkpoint(), fork.checkpoint()]);
+    // Nothing more is applied from the frozen feed, even a good continuation.
+    p.tokens(2);
+    let r = push(&national, p.sealed(&p.batch(10, 10, 12), &p.key))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&r), "SYNC_FROZEN");
+    assert_eq!(state(&national).await.held, 10);
+}
