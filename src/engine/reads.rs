@@ -401,7 +401,7 @@ impl Engine {
             super::IssuerKey::Own(k) | super::IssuerKey::Listed(k) => k,
             super::IssuerKey::Revoked => {
                 return Ok(refused(
-                    "ISSUER_KEY_REVOKED",
+                    "CERT_ISSUER_KEY_REVOKED",
                     "the key that signed this certificate is revoked in the national trust list"
                         .into(),
                     Some(view(&signed)),
@@ -409,7 +409,7 @@ impl Engine {
             }
             super::IssuerKey::Unknown => {
                 return Ok(refused(
-                    "ISSUER_UNKNOWN",
+                    "CERT_ISSUER_UNKNOWN",
                     "neither this node nor the national trust list holds the issuer's key".into(),
                     Some(view(&signed)),
                 ))
