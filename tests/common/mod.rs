@@ -116,6 +116,11 @@ impl Node {
     /// trust list first. Clock control on, dev tokens written, checkpoints and pushes every
     /// 100 ms so tests see sync within a second.
     pub async fn federated(id: &str, region: &str, national: &Node) -> Node {
+        Node::federated_batches(id, region, national, 1000).await
+    }
+
+    /// As [`Node::federated`], pushing at most `batch` entries per batch.
+    pub async fn federated_batches(id: &str, region: &str, national: &Node, batch: u64) -> Node {
         let dir = tempfile::tempdir().expect("temp dir");
         let key = sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
         national
@@ -126,7 +131,7 @@ impl Node {
         let toml = format!(
             "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{d}/store\"\nkey_file = \"{d}/node.key\"\n\
              [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n\
-             [federation]\nnational_url = \"http://{}\"\nnational_key = \"{}\"\npush_interval_ms = 100\n",
+             [federation]\nnational_url = \"http://{}\"\nnational_key = \"{}\"\npush_interval_ms = 100\nbatch_entries = {batch}\n",
             national.addr,
             national.public_key_hex()
         );
