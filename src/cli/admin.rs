@@ -1,4 +1,4 @@
-//! Admin commands: tokens and the clock.
+//! Admin commands: tokens, the clock, and on the national node the trust list and alarms.
 use super::client::Client;
 use super::output::{rpc_error, show};
 use super::Global;
@@ -32,6 +32,44 @@ pub enum AdminCmd {
         #[arg(long, default_value_t = 0)]
         seconds: i64,
     },
+    /// National node: delegate a province namespace to a node's key (its node.key.pub).
+    Delegate {
+        node_id: String,
+        /// The province namespace, XX0000.
+        region: String,
+        /// The node's public key: 64 hex digits or a file holding them.
+        key: String,
+    },
+    /// National node: a new key takes over for a node; the old one is retired.
+    RotateKey {
+        node_id: String,
+        /// The new public key: 64 hex digits or a file holding them.
+        key: String,
+    },
+    /// National node: revoke a node's current key.
+    RevokeKey {
+        node_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Alarms raised (forked province logs), with their evidence.
+    Alarms,
+}
+
+fn public_key_hex(arg: &str) -> anyhow::Result<String> {
+    let key = crate::node::keyfile::parse_public(arg).map_err(anyhow::Error::msg)?;
+    Ok(hex::encode(key.to_bytes()))
+}
+
+pub(super) fn trusted(n: &pb::TrustedNode) -> String {
+    let mut out = format!("{}  {}  {}\n", n.node_id, n.region, n.origin);
+    for k in &n.keys {
+        out += &format!(
+            "  {} {:<8} since log #{}\n",
+            k.public_key, k.status, k.since
+        );
+    }
+    out
 }
 
 fn clock(c: &pb::ClockState) -> String {
@@ -122,6 +160,69 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .map_err(rpc_error)?
                 .into_inner();
             show(g.json, "sjdj.v1.ClockState", &s, clock);
+        }
+        AdminCmd::Delegate {
+            node_id,
+            region,
+            key,
+        } => {
+            let req = pb::DelegateRegionRequest {
+                node_id,
+                region,
+                public_key: public_key_hex(&key)?,
+            };
+            let n = a
+                .delegate_region(c.req(req)?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
+        }
+        AdminCmd::RotateKey { node_id, key } => {
+            let req = pb::RotateNodeKeyRequest {
+                node_id,
+                public_key: public_key_hex(&key)?,
+            };
+            let n = a
+                .rotate_node_key(c.req(req)?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
+        }
+        AdminCmd::RevokeKey { node_id, reason } => {
+            let req = pb::RevokeNodeKeyRequest { node_id, reason };
+            let n = a
+                .revoke_node_key(c.req(req)?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
+        }
+        AdminCmd::Alarms => {
+            let l = a
+                .list_alarms(c.req(pb::ListAlarmsRequest {})?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.ListAlarmsResponse", &l, |l| {
+                if l.alarms.is_empty() {
+                    return "no alarms\n".into();
+                }
+                l.alarms
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "#{} {} {}: {} ({} signed checkpoints kept)\n",
+                            a.number,
+                            a.kind,
+                            a.node_id,
+                            a.message,
+                            a.evidence.len()
+                        )
+                    })
+                    .collect()
+            });
         }
     }
     Ok(())

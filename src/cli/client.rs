@@ -71,6 +71,10 @@ impl Client {
     ) -> pb::transparency_service_client::TransparencyServiceClient<Channel> {
         pb::transparency_service_client::TransparencyServiceClient::new(self.channel.clone())
     }
+    pub fn federation(&self) -> pb::federation_service_client::FederationServiceClient<Channel> {
+        pb::federation_service_client::FederationServiceClient::new(self.channel.clone())
+    }
+
     pub fn admin(&self) -> pb::admin_service_client::AdminServiceClient<Channel> {
         pb::admin_service_client::AdminServiceClient::new(self.channel.clone())
     }

@@ -3,6 +3,7 @@
 mod admin;
 mod app;
 mod client;
+mod federation;
 pub mod json;
 mod log;
 mod offline;
@@ -73,9 +74,12 @@ pub enum Command {
     /// Public registry: records, search, publicity notices, objections, node info.
     #[command(subcommand)]
     Registry(registry::RegistryCmd),
-    /// Admin: tokens and the clock.
+    /// Admin: tokens, the clock, the national trust list and alarms.
     #[command(subcommand)]
     Admin(admin::AdminCmd),
+    /// Federation: the national trust list and what it holds of each province's log.
+    #[command(subcommand)]
+    Federation(federation::FederationCmd),
     /// Transparency log: checkpoint, entries, monitor.
     #[command(subcommand)]
     Log(log::LogCmd),
@@ -93,5 +97,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Registry(c) => registry::run(c, &g).await,
         Command::Admin(c) => admin::run(c, &g).await,
         Command::Log(c) => log::run(c, &g).await,
+        Command::Federation(c) => federation::run(c, &g).await,
     }
 }

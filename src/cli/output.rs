@@ -116,7 +116,11 @@ pub fn certificate(c: &pb::Certificate) -> String {
     format!(
         "certificate {} v{}\n  query code  {}\n  subject     {} ({})\n  data        {}\n  valid       {} .. {}\n  issuer      {} (key {})\n  log index   {}\n",
         c.code, c.version, c.query_code, c.subject_name, c.subject_credit_code, c.data_name, c.valid_from, c.valid_until, c.issuer_node, c.issuer_key_id, c.log_index
-    )
+    ) + if c.nationally_confirmed {
+        "  national    confirmed (cosigned checkpoint kept)\n"
+    } else {
+        "  national    not confirmed yet\n"
+    }
 }
 
 /// Turns an RPC error into a message naming the reason code and every bad field.
