@@ -367,6 +367,14 @@ async fn kill_9_of_the_national_node_or_the_province_mid_sync_loses_and_duplicat
     want.sort();
     assert_eq!(listed, want);
     national.stop().await;
+    // The national audit rebuilds the mirror of gd's log from its entry bundles.
     let (code, out) = common::audit(national.data_dir());
     assert_eq!(code, 0, "{out}");
+    let mirrored: u64 = out
+        .split("mirror of gd: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no mirror in {out}"));
+    assert!(mirrored >= done.held, "{out}");
 }

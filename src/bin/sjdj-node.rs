@@ -180,7 +180,7 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
     match sjdj::engine::audit::audit(&store, &key, &origin) {
         Ok(r) => {
             println!(
-                "audit ok: {} entries, {} tiles, {} applications, {} certificates; checkpoint {}",
+                "audit ok: {} entries, {} tiles, {} applications, {} certificates; checkpoint {}{}",
                 r.entries,
                 r.tiles,
                 r.applications,
@@ -188,7 +188,11 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
                 match r.checkpoint {
                     Some((size, time)) => format!("of {size} entries at {time} matches"),
                     None => "none yet".into(),
-                }
+                },
+                r.mirrors
+                    .iter()
+                    .map(|m| format!("; mirror of {}: {} entries match", m.node_id, m.entries))
+                    .collect::<String>()
             );
             Ok(())
         }

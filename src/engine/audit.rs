@@ -10,7 +10,8 @@
 //!    the log, has the root rebuilt for its size, and is not older than the newest entry it covers;
 //! 4. folding each application's flow entries gives the stored application (state, revision,
 //!    code, steps and the entry of each), every stored application has entries, and every issued certificate is stored
-//!    with the SHA-256 its entry pins.
+//!    with the SHA-256 its entry pins;
+//! 5. on the national node, each province mirror (`audit_mirrors`).
 use super::{apps, log_ops, EngineError};
 use crate::domain::flow::{self, Application, Event, EventKind};
 use crate::log::checkpoint;
@@ -31,6 +32,8 @@ pub struct AuditReport {
     pub checkpoint: Option<(u64, i64)>,
     pub applications: usize,
     pub certificates: usize,
+    /// National node: each province mirror checked, with its entries.
+    pub mirrors: Vec<super::audit_mirrors::MirrorReport>,
 }
 
 /// The first thing found wrong.
@@ -41,14 +44,14 @@ pub struct Mismatch {
     pub what: String,
 }
 
-fn at(key: &[u8], what: impl Into<String>) -> Mismatch {
+pub(super) fn at(key: &[u8], what: impl Into<String>) -> Mismatch {
     Mismatch {
         key: String::from_utf8_lossy(key).into_owned(),
         what: what.into(),
     }
 }
 
-fn store_err(e: impl std::fmt::Display) -> Mismatch {
+pub(super) fn store_err(e: impl std::fmt::Display) -> Mismatch {
     Mismatch {
         key: "store".into(),
         what: format!("the store cannot be read: {e}"),
@@ -56,7 +59,7 @@ fn store_err(e: impl std::fmt::Display) -> Mismatch {
 }
 
 /// Every key and value under `prefix`, page by page.
-fn scan_all(
+pub(super) fn scan_all(
     store: &dyn Store,
     prefix: &[u8],
     mut each: impl FnMut(Vec<u8>, Vec<u8>) -> Result<(), Mismatch>,
@@ -261,6 +264,8 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
         }
         report.certificates += 1;
     }
+    // 5: the national node's mirrors of province logs.
+    report.mirrors = super::audit_mirrors::audit_mirrors(store)?;
     Ok(report)
 }
 

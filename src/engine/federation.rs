@@ -243,9 +243,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         .signed
         .as_ref()
         .is_some_and(|(_, size, _)| *size == accepted.checkpoint.size && state.held == *size);
-    for (index, data) in &accepted.entries {
-        tx.put(keys::fed_event(&b.node_id, *index), data.clone());
-    }
+    store_entries(tx, &b.node_id, b.from, &b.entries)?;
     for t in &accepted.tiles {
         tx.put(keys::fed_tile(&b.node_id, t.level, t.n), t.data.clone());
     }
@@ -313,6 +311,72 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         size: cp.size,
         receipt,
     }))
+}
+
+/// Entries per bundle of a mirrored log (as tlog-tiles' entry bundles).
+pub const BUNDLE: u64 = 256;
+
+/// Appends entries `from..` of a node's log to its bundles: each `u32 BE length || entry`.
+/// The partial bundle at `from`, if any, is read and extended.
+fn store_entries(
+    tx: &mut Tx,
+    node_id: &str,
+    from: u64,
+    entries: &[Vec<u8>],
+) -> Result<(), EngineError> {
+    let mut index = from;
+    let mut rest = entries;
+    while !rest.is_empty() {
+        let n = index / BUNDLE;
+        let key = keys::fed_bundle(node_id, n);
+        let mut bundle = if index % BUNDLE == 0 {
+            Vec::new()
+        } else {
+            let old = tx.get(&key)?.unwrap_or_default();
+            let held = bundle_entries(&old).map_err(|e| EngineError::corrupt(&key, &e))?;
+            if held.len() as u64 != index % BUNDLE {
+                return Err(EngineError::corrupt(
+                    &key,
+                    &format!(
+                        "bundle holds {} entries, expected {}",
+                        held.len(),
+                        index % BUNDLE
+                    ),
+                ));
+            }
+            old
+        };
+        let take = ((BUNDLE - index % BUNDLE) as usize).min(rest.len());
+        for e in &rest[..take] {
+            let len = u32::try_from(e.len())
+                .map_err(|_| EngineError::Internal("entry larger than 4 GiB".into()))?;
+            bundle.extend_from_slice(&len.to_be_bytes());
+            bundle.extend_from_slice(e);
+        }
+        tx.put(key, bundle);
+        index += take as u64;
+        rest = &rest[take..];
+    }
+    Ok(())
+}
+
+/// The entries of one bundle, in order.
+pub fn bundle_entries(bundle: &[u8]) -> Result<Vec<&[u8]>, String> {
+    let mut out = Vec::new();
+    let mut rest = bundle;
+    while !rest.is_empty() {
+        let (len, tail) = rest
+            .split_first_chunk::<4>()
+            .ok_or("bundle ends inside a length")?;
+        let len = u32::from_be_bytes(*len) as usize;
+        if tail.len() < len {
+            return Err("bundle ends inside an entry".into());
+        }
+        let (entry, tail) = tail.split_at(len);
+        out.push(entry);
+        rest = tail;
+    }
+    Ok(out)
 }
 
 /// The actor a province's confirmed checkpoint is recorded under in the national log.

@@ -3,6 +3,7 @@
 mod admin_ops;
 mod apps;
 pub mod audit;
+mod audit_mirrors;
 mod clock;
 mod fed_reads;
 mod federation;

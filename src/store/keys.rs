@@ -23,7 +23,7 @@
 //! | `trustregion/{region}` | national: node id the namespace is delegated to |
 //! | `trustkey/{key hex}` | national: node id the key belongs to (keys are never reused) |
 //! | `fed/{node id}/state` | national: what it holds of that node's log (codec) |
-//! | `fed/{node id}/ev/{index u64 BE}` | national: the node's log entry, as sent |
+//! | `fed/{node id}/eb/{n u64 BE}` | national: the node's entries `256·n ..` as sent, an entry bundle (`engine::federation`) |
 //! | `fed/{node id}/lt/{level}/{n u64 BE}` | national: tile of the node's mirrored tree |
 //! | `fed/{node id}/receipt` | national: the last receipt given (cosigned checkpoint) |
 //! | `fapp/{node id}/{id}` | national: a province's application folded from its log (codec) |
@@ -140,9 +140,11 @@ pub fn fed_state(node_id: &str) -> Vec<u8> {
     format!("fed/{node_id}/state").into_bytes()
 }
 
-pub fn fed_event(node_id: &str, index: u64) -> Vec<u8> {
-    let mut k = format!("fed/{node_id}/ev/").into_bytes();
-    k.extend_from_slice(&index.to_be_bytes());
+/// Entries of a mirrored log are kept 256 to a key, as tlog-tiles keeps entry bundles: one
+/// store key per 256 entries instead of one per entry.
+pub fn fed_bundle(node_id: &str, n: u64) -> Vec<u8> {
+    let mut k = format!("fed/{node_id}/eb/").into_bytes();
+    k.extend_from_slice(&n.to_be_bytes());
     k
 }
 

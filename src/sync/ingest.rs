@@ -66,9 +66,9 @@ pub struct Push<'a> {
 #[derive(Debug)]
 pub struct Accepted {
     pub checkpoint: SignedCheckpoint,
-    /// Entries held after this batch; the checkpoint is fully held when it equals its size.
+    /// Entries held after this batch (the push's entries are stored as sent, from `push.from`);
+    /// the checkpoint is fully held when it equals its size.
     pub held: u64,
-    pub entries: Vec<(u64, Vec<u8>)>,
     pub tiles: Vec<TileWrite>,
     pub serials: BTreeMap<u16, u32>,
     /// Mirrored applications the batch changed, by their id in the national book
@@ -234,17 +234,11 @@ pub fn check_push(
         serials: mirror.serials.clone(),
         changed: BTreeMap::new(),
         registered: Vec::new(),
-        certificates: push
-            .certificates
-            .iter()
-            .map(|c| (hex::encode(Sha256::digest(c)), c))
-            .collect(),
+        certificates: verify_certificates(&mirror.certificate_keys, push.certificates),
     };
-    let mut stored = Vec::with_capacity(push.entries.len());
     for (i, data) in push.entries.iter().enumerate() {
         let index = mirror.held + i as u64;
         rules.entry(index, data)?;
-        stored.push((index, data.clone()));
     }
     if let Some(sha) = rules.certificates.keys().next() {
         return Err(Refused::BadCertificate {
@@ -262,7 +256,6 @@ pub fn check_push(
     Ok(Accepted {
         checkpoint: cp,
         held: end,
-        entries: stored,
         tiles,
         serials: rules.serials,
         apps: rules.changed,
@@ -277,8 +270,9 @@ struct Rules<'a> {
     serials: BTreeMap<u16, u32>,
     changed: BTreeMap<String, Application>,
     registered: Vec<(RegistryRecord, SignedCertificate)>,
-    /// Certificates sent, by SHA-256 hex, taken out as entries pin them.
-    certificates: BTreeMap<String, &'a Vec<u8>>,
+    /// Certificates sent, by SHA-256 hex, with their signature check; taken out as entries pin
+    /// them.
+    certificates: BTreeMap<String, Result<SignedCertificate, String>>,
 }
 
 impl Rules<'_> {
@@ -375,25 +369,12 @@ impl Rules<'_> {
         sha: &str,
     ) -> Result<SignedCertificate, Refused> {
         let bad = |why: String| Refused::BadCertificate { index, why };
-        let bytes = self
+        let signed = self
             .certificates
             .remove(sha)
-            .ok_or_else(|| bad(format!("{sha} was not sent with the batch")))?;
-        let signed =
-            SignedCertificate::from_bytes(bytes.clone()).map_err(|e| bad(e.to_string()))?;
-        let named = signed.certificate().issuer_key_id;
-        let key = self
-            .mirror
-            .certificate_keys
-            .iter()
-            .find(|k| key_id(k) == named)
-            .ok_or_else(|| {
-                bad(format!(
-                    "is signed by key {} the trust list does not hold",
-                    hex::encode(named)
-                ))
-            })?;
-        let c = signed.verify(key).map_err(|e| bad(e.to_string()))?;
+            .ok_or_else(|| bad(format!("{sha} was not sent with the batch")))?
+            .map_err(bad)?;
+        let c = signed.certificate();
         let says = (
             c.code.to_string(),
             c.version,
@@ -416,6 +397,47 @@ impl Rules<'_> {
         }
         Ok(signed)
     }
+}
+
+/// Decodes the sent certificates and checks each signature under the key it names, on every
+/// core: signatures are most of an ingest's work (one per registration), and each is checked
+/// strictly and on its own so the refusal can name the one that fails.
+fn verify_certificates(
+    keys: &[VerifyingKey],
+    sent: &[Vec<u8>],
+) -> BTreeMap<String, Result<SignedCertificate, String>> {
+    let check = |bytes: &Vec<u8>| -> (String, Result<SignedCertificate, String>) {
+        let sha = hex::encode(Sha256::digest(bytes));
+        let checked = SignedCertificate::from_bytes(bytes.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|signed| {
+                let named = signed.certificate().issuer_key_id;
+                let key = keys.iter().find(|k| key_id(k) == named).ok_or_else(|| {
+                    format!(
+                        "is signed by key {} the trust list does not hold",
+                        hex::encode(named)
+                    )
+                })?;
+                signed.verify(key).map_err(|e| e.to_string())?;
+                Ok(signed)
+            });
+        (sha, checked)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || sent.len() < 16 {
+        return sent.iter().map(check).collect();
+    }
+    let chunk = sent.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = sent
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(check).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("certificate check panicked"))
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use tonic::{Request, Status};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
+mod ingest;
 mod measure;
 mod node;
 mod phases;
@@ -85,6 +86,13 @@ struct Args {
     /// proofs of random entries; 0 skips it. 1000000 takes a few minutes.
     #[arg(long, default_value_t = 0)]
     proof_entries: u64,
+    /// Instead of the other phases: national ingest of a province log of this many entries
+    /// (whole flows with certificates), pushed in signed batches; 0 runs the other phases.
+    #[arg(long, default_value_t = 0)]
+    ingest_entries: u64,
+    /// Entries per pushed batch for --ingest-entries.
+    #[arg(long, default_value_t = 1000)]
+    ingest_batch: u64,
     /// The sjdj-node binary to start [default: sjdj-node next to this executable].
     #[arg(long)]
     node_bin: Option<PathBuf>,
@@ -151,6 +159,27 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     let ctx = Arc::new(ctx);
     let span = Duration::from_secs(args.seconds);
+    if args.ingest_entries > 0 {
+        ensure!(
+            (1..=1000).contains(&args.ingest_batch),
+            "--ingest-batch must be 1..=1000"
+        );
+        eprintln!(
+            "national ingest: building a province log of {} entries, then pushing it",
+            args.ingest_entries
+        );
+        let i = ingest::ingest(
+            channels[0].clone(),
+            &ctx,
+            args.ingest_entries,
+            args.ingest_batch,
+            node,
+        )
+        .await?;
+        report_ingest(&i, args.json)?;
+        drop(guard);
+        return Ok(ExitCode::SUCCESS);
+    }
 
     eprintln!("phase 0: raw store writes");
     let raw_group = args.raw_group;

@@ -1,0 +1,307 @@
+//! National ingest: how fast a national node verifies and durably stores a province's log,
+//! pushed as the province's driver pushes it (signed batches, one after another), and how long a
+//! backlog of N entries takes to catch up. The province's log is built in memory first (whole
+//! flows: created, submitted, accepted, passed, registered, certificate issued, each certificate
+//! signed), so only the national node's work is timed. The machine's own limits measured in the
+//! same run: ed25519 verifications per second on one core, and SHA-256 leaf hashes per second.
+use super::*;
+use ed25519_dalek::{Signer, SigningKey, Verifier};
+use prost::Message;
+use sjdj::domain::certificate::{key_id, Certificate};
+use sjdj::domain::codes::{CreditCode, Region, UnifiedCode};
+use sjdj::domain::flow::EventKind;
+use sjdj::domain::materials::Materials;
+use sjdj::domain::types::{DataType, RegistrationType};
+use sjdj::grpc::federation::{push_batch_type, to_wire};
+use sjdj::log::checkpoint;
+use sjdj::log::entry::{Body, Record};
+use sjdj::log::tree::{self, MemoryTiles};
+
+const NODE_ID: &str = "bench-province";
+const REGION: &str = "440000";
+
+pub(super) struct Ingest {
+    pub(super) entries: u64,
+    pub(super) batches: usize,
+    pub(super) bytes: u64,
+    pub(super) wall: Duration,
+    pub(super) build: Duration,
+    pub(super) batch_ms: [f64; 4],
+    pub(super) node_cpu: Option<f64>,
+    pub(super) verify_per_s: f64,
+    pub(super) hash_per_s: f64,
+}
+
+impl Ingest {
+    pub(super) fn rate(&self) -> f64 {
+        self.entries as f64 / self.wall.as_secs_f64()
+    }
+
+    /// Seconds to catch up a backlog of one million entries at this rate.
+    pub(super) fn per_million_s(&self) -> f64 {
+        1e6 / self.rate()
+    }
+}
+
+/// The province's log in memory.
+struct Log {
+    key: SigningKey,
+    entries: Vec<Vec<u8>>,
+    /// The certificate each CertificateIssued entry pins, by entry index.
+    certificates: HashMap<u64, Vec<u8>>,
+    tiles: MemoryTiles,
+}
+
+impl Log {
+    fn add(&mut self, app: &str, event: EventKind) {
+        let index = self.entries.len() as u64;
+        let data = Record {
+            index,
+            at: 1_767_225_600 + index as i64,
+            actor: "T0001".into(),
+            holder: "受理窗口".into(),
+            body: Body::Flow {
+                application_id: app.into(),
+                event: Box::new(event),
+            },
+        }
+        .encode();
+        self.tiles
+            .append(index, tree::leaf_hash(&data))
+            .expect("memory tiles");
+        self.entries.push(data);
+    }
+
+    /// One registration: six entries and a signed certificate.
+    fn flow(&mut self, n: u32, materials: &Materials) {
+        let app = format!("A{n:010}");
+        let day = time::macros::date!(2026 - 01 - 05);
+        let until = time::macros::date!(2029 - 01 - 04);
+        let code = UnifiedCode::new(
+            DataType::PublicDataResource,
+            Region::parse(REGION).expect("region"),
+            2026,
+            n,
+        )
+        .expect("code");
+        self.add(
+            &app,
+            EventKind::Created {
+                registration_type: RegistrationType::Initial,
+                subject: SUBJECT.into(),
+                materials: materials.clone(),
+            },
+        );
+        self.add(
+            &app,
+            EventKind::Submitted {
+                publicity_text: format!("数据名称：{}", materials.resource.name),
+                acceptance_due: day,
+            },
+        );
+        self.add(
+            &app,
+            EventKind::Accepted {
+                reason: "材料齐全".into(),
+                review_due: day,
+            },
+        );
+        self.add(
+            &app,
+            EventKind::ReviewPassed {
+                reason: "形式审查通过".into(),
+                publicity_start: day,
+                publicity_end: day,
+            },
+        );
+        self.add(
+            &app,
+            EventKind::Registered {
+                code: code.to_string(),
+                assigned_on: day,
+                valid_from: day,
+                valid_until: until,
+            },
+        );
+        let signed = Certificate {
+            code,
+            version: 1,
+            registration_type: RegistrationType::Initial,
+            data_type: DataType::PublicDataResource,
+            subject_name: materials.subject.name.clone(),
+            subject_credit_code: CreditCode::parse(SUBJECT).expect("credit code"),
+            data_name: materials.resource.name.clone(),
+            summary: materials.resource.summary.clone(),
+            issuer_node: NODE_ID.into(),
+            issuer_key_id: key_id(&self.key.verifying_key()),
+            assigned_on: day,
+            valid_from: day,
+            valid_until: until,
+            issued_at: 1_767_225_600,
+            log_index: self.entries.len() as u64,
+        }
+        .sign(&self.key)
+        .expect("certificate");
+        self.certificates
+            .insert(self.entries.len() as u64, signed.as_bytes().to_vec());
+        self.add(
+            &app,
+            EventKind::CertificateIssued {
+                code: code.to_string(),
+                version: 1,
+                query_code: signed.query_code(),
+                certificate_sha256: hex::encode(Sha256::digest(signed.as_bytes())),
+            },
+        );
+    }
+}
+
+fn materials() -> Materials {
+    let mut m = Materials::default();
+    m.subject.name = "广东省某市政务服务数据管理局".into();
+    m.subject.credit_code = SUBJECT.into();
+    m.subject.region = "440100".into();
+    m.resource.name = "企业登记信息".into();
+    m.resource.summary =
+        "全市企业登记注册基本信息，包括名称、统一社会信用代码、注册地址、经营范围等。".into();
+    m.resource.industry = "L".into();
+    m
+}
+
+/// ed25519 verifications per second on one core, over `span`.
+fn verify_rate(span: Duration) -> f64 {
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let msg = [1u8; 200];
+    let sig = key.sign(&msg);
+    let vk = key.verifying_key();
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < span {
+        for _ in 0..256 {
+            vk.verify(&msg, &sig).expect("verifies");
+        }
+        n += 256;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// SHA-256 leaf hashes of 400-byte entries per second on one core, over `span`.
+fn hash_rate(span: Duration) -> f64 {
+    let data = vec![5u8; 400];
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < span {
+        for _ in 0..1024 {
+            std::hint::black_box(tree::leaf_hash(std::hint::black_box(&data)));
+        }
+        n += 1024;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Builds a province log of at least `entries`, delegates its key on the national node, then
+/// pushes it in batches of `batch` entries and times the national node's work.
+pub(super) async fn ingest(
+    ch: Channel,
+    ctx: &Ctx,
+    entries: u64,
+    batch: u64,
+    node: Option<u32>,
+) -> anyhow::Result<Ingest> {
+    let build_start = Instant::now();
+    let mut log = Log {
+        key: SigningKey::from_bytes(&[42; 32]),
+        entries: Vec::new(),
+        certificates: HashMap::new(),
+        tiles: MemoryTiles::default(),
+    };
+    let m = materials();
+    let mut n = 0;
+    while (log.entries.len() as u64) < entries {
+        n += 1;
+        log.flow(n, &m);
+    }
+    let size = log.entries.len() as u64;
+    let origin = checkpoint::origin(REGION, NODE_ID);
+    let root = tree::root(&log.tiles, size)?;
+    let note = checkpoint::sign(&log.key, &origin, size, root.0, 1_767_225_600)?.note;
+    let keyid = checkpoint::note_key_id(&origin, &log.key.verifying_key());
+    let mut requests = Vec::new();
+    let mut bytes = 0u64;
+    let mut from = 0u64;
+    while from < size {
+        let end = (from + batch).min(size);
+        let proof = if end < size {
+            tree::consistency_proof(&log.tiles, end, size)?
+                .into_iter()
+                .map(|h| h.0.to_vec())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let b = pb::PushBatch {
+            node_id: NODE_ID.into(),
+            checkpoint: note.clone(),
+            from,
+            accepted_proof: Vec::new(),
+            batch_proof: proof,
+            entries: log.entries[from as usize..end as usize].to_vec(),
+            certificates: (from..end)
+                .filter_map(|i| log.certificates.get(&i).cloned())
+                .collect(),
+        };
+        let payload = b.encode_to_vec();
+        bytes += payload.len() as u64;
+        let env = sjdj::sync::envelope::seal(&push_batch_type(), payload, &keyid, &log.key);
+        requests.push(pb::PushRequest {
+            node_id: NODE_ID.into(),
+            envelope: Some(to_wire(env)),
+        });
+        from = end;
+    }
+    drop(log.entries);
+    let build = build_start.elapsed();
+    let delegate = pb::DelegateRegionRequest {
+        node_id: NODE_ID.into(),
+        region: REGION.into(),
+        public_key: hex::encode(log.key.verifying_key().to_bytes()),
+    };
+    pb::admin_service_client::AdminServiceClient::new(ch.clone())
+        .delegate_region(ctx.req("admin", delegate))
+        .await
+        .map_err(|e| anyhow!("DelegateRegion: {}", status_text(&e)))?;
+
+    let mut fed = pb::federation_service_client::FederationServiceClient::new(ch)
+        .max_encoding_message_size(usize::MAX)
+        .max_decoding_message_size(usize::MAX);
+    let batches = requests.len();
+    let (start, cpu0) = (Instant::now(), cpu_now(node));
+    let mut lat = Vec::with_capacity(batches);
+    let mut receipt = false;
+    for req in requests {
+        let t = Instant::now();
+        let r = fed
+            .push(req)
+            .await
+            .map_err(|e| anyhow!("Push: {}", status_text(&e)))?
+            .into_inner();
+        lat.push(t.elapsed());
+        receipt = !r.receipt.is_empty();
+    }
+    let wall = start.elapsed();
+    ensure!(receipt, "the last batch was not answered with a receipt");
+    let node_cpu = cpu_now(node)[0]
+        .zip(cpu0[0])
+        .map(|(b, a)| (b - a) / wall.as_secs_f64() * 100.0);
+    let (_, batch_ms) = percentiles(lat);
+    let span = Duration::from_secs(2);
+    Ok(Ingest {
+        entries: size,
+        batches,
+        bytes,
+        wall,
+        build,
+        batch_ms,
+        node_cpu,
+        verify_per_s: verify_rate(span),
+        hash_per_s: hash_rate(span),
+    })
+}
