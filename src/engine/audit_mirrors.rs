@@ -35,7 +35,7 @@ fn audit_one(store: &dyn Store, node: &str, state: &MirrorState) -> Result<Mirro
     let prefix = format!("fed/{node}/eb/").into_bytes();
     let mut next = 0u64;
     scan_all(store, &prefix, |k, v| {
-        if k != keys::fed_bundle(node, next / BUNDLE) || next % BUNDLE != 0 {
+        if k != keys::fed_bundle(node, next / BUNDLE) || !next.is_multiple_of(BUNDLE) {
             return Err(at(
                 &k,
                 format!("{node}: bundle out of order at entry {next}"),

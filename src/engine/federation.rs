@@ -329,7 +329,7 @@ fn store_entries(
     while !rest.is_empty() {
         let n = index / BUNDLE;
         let key = keys::fed_bundle(node_id, n);
-        let mut bundle = if index % BUNDLE == 0 {
+        let mut bundle = if index.is_multiple_of(BUNDLE) {
             Vec::new()
         } else {
             let old = tx.get(&key)?.unwrap_or_default();
