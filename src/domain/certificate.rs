@@ -324,6 +324,13 @@ impl SignedCertificate {
         Ok(self.certificate.clone())
     }
 
+    /// The message the signature covers and the signature, for checking many certificates in
+    /// one batch verification; `None` if the signature bytes are not a signature.
+    pub fn signed_parts(&self) -> Option<(Vec<u8>, Signature)> {
+        let (body, sig) = self.split();
+        Some((signing_message(body), Signature::from_slice(sig).ok()?))
+    }
+
     pub fn query_code(&self) -> String {
         codes::query_code(&self.bytes)
     }

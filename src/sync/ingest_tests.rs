@@ -124,6 +124,16 @@ impl Province {
 
     /// Signs the certificate of a registered application and logs it; returns its bytes.
     fn certify(&mut self, app: &str, code: &str) -> Vec<u8> {
+        self.certify_signed(app, code, |s| s)
+    }
+
+    /// As `certify`, with the signed bytes passed through `edit` before the entry pins them.
+    fn certify_signed(
+        &mut self,
+        app: &str,
+        code: &str,
+        edit: impl Fn(Vec<u8>) -> Vec<u8>,
+    ) -> Vec<u8> {
         let day = time::macros::date!(2026 - 01 - 05);
         let c = crate::domain::certificate::Certificate {
             code: UnifiedCode::parse(code).unwrap(),
@@ -143,17 +153,17 @@ impl Province {
             issued_at: 1_767_225_600,
             log_index: self.entries.len() as u64,
         };
-        let signed = c.sign(&self.key).unwrap();
+        let bytes = edit(c.sign(&self.key).unwrap().into_bytes());
         self.flow(
             app,
             EventKind::CertificateIssued {
                 code: code.into(),
                 version: 1,
-                query_code: signed.query_code(),
-                certificate_sha256: hex::encode(Sha256::digest(signed.as_bytes())),
+                query_code: crate::domain::codes::query_code(&bytes),
+                certificate_sha256: hex::encode(Sha256::digest(&bytes)),
             },
         );
-        signed.into_bytes()
+        bytes
     }
 
     fn checkpoint(&self) -> Vec<u8> {
@@ -567,5 +577,44 @@ fn two_inconsistent_checkpoints_are_a_fork_and_nothing_is_applied() {
             got: 3,
             accepted: 5
         }
+    );
+}
+
+#[test]
+fn a_bad_certificate_signature_among_many_is_named() {
+    let mut p = Province::new(1);
+    let (m, national) = (mirror(&p), National::default());
+    let mut certs = Vec::new();
+    for serial in 1..=40 {
+        let code = code("350000", serial);
+        let app = p.registered(&code);
+        let cert = if serial == 33 {
+            // The last signature byte flipped: the entry pins these very bytes.
+            p.certify_signed(&app, &code, |mut b| {
+                *b.last_mut().unwrap() ^= 1;
+                b
+            })
+        } else {
+            p.certify(&app, &code)
+        };
+        certs.push(cert);
+    }
+    let note = p.checkpoint();
+    let r = national
+        .check(
+            &m,
+            &Push {
+                certificates: &certs,
+                ..push(&p, &m, &note, &[])
+            },
+        )
+        .unwrap_err();
+    assert_eq!(r.reason(), "SYNC_BAD_CERTIFICATE");
+    assert_eq!(
+        r.to_string(),
+        format!(
+            "entry {}: certificate: certificate signature does not verify",
+            33 * 6 - 1
+        )
     );
 }
