@@ -399,6 +399,11 @@ impl Rules<'_> {
     }
 }
 
+/// A sent certificate decoded, with the trusted key it names; or why not.
+type Decoded = Result<(SignedCertificate, VerifyingKey), String>;
+/// The message a certificate signature covers, and the signature.
+type SignedParts = (Vec<u8>, ed25519_dalek::Signature);
+
 /// Decodes the sent certificates and checks their signatures under the keys they name.
 /// Signatures are most of an ingest's work (one per registration), so they are checked in one
 /// ed25519 batch verification; if the batch fails, each is checked strictly on its own, so the
@@ -408,7 +413,7 @@ fn verify_certificates(
     keys: &[VerifyingKey],
     sent: &[Vec<u8>],
 ) -> BTreeMap<String, Result<SignedCertificate, String>> {
-    let decoded: Vec<(String, Result<(SignedCertificate, VerifyingKey), String>)> = sent
+    let decoded: Vec<(String, Decoded)> = sent
         .iter()
         .map(|bytes| {
             let sha = hex::encode(Sha256::digest(bytes));
@@ -433,7 +438,7 @@ fn verify_certificates(
         .map(|(s, k)| (s.signed_parts(), *k))
         .collect();
     // One batch per core, in parallel.
-    let batch = |chunk: &[(Option<(Vec<u8>, ed25519_dalek::Signature)>, VerifyingKey)]| {
+    let batch = |chunk: &[(Option<SignedParts>, VerifyingKey)]| {
         let mut messages = Vec::with_capacity(chunk.len());
         let mut signatures = Vec::with_capacity(chunk.len());
         let mut keys = Vec::with_capacity(chunk.len());
