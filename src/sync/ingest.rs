@@ -165,9 +165,66 @@ pub fn check_push(
     apps: &dyn Fn(&str) -> Result<Option<Application>, String>,
     push: &Push,
 ) -> Result<Accepted, Refused> {
-    let cp = checkpoint::verify(push.note, &mirror.key, Some(&mirror.origin))
-        .map_err(Refused::Checkpoint)?;
-    if let Some(old) = &mirror.signed {
+    let tree = check_tree(
+        &mirror.key,
+        &mirror.origin,
+        mirror.held,
+        mirror.signed.as_ref(),
+        tiles,
+        push,
+    )?;
+    let end = tree.held;
+    let mut rules = Rules {
+        mirror,
+        apps,
+        serials: mirror.serials.clone(),
+        changed: BTreeMap::new(),
+        registered: Vec::new(),
+        certificates: verify_certificates(&mirror.certificate_keys, push.certificates),
+    };
+    for (i, data) in push.entries.iter().enumerate() {
+        let index = mirror.held + i as u64;
+        rules.entry(index, data)?;
+    }
+    if let Some(sha) = rules.certificates.keys().next() {
+        return Err(Refused::BadCertificate {
+            index: end,
+            why: format!("{sha} came with the batch but no entry pins it"),
+        });
+    }
+    Ok(Accepted {
+        checkpoint: tree.checkpoint,
+        held: end,
+        tiles: tree.tiles,
+        serials: rules.serials,
+        apps: rules.changed,
+        registered: rules.registered,
+    })
+}
+
+/// The tree half of a batch check: what it takes to extend a mirror of a log by a batch.
+#[derive(Debug)]
+pub struct TreeChecked {
+    pub checkpoint: SignedCheckpoint,
+    /// Entries held after the batch.
+    pub held: u64,
+    pub tiles: Vec<TileWrite>,
+}
+
+/// Checks a batch against a mirror of someone's log, as far as the tree goes: the checkpoint's
+/// signature (`key` under `origin`), not older than and consistent with the last one accepted
+/// (`signed`), the resume point (`held`), and the entries rebuilding a prefix of the signed tree.
+/// Shared by the national node's ingest and a province following the national log.
+pub fn check_tree(
+    key: &VerifyingKey,
+    origin: &str,
+    held: u64,
+    signed: Option<&SignedCheckpoint>,
+    tiles: &impl TileSource,
+    push: &Push,
+) -> Result<TreeChecked, Refused> {
+    let cp = checkpoint::verify(push.note, key, Some(origin)).map_err(Refused::Checkpoint)?;
+    if let Some(old) = signed {
         let consistent = if cp.size < old.size {
             return Err(Refused::Stale {
                 got: cp.size,
@@ -187,17 +244,17 @@ pub fn check_push(
             });
         }
     }
-    if push.from != mirror.held {
+    if push.from != held {
         return Err(Refused::WrongStart {
             got: push.from,
-            expected: mirror.held,
+            expected: held,
         });
     }
-    let end = mirror.held + push.entries.len() as u64;
+    let end = held + push.entries.len() as u64;
     if end > cp.size || (push.entries.is_empty() && end < cp.size) {
         return Err(Refused::WrongCount {
             size: cp.size,
-            from: mirror.held,
+            from: held,
             sent: push.entries.len() as u64,
         });
     }
@@ -207,7 +264,7 @@ pub fn check_push(
         new: MemoryTiles::default(),
     };
     for (i, data) in push.entries.iter().enumerate() {
-        let index = mirror.held + i as u64;
+        let index = held + i as u64;
         let writes = tree::append(&overlay, index, tree::leaf_hash(data)).map_err(|e| {
             Refused::BadEntry {
                 index,
@@ -228,24 +285,6 @@ pub fn check_push(
             return Err(Refused::RootMismatch(end));
         }
     }
-    let mut rules = Rules {
-        mirror,
-        apps,
-        serials: mirror.serials.clone(),
-        changed: BTreeMap::new(),
-        registered: Vec::new(),
-        certificates: verify_certificates(&mirror.certificate_keys, push.certificates),
-    };
-    for (i, data) in push.entries.iter().enumerate() {
-        let index = mirror.held + i as u64;
-        rules.entry(index, data)?;
-    }
-    if let Some(sha) = rules.certificates.keys().next() {
-        return Err(Refused::BadCertificate {
-            index: end,
-            why: format!("{sha} came with the batch but no entry pins it"),
-        });
-    }
     let tiles = overlay
         .new
         .0
@@ -253,13 +292,10 @@ pub fn check_push(
         .into_iter()
         .map(|((level, n), data)| TileWrite { level, n, data })
         .collect();
-    Ok(Accepted {
+    Ok(TreeChecked {
         checkpoint: cp,
         held: end,
         tiles,
-        serials: rules.serials,
-        apps: rules.changed,
-        registered: rules.registered,
     })
 }
 
