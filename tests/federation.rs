@@ -378,3 +378,63 @@ async fn kill_9_of_the_national_node_or_the_province_mid_sync_loses_and_duplicat
         .unwrap_or_else(|| panic!("no mirror in {out}"));
     assert!(mirrored >= done.held, "{out}");
 }
+
+/// A node's own copy of the national trust list (FederationService.GetTrustList on that node).
+async fn trust_list(node: &Node) -> Vec<pb::TrustedNode> {
+    let mut fed = pb::federation_service_client::FederationServiceClient::new(node.channel().await);
+    fed.get_trust_list(pb::GetTrustListRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .nodes
+}
+
+fn key_status(list: &[pb::TrustedNode], node_id: &str) -> Option<String> {
+    let n = list.iter().find(|n| n.node_id == node_id)?;
+    Some(n.keys.last()?.status.clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provinces_follow_the_national_trust_list_and_apply_what_concerns_them() {
+    let national = Node::dev().await;
+    let gd = Node::federated("gd", "440000", &national).await;
+    let fj = Node::federated("fj", "350000", &national).await;
+    // gd started before fj was delegated; it learns of fj from the national log.
+    eventually(20, "gd to learn of fj", || async {
+        (key_status(&trust_list(&gd).await, "fj").as_deref() == Some("ACTIVE")).then_some(())
+    })
+    .await;
+    // The national admin revokes fj's key: both provinces apply it.
+    let mut admin = pb::admin_service_client::AdminServiceClient::new(national.channel().await);
+    let req = pb::RevokeNodeKeyRequest {
+        node_id: "fj".into(),
+        reason: "密钥泄露".into(),
+    };
+    admin
+        .revoke_node_key(authed(&national.token("admin"), req))
+        .await
+        .unwrap();
+    for p in [&gd, &fj] {
+        eventually(20, "the revocation to reach the province", || async {
+            (key_status(&trust_list(p).await, "fj").as_deref() == Some("REVOKED")).then_some(())
+        })
+        .await;
+    }
+    // A revoked node's push is refused by the national node, and fj no longer pushes.
+    let before = sync_state(&national, "fj").await;
+    let app = fj.registered().await;
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    let r = fed
+        .get_sync_state(pb::GetSyncStateRequest {
+            node_id: "fj".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        r.held, before.held,
+        "nothing more is taken from a revoked node"
+    );
+    assert!(record(&national, &app.code).await.is_err());
+}

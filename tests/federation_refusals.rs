@@ -291,3 +291,71 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
     assert_eq!(reason(&r), "SYNC_FROZEN");
     assert_eq!(state(&national).await.held, 10);
 }
+
+async fn admin(
+    national: &Node,
+) -> pb::admin_service_client::AdminServiceClient<tonic::transport::Channel> {
+    pb::admin_service_client::AdminServiceClient::new(national.channel().await)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does() {
+    let mut p = Fake::new(1);
+    p.tokens(10);
+    let national = national_with(&p).await;
+    push(&national, p.sealed(&p.batch(0, 0, 10), &p.key))
+        .await
+        .unwrap();
+    // The province's key is rotated: the same log goes on under the new key.
+    let new_key = SigningKey::from_bytes(&[2; 32]);
+    let req = pb::RotateNodeKeyRequest {
+        node_id: NODE.into(),
+        public_key: hex::encode(new_key.verifying_key().to_bytes()),
+    };
+    let node = admin(&national)
+        .await
+        .rotate_node_key(authed(&national.token("admin"), req))
+        .await
+        .unwrap()
+        .into_inner();
+    let statuses: Vec<&str> = node.keys.iter().map(|k| k.status.as_str()).collect();
+    assert_eq!(statuses, ["RETIRED", "ACTIVE"]);
+    p.tokens(5);
+    let r = push(&national, p.sealed(&p.batch(10, 10, 15), &p.key))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        reason(&r),
+        "ENVELOPE_BAD_SIGNATURE",
+        "the retired key signs nothing new"
+    );
+    let old = std::mem::replace(&mut p.key, new_key.clone());
+    let r = push(&national, p.sealed(&p.batch(10, 10, 15), &p.key))
+        .await
+        .unwrap();
+    assert!(
+        !r.receipt.is_empty(),
+        "the new key's checkpoint of the same log is taken"
+    );
+    // A checkpoint still signed by the retired key is refused even in a good envelope.
+    p.key = old;
+    p.tokens(1);
+    let mut b = p.batch(15, 15, 16);
+    p.key = new_key;
+    let r = push(&national, p.sealed(&b, &p.key)).await.unwrap_err();
+    assert_eq!(reason(&r), "SYNC_BAD_CHECKPOINT");
+    // Revoked: nothing is taken at all.
+    let req = pb::RevokeNodeKeyRequest {
+        node_id: NODE.into(),
+        reason: "密钥泄露".into(),
+    };
+    admin(&national)
+        .await
+        .revoke_node_key(authed(&national.token("admin"), req))
+        .await
+        .unwrap();
+    b = p.batch(15, 15, 16);
+    let r = push(&national, p.sealed(&b, &p.key)).await.unwrap_err();
+    assert_eq!(reason(&r), "SYNC_KEY_REVOKED");
+    assert_eq!(state(&national).await.held, 15);
+}

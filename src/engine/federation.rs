@@ -102,7 +102,28 @@ pub(super) fn trust(
         return Err(Refusal::denied("WRONG_ROLE", "the trust list needs the admin role").into());
     }
     require_national(shared)?;
-    let (node_id, region, key) = match &body {
+    let index = log_ops::size(|k| tx.get(k))?;
+    let next =
+        fold_trust(shared, tx, &body, index).map_err(|e| Refusal::invalid(e.reason, e.message))?;
+    log_ops::append(tx, shared.clock.now(), actor, body)?;
+    tracing::info!(node = %next.node_id, region = %next.region, "trust list changed");
+    Ok(Reply::Trusted(Box::new(next)))
+}
+
+/// Checks one trust-list entry against the list as stored and writes the list's new state.
+/// The national node runs it for its admin before logging the entry; a province runs it for
+/// each trust-list entry of the national log it follows.
+fn fold_trust(
+    shared: &Shared,
+    tx: &mut Tx,
+    body: &Body,
+    index: u64,
+) -> Result<TrustedNode, trust::TrustError> {
+    let internal = |e: EngineError| trust::TrustError {
+        reason: "STORE",
+        message: e.to_string(),
+    };
+    let (node_id, region, key) = match body {
         Body::Delegated {
             node_id,
             region,
@@ -110,34 +131,37 @@ pub(super) fn trust(
         } => (node_id.clone(), Some(region.clone()), Some(key.clone())),
         Body::KeyRotated { node_id, key } => (node_id.clone(), None, Some(key.clone())),
         Body::KeyRevoked { node_id, .. } => (node_id.clone(), None, None),
-        _ => return Err(EngineError::Internal("not a trust-list entry".into())),
+        _ => {
+            return Err(trust::TrustError {
+                reason: "NOT_TRUST",
+                message: "not a trust-list entry".into(),
+            })
+        }
     };
-    let node: Option<TrustedNode> = read(tx, &keys::trust(&node_id))?;
+    let node: Option<TrustedNode> = read(tx, &keys::trust(&node_id)).map_err(internal)?;
     let holder = match &region {
-        Some(r) => text(tx, &keys::trust_region(r))?,
+        Some(r) => text(tx, &keys::trust_region(r)).map_err(internal)?,
         None => None,
     };
     let key_hex = key.map(|k| k.trim().to_ascii_lowercase());
     let key_known = match &key_hex {
         Some(k) => {
-            tx.get(&keys::trust_key(k))?.is_some()
-                || *k == hex::encode(shared.key.verifying_key().to_bytes())
+            tx.get(&keys::trust_key(k)).map_err(internal)?.is_some()
+                || (shared.cfg.role == "national"
+                    && *k == hex::encode(shared.key.verifying_key().to_bytes()))
         }
         None => false,
     };
-    let index = log_ops::size(|k| tx.get(k))?;
     let next = trust::apply(
         trust::View {
             node: node.as_ref(),
             region_holder: holder.as_deref(),
             key_known,
-            own_region: shared.cfg.region,
+            own_region: crate::domain::codes::Region::CENTRAL,
         },
-        &body,
+        body,
         index,
-    )
-    .map_err(|e| Refusal::invalid(e.reason, e.message))?;
-    log_ops::append(tx, shared.clock.now(), actor, body)?;
+    )?;
     if let Some(r) = &region {
         tx.put(keys::trust_region(r), next.node_id.clone().into_bytes());
     }
@@ -145,8 +169,122 @@ pub(super) fn trust(
         tx.put(keys::trust_key(k), next.node_id.clone().into_bytes());
     }
     tx.put(keys::trust(&next.node_id), codec::encode(&next));
-    tracing::info!(node = %next.node_id, region = %next.region, "trust list changed");
-    Ok(Reply::Trusted(Box::new(next)))
+    Ok(next)
+}
+
+/// A province's store of the national log it follows is a mirror like any other, under this id.
+pub const NATIONAL_MIRROR: &str = "national";
+
+/// One batch of the national log, as fetched by a province's driver.
+#[derive(Debug)]
+pub struct FollowBatch {
+    pub national_key: ed25519_dalek::VerifyingKey,
+    pub national_origin: String,
+    pub note: Vec<u8>,
+    pub from: u64,
+    pub signed_proof: Vec<[u8; 32]>,
+    pub batch_proof: Vec<[u8; 32]>,
+    pub entries: Vec<Vec<u8>>,
+}
+
+/// Province: checks a batch of the national log against the root key and what it already
+/// holds, stores it, and applies the trust-list entries to its own copy of the list.
+pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Reply, EngineError> {
+    if shared.cfg.role == "national" {
+        return Err(
+            Refusal::precondition("NOT_PROVINCE", "the national node follows no one").into(),
+        );
+    }
+    let state_key = keys::fed_state(NATIONAL_MIRROR);
+    let state: MirrorState = read(tx, &state_key)?.unwrap_or_default();
+    if let Some(alarm) = state.frozen {
+        return Err(Refusal::precondition(
+            "SYNC_FROZEN",
+            format!("following the national log stopped at alarm #{alarm} (fork)"),
+        )
+        .into());
+    }
+    let signed = state
+        .signed
+        .as_ref()
+        .map(|(note, size, root)| SignedCheckpoint {
+            note: note.clone(),
+            origin: b.national_origin.clone(),
+            size: *size,
+            root: *root,
+            time: 0,
+        });
+    let push = Push {
+        note: &b.note,
+        from: b.from,
+        signed_proof: &b.signed_proof,
+        batch_proof: &b.batch_proof,
+        entries: &b.entries,
+        certificates: &[],
+    };
+    let tiles = FedTiles {
+        tx,
+        node_id: NATIONAL_MIRROR,
+    };
+    let checked = match ingest::check_tree(
+        &b.national_key,
+        &b.national_origin,
+        state.held,
+        signed.as_ref(),
+        &tiles,
+        &push,
+    ) {
+        Ok(c) => c,
+        Err(fork @ Refused::Fork { .. }) => {
+            return raise_fork(shared, tx, NATIONAL_MIRROR, &b.note, state, fork)
+        }
+        Err(r) => return Err(refused(NATIONAL_MIRROR, r).into()),
+    };
+    for (i, data) in b.entries.iter().enumerate() {
+        let index = b.from + i as u64;
+        let record = crate::log::entry::Record::decode(data).map_err(|e| {
+            Refusal::invalid("SYNC_BAD_ENTRY", format!("national entry {index}: {e}"))
+        })?;
+        if matches!(
+            record.body,
+            Body::Delegated { .. } | Body::KeyRotated { .. } | Body::KeyRevoked { .. }
+        ) {
+            let node = fold_trust(shared, tx, &record.body, index).map_err(|e| {
+                Refusal::invalid(
+                    "SYNC_BAD_ENTRY",
+                    format!("national entry {index}: {}", e.message),
+                )
+            })?;
+            if node.node_id == shared.cfg.node_id {
+                let own = shared.key.verifying_key();
+                if node.active_key() != Some(own) {
+                    tracing::error!(
+                        entry = index,
+                        "the national trust list no longer holds this node's key as active (rotated or revoked)"
+                    );
+                }
+            }
+        }
+    }
+    store_entries(tx, NATIONAL_MIRROR, b.from, &b.entries)?;
+    for t in &checked.tiles {
+        tx.put(
+            keys::fed_tile(NATIONAL_MIRROR, t.level, t.n),
+            t.data.clone(),
+        );
+    }
+    let cp = &checked.checkpoint;
+    let next = MirrorState {
+        held: checked.held,
+        signed: Some((cp.note.clone(), cp.size, cp.root)),
+        serials: BTreeMap::new(),
+        frozen: None,
+    };
+    tx.put(state_key, codec::encode(&next));
+    Ok(Reply::Followed {
+        held: checked.held,
+        size: cp.size,
+    })
 }
 
 /// A province's mirrored tree as the writer sees it.
@@ -236,7 +374,9 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
     };
     let accepted = match ingest::check_push(&mirror, &tiles, &apps, &push) {
         Ok(a) => a,
-        Err(fork @ Refused::Fork { .. }) => return raise_fork(shared, tx, &b, state, fork),
+        Err(fork @ Refused::Fork { .. }) => {
+            return raise_fork(shared, tx, &b.node_id, &b.note, state, fork)
+        }
         Err(r) => return Err(refused(&b.node_id, r).into()),
     };
     let was_confirmed = state
@@ -405,26 +545,27 @@ fn refused(node_id: &str, r: Refused) -> Refusal {
 fn raise_fork(
     shared: &Shared,
     tx: &mut Tx,
-    b: &IngestBatch,
+    node_id: &str,
+    note: &[u8],
     mut state: MirrorState,
     fork: Refused,
 ) -> Result<Reply, EngineError> {
     let number = super::ops::next_counter(tx, "next_alarm")?;
     let mut evidence: Vec<Vec<u8>> = state.signed.iter().map(|(n, _, _)| n.clone()).collect();
-    evidence.push(b.note.clone());
+    evidence.push(note.to_vec());
     let alarm = Alarm {
         number,
-        node_id: b.node_id.clone(),
+        node_id: node_id.to_string(),
         kind: "FORK".into(),
-        message: format!("node {}: {fork}; its feed is frozen", b.node_id),
+        message: format!("node {node_id}: {fork}; its feed is frozen"),
         at: shared.clock.now(),
         evidence,
     };
-    tracing::error!(alarm = number, node = %b.node_id, "{}", alarm.message);
+    tracing::error!(alarm = number, node = %node_id, "{}", alarm.message);
     tx.put(keys::alarm(number), codec::encode(&alarm));
     state.frozen = Some(number);
-    tx.put(keys::fed_state(&b.node_id), codec::encode(&state));
-    Ok(Reply::SyncRefused(refused(&b.node_id, fork)))
+    tx.put(keys::fed_state(node_id), codec::encode(&state));
+    Ok(Reply::SyncRefused(refused(node_id, fork)))
 }
 
 /// On a province: keeps a receipt after checking the national cosignature over its own

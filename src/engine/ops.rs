@@ -49,6 +49,8 @@ pub enum Op {
     },
     /// National: one batch of a province's push.
     Ingest(Box<federation::IngestBatch>),
+    /// Province: one batch of the national log it follows.
+    Follow(Box<federation::FollowBatch>),
     /// Province: keep the national node's receipt for one of its checkpoints.
     KeepReceipt {
         national_key: ed25519_dalek::VerifyingKey,
@@ -82,6 +84,11 @@ pub enum Reply {
     /// Refused, but with writes kept (a fork's evidence and the frozen feed).
     SyncRefused(Refusal),
     Receipt {
+        size: u64,
+    },
+    /// How much of the national log the province now holds.
+    Followed {
+        held: u64,
         size: u64,
     },
 }
@@ -148,6 +155,7 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         Op::Checkpoint => Ok(Reply::Checkpoint(log_ops::sign_checkpoint(shared, tx)?)),
         Op::Trust { actor, body } => federation::trust(shared, tx, &actor, body),
         Op::Ingest(batch) => federation::ingest(shared, tx, *batch),
+        Op::Follow(batch) => federation::follow(shared, tx, *batch),
         Op::KeepReceipt {
             national_key,
             national_origin,

@@ -16,6 +16,57 @@ pub fn push_batch_type() -> String {
     envelope::payload_type("push-batch", 1)
 }
 
+/// The payload type of a query to follow the national log.
+pub fn follow_log_type() -> String {
+    envelope::payload_type("follow-log", 1)
+}
+
+/// Opens an envelope from `node_id` with the keys the trust list holds for it (`all`: retired
+/// and revoked ones too, for reads), then decodes its payload.
+fn open_from<M: Message + Default>(
+    engine: &Engine,
+    node_id: &str,
+    env: Option<pb::Envelope>,
+    payload_type: &str,
+    all: bool,
+) -> Result<M, Status> {
+    let node = engine
+        .trusted_node(node_id)
+        .map_err(status::status)?
+        .ok_or_else(|| {
+            status::refusal(crate::domain::flow::Refusal::denied(
+                "SYNC_UNKNOWN_NODE",
+                format!("node {node_id} is not in the national trust list"),
+            ))
+        })?;
+    if !all && node.active_key().is_none() {
+        return Err(status::refusal(crate::domain::flow::Refusal::denied(
+            "SYNC_KEY_REVOKED",
+            format!("the key of node {node_id} is revoked; a new key must be delegated"),
+        )));
+    }
+    let keys: Vec<ed25519_dalek::VerifyingKey> = if all {
+        node.keys.iter().map(|k| k.verifying_key()).collect()
+    } else {
+        node.active_key().into_iter().collect()
+    };
+    let trusted: Vec<TrustedKey> = keys
+        .into_iter()
+        .map(|key| TrustedKey {
+            keyid: note_key_id(&node.origin(), &key),
+            key,
+        })
+        .collect();
+    let env = from_wire(env.unwrap_or_default());
+    let (payload, _) = envelope::open(&env, payload_type, &trusted).map_err(|e| {
+        status::refusal(crate::domain::flow::Refusal::denied(
+            e.reason(),
+            format!("envelope from {node_id}: {e}"),
+        ))
+    })?;
+    M::decode(payload).map_err(|e| status::invalid("SYNC_BAD_PAYLOAD", format!("payload: {e}")))
+}
+
 pub struct Federation {
     pub engine: Engine,
     pub limiter: std::sync::Arc<super::ratelimit::RateLimiter>,
@@ -85,33 +136,13 @@ fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
 impl FederationService for Federation {
     async fn push(&self, req: Request<pb::PushRequest>) -> Res<pb::PushResponse> {
         let r = req.into_inner();
-        let node = self
-            .engine
-            .trusted_node(&r.node_id)
-            .map_err(status::status)?
-            .ok_or_else(|| {
-                status::refusal(crate::domain::flow::Refusal::denied(
-                    "SYNC_UNKNOWN_NODE",
-                    format!("node {} is not in the national trust list", r.node_id),
-                ))
-            })?;
-        let trusted: Vec<TrustedKey> = node
-            .active_key()
-            .map(|key| TrustedKey {
-                keyid: note_key_id(&node.origin(), &key),
-                key,
-            })
-            .into_iter()
-            .collect();
-        let env = from_wire(r.envelope.unwrap_or_default());
-        let (payload, _) = envelope::open(&env, &push_batch_type(), &trusted).map_err(|e| {
-            status::refusal(crate::domain::flow::Refusal::denied(
-                e.reason(),
-                format!("push from {}: {e}", r.node_id),
-            ))
-        })?;
-        let b = pb::PushBatch::decode(payload)
-            .map_err(|e| status::invalid("SYNC_BAD_PAYLOAD", format!("push batch: {e}")))?;
+        let b: pb::PushBatch = open_from(
+            &self.engine,
+            &r.node_id,
+            r.envelope,
+            &push_batch_type(),
+            false,
+        )?;
         if b.node_id != r.node_id {
             return Err(status::invalid(
                 "SYNC_BAD_PAYLOAD",
@@ -157,6 +188,70 @@ impl FederationService for Federation {
             accepted_size: s.signed.map_or(0, |(_, size, _)| size),
             frozen: s.frozen.is_some(),
             national_origin: self.engine.log_origin().to_string(),
+        }))
+    }
+
+    async fn follow_log(&self, req: Request<pb::FollowLogRequest>) -> Res<pb::FollowLogResponse> {
+        let r = req.into_inner();
+        let q: pb::FollowLogQuery = open_from(
+            &self.engine,
+            &r.node_id,
+            r.envelope,
+            &follow_log_type(),
+            true,
+        )?;
+        if q.node_id != r.node_id {
+            return Err(status::invalid(
+                "SYNC_BAD_PAYLOAD",
+                format!(
+                    "the query is from {}, the request names {}",
+                    q.node_id, r.node_id
+                ),
+            ));
+        }
+        let cp = self.engine.checkpoint().ok_or_else(|| {
+            status::refusal(crate::domain::flow::Refusal::precondition(
+                "NO_CHECKPOINT",
+                "the national log has no checkpoint yet",
+            ))
+        })?;
+        if q.from > cp.size || q.accepted > cp.size {
+            return Err(status::refusal(crate::domain::flow::Refusal::precondition(
+                "SYNC_AHEAD",
+                format!(
+                    "the national log has {} entries; the follower says it holds {}",
+                    cp.size,
+                    q.from.max(q.accepted)
+                ),
+            )));
+        }
+        let end = (q.from + crate::engine::MAX_ENTRIES).min(cp.size);
+        let entries = if end > q.from {
+            self.engine
+                .log_entries(q.from, end)
+                .map_err(status::status)?
+                .into_iter()
+                .map(|(_, e)| e)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let proof = |from: u64| -> Result<Vec<Vec<u8>>, Status> {
+            if from == 0 || from >= cp.size {
+                return Ok(Vec::new());
+            }
+            let (_, p) = self
+                .engine
+                .consistency_proof(from, cp.size)
+                .map_err(status::status)?;
+            Ok(p.into_iter().map(|h| h.to_vec()).collect())
+        };
+        Ok(Response::new(pb::FollowLogResponse {
+            accepted_proof: proof(q.accepted)?,
+            batch_proof: proof(end)?,
+            checkpoint: cp.note,
+            origin: cp.origin,
+            entries,
         }))
     }
 

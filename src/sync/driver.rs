@@ -2,9 +2,13 @@
 //! does not hold yet, in signed batches, and keep the receipt. It asks the national node where
 //! it stands before each push, so an interrupted or refused push simply resumes; a national node
 //! that is down is retried every interval while the province goes on working.
+//!
+//! Each round it also follows the national log (FollowLog): the national checkpoint, verified by
+//! the engine with the root key from the config and consistent with the last one followed, and
+//! the new entries, checked against it before the trust-list changes among them are applied.
 use crate::domain::flow::EventKind;
-use crate::engine::{Engine, EngineError, Op};
-use crate::grpc::federation::{push_batch_type, to_wire};
+use crate::engine::{Engine, EngineError, FollowBatch, Op, NATIONAL_MIRROR};
+use crate::grpc::federation::{follow_log_type, push_batch_type, to_wire};
 use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
 use crate::log::entry::{Body, Record};
 use ed25519_dalek::VerifyingKey;
@@ -55,9 +59,17 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
         .max_encoding_message_size(usize::MAX);
     let mut tick = tokio::time::interval(cfg.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut failing = false;
+    let (mut failing, mut follow_failing) = (false, false);
     loop {
         tick.tick().await;
+        match follow_once(&engine, &mut client, &cfg).await {
+            Ok(_) => follow_failing = false,
+            Err(e) if !follow_failing => {
+                follow_failing = true;
+                tracing::warn!(error = %e, "following the national log failed; retrying");
+            }
+            Err(_) => {}
+        }
         match push_once(&engine, &mut client, &cfg).await {
             Ok(Pushed::Confirmed(size)) => {
                 failing = false;
@@ -70,6 +82,77 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
                 tracing::warn!(error = %e, "push to the national node failed; retrying");
             }
             Err(_) => {}
+        }
+    }
+}
+
+/// Fetches what is new in the national log (FollowLog, signed by this node) and hands it to the
+/// engine batch by batch; returns the size now held.
+pub async fn follow_once(
+    engine: &Engine,
+    fed: &mut FederationServiceClient<Channel>,
+    cfg: &PushConfig,
+) -> Result<u64, PushError> {
+    let node_id = engine.config().node_id.clone();
+    loop {
+        let state = engine.mirror_state(NATIONAL_MIRROR)?;
+        let query = pb::FollowLogQuery {
+            node_id: node_id.clone(),
+            from: state.held,
+            accepted: state.signed.as_ref().map_or(0, |(_, size, _)| *size),
+        };
+        let envelope = engine.seal(&follow_log_type(), query.encode_to_vec());
+        let r = match fed
+            .follow_log(pb::FollowLogRequest {
+                node_id: node_id.clone(),
+                envelope: Some(to_wire(envelope)),
+            })
+            .await
+        {
+            Ok(r) => r.into_inner(),
+            // Not delegated yet, or an empty national log: nothing to follow yet.
+            Err(s)
+                if matches!(
+                    s.code(),
+                    tonic::Code::FailedPrecondition | tonic::Code::PermissionDenied
+                ) =>
+            {
+                return Ok(state.held)
+            }
+            Err(s) => return Err(s.into()),
+        };
+        if r.entries.is_empty()
+            && state
+                .signed
+                .as_ref()
+                .is_some_and(|(note, _, _)| *note == r.checkpoint)
+        {
+            return Ok(state.held);
+        }
+        let hashes = |p: Vec<Vec<u8>>| -> Result<Vec<[u8; 32]>, PushError> {
+            p.into_iter()
+                .map(|h| {
+                    h.try_into()
+                        .map_err(|_| PushError::Refused("a proof hash is not 32 bytes".into()))
+                })
+                .collect()
+        };
+        let batch = FollowBatch {
+            national_key: cfg.national_key,
+            national_origin: r.origin,
+            note: r.checkpoint,
+            from: state.held,
+            signed_proof: hashes(r.accepted_proof)?,
+            batch_proof: hashes(r.batch_proof)?,
+            entries: r.entries,
+        };
+        match engine.execute(Op::Follow(Box::new(batch))).await? {
+            crate::engine::Reply::Followed { held, size } if held >= size => return Ok(held),
+            crate::engine::Reply::Followed { .. } => {}
+            crate::engine::Reply::SyncRefused(r) => {
+                return Err(PushError::Refused(format!("{}: {}", r.reason, r.message)))
+            }
+            other => return Err(PushError::Refused(format!("unexpected reply {other:?}"))),
         }
     }
 }
@@ -90,6 +173,15 @@ pub async fn push_once(
         return Ok(Pushed::Idle);
     }
     let node_id = engine.config().node_id.clone();
+    // What concerns this node in the national log: once its key is rotated away or revoked
+    // there, pushing under it would only be refused.
+    if let Some(me) = engine.trusted_node(&node_id)? {
+        if me.active_key() != Some(engine.verifying_key()) {
+            return Err(PushError::Refused(
+                "this node's key is not the active one in the national trust list (rotated or revoked); not pushing".into(),
+            ));
+        }
+    }
     let state = client
         .get_sync_state(pb::GetSyncStateRequest {
             node_id: node_id.clone(),
