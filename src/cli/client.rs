@@ -18,8 +18,16 @@ impl Client {
         } else {
             format!("http://{}", g.addr)
         };
-        let channel = Endpoint::from_shared(addr.clone())
-            .with_context(|| format!("bad address {addr}"))?
+        let mut endpoint =
+            Endpoint::from_shared(addr.clone()).with_context(|| format!("bad address {addr}"))?;
+        if let Some(ca) = &g.ca_file {
+            let identity = g.client_cert.as_deref().zip(g.client_key.as_deref());
+            let tls = crate::grpc::tls::client(ca, identity).map_err(anyhow::Error::msg)?;
+            endpoint = endpoint.tls_config(tls)?;
+        } else if addr.starts_with("https://") {
+            bail!("an https:// address needs --ca-file (or SJDJ_CA_FILE)");
+        }
+        let channel = endpoint
             .connect()
             .await
             .with_context(|| format!("cannot reach a node at {addr}"))?;

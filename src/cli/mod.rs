@@ -37,6 +37,14 @@ pub struct Global {
         default_value = "http://127.0.0.1:7443"
     )]
     pub addr: String,
+    /// For an https:// address: the CA certificate (PEM) that signed the node's certificate.
+    #[arg(long, global = true, env = "SJDJ_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Mutual TLS: a client certificate and key (PEM).
+    #[arg(long, global = true, requires_all = ["client_key", "ca_file"])]
+    pub client_cert: Option<PathBuf>,
+    #[arg(long, global = true, requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
     /// Bearer token.
     #[arg(long, global = true, env = "SJDJ_TOKEN", hide_env_values = true)]
     pub token: Option<String>,

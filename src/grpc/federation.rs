@@ -70,6 +70,21 @@ fn open_from<M: Message + Default>(
 pub struct Federation {
     pub engine: Engine,
     pub limiter: std::sync::Arc<super::ratelimit::RateLimiter>,
+    /// Mutual TLS: pushes and follows must come over a connection with a client certificate
+    /// (checked against the configured client CA by the TLS layer).
+    pub require_client_cert: bool,
+}
+
+impl Federation {
+    fn check_client_cert<T>(&self, req: &Request<T>) -> Result<(), Status> {
+        let presented = req.peer_certs().is_some_and(|c| !c.is_empty());
+        if self.require_client_cert && !presented {
+            return Err(Status::unauthenticated(
+                "CLIENT_CERT_REQUIRED: node-to-node calls need a client certificate (mutual TLS)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 type Res<T> = Result<Response<T>, Status>;
@@ -135,6 +150,7 @@ fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
 #[tonic::async_trait]
 impl FederationService for Federation {
     async fn push(&self, req: Request<pb::PushRequest>) -> Res<pb::PushResponse> {
+        self.check_client_cert(&req)?;
         let r = req.into_inner();
         let b: pb::PushBatch = open_from(
             &self.engine,
@@ -192,6 +208,7 @@ impl FederationService for Federation {
     }
 
     async fn follow_log(&self, req: Request<pb::FollowLogRequest>) -> Res<pb::FollowLogResponse> {
+        self.check_client_cert(&req)?;
         let r = req.into_inner();
         let q: pb::FollowLogQuery = open_from(
             &self.engine,

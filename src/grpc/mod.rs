@@ -10,6 +10,7 @@ mod registration;
 mod registry;
 mod review;
 pub mod status;
+pub mod tls;
 mod transparency;
 
 pub mod pb {

@@ -25,6 +25,20 @@ pub struct Config {
     pub log: LogSection,
     #[serde(default)]
     pub federation: FederationSection,
+    /// TLS on the listener; leave out for plain gRPC (loopback and tests only).
+    pub tls: Option<TlsSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// The server's certificate chain (PEM).
+    pub cert_file: PathBuf,
+    /// The server's private key (PEM).
+    pub key_file: PathBuf,
+    /// Mutual TLS between nodes: the CA (PEM) whose client certificates this node accepts.
+    /// FederationService then requires a client certificate; other services do not.
+    pub client_ca_file: Option<PathBuf>,
 }
 
 /// A province node's link to the national node. Empty `national_url`: the node runs alone.
@@ -40,6 +54,11 @@ pub struct FederationSection {
     pub push_interval_ms: u64,
     /// Entries per pushed batch. Default 1000.
     pub batch_entries: u64,
+    /// `https://` national URL: the CA (PEM) that signed the national node's certificate.
+    pub ca_file: Option<PathBuf>,
+    /// Mutual TLS: this node's client certificate and key (PEM) for the national node.
+    pub client_cert_file: Option<PathBuf>,
+    pub client_key_file: Option<PathBuf>,
 }
 
 impl Default for FederationSection {
@@ -49,6 +68,9 @@ impl Default for FederationSection {
             national_key: String::new(),
             push_interval_ms: 1000,
             batch_entries: 1000,
+            ca_file: None,
+            client_cert_file: None,
+            client_key_file: None,
         }
     }
 }
@@ -306,6 +328,12 @@ impl Config {
             if let Err(e) = crate::sync::trust::parse_key(&f.national_key) {
                 errors.push(format!("federation.national_key: {e}"));
             }
+            if f.national_url.starts_with("https://") && f.ca_file.is_none() {
+                errors.push("federation.ca_file is required for an https:// national_url".into());
+            }
+            if f.client_cert_file.is_some() != f.client_key_file.is_some() {
+                errors.push("federation.client_cert_file and client_key_file go together".into());
+            }
             if !(10..=3_600_000).contains(&f.push_interval_ms) {
                 errors.push("federation.push_interval_ms must be 10..=3600000".into());
             }
@@ -381,6 +409,7 @@ impl Config {
             public_api: PublicApiSection::default(),
             log: LogSection::default(),
             federation: FederationSection::default(),
+            tls: None,
         }
     }
 }

@@ -49,6 +49,10 @@ pub struct Node {
     pub limiter: Arc<grpc::ratelimit::RateLimiter>,
     /// Province: where and how to push its log to the national node.
     pub push: Option<crate::sync::driver::PushConfig>,
+    /// TLS on the listener, when configured.
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
+    /// Mutual TLS: FederationService requires a client certificate.
+    pub require_client_cert: bool,
 }
 
 impl Node {
@@ -77,15 +81,35 @@ impl Node {
         }
         let engine = Engine::start(Arc::new(store), key, cfg)?;
         let f = &c.federation;
+        let client_tls = match &f.ca_file {
+            Some(ca) => {
+                let identity = f
+                    .client_cert_file
+                    .as_deref()
+                    .zip(f.client_key_file.as_deref());
+                Some(grpc::tls::client(ca, identity).map_err(NodeError::Other)?)
+            }
+            None => None,
+        };
         let push = (!f.national_url.is_empty()).then(|| crate::sync::driver::PushConfig {
             national_url: f.national_url.clone(),
             national_key: crate::sync::trust::parse_key(&f.national_key)
                 .expect("validated with the config"),
             interval: Duration::from_millis(f.push_interval_ms),
             batch_entries: f.batch_entries,
+            tls: client_tls,
         });
+        let tls = match &c.tls {
+            Some(t) => Some(
+                grpc::tls::server(&t.cert_file, &t.key_file, t.client_ca_file.as_deref())
+                    .map_err(NodeError::Other)?,
+            ),
+            None => None,
+        };
         Ok(Node {
             push,
+            require_client_cert: c.tls.as_ref().is_some_and(|t| t.client_ca_file.is_some()),
+            tls,
             engine,
             sweep_interval: Duration::from_millis(c.clock.sweep_interval_ms),
             checkpoint_interval: Duration::from_millis(c.log.checkpoint_interval_ms),
@@ -158,7 +182,12 @@ impl Node {
         // delayed ACK (~40 ms on Linux); tonic ignores its own nodelay setting for a given listener.
         let incoming =
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-        let serve = tonic::transport::Server::builder()
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = self.tls {
+            builder = builder.tls_config(tls)?;
+            tracing::info!(mutual = self.require_client_cert, "TLS on the listener");
+        }
+        let serve = builder
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -198,6 +227,7 @@ impl Node {
                 pb::federation_service_server::FederationServiceServer::new(grpc::Federation {
                     engine: engine.clone(),
                     limiter: self.limiter.clone(),
+                    require_client_cert: self.require_client_cert,
                 })
                 .max_decoding_message_size(crate::sync::envelope::MAX_PAYLOAD + 64 * 1024),
             )

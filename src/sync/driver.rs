@@ -21,6 +21,8 @@ pub struct PushConfig {
     pub national_key: VerifyingKey,
     pub interval: Duration,
     pub batch_entries: u64,
+    /// For an `https://` URL: the national node's CA and, for mutual TLS, this node's identity.
+    pub tls: Option<tonic::transport::ClientTlsConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,11 +46,18 @@ pub enum Pushed {
 
 /// Pushes every interval until the task is dropped. Failures are logged and retried.
 pub async fn run(engine: Engine, cfg: PushConfig) {
-    let channel = match tonic::transport::Endpoint::from_shared(cfg.national_url.clone()) {
-        Ok(e) => e
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
-            .connect_lazy(),
+    let endpoint =
+        tonic::transport::Endpoint::from_shared(cfg.national_url.clone()).and_then(|e| {
+            let e = e
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(60));
+            match &cfg.tls {
+                Some(tls) => e.tls_config(tls.clone()),
+                None => Ok(e),
+            }
+        });
+    let channel = match endpoint {
+        Ok(e) => e.connect_lazy(),
         Err(e) => {
             tracing::error!(url = %cfg.national_url, error = %e, "bad federation.national_url");
             return;

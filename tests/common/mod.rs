@@ -16,6 +16,8 @@ pub struct Node {
     pub addr: String,
     pub tokens: BTreeMap<String, String>,
     args: Vec<String>,
+    /// How a client reaches it over TLS (CA, optional identity); `None`: plain gRPC.
+    pub tls: Option<tonic::transport::ClientTlsConfig>,
 }
 
 fn node_bin() -> &'static str {
@@ -194,6 +196,36 @@ impl Node {
     }
 
     async fn start(dir: tempfile::TempDir, args: Vec<String>) -> Node {
+        Node::start_tls(dir, args, None).await
+    }
+
+    /// A node from a config (`{dir}` replaced by its temp dir, a key generated there first),
+    /// with dev tokens (the config must set clock.control), reached over TLS with `tls`.
+    pub async fn from_config_tls(
+        dir: tempfile::TempDir,
+        toml: &str,
+        tls: Option<tonic::transport::ClientTlsConfig>,
+    ) -> Node {
+        let d = dir.path().display().to_string();
+        if !dir.path().join("node.key").exists() {
+            sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
+        }
+        let path = dir.path().join("node.toml");
+        std::fs::write(&path, toml.replace("{dir}", &d)).expect("write config");
+        let args = vec![
+            "--config".into(),
+            path.display().to_string(),
+            "--dev-tokens".into(),
+            d,
+        ];
+        Node::start_tls(dir, args, tls).await
+    }
+
+    async fn start_tls(
+        dir: tempfile::TempDir,
+        args: Vec<String>,
+        tls: Option<tonic::transport::ClientTlsConfig>,
+    ) -> Node {
         let (child, addr) = spawn(&args);
         let mut node = Node {
             child: Some(child),
@@ -201,6 +233,7 @@ impl Node {
             addr,
             tokens: BTreeMap::new(),
             args,
+            tls,
         };
         node.wait_ready().await;
         let tokens = node.dir.path().join("dev-tokens.json");
@@ -215,11 +248,7 @@ impl Node {
     async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(ch) = Channel::from_shared(format!("http://{}", self.addr))
-                .expect("uri")
-                .connect()
-                .await
-            {
+            if let Ok(ch) = self.try_channel().await {
                 let mut h = tonic_health::pb::health_client::HealthClient::new(ch);
                 let req = tonic_health::pb::HealthCheckRequest {
                     service: String::new(),
@@ -241,12 +270,22 @@ impl Node {
         }
     }
 
+    /// The node's URL: `https://` when it is reached over TLS.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    async fn try_channel(&self) -> Result<Channel, tonic::transport::Error> {
+        let mut e = Channel::from_shared(self.url()).expect("uri");
+        if let Some(tls) = &self.tls {
+            e = e.tls_config(tls.clone())?;
+        }
+        e.connect().await
+    }
+
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connect")
+        self.try_channel().await.expect("connect")
     }
 
     pub fn token(&self, role: &str) -> String {

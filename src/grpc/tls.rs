@@ -1,0 +1,39 @@
+//! TLS for the gRPC edge (rustls, through tonic): the server's identity and, for mutual TLS,
+//! the CA whose client certificates it accepts; and the client side nodes and the CLI use.
+//! Client certificates are optional at the TLS layer so one listener can serve the public and
+//! the nodes; FederationService requires one when the node is configured with a client CA.
+use std::path::Path;
+use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
+}
+
+/// The server side: certificate chain and key (PEM), and optionally a client CA (PEM).
+pub fn server(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<&Path>,
+) -> Result<ServerTlsConfig, String> {
+    let identity = Identity::from_pem(read(cert, "TLS certificate")?, read(key, "TLS key")?);
+    let mut tls = ServerTlsConfig::new().identity(identity);
+    if let Some(ca) = client_ca {
+        tls = tls
+            .client_ca_root(Certificate::from_pem(read(ca, "client CA")?))
+            .client_auth_optional(true);
+    }
+    Ok(tls)
+}
+
+/// The client side: the CA that signed the server's certificate (PEM) and, for mutual TLS,
+/// this client's certificate and key (PEM).
+pub fn client(ca: &Path, identity: Option<(&Path, &Path)>) -> Result<ClientTlsConfig, String> {
+    let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca, "CA")?));
+    if let Some((cert, key)) = identity {
+        tls = tls.identity(Identity::from_pem(
+            read(cert, "client certificate")?,
+            read(key, "client key")?,
+        ));
+    }
+    Ok(tls)
+}

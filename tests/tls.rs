@@ -1,0 +1,179 @@
+//! TLS on the listener and mutual TLS between nodes, with a test CA made for each run (rcgen):
+//! a province with a client certificate from the national CA syncs over https; a node-to-node
+//! call without one is refused, while the public registry needs none; plain gRPC to a TLS
+//! listener does not connect.
+mod common;
+
+use common::Node;
+use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use sjdj::grpc::pb;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+
+/// A CA and what it signs, written as PEM files into `dir`.
+struct Ca {
+    issuer: Issuer<'static, KeyPair>,
+    pem: String,
+}
+
+impl Ca {
+    fn new(name: &str) -> Ca {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = KeyPair::generate().unwrap();
+        let pem = params.self_signed(&key).unwrap().pem();
+        Ca {
+            issuer: Issuer::new(params, key),
+            pem,
+        }
+    }
+
+    /// Issues a certificate for `name` (also valid for 127.0.0.1) and writes
+    /// `{name}.crt`/`{name}.key` into `dir`.
+    fn issue(&self, dir: &Path, name: &str) -> (String, String) {
+        let params = CertificateParams::new(vec!["127.0.0.1".into(), name.into()]).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap().pem();
+        std::fs::write(dir.join(format!("{name}.crt")), &cert).unwrap();
+        std::fs::write(dir.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+        (cert, key.serialize_pem())
+    }
+
+    fn write(&self, dir: &Path) {
+        std::fs::write(dir.join("ca.crt"), &self.pem).unwrap();
+    }
+
+    fn client(&self, identity: Option<(String, String)>) -> ClientTlsConfig {
+        let tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&self.pem));
+        match identity {
+            Some((c, k)) => tls.identity(Identity::from_pem(c, k)),
+            None => tls,
+        }
+    }
+}
+
+fn node_toml(id: &str, role: &str, region: &str, extra: &str) -> String {
+    format!(
+        "[node]\nid = \"{id}\"\nrole = \"{role}\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\n\
+         data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n\
+         [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n{extra}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_are_refused() {
+    let ca = Ca::new("sjdj test CA");
+    // The national node: TLS, and client certificates from the CA required for federation.
+    let dir = tempfile::tempdir().unwrap();
+    ca.write(dir.path());
+    ca.issue(dir.path(), "national");
+    let tls = "[tls]\ncert_file = \"{dir}/national.crt\"\nkey_file = \"{dir}/national.key\"\nclient_ca_file = \"{dir}/ca.crt\"\n";
+    let national = Node::from_config_tls(
+        dir,
+        &node_toml("national", "national", "100000", tls),
+        Some(ca.client(None)),
+    )
+    .await;
+    assert!(national.url().starts_with("https://"));
+
+    // Guangdong: its own TLS listener, and a client certificate for the national node.
+    let dir = tempfile::tempdir().unwrap();
+    ca.write(dir.path());
+    ca.issue(dir.path(), "gd");
+    let key = sjdj::node::keyfile::generate(&dir.path().join("node.key")).unwrap();
+    national
+        .delegate("gd", "440000", &hex::encode(key.verifying_key().to_bytes()))
+        .await
+        .unwrap();
+    let extra = format!(
+        "[tls]\ncert_file = \"{{dir}}/gd.crt\"\nkey_file = \"{{dir}}/gd.key\"\n\
+         [federation]\nnational_url = \"{}\"\nnational_key = \"{}\"\npush_interval_ms = 100\n\
+         ca_file = \"{{dir}}/ca.crt\"\nclient_cert_file = \"{{dir}}/gd.crt\"\nclient_key_file = \"{{dir}}/gd.key\"\n",
+        national.url(),
+        national.public_key_hex()
+    );
+    let gd = Node::from_config_tls(
+        dir,
+        &node_toml("gd", "province", "440000", &extra),
+        Some(ca.client(None)),
+    )
+    .await;
+    let app = gd.registered().await;
+    // The public registry needs no client certificate, only TLS.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut reg =
+            pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+        let r = reg
+            .get_record(pb::GetRecordRequest {
+                code: app.code.clone(),
+            })
+            .await;
+        if let Ok(r) = r {
+            assert_eq!(r.into_inner().issuer_node, "gd");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gd's record never reached the national book"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A node-to-node call over TLS but without a client certificate is refused.
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    let r = fed
+        .push(pb::PushRequest {
+            node_id: "gd".into(),
+            envelope: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(r.code(), tonic::Code::Unauthenticated);
+    assert!(
+        r.message().starts_with("CLIENT_CERT_REQUIRED"),
+        "{}",
+        r.message()
+    );
+    // A certificate from another CA does not get past the TLS handshake.
+    let stranger = Ca::new("not the sjdj CA");
+    let other = tempfile::tempdir().unwrap();
+    let identity = stranger.issue(other.path(), "intruder");
+    let tls = ca.client(Some(identity));
+    let refused = tonic::transport::Channel::from_shared(national.url())
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await;
+    let reached = match refused {
+        Err(_) => false,
+        Ok(ch) => pb::federation_service_client::FederationServiceClient::new(ch)
+            .get_trust_list(pb::GetTrustListRequest {})
+            .await
+            .is_ok(),
+    };
+    assert!(
+        !reached,
+        "a client certificate from another CA was accepted"
+    );
+    // Plain gRPC to a TLS listener gets nowhere.
+    let plain = tonic::transport::Channel::from_shared(format!("http://{}", national.addr))
+        .unwrap()
+        .connect()
+        .await;
+    let answered = match plain {
+        Err(_) => false,
+        Ok(ch) => pb::registry_service_client::RegistryServiceClient::new(ch)
+            .get_node_info(pb::GetNodeInfoRequest {})
+            .await
+            .is_ok(),
+    };
+    assert!(
+        !answered,
+        "a plain-text call was answered by a TLS listener"
+    );
+}
