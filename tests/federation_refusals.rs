@@ -65,11 +65,16 @@ impl Fake {
 
     /// A flow to a code in `region` (without its certificate).
     fn registered(&mut self, app: &str, region: &str, serial: u32) {
+        self.registered_in(app, region, 2026, serial)
+    }
+
+    /// A flow to a code of `year` in `region` (without its certificate).
+    fn registered_in(&mut self, app: &str, region: &str, year: u16, serial: u32) {
         let day = time::macros::date!(2026 - 01 - 05);
         let code = UnifiedCode::new(
             DataType::PublicDataResource,
             Region::parse(region).unwrap(),
-            2026,
+            year,
             serial,
         )
         .unwrap()
@@ -358,4 +363,49 @@ async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does()
     let r = push(&national, p.sealed(&b, &p.key)).await.unwrap_err();
     assert_eq!(reason(&r), "SYNC_KEY_REVOKED");
     assert_eq!(state(&national).await.held, 15);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_handover_the_province_cannot_mint_a_serial_the_national_node_used() {
+    let national = Node::dev().await;
+    let token = national.token("admin");
+    admin(&national)
+        .await
+        .host_region(authed(
+            &token,
+            pb::HostRegionRequest {
+                region: REGION.into(),
+            },
+        ))
+        .await
+        .unwrap();
+    // The national node registers a Guangdong subject while hosting: serial 1 of 440000.
+    let flow = national.flow().await;
+    let mut m = flow.materials().await;
+    m.subject.as_mut().unwrap().region = "440106".into();
+    let app = flow.create(m).await.unwrap();
+    let app = flow.submit(&app).await.unwrap();
+    national.to_publicity(&app.id).await;
+    national.advance_days(40).await;
+    let code = flow.get(&app.id).await.code;
+    assert_eq!(&code[1..7], REGION);
+    let p = Fake::new(1);
+    let req = pb::HandOverRegionRequest {
+        region: REGION.into(),
+        node_id: NODE.into(),
+        public_key: hex::encode(p.key.verifying_key().to_bytes()),
+    };
+    admin(&national)
+        .await
+        .hand_over_region(authed(&token, req))
+        .await
+        .unwrap();
+    // The new node's log mints serial 1 of that year again: refused, nothing applied.
+    let mut p = p;
+    p.registered_in("A1", REGION, code[7..11].parse().unwrap(), 1);
+    let r = push(&national, p.sealed(&p.batch(0, 0, 5), &p.key))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&r), "SYNC_SERIAL_REUSED");
+    assert_eq!(state(&national).await.held, 0);
 }

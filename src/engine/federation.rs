@@ -78,7 +78,10 @@ fn require_national(shared: &Shared) -> Result<(), Refusal> {
     }
 }
 
-fn read<T: serde::de::DeserializeOwned>(tx: &Tx, key: &[u8]) -> Result<Option<T>, EngineError> {
+pub(super) fn read<T: serde::de::DeserializeOwned>(
+    tx: &Tx,
+    key: &[u8],
+) -> Result<Option<T>, EngineError> {
     match tx.get(key)? {
         Some(b) => Ok(Some(codec::decode(key, &b)?)),
         None => Ok(None),
@@ -102,6 +105,15 @@ pub(super) fn trust(
         return Err(Refusal::denied("WRONG_ROLE", "the trust list needs the admin role").into());
     }
     require_national(shared)?;
+    let body = match body {
+        Body::HandedOver {
+            region,
+            node_id,
+            key,
+            ..
+        } => super::hosting::handover_body(tx, region, node_id, key)?,
+        other => other,
+    };
     let index = log_ops::size(|k| tx.get(k))?;
     let next =
         fold_trust(shared, tx, &body, index).map_err(|e| Refusal::invalid(e.reason, e.message))?;
@@ -128,6 +140,12 @@ fn fold_trust(
             node_id,
             region,
             key,
+        }
+        | Body::HandedOver {
+            node_id,
+            region,
+            key,
+            ..
         } => (node_id.clone(), Some(region.clone()), Some(key.clone())),
         Body::KeyRotated { node_id, key } => (node_id.clone(), None, Some(key.clone())),
         Body::KeyRevoked { node_id, .. } => (node_id.clone(), None, None),
@@ -152,16 +170,27 @@ fn fold_trust(
         }
         None => false,
     };
+    let hosted = match &region {
+        Some(r) => tx.get(&keys::hosted(r)).map_err(internal)?.is_some(),
+        None => false,
+    };
     let next = trust::apply(
         trust::View {
             node: node.as_ref(),
             region_holder: holder.as_deref(),
             key_known,
             own_region: crate::domain::codes::Region::CENTRAL,
+            hosted,
         },
         body,
         index,
     )?;
+    if let Body::HandedOver {
+        region, serials, ..
+    } = body
+    {
+        super::hosting::handed_over(shared, tx, &next, region, serials).map_err(internal)?;
+    }
     if let Some(r) = &region {
         tx.put(keys::trust_region(r), next.node_id.clone().into_bytes());
     }
@@ -245,9 +274,15 @@ pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Rep
         let record = crate::log::entry::Record::decode(data).map_err(|e| {
             Refusal::invalid("SYNC_BAD_ENTRY", format!("national entry {index}: {e}"))
         })?;
+        if let Body::Hosted { region } = &record.body {
+            tx.put(keys::hosted(region), Vec::new());
+        }
         if matches!(
             record.body,
-            Body::Delegated { .. } | Body::KeyRotated { .. } | Body::KeyRevoked { .. }
+            Body::Delegated { .. }
+                | Body::KeyRotated { .. }
+                | Body::KeyRevoked { .. }
+                | Body::HandedOver { .. }
         ) {
             let node = fold_trust(shared, tx, &record.body, index).map_err(|e| {
                 Refusal::invalid(

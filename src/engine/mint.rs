@@ -78,7 +78,11 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
     {
         return Ok(false);
     }
-    let code = mint_code(shared, tx, &app, ctx.today.year())?;
+    // A federated province waits for its delegation; the national node picks the namespace.
+    let Some(region) = super::hosting::namespace(shared, tx, &app)? else {
+        return Ok(false);
+    };
+    let code = mint_code(tx, region, &app, ctx.today.year())?;
     let events = flow::decide(
         Some(&app),
         &Command::Register {
@@ -121,12 +125,11 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
 /// The next serial of the node's namespace for the year. Serials never repeat: the counter is
 /// written in the same atomic batch as the registration that uses it.
 fn mint_code(
-    shared: &Shared,
     tx: &mut Tx,
+    region: crate::domain::codes::Region,
     app: &Application,
     year: i32,
 ) -> Result<UnifiedCode, EngineError> {
-    let region = shared.cfg.region;
     let key = keys::serial(&region.to_string(), year);
     let last = match tx.get(&key)? {
         Some(b) => u32::from_be_bytes(

@@ -7,6 +7,7 @@ mod audit_mirrors;
 mod clock;
 mod fed_reads;
 mod federation;
+mod hosting;
 mod log_ops;
 mod mint;
 mod ops;
@@ -44,6 +45,8 @@ pub struct EngineConfig {
     pub calendar: Calendar,
     pub max_attachment_bytes: usize,
     pub clock_control: bool,
+    /// A province linked to a national node: it mints only once delegated in the national log.
+    pub federated: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -47,6 +47,11 @@ pub enum Op {
         actor: Actor,
         body: Body,
     },
+    /// National: host a province namespace that has no node yet.
+    Host {
+        actor: Actor,
+        region: String,
+    },
     /// National: one batch of a province's push.
     Ingest(Box<federation::IngestBatch>),
     /// Province: one batch of the national log it follows.
@@ -85,6 +90,9 @@ pub enum Reply {
     SyncRefused(Refusal),
     Receipt {
         size: u64,
+    },
+    Hosted {
+        region: String,
     },
     /// How much of the national log the province now holds.
     Followed {
@@ -156,6 +164,7 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         Op::Trust { actor, body } => federation::trust(shared, tx, &actor, body),
         Op::Ingest(batch) => federation::ingest(shared, tx, *batch),
         Op::Follow(batch) => federation::follow(shared, tx, *batch),
+        Op::Host { actor, region } => super::hosting::host(shared, tx, &actor, region),
         Op::KeepReceipt {
             national_key,
             national_origin,

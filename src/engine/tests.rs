@@ -26,6 +26,7 @@ fn config() -> EngineConfig {
         calendar: Calendar::builtin(),
         max_attachment_bytes: 1024,
         clock_control: true,
+        federated: false,
     }
 }
 

@@ -197,4 +197,38 @@ impl AdminService for Admin {
                 .collect(),
         }))
     }
+
+    async fn host_region(
+        &self,
+        req: Request<pb::HostRegionRequest>,
+    ) -> Res<pb::HostRegionResponse> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let region = req.into_inner().region;
+        match self
+            .engine
+            .execute(Op::Host { actor, region })
+            .await
+            .map_err(status::status)?
+        {
+            Reply::Hosted { region } => Ok(Response::new(pb::HostRegionResponse { region })),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn hand_over_region(
+        &self,
+        req: Request<pb::HandOverRegionRequest>,
+    ) -> Res<pb::TrustedNode> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let r = req.into_inner();
+        let body = Body::HandedOver {
+            region: r.region,
+            node_id: r.node_id,
+            key: r.public_key,
+            // Filled in by the engine from what it minted while hosting.
+            serials: Default::default(),
+            codes: Vec::new(),
+        };
+        self.trust(actor, body).await
+    }
 }

@@ -11,7 +11,7 @@
 //! actor), and `body`, externally tagged: `{"Flow": {"application_id": …, "event": {…}}}` for
 //! a step of an application's flow, one of the admin actions (`TokenCreated`, `TokenRevoked`,
 //! `ClockAdvanced`), or on the national node the trust list (`Delegated`, `KeyRotated`,
-//! `KeyRevoked`) and confirmations of province checkpoints (`Confirmed`). Never a token, a secret or personal contact data: flow events are logged
+//! `KeyRevoked`, `Hosted`, `HandedOver`) and confirmations of province checkpoints (`Confirmed`). Never a token, a secret or personal contact data: flow events are logged
 //! through [`EventKind::redacted`].
 //!
 //! The Merkle leaf is RFC 6962's: `SHA-256(0x00 || entry)`. Entries are hashed as stored and never
@@ -77,6 +77,21 @@ pub enum Body {
     KeyRevoked {
         node_id: String,
         reason: String,
+    },
+    /// National: the national node hosts the province namespace `region` (代为受理): it mints
+    /// there, for subjects of that province, until it hands the namespace over.
+    Hosted {
+        region: String,
+    },
+    /// National: the hosted namespace `region` moves to node `node_id` with key `key` (a
+    /// delegation), carrying the last serial minted in it per year so no code is minted twice.
+    HandedOver {
+        region: String,
+        node_id: String,
+        key: String,
+        serials: std::collections::BTreeMap<u16, u32>,
+        /// The codes registered in the namespace while hosted: their records move too.
+        codes: Vec<String>,
     },
     /// National: a province checkpoint (of `size` entries, root hex) was verified and every
     /// entry it covers taken into the national book.

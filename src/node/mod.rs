@@ -75,6 +75,7 @@ impl Node {
             calendar: v.calendar.clone(),
             max_attachment_bytes: c.attachments.max_bytes,
             clock_control: c.clock.control,
+            federated: !c.federation.national_url.is_empty(),
         };
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");

@@ -22,6 +22,7 @@
 //! | `trust/{node id}` | national: the node's trust-list record (codec, `sync::trust`) |
 //! | `trustregion/{region}` | national: node id the namespace is delegated to |
 //! | `trustkey/{key hex}` | national: node id the key belongs to (keys are never reused) |
+//! | `hosted/{region}` | empty: the national node hosts this province namespace |
 //! | `fed/{node id}/state` | national: what it holds of that node's log (codec) |
 //! | `fed/{node id}/eb/{n u64 BE}` | national: the node's entries `256·n ..` as sent, an entry bundle (`engine::federation`) |
 //! | `fed/{node id}/lt/{level}/{n u64 BE}` | national: tile of the node's mirrored tree |
@@ -134,6 +135,14 @@ pub fn trust_region(region: &str) -> Vec<u8> {
 
 pub fn trust_key(key_hex: &str) -> Vec<u8> {
     format!("trustkey/{key_hex}").into_bytes()
+}
+
+pub fn hosted(region: &str) -> Vec<u8> {
+    format!("hosted/{region}").into_bytes()
+}
+
+pub fn serial_prefix(region: &str) -> Vec<u8> {
+    format!("serial/{region}/").into_bytes()
 }
 
 pub fn fed_state(node_id: &str) -> Vec<u8> {

@@ -121,6 +121,8 @@ pub struct View<'a> {
     pub key_known: bool,
     /// The national node's own namespace (`100000`), never delegated.
     pub own_region: Region,
+    /// Whether the region a delegation or handover names is hosted by the national node now.
+    pub hosted: bool,
 }
 
 /// Applies one trust-list entry at national log index `index`. Returns the node's new record.
@@ -140,7 +142,26 @@ pub fn apply(view: View, body: &Body, index: u64) -> Result<TrustedNode, TrustEr
             node_id,
             region,
             key,
+        }
+        | Body::HandedOver {
+            node_id,
+            region,
+            key,
+            ..
         } => {
+            let handover = matches!(body, Body::HandedOver { .. });
+            if view.hosted && !handover {
+                return Err(refuse(
+                    "REGION_HOSTED",
+                    format!("the national node hosts {region}; hand it over to the node instead"),
+                ));
+            }
+            if handover && !view.hosted {
+                return Err(refuse(
+                    "REGION_NOT_HOSTED",
+                    format!("the national node does not host {region}; delegate it instead"),
+                ));
+            }
             check_node_id(node_id).map_err(|m| refuse("BAD_NODE_ID", m))?;
             let r = Region::parse(region).map_err(|e| refuse("BAD_REGION", e.to_string()))?;
             if !r.is_namespace() || r == view.own_region || r == Region::CENTRAL {
@@ -237,6 +258,7 @@ mod tests {
             region_holder: holder,
             key_known: false,
             own_region: Region::parse("100000").unwrap(),
+            hosted: false,
         }
     }
 
@@ -328,5 +350,35 @@ mod tests {
         for (got, reason) in cases {
             assert_eq!(got.unwrap_err().reason, reason);
         }
+    }
+
+    #[test]
+    fn a_hosted_region_moves_only_by_handover() {
+        let hosted = |h| View {
+            hosted: h,
+            ..view(None, None)
+        };
+        let d = Body::Delegated {
+            node_id: "gz".into(),
+            region: "520000".into(),
+            key: key(8),
+        };
+        assert_eq!(
+            apply(hosted(true), &d, 1).unwrap_err().reason,
+            "REGION_HOSTED"
+        );
+        let h = Body::HandedOver {
+            region: "520000".into(),
+            node_id: "gz".into(),
+            key: key(8),
+            serials: [(2026, 7)].into(),
+            codes: vec![],
+        };
+        assert_eq!(
+            apply(hosted(false), &h, 1).unwrap_err().reason,
+            "REGION_NOT_HOSTED"
+        );
+        let node = apply(hosted(true), &h, 1).unwrap();
+        assert_eq!((node.region.as_str(), node.keys.len()), ("520000", 1));
     }
 }

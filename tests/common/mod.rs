@@ -129,6 +129,23 @@ impl Node {
             .delegate(id, region, &hex::encode(key.verifying_key().to_bytes()))
             .await
             .expect("delegate");
+        Node::federated_in(dir, id, region, national, batch).await
+    }
+
+    /// A province node linked to `national` whose key (in `dir`/node.key) is not delegated yet.
+    pub async fn federated_undelegated(id: &str, region: &str, national: &Node) -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
+        Node::federated_in(dir, id, region, national, 1000).await
+    }
+
+    async fn federated_in(
+        dir: tempfile::TempDir,
+        id: &str,
+        region: &str,
+        national: &Node,
+        batch: u64,
+    ) -> Node {
         let d = dir.path().display().to_string();
         let toml = format!(
             "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{d}/store\"\nkey_file = \"{d}/node.key\"\n\
