@@ -134,6 +134,45 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         "000002",
         "the serial after the hosted one"
     );
+    // The records registered while hosted moved to gz: it serves and verifies them (the
+    // certificate is the national node's, checked with the root key from gz's config).
+    let moved = wait_for("the hosted record on gz", || async {
+        let mut reg = pb::registry_service_client::RegistryServiceClient::new(gz.channel().await);
+        reg.get_record(pb::GetRecordRequest {
+            code: hosted.code.clone(),
+        })
+        .await
+        .ok()
+    })
+    .await;
+    assert_eq!(moved.into_inner().code, hosted.code);
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(gz.channel().await);
+    let cert = reg
+        .get_certificate(pb::GetCertificateRequest {
+            key: Some(pb::get_certificate_request::Key::Code(hosted.code.clone())),
+            version: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let v = reg
+        .verify_certificate(pb::VerifyCertificateRequest {
+            certificate: Some(pb::verify_certificate_request::Certificate::Signed(
+                cert.signed,
+            )),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(v.valid, "{} {}", v.reason, v.message);
+    // The central code stayed with the national node.
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(gz.channel().await);
+    assert!(reg
+        .get_record(pb::GetRecordRequest {
+            code: central.code.clone()
+        })
+        .await
+        .is_err());
     // The national node no longer mints in 520000, and takes gz's code into its book.
     let after = register(&national, "520102").await;
     assert_eq!(&after.code[1..7], "100000");

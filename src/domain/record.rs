@@ -88,6 +88,37 @@ impl Record {
         }
     }
 
+    /// The record as a certificate alone states it: for a record handed over from another node,
+    /// whose application stays there. The region is the code's namespace; industry and access
+    /// mode, which certificates do not carry, are left empty.
+    pub fn from_certificate(c: &Certificate, query_code: String) -> Record {
+        Record {
+            code: c.code.to_string(),
+            current_version: c.version,
+            status: RecordStatus::Valid,
+            subject_name: c.subject_name.clone(),
+            subject_credit_code: c.subject_credit_code.as_str().to_string(),
+            data_type: c.data_type,
+            region: c.code.region.to_string(),
+            industry: String::new(),
+            data_name: c.data_name.clone(),
+            summary: c.summary.clone(),
+            access_mode: None,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            versions: vec![RecordVersion {
+                version: c.version,
+                registration_type: c.registration_type,
+                application_id: String::new(),
+                query_code,
+                assigned_on: c.assigned_on,
+                valid_from: c.valid_from,
+                valid_until: c.valid_until,
+            }],
+            issuer_node: c.issuer_node.clone(),
+        }
+    }
+
     /// Status on a given day: a valid record past its validity has expired.
     pub fn status_on(&self, today: Date) -> RecordStatus {
         if self.status == RecordStatus::Valid && today > self.valid_until {

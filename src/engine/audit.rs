@@ -114,6 +114,14 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
             .append(next, tree::leaf_hash(&v))
             .map_err(|e| at(&k, e.to_string()))?;
         newest_at.push(record.at);
+        if let Body::RecordImported {
+            code,
+            version,
+            certificate_sha256,
+        } = &record.body
+        {
+            pinned.push((code.clone(), *version, certificate_sha256.clone()));
+        }
         if let Body::Flow {
             application_id,
             event,

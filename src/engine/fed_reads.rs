@@ -62,6 +62,16 @@ impl Engine {
         }))
     }
 
+    /// Province: codes handed over by the national node whose records it has not imported yet.
+    pub fn pending_imports(&self) -> Result<Vec<String>, EngineError> {
+        Ok(self
+            .store()
+            .scan(keys::IMPORT_PREFIX, None, usize::MAX)?
+            .into_iter()
+            .map(|(k, _)| keys::suffix(&k, keys::IMPORT_PREFIX).to_string())
+            .collect())
+    }
+
     /// A mirrored application of the national book (`{node id}/{id}`).
     pub(super) fn read_mirrored_app(&self, id: &str) -> Result<Option<Application>, EngineError> {
         let key = keys::fed_app(id);
@@ -75,6 +85,11 @@ impl Engine {
     pub fn issuer_key(&self, c: &Certificate) -> Result<IssuerKey, EngineError> {
         if c.issuer_node == self.config().node_id {
             return Ok(IssuerKey::Own(self.verifying_key()));
+        }
+        if let Some(national) = self.config().national_key {
+            if crate::domain::certificate::key_id(&national) == c.issuer_key_id {
+                return Ok(IssuerKey::Listed(national));
+            }
         }
         let Some(node) = self.trusted_node(&c.issuer_node)? else {
             return Ok(IssuerKey::Unknown);

@@ -186,10 +186,13 @@ fn fold_trust(
         index,
     )?;
     if let Body::HandedOver {
-        region, serials, ..
+        region,
+        serials,
+        codes,
+        ..
     } = body
     {
-        super::hosting::handed_over(shared, tx, &next, region, serials).map_err(internal)?;
+        super::hosting::handed_over(shared, tx, &next, region, serials, codes).map_err(internal)?;
     }
     if let Some(r) = &region {
         tx.put(keys::trust_region(r), next.node_id.clone().into_bytes());

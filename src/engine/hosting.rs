@@ -15,6 +15,7 @@ use crate::domain::types::{Actor, Role};
 use crate::log::entry::Body;
 use crate::store::{codec, keys};
 use crate::sync::trust::TrustedNode;
+use sha2::Digest;
 use std::collections::BTreeMap;
 
 /// National: starts hosting a province namespace.
@@ -117,6 +118,7 @@ pub(super) fn handed_over(
     node: &TrustedNode,
     region: &str,
     serials: &BTreeMap<u16, u32>,
+    codes: &[String],
 ) -> Result<(), EngineError> {
     tx.delete(keys::hosted(region));
     if shared.cfg.role == "national" {
@@ -126,6 +128,9 @@ pub(super) fn handed_over(
         };
         tx.put(keys::fed_state(&node.node_id), codec::encode(&state));
     } else if node.node_id == shared.cfg.node_id {
+        for code in codes {
+            tx.put(keys::import(code), Vec::new());
+        }
         for (year, last) in serials {
             let key = keys::serial(region, i32::from(*year));
             let current = match tx.get(&key)? {
@@ -173,4 +178,46 @@ pub(super) fn namespace(
         }
     }
     Ok(Some(shared.cfg.region))
+}
+
+/// Province: imports the record of a code the national node registered while hosting this
+/// namespace, from its certificate signed by the national key. The record is what the
+/// certificate states (the application's history stays in the national book).
+pub(super) fn import(
+    shared: &Shared,
+    tx: &mut Tx,
+    national_key: &ed25519_dalek::VerifyingKey,
+    bytes: Vec<u8>,
+) -> Result<Reply, EngineError> {
+    let bad = |m: String| Refusal::invalid("BAD_IMPORT", m);
+    let signed = crate::domain::certificate::SignedCertificate::from_bytes(bytes)
+        .map_err(|e| bad(e.to_string()))?;
+    let c = signed
+        .verify(national_key)
+        .map_err(|e| bad(format!("not signed by the national key: {e}")))?;
+    let code = c.code.to_string();
+    if tx.get(&keys::import(&code))?.is_none() {
+        return Err(bad(format!("{code} was not handed over to this node")).into());
+    }
+    let query_code = signed.query_code();
+    let record = crate::domain::record::Record::from_certificate(&c, query_code.clone());
+    log_ops::append(
+        tx,
+        shared.clock.now(),
+        &Actor::system(),
+        Body::RecordImported {
+            code: code.clone(),
+            version: c.version,
+            certificate_sha256: hex::encode(sha2::Sha256::digest(signed.as_bytes())),
+        },
+    )?;
+    tx.put(keys::certificate(&code, c.version), signed.into_bytes());
+    tx.put(
+        keys::query_code(&query_code),
+        format!("{code}/{}", c.version).into_bytes(),
+    );
+    tx.put(keys::record(&code), codec::encode(&record));
+    tx.delete(keys::import(&code));
+    tracing::info!(%code, node = %shared.cfg.node_id, "imported a handed-over record");
+    Ok(Reply::Imported { code })
 }

@@ -47,6 +47,8 @@ pub struct EngineConfig {
     pub clock_control: bool,
     /// A province linked to a national node: it mints only once delegated in the national log.
     pub federated: bool,
+    /// A province's root of trust: the national node's key (its certificates verify with it).
+    pub national_key: Option<ed25519_dalek::VerifyingKey>,
 }
 
 #[derive(Debug, thiserror::Error)]

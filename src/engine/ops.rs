@@ -52,6 +52,11 @@ pub enum Op {
         actor: Actor,
         region: String,
     },
+    /// Province: import a handed-over record from its national certificate.
+    Import {
+        national_key: ed25519_dalek::VerifyingKey,
+        certificate: Vec<u8>,
+    },
     /// National: one batch of a province's push.
     Ingest(Box<federation::IngestBatch>),
     /// Province: one batch of the national log it follows.
@@ -93,6 +98,9 @@ pub enum Reply {
     },
     Hosted {
         region: String,
+    },
+    Imported {
+        code: String,
     },
     /// How much of the national log the province now holds.
     Followed {
@@ -165,6 +173,10 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         Op::Ingest(batch) => federation::ingest(shared, tx, *batch),
         Op::Follow(batch) => federation::follow(shared, tx, *batch),
         Op::Host { actor, region } => super::hosting::host(shared, tx, &actor, region),
+        Op::Import {
+            national_key,
+            certificate,
+        } => super::hosting::import(shared, tx, &national_key, certificate),
         Op::KeepReceipt {
             national_key,
             national_origin,

@@ -27,6 +27,7 @@ fn config() -> EngineConfig {
         max_attachment_bytes: 1024,
         clock_control: true,
         federated: false,
+        national_key: None,
     }
 }
 

@@ -93,6 +93,13 @@ pub enum Body {
         /// The codes registered in the namespace while hosted: their records move too.
         codes: Vec<String>,
     },
+    /// Province: the record of a code handed over by the national node was imported from the
+    /// national certificate with this SHA-256 (hex).
+    RecordImported {
+        code: String,
+        version: u32,
+        certificate_sha256: String,
+    },
     /// National: a province checkpoint (of `size` entries, root hex) was verified and every
     /// entry it covers taken into the national book.
     Confirmed {

@@ -76,6 +76,7 @@ impl Node {
             max_attachment_bytes: c.attachments.max_bytes,
             clock_control: c.clock.control,
             federated: !c.federation.national_url.is_empty(),
+            national_key: crate::sync::trust::parse_key(&c.federation.national_key).ok(),
         };
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");

@@ -23,6 +23,7 @@
 //! | `trustregion/{region}` | national: node id the namespace is delegated to |
 //! | `trustkey/{key hex}` | national: node id the key belongs to (keys are never reused) |
 //! | `hosted/{region}` | empty: the national node hosts this province namespace |
+//! | `import/{code}` | empty: province: a code handed over whose record is still to import |
 //! | `fed/{node id}/state` | national: what it holds of that node's log (codec) |
 //! | `fed/{node id}/eb/{n u64 BE}` | national: the node's entries `256·n ..` as sent, an entry bundle (`engine::federation`) |
 //! | `fed/{node id}/lt/{level}/{n u64 BE}` | national: tile of the node's mirrored tree |
@@ -139,6 +140,12 @@ pub fn trust_key(key_hex: &str) -> Vec<u8> {
 
 pub fn hosted(region: &str) -> Vec<u8> {
     format!("hosted/{region}").into_bytes()
+}
+
+pub const IMPORT_PREFIX: &[u8] = b"import/";
+
+pub fn import(code: &str) -> Vec<u8> {
+    format!("import/{code}").into_bytes()
 }
 
 pub fn serial_prefix(region: &str) -> Vec<u8> {

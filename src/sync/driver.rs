@@ -12,6 +12,7 @@ use crate::grpc::federation::{follow_log_type, push_batch_type, to_wire};
 use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
 use crate::log::entry::{Body, Record};
 use ed25519_dalek::VerifyingKey;
+use pb::registry_service_client::RegistryServiceClient;
 use prost::Message;
 use std::time::Duration;
 use tonic::transport::Channel;
@@ -63,6 +64,7 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
             return;
         }
     };
+    let mut registry = RegistryServiceClient::new(channel.clone());
     let mut client = FederationServiceClient::new(channel)
         .max_decoding_message_size(usize::MAX)
         .max_encoding_message_size(usize::MAX);
@@ -71,7 +73,11 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
     let (mut failing, mut follow_failing) = (false, false);
     loop {
         tick.tick().await;
-        match follow_once(&engine, &mut client, &cfg).await {
+        let followed = match follow_once(&engine, &mut client, &cfg).await {
+            Ok(_) => import_handed_over(&engine, &mut registry, &cfg).await,
+            Err(e) => Err(e),
+        };
+        match followed {
             Ok(_) => follow_failing = false,
             Err(e) if !follow_failing => {
                 follow_failing = true;
@@ -164,6 +170,32 @@ pub async fn follow_once(
             other => return Err(PushError::Refused(format!("unexpected reply {other:?}"))),
         }
     }
+}
+
+/// Imports the records of codes the national node handed over to this node (from the national
+/// certificates, which the engine verifies with the root key); returns how many.
+pub async fn import_handed_over(
+    engine: &Engine,
+    registry: &mut RegistryServiceClient<Channel>,
+    cfg: &PushConfig,
+) -> Result<usize, PushError> {
+    let pending = engine.pending_imports()?;
+    for code in &pending {
+        let cert = registry
+            .get_certificate(pb::GetCertificateRequest {
+                key: Some(pb::get_certificate_request::Key::Code(code.clone())),
+                version: 0,
+            })
+            .await?
+            .into_inner();
+        engine
+            .execute(Op::Import {
+                national_key: cfg.national_key,
+                certificate: cert.signed,
+            })
+            .await?;
+    }
+    Ok(pending.len())
 }
 
 /// One round: bring the national node up to the latest checkpoint and keep its receipt.

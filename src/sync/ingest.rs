@@ -323,9 +323,10 @@ impl Rules<'_> {
                 application_id,
                 event,
             } => (application_id, event),
-            Body::TokenCreated { .. } | Body::TokenRevoked { .. } | Body::ClockAdvanced { .. } => {
-                return Ok(())
-            }
+            Body::TokenCreated { .. }
+            | Body::TokenRevoked { .. }
+            | Body::ClockAdvanced { .. }
+            | Body::RecordImported { .. } => return Ok(()),
             other => {
                 return Err(bad(format!(
                     "{other:?} belongs in the national log, not a province's"
