@@ -52,6 +52,18 @@ pub enum AdminCmd {
         #[arg(long)]
         reason: String,
     },
+    /// National node: host a province namespace that has no node yet (代为受理).
+    Host {
+        /// The province namespace, XX0000.
+        region: String,
+    },
+    /// National node: hand a hosted namespace over to the province's new node.
+    HandOver {
+        region: String,
+        node_id: String,
+        /// The new node's public key: 64 hex digits or a file holding them.
+        key: String,
+    },
     /// Alarms raised (forked province logs), with their evidence.
     Alarms,
 }
@@ -194,6 +206,33 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
             let req = pb::RevokeNodeKeyRequest { node_id, reason };
             let n = a
                 .revoke_node_key(c.req(req)?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
+        }
+        AdminCmd::Host { region } => {
+            let r = a
+                .host_region(c.req(pb::HostRegionRequest { region })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.HostRegionResponse", &r, |r| {
+                format!("hosting {}\n", r.region)
+            });
+        }
+        AdminCmd::HandOver {
+            region,
+            node_id,
+            key,
+        } => {
+            let req = pb::HandOverRegionRequest {
+                region,
+                node_id,
+                public_key: public_key_hex(&key)?,
+            };
+            let n = a
+                .hand_over_region(c.req(req)?)
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
