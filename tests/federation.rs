@@ -438,3 +438,45 @@ async fn provinces_follow_the_national_trust_list_and_apply_what_concerns_them()
     );
     assert!(record(&national, &app.code).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_national_node_pulls_from_a_province_that_cannot_push() {
+    // A Guangdong node with no link to the national node (it never pushes).
+    let gd = Node::province_dev("gd", "440000").await;
+    let app = gd.registered().await;
+    // The national node pulls from it.
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[node]\nid = \"national\"\nrole = \"national\"\nregion = \"100000\"\nlisten = \"127.0.0.1:0\"\n\
+         data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n[clock]\ncontrol = true\n\
+         [federation]\npush_interval_ms = 100\n[[federation.pull]]\nnode_id = \"gd\"\nurl = \"{}\"\n",
+        gd.url()
+    );
+    let national = Node::from_config_tls(dir, &toml, None).await;
+    national
+        .delegate("gd", "440000", &gd.public_key_hex())
+        .await
+        .unwrap();
+    let record = eventually(20, "the pulled record in the national book", || async {
+        let mut reg =
+            pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+        reg.get_record(pb::GetRecordRequest {
+            code: app.code.clone(),
+        })
+        .await
+        .ok()
+    })
+    .await
+    .into_inner();
+    assert_eq!(record.issuer_node, "gd");
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+    let cert = reg
+        .get_certificate(pb::GetCertificateRequest {
+            key: Some(pb::get_certificate_request::Key::Code(app.code.clone())),
+            version: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(cert.nationally_confirmed);
+}

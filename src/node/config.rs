@@ -59,6 +59,20 @@ pub struct FederationSection {
     /// Mutual TLS: this node's client certificate and key (PEM) for the national node.
     pub client_cert_file: Option<PathBuf>,
     pub client_key_file: Option<PathBuf>,
+    /// National: province nodes to pull from, for provinces that cannot push.
+    pub pull: Vec<PullSection>,
+}
+
+/// A province the national node pulls from (its public log and registry).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullSection {
+    /// The node id in the trust list.
+    pub node_id: String,
+    /// Its gRPC URL.
+    pub url: String,
+    /// For an `https://` URL: the CA (PEM) that signed its certificate.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for FederationSection {
@@ -71,6 +85,7 @@ impl Default for FederationSection {
             ca_file: None,
             client_cert_file: None,
             client_key_file: None,
+            pull: Vec::new(),
         }
     }
 }
@@ -341,6 +356,26 @@ impl Config {
                 errors.push(format!(
                     "federation.batch_entries must be 1..={}",
                     crate::engine::MAX_ENTRIES
+                ));
+            }
+        }
+        for p in &f.pull {
+            if n.role != "national" {
+                errors.push("federation.pull is for the national node".into());
+            }
+            if let Err(e) = crate::sync::trust::check_node_id(&p.node_id) {
+                errors.push(format!("federation.pull: {e}"));
+            }
+            if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
+                errors.push(format!(
+                    "federation.pull url {:?} must start with http:// or https://",
+                    p.url
+                ));
+            }
+            if p.url.starts_with("https://") && p.ca_file.is_none() {
+                errors.push(format!(
+                    "federation.pull {}: ca_file is required for https://",
+                    p.node_id
                 ));
             }
         }

@@ -49,6 +49,8 @@ pub struct Node {
     pub limiter: Arc<grpc::ratelimit::RateLimiter>,
     /// Province: where and how to push its log to the national node.
     pub push: Option<crate::sync::driver::PushConfig>,
+    /// National: provinces to pull from.
+    pub pulls: Vec<crate::sync::pull::PullConfig>,
     /// TLS on the listener, when configured.
     pub tls: Option<tonic::transport::ServerTlsConfig>,
     /// Mutual TLS: FederationService requires a client certificate.
@@ -101,6 +103,19 @@ impl Node {
             batch_entries: f.batch_entries,
             tls: client_tls,
         });
+        let mut pulls = Vec::new();
+        for p in &f.pull {
+            let tls = match &p.ca_file {
+                Some(ca) => Some(grpc::tls::client(ca, None).map_err(NodeError::Other)?),
+                None => None,
+            };
+            pulls.push(crate::sync::pull::PullConfig {
+                node_id: p.node_id.clone(),
+                url: p.url.clone(),
+                interval: Duration::from_millis(f.push_interval_ms),
+                tls,
+            });
+        }
         let tls = match &c.tls {
             Some(t) => Some(
                 grpc::tls::server(&t.cert_file, &t.key_file, t.client_ca_file.as_deref())
@@ -110,6 +125,7 @@ impl Node {
         };
         Ok(Node {
             push,
+            pulls,
             require_client_cert: c.tls.as_ref().is_some_and(|t| t.client_ca_file.is_some()),
             tls,
             engine,
@@ -161,6 +177,14 @@ impl Node {
 
         let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
         let checkpointer = tokio::spawn(checkpoint_loop(engine.clone(), self.checkpoint_interval));
+        let pullers: Vec<_> = self
+            .pulls
+            .into_iter()
+            .map(|cfg| {
+                tracing::info!(node = %cfg.node_id, url = %cfg.url, "pulling a province's log");
+                tokio::spawn(crate::sync::pull::run(engine.clone(), cfg))
+            })
+            .collect();
         let pusher = self.push.map(|cfg| {
             tracing::info!(national = %cfg.national_url, "pushing the log to the national node");
             tokio::spawn(crate::sync::driver::run(engine.clone(), cfg))
@@ -244,6 +268,9 @@ impl Node {
         sweeper.abort();
         checkpointer.abort();
         if let Some(p) = pusher {
+            p.abort();
+        }
+        for p in pullers {
             p.abort();
         }
         // A node stopped cleanly leaves a checkpoint over everything it wrote.

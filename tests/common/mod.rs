@@ -114,6 +114,17 @@ impl Node {
         Node::with_config(&(base + extra)).await
     }
 
+    /// A province node on its own (no national link), with dev tokens and clock control.
+    pub async fn province_dev(id: &str, region: &str) -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let toml = format!(
+            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\n\
+             data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n\
+             [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n"
+        );
+        Node::from_config_tls(dir, &toml, None).await
+    }
+
     /// A province node that pushes to `national`: its key is delegated `region` in the national
     /// trust list first. Clock control on, dev tokens written, checkpoints and pushes every
     /// 100 ms so tests see sync within a second.
@@ -129,7 +140,46 @@ impl Node {
             .delegate(id, region, &hex::encode(key.verifying_key().to_bytes()))
             .await
             .expect("delegate");
-        Node::federated_in(dir, id, region, national, batch).await
+        let node = Node::federated_in(dir, id, region, national, batch).await;
+        node.wait_delegated().await;
+        node
+    }
+
+    /// Waits until the node's own copy of the national trust list (which it takes from the
+    /// national log it follows) delegates its namespace to it: from then on it mints.
+    pub async fn wait_delegated(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let id = self.args_node_id();
+        loop {
+            let mut fed =
+                pb::federation_service_client::FederationServiceClient::new(self.channel().await);
+            let list = fed
+                .get_trust_list(pb::GetTrustListRequest {})
+                .await
+                .expect("trust list")
+                .into_inner();
+            if list.nodes.iter().any(|n| n.node_id == id) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{id} never saw its delegation in the national log"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The node id in the node's config file.
+    fn args_node_id(&self) -> String {
+        let path = self.dir.path().join("node.toml");
+        let text = std::fs::read_to_string(path).expect("node.toml");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("id = "))
+            .expect("an id line");
+        line.trim_start_matches("id = ")
+            .trim_matches('"')
+            .to_string()
     }
 
     /// A province node linked to `national` whose key (in `dir`/node.key) is not delegated yet.
