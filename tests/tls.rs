@@ -100,6 +100,8 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
         Some(ca.client(None)),
     )
     .await;
+    // Over mutual TLS gd follows the national log until it sees its own delegation.
+    gd.wait_delegated().await;
     let app = gd.registered().await;
     // The public registry needs no client certificate, only TLS.
     let deadline = Instant::now() + Duration::from_secs(20);
