@@ -254,11 +254,46 @@ async fn tampered_unsigned_replayed_and_foreign_pushes_are_refused_and_change_no
     );
 }
 
+/// A national node (config-based, dev tokens) with `/metrics` on a port the OS picked.
+async fn national_with_metrics(fake: &Fake) -> (Node, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics = format!("127.0.0.1:{port}");
+    let toml = format!(
+        "[node]\nid = \"national\"\nrole = \"national\"\nregion = \"100000\"\nlisten = \"127.0.0.1:0\"\n\
+         data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n[clock]\ncontrol = true\n\
+         [metrics]\nlisten = \"{metrics}\"\n"
+    );
+    let national = Node::from_config_tls(tempfile::tempdir().unwrap(), &toml, None).await;
+    let key = hex::encode(fake.key.verifying_key().to_bytes());
+    national.delegate(NODE, REGION, &key).await.unwrap();
+    (national, metrics)
+}
+
+/// GET /metrics over plain HTTP/1.1.
+fn scrape(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_alarm() {
     let mut p = Fake::new(1);
     p.tokens(10);
-    let national = national_with(&p).await;
+    let (national, metrics) = national_with_metrics(&p).await;
+    let before = scrape(&metrics);
+    assert!(
+        before.contains("sjdj_mirror_frozen{node=\"gd\"} 0"),
+        "{before}"
+    );
     push(&national, p.sealed(&p.batch(0, 0, 10), &p.key))
         .await
         .unwrap();
@@ -295,6 +330,20 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
         .unwrap_err();
     assert_eq!(reason(&r), "SYNC_FROZEN");
     assert_eq!(state(&national).await.held, 10);
+    // The alarm is a metric too.
+    let after = scrape(&metrics);
+    assert!(
+        after.contains("sjdj_alarms{kind=\"FORK\",node=\"gd\"} 1"),
+        "{after}"
+    );
+    assert!(
+        after.contains("sjdj_mirror_frozen{node=\"gd\"} 1"),
+        "{after}"
+    );
+    assert!(
+        after.contains("sjdj_mirror_entries{node=\"gd\"} 10"),
+        "{after}"
+    );
 }
 
 async fn admin(

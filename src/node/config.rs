@@ -27,6 +27,15 @@ pub struct Config {
     pub federation: FederationSection,
     /// TLS on the listener; leave out for plain gRPC (loopback and tests only).
     pub tls: Option<TlsSection>,
+    /// Prometheus metrics; leave out to serve none.
+    pub metrics: Option<MetricsSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSection {
+    /// Address of the plain-HTTP `/metrics` listener, e.g. `127.0.0.1:9100`.
+    pub listen: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -329,6 +338,14 @@ impl Config {
                 self.log.checkpoint_interval_ms
             ));
         }
+        if let Some(m) = &self.metrics {
+            if let Err(e) = m.listen.parse::<SocketAddr>() {
+                errors.push(format!(
+                    "metrics.listen {:?} is not HOST:PORT: {e}",
+                    m.listen
+                ));
+            }
+        }
         let f = &self.federation;
         if !f.national_url.is_empty() {
             if n.role != "province" {
@@ -445,6 +462,7 @@ impl Config {
             log: LogSection::default(),
             federation: FederationSection::default(),
             tls: None,
+            metrics: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod dev;
 pub mod keyfile;
+pub mod metrics;
 
 use crate::engine::{Engine, EngineConfig, EngineError, Op};
 use crate::grpc::{self, pb};
@@ -49,6 +50,8 @@ pub struct Node {
     pub limiter: Arc<grpc::ratelimit::RateLimiter>,
     /// Province: where and how to push its log to the national node.
     pub push: Option<crate::sync::driver::PushConfig>,
+    /// Address of the `/metrics` listener, when configured.
+    pub metrics: Option<std::net::SocketAddr>,
     /// National: provinces to pull from.
     pub pulls: Vec<crate::sync::pull::PullConfig>,
     /// TLS on the listener, when configured.
@@ -124,6 +127,7 @@ impl Node {
             None => None,
         };
         Ok(Node {
+            metrics: c.metrics.as_ref().and_then(|m| m.listen.parse().ok()),
             push,
             pulls,
             require_client_cert: c.tls.as_ref().is_some_and(|t| t.client_ca_file.is_some()),
@@ -177,6 +181,16 @@ impl Node {
 
         let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
         let checkpointer = tokio::spawn(checkpoint_loop(engine.clone(), self.checkpoint_interval));
+        let metrics = match self.metrics {
+            Some(addr) => {
+                let l = TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| NodeError::Listen(addr.to_string(), e))?;
+                tracing::info!(%addr, "metrics at /metrics");
+                Some(tokio::spawn(metrics::serve(l, engine.clone())))
+            }
+            None => None,
+        };
         let pullers: Vec<_> = self
             .pulls
             .into_iter()
@@ -272,6 +286,9 @@ impl Node {
         }
         for p in pullers {
             p.abort();
+        }
+        if let Some(m) = metrics {
+            m.abort();
         }
         // A node stopped cleanly leaves a checkpoint over everything it wrote.
         if let Err(e) = engine.publish_checkpoint().await {

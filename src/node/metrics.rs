@@ -1,0 +1,133 @@
+//! Prometheus metrics (`GET /metrics`, text exposition via `prometheus-client`) on their own
+//! listener when `[metrics] listen` is set. Values are read from the engine at each scrape, so
+//! they are never stale: the log size, alarms by kind and node (a fork alarm is also a log line
+//! and `AdminService.ListAlarms`), what the national node holds of each province and whether its
+//! feed is frozen, and on a province the size of the last national receipt.
+use crate::engine::Engine;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Request, Response, StatusCode};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::convert::Infallible;
+use tokio::net::TcpListener;
+
+type Labels = Vec<(String, String)>;
+
+fn gauge(value: u64) -> Gauge {
+    let g = Gauge::default();
+    g.set(i64::try_from(value).unwrap_or(i64::MAX));
+    g
+}
+
+/// The metrics text, read from the engine now.
+pub fn render(engine: &Engine) -> Result<String, String> {
+    let mut reg = Registry::default();
+    let size = engine.checkpoint().map_or(0, |c| c.size);
+    reg.register(
+        "sjdj_log_entries",
+        "Entries covered by the node's latest published checkpoint",
+        gauge(size),
+    );
+    let alarms = engine.alarms().map_err(|e| e.to_string())?;
+    let by_kind = Family::<Labels, Gauge>::default();
+    for a in &alarms {
+        by_kind
+            .get_or_create(&vec![
+                ("kind".into(), a.kind.clone()),
+                ("node".into(), a.node_id.clone()),
+            ])
+            .inc();
+    }
+    reg.register(
+        "sjdj_alarms",
+        "Alarms raised (FORK), by kind and node",
+        by_kind,
+    );
+    let held = Family::<Labels, Gauge>::default();
+    let frozen = Family::<Labels, Gauge>::default();
+    let mut nodes: Vec<String> = engine
+        .trust_list()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|n| n.node_id)
+        .collect();
+    if engine.config().role != "national" {
+        nodes = vec![crate::engine::NATIONAL_MIRROR.to_string()];
+    }
+    for node in nodes {
+        let s = engine.mirror_state(&node).map_err(|e| e.to_string())?;
+        let labels = vec![("node".to_string(), node)];
+        held.get_or_create(&labels)
+            .set(i64::try_from(s.held).unwrap_or(i64::MAX));
+        frozen
+            .get_or_create(&labels)
+            .set(i64::from(s.frozen.is_some()));
+    }
+    reg.register(
+        "sjdj_mirror_entries",
+        "Entries held of another node's log (national: each province; province: the national log)",
+        held,
+    );
+    reg.register(
+        "sjdj_mirror_frozen",
+        "1 when that feed is frozen by a fork alarm",
+        frozen,
+    );
+    if let Some((size, _)) = engine.latest_receipt().map_err(|e| e.to_string())? {
+        reg.register(
+            "sjdj_national_receipt_entries",
+            "Size of this province's checkpoint the national node last cosigned",
+            gauge(size),
+        );
+    }
+    let mut out = String::new();
+    encode(&mut out, &reg).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+async fn answer(
+    engine: Engine,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (status, body) = if req.uri().path() != "/metrics" {
+        (
+            StatusCode::NOT_FOUND,
+            "only /metrics is served here\n".to_string(),
+        )
+    } else {
+        match render(&engine) {
+            Ok(text) => (StatusCode::OK, text),
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("metrics: {e}\n")),
+        }
+    };
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(r)
+}
+
+/// Serves `/metrics` until the task is dropped.
+pub async fn serve(listener: TcpListener, engine: Engine) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| answer(engine.clone(), req));
+            let io = hyper_util::rt::TokioIo::new(stream);
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, svc)
+                .await
+            {
+                tracing::debug!(error = %e, "metrics connection");
+            }
+        });
+    }
+}
