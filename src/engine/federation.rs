@@ -111,7 +111,7 @@ pub(super) fn trust(
             node_id,
             key,
             ..
-        } => super::hosting::handover_body(tx, region, node_id, key)?,
+        } => super::hosting::handover_body(tx, shared.clock.now(), region, node_id, key)?,
         other => other,
     };
     let index = log_ops::size(|k| tx.get(k))?;

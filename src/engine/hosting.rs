@@ -74,24 +74,32 @@ pub(super) fn host(
 /// National: the handover entry for a hosted region, with its serials and codes as stored.
 pub(super) fn handover_body(
     tx: &Tx,
+    now: i64,
     region: String,
     node_id: String,
     key: String,
 ) -> Result<Body, EngineError> {
+    // Serials are read year by year through the writer's view, so a mint earlier in the same
+    // write group is seen too; years from the first one stored to next year.
     let mut serials = BTreeMap::new();
     let prefix = keys::serial_prefix(&region);
-    for (k, v) in tx.store().scan(&prefix, None, usize::MAX)? {
-        let year: u16 = keys::suffix(&k, &prefix)
-            .parse()
-            .map_err(|_| EngineError::corrupt(&k, "serial key without a year"))?;
-        // The pending view may hold a newer value than the committed scan.
-        let v = tx.get(&k)?.unwrap_or(v);
-        let last = u32::from_be_bytes(
-            v.as_slice()
-                .try_into()
-                .map_err(|_| EngineError::corrupt(&k, "serial is not 4 bytes"))?,
-        );
-        serials.insert(year, last);
+    let first = tx
+        .store()
+        .scan(&prefix, None, 1)?
+        .first()
+        .and_then(|(k, _)| keys::suffix(k, &prefix).parse::<i32>().ok());
+    let this_year = crate::domain::calendar::china_date(now).year();
+    for year in first.unwrap_or(this_year).min(this_year)..=this_year + 1 {
+        let k = keys::serial(&region, year);
+        if let Some(v) = tx.get(&k)? {
+            let last = u32::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| EngineError::corrupt(&k, "serial is not 4 bytes"))?,
+            );
+            let year = u16::try_from(year).map_err(|_| EngineError::corrupt(&k, "year"))?;
+            serials.insert(year, last);
+        }
     }
     let mut codes = Vec::new();
     for data_type in ['1', '2', '3'] {
