@@ -1,9 +1,10 @@
 //! The engine's side of federation, on the writer thread: the national trust list (admin ops
-//! appended to the national log), ingesting a province's pushed batch into the national book,
-//! raising fork alarms, and on a province keeping the national node's receipts.
+//! appended to the national log), ingesting a province's pushed (or pulled) batch into the
+//! national book, raising fork alarms, and on a province keeping the national node's receipts
+//! and following the national log (its trust-list entries folded into the province's copy).
 //!
 //! Invariant: a batch is stored whole or not at all, in one atomic write with the mirror state
-//! it advances; a frozen feed (fork) takes nothing more until an operator acts.
+//! it advances; a frozen feed (fork) takes nothing more (there is no unfreeze operation yet).
 //! Invariant: the national node confirms a province checkpoint — a `Confirmed` entry in its own
 //! log and a cosigned receipt — only once it holds every entry the checkpoint covers.
 use super::ops::Reply;

@@ -136,15 +136,19 @@ fn from_wire(e: pb::Envelope) -> Envelope {
     }
 }
 
-fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
+/// Proof hashes from the wire: each exactly 32 bytes.
+pub fn proof_hashes(proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, String> {
     proof
         .into_iter()
         .map(|h| {
-            h.try_into().map_err(|_| {
-                status::invalid("SYNC_BAD_PROOF", format!("{field}: every hash is 32 bytes"))
-            })
+            h.try_into()
+                .map_err(|_| "a proof hash is not 32 bytes".to_string())
         })
         .collect()
+}
+
+fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
+    proof_hashes(proof).map_err(|e| status::invalid("SYNC_BAD_PROOF", format!("{field}: {e}")))
 }
 
 #[tonic::async_trait]

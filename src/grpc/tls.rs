@@ -37,3 +37,18 @@ pub fn client(ca: &Path, identity: Option<(&Path, &Path)>) -> Result<ClientTlsCo
     }
     Ok(tls)
 }
+
+/// A channel to another node, connected on first use (so a node that is down is simply retried),
+/// over TLS when `tls` is given.
+pub fn lazy_channel(
+    url: &str,
+    tls: Option<&ClientTlsConfig>,
+) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    let mut e = tonic::transport::Endpoint::from_shared(url.to_string())?
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(60));
+    if let Some(tls) = tls {
+        e = e.tls_config(tls.clone())?;
+    }
+    Ok(e.connect_lazy())
+}

@@ -130,6 +130,18 @@ impl Record {
         let body = bytes.strip_prefix(LABEL).ok_or(EntryError::Label)?;
         serde_json::from_slice(body).map_err(|e| EntryError::Body(e.to_string()))
     }
+
+    /// The certificate a flow entry issues (code and version), if it issues one: what a push
+    /// or a pull must send along with the entry.
+    pub fn issued_certificate(&self) -> Option<(&str, u32)> {
+        match &self.body {
+            Body::Flow { event, .. } => match event.as_ref() {
+                EventKind::CertificateIssued { code, version, .. } => Some((code, *version)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,11 +6,10 @@
 //! Each round it also follows the national log (FollowLog): the national checkpoint, verified by
 //! the engine with the root key from the config and consistent with the last one followed, and
 //! the new entries, checked against it before the trust-list changes among them are applied.
-use crate::domain::flow::EventKind;
 use crate::engine::{Engine, EngineError, FollowBatch, Op, NATIONAL_MIRROR};
-use crate::grpc::federation::{follow_log_type, push_batch_type, to_wire};
+use crate::grpc::federation::{follow_log_type, proof_hashes, push_batch_type, to_wire};
 use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
-use crate::log::entry::{Body, Record};
+use crate::log::entry::Record;
 use ed25519_dalek::VerifyingKey;
 use pb::registry_service_client::RegistryServiceClient;
 use prost::Message;
@@ -47,23 +46,14 @@ pub enum Pushed {
 
 /// Pushes every interval until the task is dropped. Failures are logged and retried.
 pub async fn run(engine: Engine, cfg: PushConfig) {
-    let endpoint =
-        tonic::transport::Endpoint::from_shared(cfg.national_url.clone()).and_then(|e| {
-            let e = e
-                .connect_timeout(Duration::from_secs(5))
-                .timeout(Duration::from_secs(60));
-            match &cfg.tls {
-                Some(tls) => e.tls_config(tls.clone()),
-                None => Ok(e),
-            }
-        });
-    let channel = match endpoint {
-        Ok(e) => e.connect_lazy(),
+    let channel = match crate::grpc::tls::lazy_channel(&cfg.national_url, cfg.tls.as_ref()) {
+        Ok(c) => c,
         Err(e) => {
             tracing::error!(url = %cfg.national_url, error = %e, "bad federation.national_url");
             return;
         }
     };
+
     let mut registry = RegistryServiceClient::new(channel.clone());
     let mut client = FederationServiceClient::new(channel)
         .max_decoding_message_size(usize::MAX)
@@ -127,10 +117,8 @@ pub async fn follow_once(
             Ok(r) => r.into_inner(),
             // Not delegated yet, or an empty national log: nothing to follow yet.
             Err(s)
-                if matches!(
-                    s.code(),
-                    tonic::Code::FailedPrecondition | tonic::Code::PermissionDenied
-                ) =>
+                if s.message().starts_with("SYNC_UNKNOWN_NODE")
+                    || s.message().starts_with("NO_CHECKPOINT") =>
             {
                 return Ok(state.held)
             }
@@ -144,14 +132,7 @@ pub async fn follow_once(
         {
             return Ok(state.held);
         }
-        let hashes = |p: Vec<Vec<u8>>| -> Result<Vec<[u8; 32]>, PushError> {
-            p.into_iter()
-                .map(|h| {
-                    h.try_into()
-                        .map_err(|_| PushError::Refused("a proof hash is not 32 bytes".into()))
-                })
-                .collect()
-        };
+        let hashes = |p| proof_hashes(p).map_err(PushError::Refused);
         let batch = FollowBatch {
             national_key: cfg.national_key,
             national_origin: r.origin,
@@ -307,11 +288,9 @@ fn pinned_certificates(
         let record = Record::decode(data).map_err(|e| {
             EngineError::corrupt(&crate::store::keys::event(*index), &e.to_string())
         })?;
-        if let Body::Flow { event, .. } = record.body {
-            if let EventKind::CertificateIssued { code, version, .. } = *event {
-                let view = engine.certificate(Some(&code), version, None)?;
-                out.push(view.signed.into_bytes());
-            }
+        if let Some((code, version)) = record.issued_certificate() {
+            let view = engine.certificate(Some(code), version, None)?;
+            out.push(view.signed.into_bytes());
         }
     }
     Ok(out)

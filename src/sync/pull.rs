@@ -2,10 +2,9 @@
 //! log (checkpoint, entries, consistency proofs) and the certificates its entries pin, and runs
 //! them through the same ingest as a push. Nothing is trusted for being fetched: the province's
 //! signed checkpoint, the tree and the domain rules are checked exactly as for a push.
-use crate::domain::flow::EventKind;
 use crate::engine::{Engine, EngineError, IngestBatch, Op, Reply, MAX_ENTRIES};
 use crate::grpc::pb;
-use crate::log::entry::{Body, Record};
+use crate::log::entry::Record;
 use pb::registry_service_client::RegistryServiceClient;
 use pb::transparency_service_client::TransparencyServiceClient;
 use std::time::Duration;
@@ -30,22 +29,14 @@ pub enum PullError {
 
 /// Pulls from one province every interval until the task is dropped.
 pub async fn run(engine: Engine, cfg: PullConfig) {
-    let endpoint = tonic::transport::Endpoint::from_shared(cfg.url.clone()).and_then(|e| {
-        let e = e
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60));
-        match &cfg.tls {
-            Some(tls) => e.tls_config(tls.clone()),
-            None => Ok(e),
-        }
-    });
-    let channel = match endpoint {
-        Ok(e) => e.connect_lazy(),
+    let channel = match crate::grpc::tls::lazy_channel(&cfg.url, cfg.tls.as_ref()) {
+        Ok(c) => c,
         Err(e) => {
             tracing::error!(node = %cfg.node_id, error = %e, "bad federation.pull url");
             return;
         }
     };
+
     let mut log = TransparencyServiceClient::new(channel.clone());
     let mut registry = RegistryServiceClient::new(channel);
     let mut tick = tokio::time::interval(cfg.interval);
@@ -132,13 +123,7 @@ async fn proof(
         })
         .await?
         .into_inner();
-    p.hashes
-        .into_iter()
-        .map(|h| {
-            h.try_into()
-                .map_err(|_| PullError::Refused("a proof hash is not 32 bytes".into()))
-        })
-        .collect()
+    crate::grpc::federation::proof_hashes(p.hashes).map_err(PullError::Refused)
 }
 
 /// The certificates the entries pin, fetched from the province's registry.
@@ -151,17 +136,15 @@ async fn pinned(
         let Ok(record) = Record::decode(data) else {
             continue; // the ingest names a malformed entry
         };
-        if let Body::Flow { event, .. } = record.body {
-            if let EventKind::CertificateIssued { code, version, .. } = *event {
-                let cert = registry
-                    .get_certificate(pb::GetCertificateRequest {
-                        key: Some(pb::get_certificate_request::Key::Code(code)),
-                        version,
-                    })
-                    .await?
-                    .into_inner();
-                out.push(cert.signed);
-            }
+        if let Some((code, version)) = record.issued_certificate() {
+            let cert = registry
+                .get_certificate(pb::GetCertificateRequest {
+                    key: Some(pb::get_certificate_request::Key::Code(code.to_string())),
+                    version,
+                })
+                .await?
+                .into_inner();
+            out.push(cert.signed);
         }
     }
     Ok(out)
