@@ -125,6 +125,33 @@ async fn registrations_in_three_provinces_reach_the_national_book_confirmed() {
         )
         .expect("the receipt carries both signatures");
         assert!(receipt.size > confirmed.log_index);
+        // Offline: the entry is in the cosigned tree, and it pins this very certificate — as
+        // the province shows it and as the national book shows it.
+        for c in [&confirmed, &cert] {
+            let proof: Vec<sjdj::log::Hash> = c
+                .confirmation_proof
+                .iter()
+                .map(|h| sjdj::log::Hash(h.clone().try_into().unwrap()))
+                .collect();
+            let cp =
+                sjdj::log::checkpoint::verify(&c.national_receipt, &province_key, Some(&origin))
+                    .unwrap();
+            sjdj::log::tree::verify_inclusion(
+                &proof,
+                cp.size,
+                sjdj::log::Hash(cp.root),
+                c.log_index,
+                sjdj::log::tree::leaf_hash(&c.confirmation_entry),
+            )
+            .expect("the entry is in the cosigned tree");
+            let entry = sjdj::log::entry::Record::decode(&c.confirmation_entry).unwrap();
+            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&c.signed));
+            assert!(
+                matches!(&entry.body, sjdj::log::entry::Body::Flow { event, .. }
+                    if matches!(event.as_ref(), sjdj::domain::flow::EventKind::CertificateIssued { certificate_sha256, .. } if *certificate_sha256 == sha)),
+                "the entry pins the certificate"
+            );
+        }
     }
     // Keyword search on the national node finds all three provinces' records.
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(national.channel().await);

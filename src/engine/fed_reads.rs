@@ -1,9 +1,11 @@
 //! Reads for federation: the trust list, what the national node holds of each province, alarms,
 //! receipts, and the issuer key and national confirmation of a certificate.
-use super::federation::{Alarm, MirrorState};
+use super::federation::{bundle_entries, Alarm, MirrorState, BUNDLE};
 use super::{Engine, EngineError};
 use crate::domain::certificate::Certificate;
 use crate::domain::flow::Application;
+use crate::log::tree::{self, TileSource};
+use crate::log::LogError;
 use crate::store::{codec, keys};
 use crate::sync::trust::{KeyStatus, TrustedNode};
 use ed25519_dalek::VerifyingKey;
@@ -101,23 +103,74 @@ impl Engine {
         })
     }
 
-    /// The national receipt (a cosigned checkpoint) covering a certificate's log entry, if the
-    /// national node has confirmed it: on a province, its own receipts; on the national node,
-    /// the receipt it gave the issuer, or for its own certificates its own signed checkpoint.
-    pub fn confirmation(&self, c: &Certificate) -> Result<Option<Vec<u8>>, EngineError> {
-        let receipt = if self.config().role == "national" {
-            // Its own certificates the national node confirms with its own checkpoint.
-            if c.issuer_node == self.config().node_id {
-                return Ok(self
-                    .checkpoint()
-                    .filter(|cp| cp.size > c.log_index)
-                    .map(|cp| cp.note));
-            }
-            self.store().get(&keys::fed_receipt(&c.issuer_node))?
-        } else {
-            self.latest_receipt()?.map(|(_, r)| r)
+    /// The national confirmation of a certificate, if the national node has confirmed it: the
+    /// receipt (a checkpoint of the issuer's log cosigned nationally; on the national node for
+    /// its own certificates, its own checkpoint), the issuer's entry that pins the certificate,
+    /// and the entry's inclusion proof in the tree of the receipt's size.
+    pub fn confirmation(&self, c: &Certificate) -> Result<Option<Confirmation>, EngineError> {
+        let store = self.store().as_ref();
+        let own = c.issuer_node == self.config().node_id;
+        let receipt = match (self.config().role == "national", own) {
+            (true, true) => self.checkpoint().map(|cp| cp.note),
+            (true, false) => store.get(&keys::fed_receipt(&c.issuer_node))?,
+            (false, _) => self.latest_receipt()?.map(|(_, r)| r),
         };
-        Ok(receipt.filter(|r| receipt_size(r).is_some_and(|size| size > c.log_index)))
+        let Some(receipt) = receipt else {
+            return Ok(None);
+        };
+        let Some(size) = receipt_size(&receipt).filter(|size| *size > c.log_index) else {
+            return Ok(None);
+        };
+        let (entry, proof) = if own || self.config().role != "national" {
+            let entry = store
+                .get(&keys::event(c.log_index))?
+                .ok_or_else(|| EngineError::corrupt(&keys::event(c.log_index), "entry missing"))?;
+            let proof = tree::inclusion_proof(&super::StoreTiles(store), c.log_index, size)?;
+            (entry, proof)
+        } else {
+            let node = c.issuer_node.as_str();
+            let key = keys::fed_bundle(node, c.log_index / BUNDLE);
+            let bundle = store
+                .get(&key)?
+                .ok_or_else(|| EngineError::corrupt(&key, "mirrored bundle missing"))?;
+            let entries = bundle_entries(&bundle).map_err(|e| EngineError::corrupt(&key, &e))?;
+            let entry = entries
+                .get((c.log_index % BUNDLE) as usize)
+                .ok_or_else(|| EngineError::corrupt(&key, "mirrored entry missing"))?
+                .to_vec();
+            let proof = tree::inclusion_proof(&MirrorTiles { store, node }, c.log_index, size)?;
+            (entry, proof)
+        };
+        Ok(Some(Confirmation {
+            receipt,
+            entry,
+            proof: proof.into_iter().map(|h| h.0).collect(),
+        }))
+    }
+}
+
+/// A certificate's national confirmation, checkable offline.
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    /// The issuer's checkpoint with the national cosignature (or the national checkpoint).
+    pub receipt: Vec<u8>,
+    /// The issuer's log entry that pins the certificate.
+    pub entry: Vec<u8>,
+    /// The entry's inclusion proof in the tree of the receipt's size.
+    pub proof: Vec<[u8; 32]>,
+}
+
+/// A mirrored log's tiles as committed.
+struct MirrorTiles<'a> {
+    store: &'a dyn crate::store::Store,
+    node: &'a str,
+}
+
+impl TileSource for MirrorTiles<'_> {
+    fn tile(&self, level: u8, n: u64) -> Result<Option<Vec<u8>>, LogError> {
+        self.store
+            .get(&keys::fed_tile(self.node, level, n))
+            .map_err(|e| LogError::Corrupt(e.to_string()))
     }
 }
 

@@ -16,7 +16,7 @@ pub mod tokens;
 mod writer;
 
 pub use clock::NodeClock;
-pub use fed_reads::IssuerKey;
+pub use fed_reads::{Confirmation, IssuerKey};
 pub use federation::{Alarm, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR};
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use ops::{Op, Reply};

@@ -39,8 +39,8 @@ pub struct CertificateView {
     pub signed: SignedCertificate,
     pub certificate: Certificate,
     pub query_code: String,
-    /// The national receipt covering the certificate's entry, once confirmed.
-    pub national_receipt: Option<Vec<u8>>,
+    /// The national confirmation of the certificate's entry, once confirmed.
+    pub confirmation: Option<super::Confirmation>,
     /// The issuer's key, when this node or the trust list knows it.
     pub issuer_key: Option<ed25519_dalek::VerifyingKey>,
 }
@@ -367,7 +367,7 @@ impl Engine {
             _ => None,
         };
         Ok(CertificateView {
-            national_receipt: self.confirmation(&certificate)?,
+            confirmation: self.confirmation(&certificate)?,
             issuer_key,
             certificate,
             query_code: s.query_code(),
@@ -394,7 +394,7 @@ impl Engine {
             certificate: s.certificate(),
             query_code: s.query_code(),
             signed: s.clone(),
-            national_receipt: None,
+            confirmation: None,
             issuer_key: None,
         };
         let key = match self.issuer_key(&signed.certificate())? {
@@ -431,7 +431,7 @@ impl Engine {
         }
         let status = self.get_record(&c.code.to_string())?.0.status;
         let view = self.certificate_view(&signed)?;
-        let confirmed = if view.national_receipt.is_some() {
+        let confirmed = if view.confirmation.is_some() {
             "; confirmed by the national node"
         } else {
             ""

@@ -139,8 +139,22 @@ pub fn certificate(v: &CertificateView) -> pb::Certificate {
         valid_until: c.valid_until.to_string(),
         issued_at: timestamp(c.issued_at),
         log_index: c.log_index,
-        nationally_confirmed: v.national_receipt.is_some(),
-        national_receipt: v.national_receipt.clone().unwrap_or_default(),
+        nationally_confirmed: v.confirmation.is_some(),
+        national_receipt: v
+            .confirmation
+            .as_ref()
+            .map(|c| c.receipt.clone())
+            .unwrap_or_default(),
+        confirmation_entry: v
+            .confirmation
+            .as_ref()
+            .map(|c| c.entry.clone())
+            .unwrap_or_default(),
+        confirmation_proof: v
+            .confirmation
+            .as_ref()
+            .map(|c| c.proof.iter().map(|h| h.to_vec()).collect())
+            .unwrap_or_default(),
         issuer_public_key: v
             .issuer_key
             .map(|k| k.to_bytes().to_vec())
