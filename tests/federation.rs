@@ -507,3 +507,56 @@ async fn the_national_node_pulls_from_a_province_that_cannot_push() {
         .into_inner();
     assert!(cert.nationally_confirmed);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_province_rotates_its_key_in_place_and_its_old_certificates_still_verify() {
+    let national = Node::dev().await;
+    let mut gd = Node::federated("gd", "440000", &national).await;
+    let before = gd.registered().await;
+    in_national_book(&national, &before.code).await;
+    // The operator makes a new key; the national admin rotates gd to it.
+    let new_key = sjdj::node::keyfile::generate(&gd.dir.path().join("node.key.new")).unwrap();
+    let mut admin = pb::admin_service_client::AdminServiceClient::new(national.channel().await);
+    let req = pb::RotateNodeKeyRequest {
+        node_id: "gd".into(),
+        public_key: hex::encode(new_key.verifying_key().to_bytes()),
+    };
+    admin
+        .rotate_node_key(authed(&national.token("admin"), req))
+        .await
+        .unwrap();
+    // gd learns of it from the national log (its own key is now retired there).
+    eventually(20, "gd to see its key retired", || async {
+        let list = trust_list(&gd).await;
+        let gd_keys = &list.iter().find(|n| n.node_id == "gd")?.keys;
+        (gd_keys.len() == 2).then_some(())
+    })
+    .await;
+    // It restarts with the new key file: its last checkpoint, signed by the old key, is
+    // accepted because the trust list retired that key.
+    gd.stop().await;
+    let dir = gd.dir.path().to_path_buf();
+    std::fs::rename(dir.join("node.key.new"), dir.join("node.key")).unwrap();
+    std::fs::rename(dir.join("node.key.new.pub"), dir.join("node.key.pub")).unwrap();
+    // The offline audit also takes the old key's checkpoint, through the retired key.
+    let (code, out) = common::audit(gd.data_dir());
+    assert_eq!(code, 0, "{out}");
+    gd.restart().await;
+    let after = gd.registered().await;
+    in_national_book(&national, &after.code).await;
+    // Certificates from both keys verify on gd and in the national book.
+    for node in [&gd, &national] {
+        for code in [&before.code, &after.code] {
+            let cert = certificate(node, code).await;
+            let v = verify(node, cert.signed).await;
+            assert!(
+                v.valid,
+                "{code} on {}: {} {}",
+                node.addr, v.reason, v.message
+            );
+        }
+    }
+    gd.stop().await;
+    let (code, out) = common::audit(gd.data_dir());
+    assert_eq!(code, 0, "{out}");
+}

@@ -185,7 +185,14 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
     // 3: the latest checkpoint.
     let ck = b"meta/checkpoint";
     if let Some(note) = store.get(ck).map_err(store_err)? {
-        let c = checkpoint::verify(&note, key, Some(origin)).map_err(|e| at(ck, e.to_string()))?;
+        let c = checkpoint::verify(&note, key, Some(origin)).or_else(|e| {
+            // After a key rotation: a key this node held before, retired in the national
+            // trust list it followed.
+            retired_keys(store, origin)?
+                .iter()
+                .find_map(|k| checkpoint::verify(&note, k, Some(origin)).ok())
+                .ok_or_else(|| at(ck, e.to_string()))
+        })?;
         if c.size > size {
             return Err(at(
                 ck,
@@ -275,6 +282,25 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
     // 5: the national node's mirrors of province logs.
     report.mirrors = super::audit_mirrors::audit_mirrors(store)?;
     Ok(report)
+}
+
+/// The retired keys of the node whose log has this origin, from the trust list in the store.
+fn retired_keys(store: &dyn Store, origin: &str) -> Result<Vec<VerifyingKey>, Mismatch> {
+    let mut out = Vec::new();
+    scan_all(store, keys::TRUST_PREFIX, |k, v| {
+        let node: crate::sync::trust::TrustedNode =
+            crate::store::codec::decode(&k, &v).map_err(|e| at(&k, e.to_string()))?;
+        if node.origin() == origin {
+            out.extend(
+                node.keys
+                    .iter()
+                    .filter(|k| k.status == crate::sync::trust::KeyStatus::Retired)
+                    .map(|k| k.verifying_key()),
+            );
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 fn parse_tile_key(k: &[u8]) -> Option<(u8, u64)> {

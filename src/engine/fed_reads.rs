@@ -85,8 +85,11 @@ impl Engine {
 
     /// The key to check a certificate with: this node's, or the issuer's from the trust list.
     pub fn issuer_key(&self, c: &Certificate) -> Result<IssuerKey, EngineError> {
-        if c.issuer_node == self.config().node_id {
-            return Ok(IssuerKey::Own(self.verifying_key()));
+        let own = self.verifying_key();
+        if c.issuer_node == self.config().node_id
+            && crate::domain::certificate::key_id(&own) == c.issuer_key_id
+        {
+            return Ok(IssuerKey::Own(own));
         }
         if let Some(national) = self.config().national_key {
             if crate::domain::certificate::key_id(&national) == c.issuer_key_id {

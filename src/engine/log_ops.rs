@@ -90,12 +90,42 @@ pub(super) fn stored_checkpoint(
     get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, EngineError>,
 ) -> Result<Option<SignedCheckpoint>, EngineError> {
     let key = keys::meta("checkpoint");
-    match get(&key)? {
-        None => Ok(None),
-        Some(note) => checkpoint::verify(&note, &shared.key.verifying_key(), Some(&shared.origin))
-            .map(Some)
-            .map_err(|e| EngineError::corrupt(&key, &e.to_string())),
+    let Some(note) = get(&key)? else {
+        return Ok(None);
+    };
+    let current = shared.key.verifying_key();
+    match checkpoint::verify(&note, &current, Some(&shared.origin)) {
+        Ok(c) => Ok(Some(c)),
+        Err(e) => {
+            // After a key rotation the last checkpoint is signed by this node's previous key,
+            // which the national trust list (as this node followed it) holds as retired.
+            let retired = retired_own_keys(shared, &get)?;
+            retired
+                .iter()
+                .find_map(|k| checkpoint::verify(&note, k, Some(&shared.origin)).ok())
+                .map(Some)
+                .ok_or_else(|| EngineError::corrupt(&key, &e.to_string()))
+        }
     }
+}
+
+/// This node's earlier keys, as the national trust list it followed holds them (retired only:
+/// a revoked key's signatures are not trusted).
+pub(super) fn retired_own_keys(
+    shared: &Shared,
+    get: &impl Fn(&[u8]) -> Result<Option<Vec<u8>>, EngineError>,
+) -> Result<Vec<ed25519_dalek::VerifyingKey>, EngineError> {
+    let key = keys::trust(&shared.cfg.node_id);
+    let Some(bytes) = get(&key)? else {
+        return Ok(Vec::new());
+    };
+    let node: crate::sync::trust::TrustedNode = crate::store::codec::decode(&key, &bytes)?;
+    Ok(node
+        .keys
+        .iter()
+        .filter(|k| k.status == crate::sync::trust::KeyStatus::Retired)
+        .map(|k| k.verifying_key())
+        .collect())
 }
 
 /// Signs a checkpoint over everything applied, if the log grew since the last one. Its time is

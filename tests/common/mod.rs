@@ -41,10 +41,17 @@ pub fn sjdj(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// Runs `sjdj-node audit` on a data dir: (exit code, stdout and stderr).
+/// Runs `sjdj-node audit` on a data dir: (exit code, stdout and stderr). A dir holding a
+/// `node.toml` (a node from a config) is audited through that config.
 pub fn audit(dir: &Path) -> (i32, String) {
+    let config = dir.join("node.toml");
+    let args = if config.exists() {
+        ["audit", "--config", config.to_str().expect("utf-8 path")]
+    } else {
+        ["audit", "--data-dir", dir.to_str().expect("utf-8 path")]
+    };
     let out = Command::new(node_bin())
-        .args(["audit", "--data-dir", dir.to_str().expect("utf-8 path")])
+        .args(args)
         .output()
         .expect("run sjdj-node audit");
     let text = format!(
