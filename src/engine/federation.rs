@@ -136,29 +136,12 @@ fn fold_trust(
         reason: "STORE",
         message: e.to_string(),
     };
-    let (node_id, region, key) = match body {
-        Body::Delegated {
-            node_id,
-            region,
-            key,
-        }
-        | Body::HandedOver {
-            node_id,
-            region,
-            key,
-            ..
-        } => (node_id.clone(), Some(region.clone()), Some(key.clone())),
-        Body::KeyRotated { node_id, key } => (node_id.clone(), None, Some(key.clone())),
-        Body::KeyRevoked { node_id, .. } => (node_id.clone(), None, None),
-        _ => {
-            return Err(trust::TrustError {
-                reason: "NOT_TRUST",
-                message: "not a trust-list entry".into(),
-            })
-        }
-    };
-    let node: Option<TrustedNode> = read(tx, &keys::trust(&node_id)).map_err(internal)?;
-    let holder = match &region {
+    let (node_id, region, key) = trust::concerns(body).ok_or_else(|| trust::TrustError {
+        reason: "NOT_TRUST",
+        message: "not a trust-list entry".into(),
+    })?;
+    let node: Option<TrustedNode> = read(tx, &keys::trust(node_id)).map_err(internal)?;
+    let holder = match region {
         Some(r) => text(tx, &keys::trust_region(r)).map_err(internal)?,
         None => None,
     };
@@ -171,7 +154,7 @@ fn fold_trust(
         }
         None => false,
     };
-    let hosted = match &region {
+    let hosted = match region {
         Some(r) => tx.get(&keys::hosted(r)).map_err(internal)?.is_some(),
         None => false,
     };
@@ -195,7 +178,7 @@ fn fold_trust(
     {
         super::hosting::handed_over(shared, tx, &next, region, serials, codes).map_err(internal)?;
     }
-    if let Some(r) = &region {
+    if let Some(r) = region {
         tx.put(keys::trust_region(r), next.node_id.clone().into_bytes());
     }
     if let Some(k) = &key_hex {
@@ -281,13 +264,7 @@ pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Rep
         if let Body::Hosted { region } = &record.body {
             tx.put(keys::hosted(region), Vec::new());
         }
-        if matches!(
-            record.body,
-            Body::Delegated { .. }
-                | Body::KeyRotated { .. }
-                | Body::KeyRevoked { .. }
-                | Body::HandedOver { .. }
-        ) {
+        if trust::concerns(&record.body).is_some() {
             let node = fold_trust(shared, tx, &record.body, index).map_err(|e| {
                 Refusal::invalid(
                     "SYNC_BAD_ENTRY",

@@ -334,32 +334,29 @@ impl Rules<'_> {
             }
         };
         let id = format!("{}/{}", self.mirror.node_id, application_id);
-        let before = match self.changed.get(&id) {
-            Some(app) => Some(app.clone()),
+        // Taken out of the batch's changes (not cloned): a refusal drops the whole batch anyway.
+        let before = match self.changed.remove(&id) {
+            Some(app) => Some(app),
             None => (self.apps)(&id).map_err(bad)?,
         };
         flow::follows(before.as_ref(), &event).map_err(bad)?;
-        match event.as_ref() {
-            EventKind::Registered { code, .. } => self.minted(index, code)?,
-            EventKind::CertificateIssued { .. } => {}
-            _ => {}
+        if let EventKind::Registered { code, .. } = event.as_ref() {
+            self.minted(index, code)?;
         }
-        let after = flow::apply(
-            before,
-            &Event {
-                application_id: id.clone(),
-                at: record.at,
-                actor: record.actor,
-                holder: record.holder,
-                kind: *event.clone(),
-            },
-        );
+        let e = Event {
+            application_id: id.clone(),
+            at: record.at,
+            actor: record.actor,
+            holder: record.holder,
+            kind: *event,
+        };
+        let after = flow::apply(before, &e);
         if let EventKind::CertificateIssued {
             code,
             version,
             query_code,
             certificate_sha256,
-        } = event.as_ref()
+        } = &e.kind
         {
             let signed = self.certificate(index, code, *version, query_code, certificate_sha256)?;
             let c = signed.certificate();

@@ -125,6 +125,27 @@ pub struct View<'a> {
     pub hosted: bool,
 }
 
+/// What a trust-list entry concerns: the node, and the region and key it names, if any; `None`
+/// for any other entry. What a caller must look up to build the [`View`].
+pub fn concerns(body: &Body) -> Option<(&str, Option<&str>, Option<&str>)> {
+    match body {
+        Body::Delegated {
+            node_id,
+            region,
+            key,
+        }
+        | Body::HandedOver {
+            node_id,
+            region,
+            key,
+            ..
+        } => Some((node_id, Some(region), Some(key))),
+        Body::KeyRotated { node_id, key } => Some((node_id, None, Some(key))),
+        Body::KeyRevoked { node_id, .. } => Some((node_id, None, None)),
+        _ => None,
+    }
+}
+
 /// Applies one trust-list entry at national log index `index`. Returns the node's new record.
 pub fn apply(view: View, body: &Body, index: u64) -> Result<TrustedNode, TrustError> {
     let fresh_key = |key: &str| -> Result<String, TrustError> {
