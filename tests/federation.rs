@@ -3,25 +3,8 @@
 //! certificates, confirmed and cosigned.
 mod common;
 
-use common::{authed, Node};
+use common::{authed, eventually, Node};
 use sjdj::grpc::pb;
-use std::time::{Duration, Instant};
-
-/// Waits until `f` gives `Some`, for at most `secs` seconds.
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn record(node: &Node, code: &str) -> Result<pb::Record, tonic::Status> {
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);

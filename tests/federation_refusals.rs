@@ -346,12 +346,6 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
     );
 }
 
-async fn admin(
-    national: &Node,
-) -> pb::admin_service_client::AdminServiceClient<tonic::transport::Channel> {
-    pb::admin_service_client::AdminServiceClient::new(national.channel().await)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does() {
     let mut p = Fake::new(1);
@@ -366,7 +360,8 @@ async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does()
         node_id: NODE.into(),
         public_key: hex::encode(new_key.verifying_key().to_bytes()),
     };
-    let node = admin(&national)
+    let node = national
+        .admin()
         .await
         .rotate_node_key(authed(&national.token("admin"), req))
         .await
@@ -403,7 +398,8 @@ async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does()
         node_id: NODE.into(),
         reason: "密钥泄露".into(),
     };
-    admin(&national)
+    national
+        .admin()
         .await
         .revoke_node_key(authed(&national.token("admin"), req))
         .await
@@ -417,36 +413,13 @@ async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does()
 #[tokio::test(flavor = "multi_thread")]
 async fn after_a_handover_the_province_cannot_mint_a_serial_the_national_node_used() {
     let national = Node::dev().await;
-    let token = national.token("admin");
-    admin(&national)
-        .await
-        .host_region(authed(
-            &token,
-            pb::HostRegionRequest {
-                region: REGION.into(),
-            },
-        ))
-        .await
-        .unwrap();
+    national.host(REGION).await.unwrap();
     // The national node registers a Guangdong subject while hosting: serial 1 of 440000.
-    let flow = national.flow().await;
-    let mut m = flow.materials().await;
-    m.subject.as_mut().unwrap().region = "440106".into();
-    let app = flow.create(m).await.unwrap();
-    let app = flow.submit(&app).await.unwrap();
-    national.to_publicity(&app.id).await;
-    national.advance_days(40).await;
-    let code = flow.get(&app.id).await.code;
+    let code = national.registered_for("440106").await.code;
     assert_eq!(&code[1..7], REGION);
     let p = Fake::new(1);
-    let req = pb::HandOverRegionRequest {
-        region: REGION.into(),
-        node_id: NODE.into(),
-        public_key: hex::encode(p.key.verifying_key().to_bytes()),
-    };
-    admin(&national)
-        .await
-        .hand_over_region(authed(&token, req))
+    national
+        .hand_over(REGION, NODE, &hex::encode(p.key.verifying_key().to_bytes()))
         .await
         .unwrap();
     // The new node's log mints serial 1 of that year again: refused, nothing applied.

@@ -3,69 +3,15 @@
 //! records to the province's new node; no code is minted twice across it.
 mod common;
 
-use common::{authed, Node};
+use common::{eventually, Node};
 use sjdj::grpc::pb;
-use std::time::{Duration, Instant};
-
-/// A registration on `node` for a subject in `subject_region`; the application once the clock
-/// has moved past publicity.
-async fn register(node: &Node, subject_region: &str) -> pb::Application {
-    let flow = node.flow().await;
-    let mut m = flow.materials().await;
-    m.subject.as_mut().unwrap().region = subject_region.into();
-    let app = flow.create(m).await.expect("create");
-    let app = flow.submit(&app).await.expect("submit");
-    node.to_publicity(&app.id).await;
-    node.advance_days(40).await;
-    flow.get(&app.id).await
-}
-
-async fn admin(
-    node: &Node,
-) -> pb::admin_service_client::AdminServiceClient<tonic::transport::Channel> {
-    pb::admin_service_client::AdminServiceClient::new(node.channel().await)
-}
-
-async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_minted_twice() {
     let national = Node::dev().await;
-    let token = national.token("admin");
-    admin(&national)
-        .await
-        .host_region(authed(
-            &token,
-            pb::HostRegionRequest {
-                region: "520000".into(),
-            },
-        ))
-        .await
-        .unwrap();
+    national.host("520000").await.unwrap();
     // Hosting twice, or a delegation of the hosted region, is refused.
-    let r = admin(&national)
-        .await
-        .host_region(authed(
-            &token,
-            pb::HostRegionRequest {
-                region: "520000".into(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let r = national.host("520000").await.unwrap_err();
     assert_eq!(common::reason(&r), "ALREADY_HOSTED");
     let stray = hex::encode(
         ed25519_dalek::SigningKey::from_bytes(&[5; 32])
@@ -76,10 +22,10 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
     assert_eq!(common::reason(&r), "REGION_HOSTED");
 
     // While hosted: a Guizhou subject's code is minted in 520000, a Beijing one's in 100000.
-    let hosted = register(&national, "520102").await;
+    let hosted = national.registered_for("520102").await;
     assert_eq!(&hosted.code[1..7], "520000", "{}", hosted.code);
     assert_eq!(&hosted.code[11..17], "000001");
-    let central = register(&national, "110101").await;
+    let central = national.registered_for("110101").await;
     assert_eq!(&central.code[1..7], "100000");
 
     // Guizhou's new node starts before the handover: it runs the flow but mints nothing yet.
@@ -93,37 +39,20 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         "no code before the delegation"
     );
 
-    let node = admin(&national)
+    let node = national
+        .hand_over("520000", "gz", &gz.public_key_hex())
         .await
-        .hand_over_region(authed(
-            &token,
-            pb::HandOverRegionRequest {
-                region: "520000".into(),
-                node_id: "gz".into(),
-                public_key: gz.public_key_hex(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(node.region, "520000");
     // A second handover of the same region is refused: it is no longer hosted.
-    let r = admin(&national)
-        .await
-        .hand_over_region(authed(
-            &token,
-            pb::HandOverRegionRequest {
-                region: "520000".into(),
-                node_id: "gz2".into(),
-                public_key: stray.clone(),
-            },
-        ))
+    let r = national
+        .hand_over("520000", "gz2", &stray)
         .await
         .unwrap_err();
     assert_eq!(common::reason(&r), "REGION_NOT_HOSTED");
 
     // gz learns of its delegation from the national log and mints after the hosted serial.
-    let registered = wait_for("gz to mint after the handover", || async {
+    let registered = eventually(20, "gz to mint after the handover", || async {
         let a = flow.get(&waiting.id).await;
         (!a.code.is_empty()).then_some(a)
     })
@@ -136,7 +65,7 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
     );
     // The records registered while hosted moved to gz: it serves and verifies them (the
     // certificate is the national node's, checked with the root key from gz's config).
-    let moved = wait_for("the hosted record on gz", || async {
+    let moved = eventually(20, "the hosted record on gz", || async {
         let mut reg = pb::registry_service_client::RegistryServiceClient::new(gz.channel().await);
         reg.get_record(pb::GetRecordRequest {
             code: hosted.code.clone(),
@@ -174,9 +103,9 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         .await
         .is_err());
     // The national node no longer mints in 520000, and takes gz's code into its book.
-    let after = register(&national, "520102").await;
+    let after = national.registered_for("520102").await;
     assert_eq!(&after.code[1..7], "100000");
-    wait_for("gz's record in the national book", || async {
+    eventually(20, "gz's record in the national book", || async {
         let mut reg =
             pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
         reg.get_record(pb::GetRecordRequest {

@@ -41,6 +41,22 @@ pub fn sjdj(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Waits until `f` gives `Some`, for at most `secs` seconds, polling every 50 ms.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Runs `sjdj-node audit` on a data dir: (exit code, stdout and stderr). A dir holding a
 /// `node.toml` (a node from a config) is audited through that config.
 pub fn audit(dir: &Path) -> (i32, String) {
@@ -150,6 +166,55 @@ impl Node {
         let node = Node::federated_in(dir, id, region, national, batch).await;
         node.wait_delegated().await;
         node
+    }
+
+    /// An AdminService client on a fresh channel.
+    pub async fn admin(&self) -> pb::admin_service_client::AdminServiceClient<Channel> {
+        pb::admin_service_client::AdminServiceClient::new(self.channel().await)
+    }
+
+    /// National: hosts a province namespace (the dev admin token).
+    pub async fn host(&self, region: &str) -> Result<pb::HostRegionResponse, tonic::Status> {
+        let req = pb::HostRegionRequest {
+            region: region.into(),
+        };
+        self.admin()
+            .await
+            .host_region(authed(&self.token("admin"), req))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// National: hands a hosted namespace over to a node key (the dev admin token).
+    pub async fn hand_over(
+        &self,
+        region: &str,
+        node_id: &str,
+        key_hex: &str,
+    ) -> Result<pb::TrustedNode, tonic::Status> {
+        let req = pb::HandOverRegionRequest {
+            region: region.into(),
+            node_id: node_id.into(),
+            public_key: key_hex.into(),
+        };
+        self.admin()
+            .await
+            .hand_over_region(authed(&self.token("admin"), req))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// A registration for a subject in `subject_region`: the application once the clock has
+    /// moved past publicity.
+    pub async fn registered_for(&self, subject_region: &str) -> pb::Application {
+        let flow = self.flow().await;
+        let mut m = flow.materials().await;
+        m.subject.as_mut().expect("subject").region = subject_region.into();
+        let app = flow.create(m).await.expect("create");
+        let app = flow.submit(&app).await.expect("submit");
+        self.to_publicity(&app.id).await;
+        self.advance_days(40).await;
+        flow.get(&app.id).await
     }
 
     /// Waits until the node's own copy of the national trust list (which it takes from the
