@@ -254,6 +254,64 @@ async fn tampered_unsigned_replayed_and_foreign_pushes_are_refused_and_change_no
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_stream_answers_each_batch_in_order_and_ends_at_the_first_refusal() {
+    let mut p = Fake::new(3);
+    p.tokens(30);
+    let national = national_with(&p).await;
+    let mut tampered = p.batch(0, 10, 20);
+    tampered.entries[2] = String::from_utf8(tampered.entries[2].clone())
+        .unwrap()
+        .replace("受理员", "审核员")
+        .into_bytes();
+    // All three are sent before any answer comes back.
+    let sent = vec![
+        p.sealed(&p.batch(0, 0, 10), &p.key),
+        p.sealed(&tampered, &p.key),
+        p.sealed(&p.batch(0, 20, 30), &p.key),
+    ];
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    let mut answers = fed
+        .push_stream(tokio_stream::iter(sent))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = answers.message().await.unwrap().expect("the first answer");
+    assert_eq!((first.held, first.receipt.is_empty()), (10, true));
+    let refused = answers.message().await.unwrap_err();
+    assert_eq!(reason(&refused), "SYNC_ROOT_MISMATCH");
+    assert!(
+        !matches!(answers.message().await, Ok(Some(_))),
+        "nothing is answered after the refusal"
+    );
+    let s = state(&national).await;
+    assert_eq!(
+        (s.held, s.accepted_size),
+        (10, 30),
+        "the batch after the refused one was not applied"
+    );
+
+    // Resumed from the held size, the rest goes through on a new stream, ending with the receipt.
+    let rest = vec![
+        p.sealed(&p.batch(30, 10, 20), &p.key),
+        p.sealed(&p.batch(30, 20, 30), &p.key),
+    ];
+    let mut answers = fed
+        .push_stream(tokio_stream::iter(rest))
+        .await
+        .unwrap()
+        .into_inner();
+    let a = answers.message().await.unwrap().unwrap();
+    let b = answers.message().await.unwrap().unwrap();
+    assert_eq!((a.held, b.held), (20, 30));
+    assert!(!b.receipt.is_empty(), "the last batch brings the receipt");
+    assert!(
+        answers.message().await.unwrap().is_none(),
+        "then the stream ends"
+    );
+}
+
 /// A national node (config-based, dev tokens) with `/metrics` on a port the OS picked.
 async fn national_with_metrics(fake: &Fake) -> (Node, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -18,7 +18,7 @@ use crate::log::tree::TileSource;
 use crate::log::LogError;
 use crate::store::{codec, keys};
 use crate::sync::ingest::{self, Mirror, Push, Refused};
-use crate::sync::trust::{self, KeyStatus, TrustedNode};
+use crate::sync::trust::{self, TrustedNode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -57,6 +57,8 @@ pub struct IngestBatch {
     pub batch_proof: Vec<[u8; 32]>,
     pub entries: Vec<Vec<u8>>,
     pub certificates: Vec<Vec<u8>>,
+    /// The stateless checks, if made before the batch reached the writer (`ingest::prepare`).
+    pub prepared: Option<ingest::Prepared>,
 }
 
 /// The answer to an accepted batch.
@@ -249,6 +251,7 @@ pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Rep
         signed.as_ref(),
         &tiles,
         &push,
+        &ingest::leaf_hashes(&b.entries),
     ) {
         Ok(c) => c,
         Err(fork @ Refused::Fork { .. }) => {
@@ -353,12 +356,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         node_id: node.node_id.clone(),
         origin: node.origin(),
         key,
-        certificate_keys: node
-            .keys
-            .iter()
-            .filter(|k| k.status != KeyStatus::Revoked)
-            .map(|k| k.verifying_key())
-            .collect(),
+        certificate_keys: node.certificate_keys(),
         region,
         held: state.held,
         signed: state
@@ -388,7 +386,11 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         tx,
         node_id: &b.node_id,
     };
-    let accepted = match ingest::check_push(&mirror, &tiles, &apps, &push) {
+    let prepared = match b.prepared {
+        Some(p) if p.fits(&mirror.certificate_keys, &b.entries) => p,
+        _ => ingest::prepare(&mirror.certificate_keys, &b.entries, &b.certificates),
+    };
+    let accepted = match ingest::check_push(&mirror, &tiles, &apps, &push, prepared) {
         Ok(a) => a,
         Err(fork @ Refused::Fork { .. }) => {
             return raise_fork(shared, tx, &b.node_id, &b.note, state, fork)
@@ -469,8 +471,11 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
     }))
 }
 
-/// Entries per bundle of a mirrored log (as tlog-tiles' entry bundles).
-pub const BUNDLE: u64 = 256;
+/// Entries per bundle of a mirrored log (laid out as tlog-tiles' entry bundles). Not 256 as in
+/// tlog-tiles: sled splits a leaf only past 16 keys and writes any page over 128 KiB as a
+/// separate blob file, so 256-entry bundles (~115 KB each) made every leaf rewrite a blob write;
+/// 16 entries (~7 KB) keep a full leaf under that size. Measured: 52k → 62k entries/s at 1M.
+pub const BUNDLE: u64 = 16;
 
 /// Appends entries `from..` of a node's log to its bundles: each `u32 BE length || entry`.
 /// The partial bundle at `from`, if any, is read and extended.

@@ -131,6 +131,16 @@ impl Engine {
 
     /// Runs one write through the writer; returns once it is durable (or refused).
     pub async fn execute(&self, op: Op) -> Result<Reply, EngineError> {
+        self.submit(op).await?.await
+    }
+
+    /// Queues one write and returns, without waiting for it, the answer to come. Writes run in
+    /// the order they are queued, so a caller can queue the next write (the next batch of a
+    /// push) while the one before is still being flushed.
+    pub async fn submit(
+        &self,
+        op: Op,
+    ) -> Result<impl std::future::Future<Output = Result<Reply, EngineError>>, EngineError> {
         let (reply, rx) = oneshot::channel();
         self.writer
             .send(writer::Job {
@@ -140,7 +150,7 @@ impl Engine {
             })
             .await
             .map_err(|_| EngineError::Unavailable)?;
-        rx.await.map_err(|_| EngineError::Unavailable)?
+        Ok(async move { rx.await.map_err(|_| EngineError::Unavailable)? })
     }
 
     pub fn config(&self) -> &EngineConfig {

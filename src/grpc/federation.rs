@@ -9,7 +9,9 @@ use crate::log::checkpoint::note_key_id;
 use crate::sync::envelope::{self, Envelope, EnvelopeSignature, TrustedKey};
 use crate::sync::trust::TrustedNode;
 use prost::Message;
-use tonic::{Request, Response, Status};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
 
 /// The payload type of a push batch.
 pub fn push_batch_type() -> String {
@@ -29,7 +31,7 @@ fn open_from<M: Message + Default>(
     env: Option<pb::Envelope>,
     payload_type: &str,
     all: bool,
-) -> Result<M, Status> {
+) -> Result<(TrustedNode, M), Status> {
     let node = engine
         .trusted_node(node_id)
         .map_err(status::status)?
@@ -64,7 +66,9 @@ fn open_from<M: Message + Default>(
             format!("envelope from {node_id}: {e}"),
         ))
     })?;
-    M::decode(payload).map_err(|e| status::invalid("SYNC_BAD_PAYLOAD", format!("payload: {e}")))
+    let message = M::decode(payload)
+        .map_err(|e| status::invalid("SYNC_BAD_PAYLOAD", format!("payload: {e}")))?;
+    Ok((node, message))
 }
 
 pub struct Federation {
@@ -88,6 +92,17 @@ impl Federation {
 }
 
 type Res<T> = Result<Response<T>, Status>;
+
+/// Batches of one push stream queued in the writer and not yet answered, at most.
+const PUSH_STREAM_WINDOW: usize = 8;
+
+/// A batch of a push stream: its answer to come, or why it was not queued.
+type Queued = Result<
+    std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Reply, crate::engine::EngineError>> + Send>,
+    >,
+    Status,
+>;
 
 pub(super) fn trusted_node(n: &TrustedNode) -> pb::TrustedNode {
     pb::TrustedNode {
@@ -147,6 +162,56 @@ pub fn proof_hashes(proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, String> {
         .collect()
 }
 
+/// Opens a pushed batch off the async threads: the envelope with the sender's active key, the
+/// payload, then the batch's stateless checks (`ingest::prepare`), which so run beside the
+/// writer's work on the batch before.
+async fn open_push(engine: &Engine, r: pb::PushRequest) -> Result<IngestBatch, Status> {
+    let engine = engine.clone();
+    tokio::task::spawn_blocking(move || open_and_prepare(&engine, r))
+        .await
+        .map_err(|e| Status::internal(format!("opening a push: {e}")))?
+}
+
+fn open_and_prepare(engine: &Engine, r: pb::PushRequest) -> Result<IngestBatch, Status> {
+    let (node, b): (_, pb::PushBatch) =
+        open_from(engine, &r.node_id, r.envelope, &push_batch_type(), false)?;
+    if b.node_id != r.node_id {
+        return Err(status::invalid(
+            "SYNC_BAD_PAYLOAD",
+            format!(
+                "the batch is from {}, the request names {}",
+                b.node_id, r.node_id
+            ),
+        ));
+    }
+    Ok(IngestBatch {
+        node_id: b.node_id,
+        note: b.checkpoint,
+        from: b.from,
+        signed_proof: hashes("accepted_proof", b.accepted_proof)?,
+        batch_proof: hashes("batch_proof", b.batch_proof)?,
+        prepared: Some(crate::sync::ingest::prepare(
+            &node.certificate_keys(),
+            &b.entries,
+            &b.certificates,
+        )),
+        entries: b.entries,
+        certificates: b.certificates,
+    })
+}
+
+fn push_response(answer: Reply) -> Result<pb::PushResponse, Status> {
+    match answer {
+        Reply::Ingested(i) => Ok(pb::PushResponse {
+            held: i.held,
+            checkpoint_size: i.size,
+            receipt: i.receipt.unwrap_or_default(),
+        }),
+        Reply::SyncRefused(r) => Err(status::refusal(r)),
+        other => Err(Status::internal(format!("unexpected reply {other:?}"))),
+    }
+}
+
 fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
     proof_hashes(proof).map_err(|e| status::invalid("SYNC_BAD_PROOF", format!("{field}: {e}")))
 }
@@ -155,46 +220,60 @@ fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
 impl FederationService for Federation {
     async fn push(&self, req: Request<pb::PushRequest>) -> Res<pb::PushResponse> {
         self.check_client_cert(&req)?;
-        let r = req.into_inner();
-        let b: pb::PushBatch = open_from(
-            &self.engine,
-            &r.node_id,
-            r.envelope,
-            &push_batch_type(),
-            false,
-        )?;
-        if b.node_id != r.node_id {
-            return Err(status::invalid(
-                "SYNC_BAD_PAYLOAD",
-                format!(
-                    "the batch is from {}, the request names {}",
-                    b.node_id, r.node_id
-                ),
-            ));
-        }
-        let batch = IngestBatch {
-            node_id: b.node_id,
-            note: b.checkpoint,
-            from: b.from,
-            signed_proof: hashes("accepted_proof", b.accepted_proof)?,
-            batch_proof: hashes("batch_proof", b.batch_proof)?,
-            entries: b.entries,
-            certificates: b.certificates,
-        };
-        match self
+        let batch = open_push(&self.engine, req.into_inner()).await?;
+        let answer = self
             .engine
             .execute(Op::Ingest(Box::new(batch)))
             .await
-            .map_err(status::status)?
-        {
-            Reply::Ingested(i) => Ok(Response::new(pb::PushResponse {
-                held: i.held,
-                checkpoint_size: i.size,
-                receipt: i.receipt.unwrap_or_default(),
-            })),
-            Reply::SyncRefused(r) => Err(status::refusal(r)),
-            other => Err(Status::internal(format!("unexpected reply {other:?}"))),
-        }
+            .map_err(status::status)?;
+        push_response(answer).map(Response::new)
+    }
+
+    type PushStreamStream = ReceiverStream<Result<pb::PushResponse, Status>>;
+
+    async fn push_stream(
+        &self,
+        req: Request<Streaming<pb::PushRequest>>,
+    ) -> Res<Self::PushStreamStream> {
+        self.check_client_cert(&req)?;
+        let mut inbound = req.into_inner();
+        let (answers, out) = mpsc::channel(PUSH_STREAM_WINDOW);
+        // Batches queued in the writer, in the order received; their answers go out in order.
+        let (queued, mut pending) = mpsc::channel(PUSH_STREAM_WINDOW);
+        let engine = self.engine.clone();
+        tokio::spawn(async move {
+            loop {
+                let next = match inbound.message().await {
+                    Ok(Some(r)) => open_push(&engine, r).await,
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                let answer: Queued = match next {
+                    Ok(batch) => match engine.submit(Op::Ingest(Box::new(batch))).await {
+                        Ok(answer) => Ok(Box::pin(answer)),
+                        Err(e) => Err(status::status(e)),
+                    },
+                    Err(e) => Err(e),
+                };
+                let stop = answer.is_err();
+                if queued.send(answer).await.is_err() || stop {
+                    break;
+                }
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(answer) = pending.recv().await {
+                let answer = match answer {
+                    Ok(answer) => answer.await.map_err(status::status).and_then(push_response),
+                    Err(status) => Err(status),
+                };
+                let stop = answer.is_err();
+                if answers.send(answer).await.is_err() || stop {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(ReceiverStream::new(out)))
     }
 
     async fn get_sync_state(&self, req: Request<pb::GetSyncStateRequest>) -> Res<pb::SyncState> {
@@ -214,7 +293,7 @@ impl FederationService for Federation {
     async fn follow_log(&self, req: Request<pb::FollowLogRequest>) -> Res<pb::FollowLogResponse> {
         self.check_client_cert(&req)?;
         let r = req.into_inner();
-        let q: pb::FollowLogQuery = open_from(
+        let (_, q): (_, pb::FollowLogQuery) = open_from(
             &self.engine,
             &r.node_id,
             r.envelope,

@@ -25,7 +25,7 @@
 //! | `hosted/{region}` | empty: the national node hosts this province namespace |
 //! | `import/{code}` | empty: province: a code handed over whose record is still to import |
 //! | `fed/{node id}/state` | national: what it holds of that node's log (codec) |
-//! | `fed/{node id}/eb/{n u64 BE}` | national: the node's entries `256·n ..` as sent, an entry bundle (`engine::federation`) |
+//! | `fed/{node id}/eb/{n u64 BE}` | national: the node's entries `16·n ..` as sent, an entry bundle (`engine::federation`) |
 //! | `fed/{node id}/lt/{level}/{n u64 BE}` | national: tile of the node's mirrored tree |
 //! | `fed/{node id}/receipt` | national: the last receipt given (cosigned checkpoint) |
 //! | `fapp/{node id}/{id}` | national: a province's application folded from its log (codec) |
@@ -156,8 +156,8 @@ pub fn fed_state(node_id: &str) -> Vec<u8> {
     format!("fed/{node_id}/state").into_bytes()
 }
 
-/// Entries of a mirrored log are kept 256 to a key, as tlog-tiles keeps entry bundles: one
-/// store key per 256 entries instead of one per entry.
+/// Entries of a mirrored log are kept 16 to a key (`engine::federation::BUNDLE`), in bundles
+/// like tlog-tiles' entry bundles: one store key per 16 entries instead of one per entry.
 pub fn fed_bundle(node_id: &str, n: u64) -> Vec<u8> {
     let mut k = format!("fed/{node_id}/eb/").into_bytes();
     k.extend_from_slice(&n.to_be_bytes());

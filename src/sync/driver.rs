@@ -1,5 +1,6 @@
 //! The province's push driver: after each new checkpoint, send the national node every entry it
-//! does not hold yet, in signed batches, and keep the receipt. It asks the national node where
+//! does not hold yet, in signed batches on one `PushStream` with a few unanswered at a time (so
+//! the national node checks the next batch while it stores the last), and keep the receipt. It asks the national node where
 //! it stands before each push, so an interrupted or refused push simply resumes; a national node
 //! that is down is retried every interval while the province goes on working.
 //!
@@ -13,8 +14,14 @@ use crate::log::entry::Record;
 use ed25519_dalek::VerifyingKey;
 use pb::registry_service_client::RegistryServiceClient;
 use prost::Message;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{mpsc, Semaphore};
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::Channel;
+
+/// Batches of a push sent and not yet answered, at most.
+pub const PUSH_WINDOW: usize = 4;
 
 pub struct PushConfig {
     pub national_url: String,
@@ -223,32 +230,53 @@ pub async fn push_once(
         )));
     }
     let accepted_proof = proof(engine, state.accepted_size, cp.size)?;
+    // The batches go out on one stream, built as it takes them, with at most PUSH_WINDOW sent
+    // and not yet answered: the national node checks the next while it flushes the last.
+    let window = Arc::new(Semaphore::new(PUSH_WINDOW));
+    let (to_stream, stream) = mpsc::channel(1);
+    let producer = {
+        let (engine, window, node_id) = (engine.clone(), window.clone(), node_id.clone());
+        let (note, size, step) = (cp.note.clone(), cp.size, cfg.batch_entries);
+        let mut from = state.held;
+        tokio::spawn(async move {
+            loop {
+                window.acquire().await.expect("never closed").forget();
+                let end = (from + step).min(size);
+                let entries = if end > from {
+                    engine.log_entries(from, end)?
+                } else {
+                    Vec::new()
+                };
+                let batch = pb::PushBatch {
+                    node_id: node_id.clone(),
+                    checkpoint: note.clone(),
+                    from,
+                    accepted_proof: accepted_proof.clone(),
+                    batch_proof: proof(&engine, end, size)?,
+                    certificates: pinned_certificates(&engine, &entries)?,
+                    entries: entries.into_iter().map(|(_, e)| e).collect(),
+                };
+                let envelope = engine.seal(&push_batch_type(), batch.encode_to_vec());
+                let request = pb::PushRequest {
+                    node_id: node_id.clone(),
+                    envelope: Some(to_wire(envelope)),
+                };
+                if to_stream.send(request).await.is_err() || end == size {
+                    return Ok::<(), EngineError>(());
+                }
+                from = end;
+            }
+        })
+    };
+    // Stops building batches however this function returns.
+    let _stop = AbortOnDrop(producer.abort_handle());
+    let mut answers = client
+        .push_stream(ReceiverStream::new(stream))
+        .await?
+        .into_inner();
     let mut held = state.held;
-    loop {
-        let end = (held + cfg.batch_entries).min(cp.size);
-        let entries = if end > held {
-            engine.log_entries(held, end)?
-        } else {
-            Vec::new()
-        };
-        let certificates = pinned_certificates(engine, &entries)?;
-        let batch = pb::PushBatch {
-            node_id: node_id.clone(),
-            checkpoint: cp.note.clone(),
-            from: held,
-            accepted_proof: accepted_proof.clone(),
-            batch_proof: proof(engine, end, cp.size)?,
-            entries: entries.into_iter().map(|(_, e)| e).collect(),
-            certificates,
-        };
-        let envelope = engine.seal(&push_batch_type(), batch.encode_to_vec());
-        let resp = client
-            .push(pb::PushRequest {
-                node_id: node_id.clone(),
-                envelope: Some(to_wire(envelope)),
-            })
-            .await?
-            .into_inner();
+    while let Some(resp) = answers.message().await? {
+        window.add_permits(1);
         if !resp.receipt.is_empty() {
             engine
                 .execute(Op::KeepReceipt {
@@ -267,9 +295,24 @@ pub async fn push_once(
         }
         held = resp.held;
     }
+    match producer.await {
+        Ok(Err(e)) => Err(e.into()),
+        _ => Err(PushError::Refused(format!(
+            "the national node ended the push at {held} of {} entries without a receipt",
+            cp.size
+        ))),
+    }
 }
 
-/// A consistency proof from `from` to `to` as wire hashes; empty when there is nothing to prove.
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn proof(engine: &Engine, from: u64, to: u64) -> Result<Vec<Vec<u8>>, EngineError> {
     if from == 0 || from >= to {
         return Ok(Vec::new());

@@ -157,6 +157,43 @@ fn hashes(proof: &[[u8; 32]]) -> Vec<Hash> {
     proof.iter().copied().map(Hash).collect()
 }
 
+/// The checks of a batch that need no state: each entry decoded and hashed, each certificate's
+/// signature checked. The national node makes them before the writer takes the batch, so they
+/// run beside the writer's work on the batch before.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The keys the certificates were checked under: if the trust list changed since, the
+    /// writer prepares again.
+    pub keys: Vec<VerifyingKey>,
+    leaves: Vec<Hash>,
+    records: Vec<Result<Record, String>>,
+    certificates: BTreeMap<String, Result<SignedCertificate, String>>,
+}
+
+impl Prepared {
+    /// Whether this was prepared from `entries` under `keys`.
+    pub fn fits(&self, keys: &[VerifyingKey], entries: &[Vec<u8>]) -> bool {
+        self.keys == keys && self.leaves.len() == entries.len()
+    }
+}
+
+pub fn prepare(keys: &[VerifyingKey], entries: &[Vec<u8>], certificates: &[Vec<u8>]) -> Prepared {
+    Prepared {
+        keys: keys.to_vec(),
+        leaves: leaf_hashes(entries),
+        records: entries
+            .iter()
+            .map(|data| Record::decode(data).map_err(|e| e.to_string()))
+            .collect(),
+        certificates: verify_certificates(keys, certificates),
+    }
+}
+
+/// The tree's leaf hash of each entry.
+pub fn leaf_hashes(entries: &[Vec<u8>]) -> Vec<Hash> {
+    entries.iter().map(|e| tree::leaf_hash(e)).collect()
+}
+
 /// Checks one batch against the mirror. `apps` reads a mirrored application by its id in the
 /// national book; an error from it is reported as the entry's.
 pub fn check_push(
@@ -164,6 +201,7 @@ pub fn check_push(
     tiles: &impl TileSource,
     apps: &dyn Fn(&str) -> Result<Option<Application>, String>,
     push: &Push,
+    prepared: Prepared,
 ) -> Result<Accepted, Refused> {
     let tree = check_tree(
         &mirror.key,
@@ -172,6 +210,7 @@ pub fn check_push(
         mirror.signed.as_ref(),
         tiles,
         push,
+        &prepared.leaves,
     )?;
     let end = tree.held;
     let mut rules = Rules {
@@ -180,11 +219,11 @@ pub fn check_push(
         serials: mirror.serials.clone(),
         changed: BTreeMap::new(),
         registered: Vec::new(),
-        certificates: verify_certificates(&mirror.certificate_keys, push.certificates),
+        certificates: prepared.certificates,
     };
-    for (i, data) in push.entries.iter().enumerate() {
+    for (i, record) in prepared.records.into_iter().enumerate() {
         let index = mirror.held + i as u64;
-        rules.entry(index, data)?;
+        rules.entry(index, record)?;
     }
     if let Some(sha) = rules.certificates.keys().next() {
         return Err(Refused::BadCertificate {
@@ -222,6 +261,7 @@ pub fn check_tree(
     signed: Option<&SignedCheckpoint>,
     tiles: &impl TileSource,
     push: &Push,
+    leaves: &[Hash],
 ) -> Result<TreeChecked, Refused> {
     let cp = checkpoint::verify(push.note, key, Some(origin)).map_err(Refused::Checkpoint)?;
     if let Some(old) = signed {
@@ -263,13 +303,11 @@ pub fn check_tree(
         base: tiles,
         new: MemoryTiles::default(),
     };
-    for (i, data) in push.entries.iter().enumerate() {
+    for (i, leaf) in leaves.iter().enumerate() {
         let index = held + i as u64;
-        let writes = tree::append(&overlay, index, tree::leaf_hash(data)).map_err(|e| {
-            Refused::BadEntry {
-                index,
-                why: e.to_string(),
-            }
+        let writes = tree::append(&overlay, index, *leaf).map_err(|e| Refused::BadEntry {
+            index,
+            why: e.to_string(),
         })?;
         overlay.new.write(writes);
     }
@@ -312,9 +350,9 @@ struct Rules<'a> {
 }
 
 impl Rules<'_> {
-    fn entry(&mut self, index: u64, data: &[u8]) -> Result<(), Refused> {
+    fn entry(&mut self, index: u64, record: Result<Record, String>) -> Result<(), Refused> {
         let bad = |why: String| Refused::BadEntry { index, why };
-        let record = Record::decode(data).map_err(|e| bad(e.to_string()))?;
+        let record = record.map_err(bad)?;
         if record.index != index {
             return Err(bad(format!("it says it is entry {}", record.index)));
         }

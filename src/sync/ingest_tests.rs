@@ -222,7 +222,14 @@ struct National {
 impl National {
     fn check(&self, m: &Mirror, push: &Push) -> Result<Accepted, Refused> {
         let apps = self.apps.borrow().clone();
-        check_push(m, &self.tiles, &move |id| Ok(apps.get(id).cloned()), push)
+        let prepared = prepare(&m.certificate_keys, push.entries, push.certificates);
+        check_push(
+            m,
+            &self.tiles,
+            &move |id| Ok(apps.get(id).cloned()),
+            push,
+            prepared,
+        )
     }
 
     /// Applies an accepted batch, as the engine stores it.

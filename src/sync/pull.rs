@@ -96,6 +96,7 @@ pub async fn pull_once(
             batch_proof: proof(log, end, cp.size).await?,
             entries,
             certificates,
+            prepared: None,
         };
         match engine.execute(Op::Ingest(Box::new(batch))).await? {
             Reply::Ingested(i) if i.held >= i.size => return Ok(i.held),

@@ -62,6 +62,16 @@ impl TrustedNode {
             .map(NodeKey::verifying_key)
     }
 
+    /// Every key of the node that is not revoked: its certificates signed before a rotation
+    /// stay valid.
+    pub fn certificate_keys(&self) -> Vec<VerifyingKey> {
+        self.keys
+            .iter()
+            .filter(|k| k.status != KeyStatus::Revoked)
+            .map(NodeKey::verifying_key)
+            .collect()
+    }
+
     /// The key a certificate names by its key id (`certificate::key_id`), if it was ever this
     /// node's.
     pub fn key_by_id(&self, id: &[u8; 8]) -> Option<&NodeKey> {

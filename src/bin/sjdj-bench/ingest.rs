@@ -1,6 +1,6 @@
 //! National ingest: how fast a national node verifies and durably stores a province's log,
-//! pushed as the province's driver pushes it (signed batches, one after another), and how long a
-//! backlog of N entries takes to catch up. The province's log is built in memory first (whole
+//! pushed as the province's driver pushes it (signed batches on one stream, a few unanswered at a
+//! time), and how long a backlog of N entries takes to catch up. The province's log is built in memory first (whole
 //! flows: created, submitted, accepted, passed, registered, certificate issued, each certificate
 //! signed), so only the national node's work is timed. The machine's own limits measured in the
 //! same run: ed25519 verifications per second on one core, and SHA-256 leaf hashes per second.
@@ -16,6 +16,8 @@ use sjdj::grpc::federation::{push_batch_type, to_wire};
 use sjdj::log::checkpoint;
 use sjdj::log::entry::{Body, Record};
 use sjdj::log::tree::{self, MemoryTiles};
+use sjdj::sync::driver::PUSH_WINDOW;
+use std::sync::Arc;
 
 const NODE_ID: &str = "bench-province";
 const REGION: &str = "440000";
@@ -274,16 +276,38 @@ pub(super) async fn ingest(
         .max_decoding_message_size(usize::MAX);
     let batches = requests.len();
     let (start, cpu0) = (Instant::now(), cpu_now(node));
+    // As the province's driver pushes: one stream, at most PUSH_WINDOW batches unanswered.
+    // A batch's latency runs from its send to its answer.
+    let window = Arc::new(tokio::sync::Semaphore::new(PUSH_WINDOW));
+    let sent = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+    let (to_stream, stream) = tokio::sync::mpsc::channel(1);
+    {
+        let (window, sent) = (window.clone(), sent.clone());
+        tokio::spawn(async move {
+            for req in requests {
+                window.acquire().await.expect("never closed").forget();
+                sent.lock().expect("not poisoned").push_back(Instant::now());
+                if to_stream.send(req).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let mut answers = fed
+        .push_stream(tokio_stream::wrappers::ReceiverStream::new(stream))
+        .await
+        .map_err(|e| anyhow!("PushStream: {}", status_text(&e)))?
+        .into_inner();
     let mut lat = Vec::with_capacity(batches);
     let mut receipt = false;
-    for req in requests {
-        let t = Instant::now();
-        let r = fed
-            .push(req)
-            .await
-            .map_err(|e| anyhow!("Push: {}", status_text(&e)))?
-            .into_inner();
-        lat.push(t.elapsed());
+    while let Some(r) = answers
+        .message()
+        .await
+        .map_err(|e| anyhow!("PushStream: {}", status_text(&e)))?
+    {
+        window.add_permits(1);
+        let t = sent.lock().expect("not poisoned").pop_front();
+        lat.extend(t.map(|t| t.elapsed()));
         receipt = !r.receipt.is_empty();
     }
     let wall = start.elapsed();
