@@ -84,6 +84,7 @@ impl Fake {
                 registration_type: RegistrationType::Initial,
                 subject: "91350100M000100Y43".into(),
                 materials: Default::default(),
+                target_code: None,
             },
             EventKind::Submitted {
                 publicity_text: String::new(),
@@ -100,6 +101,7 @@ impl Fake {
             },
             EventKind::Registered {
                 code,
+                version: 1,
                 assigned_on: day,
                 valid_from: day,
                 valid_until: time::macros::date!(2029 - 01 - 04),

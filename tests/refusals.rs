@@ -61,6 +61,7 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
         request_id: rid(),
         registration_type: pb::RegistrationType::Initial as i32,
         materials: Some(m.clone()),
+        target_code: String::new(),
     };
     expect(
         reg.create_application(authed(&node.token("clerk"), create))

@@ -10,10 +10,17 @@ use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum AppCmd {
-    /// Create a draft from a materials file (proto3 JSON of sjdj.v1.Materials).
+    /// Create a draft from a materials file (proto3 JSON of sjdj.v1.Materials). An initial
+    /// registration by default; `--type change|correction|renewal|deregistration --code CODE`
+    /// acts on an existing code.
     Create {
         #[arg(long)]
         materials: PathBuf,
+        #[arg(long = "type", default_value = "initial", value_parser = ["initial", "change", "correction", "renewal", "deregistration"])]
+        registration_type: String,
+        /// The unified code a change, correction, renewal or deregistration acts on.
+        #[arg(long)]
+        code: Option<String>,
         /// Upload a file and attach it: KIND=PATH, KIND one of description, undertaking, agreement, other.
         #[arg(long = "attach", value_name = "KIND=PATH")]
         attach: Vec<String>,
@@ -147,12 +154,21 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
     let app = match cmd {
         AppCmd::Create {
             materials: path,
+            registration_type,
+            code,
             attach,
         } => {
+            let name = format!(
+                "REGISTRATION_TYPE_{}",
+                registration_type.to_ascii_uppercase()
+            );
+            let registration_type = pb::RegistrationType::from_str_name(&name)
+                .with_context(|| format!("unknown registration type {registration_type}"))?;
             let req = pb::CreateApplicationRequest {
                 request_id: c.request_id(),
-                registration_type: pb::RegistrationType::Initial as i32,
+                registration_type: registration_type as i32,
                 materials: Some(materials(&c, &path, &attach).await?),
+                target_code: code.unwrap_or_default(),
             };
             reg.create_application(c.req(req)?).await
         }

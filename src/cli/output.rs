@@ -44,6 +44,12 @@ pub fn application(a: &pb::Application) -> String {
         "\n  subject   {} ({})\n  data      {}\n",
         s.name, a.subject_credit_code, r.name
     );
+    let kind = pb::RegistrationType::try_from(a.registration_type)
+        .map(|t| t.as_str_name().trim_start_matches("REGISTRATION_TYPE_"))
+        .unwrap_or("?");
+    if !a.target_code.is_empty() {
+        out += &format!("  {:<9} on {}\n", kind.to_ascii_lowercase(), a.target_code);
+    }
     if !a.code.is_empty() {
         out += &format!("  code      {}\n", a.code);
     }
@@ -95,9 +101,28 @@ pub fn record(r: &pb::Record) -> String {
         r.valid_until
     );
     for v in &r.versions {
+        let kind = pb::RegistrationType::try_from(v.registration_type)
+            .map(|t| t.as_str_name().trim_start_matches("REGISTRATION_TYPE_"))
+            .unwrap_or("?");
         out += &format!(
-            "  version {}  query code {}  assigned {}\n",
-            v.version, v.query_code, v.assigned_on
+            "  version {}  {:<10} query code {}  assigned {}  valid until {}\n",
+            v.version,
+            kind.to_ascii_lowercase(),
+            v.query_code,
+            v.assigned_on,
+            v.valid_until
+        );
+    }
+    if !r.ended_on.is_empty() {
+        out += &format!(
+            "  ended     {} {} {}\n",
+            r.ended_on,
+            if r.ended_by_application.is_empty() {
+                "by the institution:".to_string()
+            } else {
+                format!("by application {}", r.ended_by_application)
+            },
+            r.end_reason
         );
     }
     for d in &r.history {

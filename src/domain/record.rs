@@ -54,6 +54,19 @@ pub struct Record {
     pub valid_until: Date,
     pub versions: Vec<RecordVersion>,
     pub issuer_node: String,
+    /// How the code ended, once deregistered or revoked: it stays resolvable as a tombstone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<RecordEnd>,
+}
+
+/// The end of a code: deregistered by its subject's application, or revoked by the institution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordEnd {
+    pub status: RecordStatus,
+    pub on: Date,
+    /// The deregistration application, or empty for a revocation.
+    pub application_id: String,
+    pub reason: String,
 }
 
 impl Record {
@@ -85,7 +98,45 @@ impl Record {
                 valid_until: c.valid_until,
             }],
             issuer_node: c.issuer_node.clone(),
+            ended: None,
         }
+    }
+
+    /// The record after a change, correction or renewal completed by `app`: the facts its
+    /// materials state, the new validity, and the new version appended to the history.
+    pub fn with_version(
+        mut self,
+        app: &Application,
+        c: &Certificate,
+        query_code: String,
+    ) -> Record {
+        let m = &app.materials;
+        self.current_version = c.version;
+        self.subject_name = m.subject.name.clone();
+        self.region = m.subject.region.clone();
+        self.industry = m.resource.industry.clone();
+        self.data_name = m.resource.name.clone();
+        self.summary = m.resource.summary.clone();
+        self.access_mode = m.resource.access_mode;
+        self.valid_from = c.valid_from;
+        self.valid_until = c.valid_until;
+        self.versions.push(RecordVersion {
+            version: c.version,
+            registration_type: c.registration_type,
+            application_id: app.id.clone(),
+            query_code,
+            assigned_on: c.assigned_on,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+        });
+        self
+    }
+
+    /// The record ended (deregistered or revoked) on `on`: a tombstone that keeps every version.
+    pub fn ended(mut self, end: RecordEnd) -> Record {
+        self.status = end.status;
+        self.ended = Some(end);
+        self
     }
 
     /// The record as a certificate alone states it: for a record handed over from another node,
@@ -116,6 +167,7 @@ impl Record {
                 valid_until: c.valid_until,
             }],
             issuer_node: c.issuer_node.clone(),
+            ended: None,
         }
     }
 

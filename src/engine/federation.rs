@@ -382,6 +382,13 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
     let apps = |id: &str| -> Result<Option<Application>, String> {
         read(tx, &keys::fed_app(id)).map_err(|e| e.to_string())
     };
+    let records = |code: &str| -> Result<Option<crate::domain::record::Record>, String> {
+        read(tx, &keys::record(code)).map_err(|e| e.to_string())
+    };
+    let book = ingest::Book {
+        apps: &apps,
+        records: &records,
+    };
     let tiles = FedTiles {
         tx,
         node_id: &b.node_id,
@@ -390,7 +397,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         Some(p) if p.fits(&mirror.certificate_keys, &b.entries) => p,
         _ => ingest::prepare(&mirror.certificate_keys, &b.entries, &b.certificates),
     };
-    let accepted = match ingest::check_push(&mirror, &tiles, &apps, &push, prepared) {
+    let accepted = match ingest::check_push(&mirror, &tiles, &book, &push, prepared) {
         Ok(a) => a,
         Err(fork @ Refused::Fork { .. }) => {
             return raise_fork(shared, tx, &b.node_id, &b.note, state, fork)
@@ -413,17 +420,12 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
             tx.delete(keys::fed_publicity(id));
         }
     }
-    for (record, signed) in &accepted.registered {
+    for (code, record) in &accepted.records {
+        tx.put(keys::record(code), codec::encode(record));
+    }
+    for signed in &accepted.certificates {
         let c = signed.certificate();
         let code = c.code.to_string();
-        if tx.get(&keys::record(&code))?.is_some() {
-            return Err(Refusal::invalid(
-                "SYNC_CODE_TAKEN",
-                format!("{code} is already in the national book"),
-            )
-            .into());
-        }
-        tx.put(keys::record(&code), codec::encode(record));
         tx.put(
             keys::certificate(&code, c.version),
             signed.as_bytes().to_vec(),

@@ -1,6 +1,8 @@
 //! Code assignment (赋码): when publicity has ended with no open objection, mint the next serial
-//! of the node's namespace, register the application, sign certificate version 1 and publish the
-//! registry record — all in the writer's transaction, so a code is minted once or not at all.
+//! of the node's namespace (an initial registration) or take the code the application acts on
+//! (the next version for a change, correction or renewal; the end for a deregistration),
+//! register the application, sign the version's certificate and publish the registry record —
+//! all in the writer's transaction, so a code is minted once or not at all.
 use super::ops::{commit_events, load_app};
 use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
@@ -54,59 +56,94 @@ pub(super) fn sweep(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> 
 }
 
 /// Registers one application if the rules allow it now; `false` when they do not (yet).
+/// An initial registration mints a new code; a change, correction or renewal makes the next
+/// version of its code; a deregistration ends its code.
 fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, EngineError> {
     let Some(app) = load_app(tx, id)? else {
         return Ok(false);
     };
     let actor = Actor::system();
+    let today = china_date(now);
+    let target = match &app.target_code {
+        Some(code) => match super::lifecycle::target(shared, tx, code, today) {
+            Ok(Some(t)) => Some(t),
+            // The code is gone from this node (handed over) or unreadable: nothing to complete.
+            Ok(None) | Err(EngineError::Refused(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
     let ctx = Ctx {
         now,
-        today: china_date(now),
+        today,
         actor: &actor,
         calendar: &shared.cfg.calendar,
         limits: &shared.cfg.limits,
+        target: target.as_ref(),
     };
     // decide is pure, so ask it first with a placeholder: a serial is spent only on a sure thing.
-    if flow::decide(
-        Some(&app),
-        &Command::Register {
-            code: String::new(),
-        },
-        &ctx,
-    )
-    .is_err()
-    {
+    let placeholder = app.target_code.clone().unwrap_or_default();
+    if flow::decide(Some(&app), &Command::Register { code: placeholder }, &ctx).is_err() {
         return Ok(false);
     }
-    // A federated province waits for its delegation; the national node picks the namespace.
-    let Some(region) = super::hosting::namespace(shared, tx, &app)? else {
-        return Ok(false);
+    let code = match &target {
+        Some(t) => UnifiedCode::parse(&t.code)
+            .map_err(|e| EngineError::corrupt(&keys::record(&t.code), &e.to_string()))?,
+        None => {
+            // A federated province waits for its delegation; the national node picks the
+            // namespace.
+            let Some(region) = super::hosting::namespace(shared, tx, &app)? else {
+                return Ok(false);
+            };
+            mint_code(tx, region, &app, today.year())?
+        }
     };
-    let code = mint_code(tx, region, &app, ctx.today.year())?;
+    let code_str = code.to_string();
     let events = flow::decide(
         Some(&app),
         &Command::Register {
-            code: code.to_string(),
+            code: code_str.clone(),
         },
         &ctx,
     )?;
+    let version = match events.first() {
+        Some(EventKind::Registered { version, .. }) => *version,
+        _ => 0,
+    };
     let (app, _) = commit_events(tx, Some(app), id, events, &actor, now)?;
+    let record_key = keys::record(&code_str);
+    if version == 0 {
+        // A deregistration: the code ends, a tombstone with every version.
+        let record: Record = super::federation::read(tx, &record_key)?
+            .ok_or_else(|| EngineError::corrupt(&record_key, "the record vanished"))?;
+        let record = record.ended(crate::domain::record::RecordEnd {
+            status: crate::domain::record::RecordStatus::Deregistered,
+            on: today,
+            application_id: app.id.clone(),
+            reason: String::new(),
+        });
+        tx.put(record_key, codec::encode(&record));
+        tracing::info!(application = id, code = %code_str, "deregistered");
+        return Ok(true);
+    }
     // The certificate names the log entry that records it: the next one.
     let log_index = log_ops::size(|k| tx.get(k))?;
-    let certificate = certificate_for(shared, &app, &code, log_index, now)?;
+    let certificate = certificate_for(shared, &app, &code, version, log_index, now)?;
     let signed = certificate
         .sign(&shared.key)
         .map_err(|e| EngineError::Internal(format!("certificate: {e}")))?;
     let query_code = signed.query_code();
-    let code_str = code.to_string();
-    tx.put(keys::certificate(&code_str, 1), signed.as_bytes().to_vec());
+    tx.put(
+        keys::certificate(&code_str, version),
+        signed.as_bytes().to_vec(),
+    );
     tx.put(
         keys::query_code(&query_code),
-        format!("{code_str}/1").into_bytes(),
+        format!("{code_str}/{version}").into_bytes(),
     );
     let issued = EventKind::CertificateIssued {
         code: code_str.clone(),
-        version: 1,
+        version,
         query_code: query_code.clone(),
         certificate_sha256: hex::encode(Sha256::digest(signed.as_bytes())),
     };
@@ -116,9 +153,16 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
             "certificate names entry {log_index} but was logged at {index}"
         )));
     }
-    let record = Record::first_version(&app, &certificate, query_code);
-    tx.put(keys::record(&code_str), codec::encode(&record));
-    tracing::info!(application = id, code = %code_str, "registered");
+    let record = match target {
+        None => Record::first_version(&app, &certificate, query_code),
+        Some(_) => {
+            let record: Record = super::federation::read(tx, &record_key)?
+                .ok_or_else(|| EngineError::corrupt(&record_key, "the record vanished"))?;
+            record.with_version(&app, &certificate, query_code)
+        }
+    };
+    tx.put(record_key, codec::encode(&record));
+    tracing::info!(application = id, code = %code_str, version, "registered");
     Ok(true)
 }
 
@@ -156,6 +200,7 @@ fn certificate_for(
     shared: &Shared,
     app: &Application,
     code: &UnifiedCode,
+    version: u32,
     log_index: u64,
     now: i64,
 ) -> Result<Certificate, EngineError> {
@@ -167,7 +212,7 @@ fn certificate_for(
     };
     Ok(Certificate {
         code: *code,
-        version: 1,
+        version,
         registration_type: app.registration_type,
         data_type: code.data_type,
         subject_name: m.subject.name.clone(),

@@ -8,6 +8,7 @@ mod clock;
 mod fed_reads;
 mod federation;
 mod hosting;
+mod lifecycle;
 mod log_ops;
 mod mint;
 mod ops;

@@ -333,12 +333,28 @@ fn flow_command(
             )
         }
     };
+    let today = china_date(now);
+    // A change, correction, renewal or deregistration names its code: its record, read here.
+    let target = match &mut command {
+        Command::Create {
+            target_code: Some(code),
+            ..
+        } => {
+            let parsed = crate::domain::codes::UnifiedCode::parse(code.trim()).map_err(|e| {
+                Refusal::invalid("BAD_TARGET_CODE", format!("target_code {code}: {e}"))
+            })?;
+            *code = parsed.to_string();
+            super::lifecycle::target(shared, tx, code, today)?
+        }
+        _ => None,
+    };
     let ctx = Ctx {
         now,
-        today: china_date(now),
+        today,
         actor,
         calendar: &shared.cfg.calendar,
         limits: &shared.cfg.limits,
+        target: target.as_ref(),
     };
     // Roles and ownership first, then every materials problem at once, missing uploads included.
     let missing = missing_attachments(tx, &command)?;
@@ -431,6 +447,7 @@ pub(super) fn commit_events(
         }
     }
     tx.put(keys::state_index(app.state.name(), &app.id), Vec::new());
+    super::lifecycle::hold(tx, &app);
     if let (State::InPublicity, Some(p)) = (app.state, app.publicity) {
         tx.put(keys::publicity_end(p.end, &app.id), Vec::new());
     }

@@ -221,11 +221,20 @@ impl Engine {
         let mut record: Record = codec::decode(&key, &bytes)?;
         record.status = record.status_on(self.today());
         let mut history = Vec::new();
-        for v in &record.versions {
-            let app = if v.application_id.contains('/') {
-                self.read_mirrored_app(&v.application_id)?
+        // Every application behind the record: each version's, then the deregistration's.
+        let ended = record.ended.iter().map(|e| e.application_id.as_str());
+        for id in record
+            .versions
+            .iter()
+            .map(|v| v.application_id.as_str())
+            .chain(ended)
+        {
+            let app = if id.contains('/') {
+                self.read_mirrored_app(id)?
+            } else if id.is_empty() {
+                None
             } else {
-                self.read_app(&v.application_id)?
+                self.read_app(id)?
             };
             if let Some(app) = app {
                 history.extend(app.decisions);
@@ -429,17 +438,30 @@ impl Engine {
                 Some(view(&signed)),
             ));
         }
-        let status = self.get_record(&c.code.to_string())?.0.status;
+        let record = self.get_record(&c.code.to_string())?.0;
+        let status = record.status;
         let view = self.certificate_view(&signed)?;
         let confirmed = if view.confirmation.is_some() {
             "; confirmed by the national node"
         } else {
             ""
         };
+        // An older version stays authentic, but the record has moved on.
+        let superseded = if c.version < record.current_version {
+            format!(
+                "; superseded by version {} of the code",
+                record.current_version
+            )
+        } else {
+            String::new()
+        };
         Ok(Verification {
             valid: true,
             reason: "",
-            message: format!("valid; the record is {}{confirmed}", status.name()),
+            message: format!(
+                "valid; the record is {}{superseded}{confirmed}",
+                status.name()
+            ),
             certificate: Some(view),
             status: Some(status),
         })

@@ -69,6 +69,7 @@ fn create(materials: Materials) -> Command {
         id,
         registration_type,
         materials,
+        target_code: None,
     }
 }
 
@@ -587,3 +588,6 @@ async fn the_sweep_pages_past_applications_held_by_objections() {
 
 #[path = "log_tests.rs"]
 mod log_tests;
+
+#[path = "lifecycle_tests.rs"]
+mod lifecycle;

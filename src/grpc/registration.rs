@@ -50,6 +50,7 @@ impl RegistrationService for Registration {
             id: String::new(),
             registration_type,
             materials: materials(r.materials)?,
+            target_code: Some(r.target_code).filter(|c| !c.trim().is_empty()),
         };
         let (app, _) = run_flow(&self.engine, actor, r.request_id, None, command).await?;
         Ok(Response::new(for_registrant(&app)))

@@ -129,6 +129,8 @@ pub struct LimitsSection {
     pub publicity_days: u32,
     /// Years a registration is valid from code assignment. Default 3.
     pub validity_years: u32,
+    /// Calendar days before expiry from which a renewal (续展) may be applied for. Default 90.
+    pub renewal_window_days: u32,
     /// Whether the holder who accepted an application may also review it. Default false.
     pub allow_same_holder_accept_and_review: bool,
 }
@@ -141,6 +143,7 @@ impl Default for LimitsSection {
             review_days: l.review_days,
             publicity_days: l.publicity_days,
             validity_years: l.validity_years,
+            renewal_window_days: l.renewal_window_days,
             allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
         }
     }
@@ -322,6 +325,12 @@ impl Config {
                 l.validity_years
             ));
         }
+        if !(1..=365).contains(&l.renewal_window_days) {
+            errors.push(format!(
+                "limits.renewal_window_days = {} must be 1..=365",
+                l.renewal_window_days
+            ));
+        }
         if self.attachments.max_bytes == 0 || self.attachments.max_bytes > 256 * 1024 * 1024 {
             errors.push("attachments.max_bytes must be 1 byte to 256 MiB".into());
         }
@@ -410,6 +419,7 @@ impl Config {
                     review_days: l.review_days,
                     publicity_days: l.publicity_days,
                     validity_years: l.validity_years,
+                    renewal_window_days: l.renewal_window_days,
                     allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
                 };
                 Ok(Validated {

@@ -11,6 +11,7 @@
 //! | `idx/subject/{credit code}/{id}` | empty: applications by subject |
 //! | `idx/pubend/{YYYY-MM-DD}/{id}` | empty: applications in publicity by last day |
 //! | `rec/{code}` | public registry record (codec) |
+//! | `busy/{code}` | id of the change, correction, renewal or deregistration open on the code |
 //! | `cert/{code}/{version u32 BE}` | signed certificate bytes (their own versioned layout) |
 //! | `qc/{query code}` | `{code}/{version}` |
 //! | `serial/{region}/{year}` | last serial minted (u32 BE) |
@@ -86,6 +87,11 @@ pub const RECORD_PREFIX: &[u8] = b"rec/";
 
 pub fn record(code: &str) -> Vec<u8> {
     format!("rec/{code}").into_bytes()
+}
+
+/// One application at a time per code: the one open on it, until it ends.
+pub fn code_busy(code: &str) -> Vec<u8> {
+    format!("busy/{code}").into_bytes()
 }
 
 pub fn certificate(code: &str, version: u32) -> Vec<u8> {

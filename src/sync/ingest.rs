@@ -16,12 +16,14 @@
 //! 4. the entries, appended to the mirror, rebuild a tree that is a prefix of the signed one
 //!    (its root exactly, for the last batch);
 //! 5. each entry is well formed at its index, flows run in order (`flow::follows`), codes are
-//!    minted only in the province's own namespace with serials that only grow, and each issued
-//!    certificate comes with the batch, signed by the province, matching the entry that pins it.
+//!    minted only in the province's own namespace with serials that only grow, a new version of
+//!    a code is the next one after the version the national book holds and an ended code takes
+//!    none, and each issued certificate comes with the batch, signed by the province, matching
+//!    the entry that pins it.
 use crate::domain::certificate::{key_id, SignedCertificate};
 use crate::domain::codes::{Region, UnifiedCode};
 use crate::domain::flow::{self, Application, Event, EventKind};
-use crate::domain::record::Record as RegistryRecord;
+use crate::domain::record::{Record as RegistryRecord, RecordEnd, RecordStatus};
 use crate::log::checkpoint::{self, SignedCheckpoint};
 use crate::log::entry::{Body, Record};
 use crate::log::tree::{self, MemoryTiles, TileSource, TileWrite};
@@ -74,8 +76,10 @@ pub struct Accepted {
     /// Mirrored applications the batch changed, by their id in the national book
     /// (`{node id}/{application id}`).
     pub apps: BTreeMap<String, Application>,
-    /// Registry records and certificates issued in the batch.
-    pub registered: Vec<(RegistryRecord, SignedCertificate)>,
+    /// Registry records the batch made or changed (new codes, new versions, ends), by code.
+    pub records: BTreeMap<String, RegistryRecord>,
+    /// Certificates issued in the batch.
+    pub certificates: Vec<SignedCertificate>,
 }
 
 impl Accepted {
@@ -118,6 +122,8 @@ pub enum Refused {
     },
     #[error("entry {index}: certificate: {why}")]
     BadCertificate { index: u64, why: String },
+    #[error("entry {index} registers {code}, already in the national book")]
+    CodeTaken { index: u64, code: String },
 }
 
 impl Refused {
@@ -134,6 +140,7 @@ impl Refused {
             Refused::ForeignNamespace { .. } => "SYNC_FOREIGN_NAMESPACE",
             Refused::SerialReused { .. } => "SYNC_SERIAL_REUSED",
             Refused::BadCertificate { .. } => "SYNC_BAD_CERTIFICATE",
+            Refused::CodeTaken { .. } => "SYNC_CODE_TAKEN",
         }
     }
 }
@@ -199,7 +206,7 @@ pub fn leaf_hashes(entries: &[Vec<u8>]) -> Vec<Hash> {
 pub fn check_push(
     mirror: &Mirror,
     tiles: &impl TileSource,
-    apps: &dyn Fn(&str) -> Result<Option<Application>, String>,
+    book: &Book,
     push: &Push,
     prepared: Prepared,
 ) -> Result<Accepted, Refused> {
@@ -215,10 +222,11 @@ pub fn check_push(
     let end = tree.held;
     let mut rules = Rules {
         mirror,
-        apps,
+        book,
         serials: mirror.serials.clone(),
         changed: BTreeMap::new(),
-        registered: Vec::new(),
+        records: BTreeMap::new(),
+        issued: Vec::new(),
         certificates: prepared.certificates,
     };
     for (i, record) in prepared.records.into_iter().enumerate() {
@@ -237,7 +245,8 @@ pub fn check_push(
         tiles: tree.tiles,
         serials: rules.serials,
         apps: rules.changed,
-        registered: rules.registered,
+        records: rules.records,
+        certificates: rules.issued,
     })
 }
 
@@ -337,13 +346,21 @@ pub fn check_tree(
     })
 }
 
+/// What the national book holds already, read by the rules: mirrored applications by their id in
+/// the book (`{node id}/{application id}`), and registry records by code.
+pub struct Book<'a> {
+    pub apps: &'a dyn Fn(&str) -> Result<Option<Application>, String>,
+    pub records: &'a dyn Fn(&str) -> Result<Option<RegistryRecord>, String>,
+}
+
 /// The domain rules over one batch, entry by entry, with the applications it changes.
 struct Rules<'a> {
     mirror: &'a Mirror,
-    apps: &'a dyn Fn(&str) -> Result<Option<Application>, String>,
+    book: &'a Book<'a>,
     serials: BTreeMap<u16, u32>,
     changed: BTreeMap<String, Application>,
-    registered: Vec<(RegistryRecord, SignedCertificate)>,
+    records: BTreeMap<String, RegistryRecord>,
+    issued: Vec<SignedCertificate>,
     /// Certificates sent, by SHA-256 hex, with their signature check; taken out as entries pin
     /// them.
     certificates: BTreeMap<String, Result<SignedCertificate, String>>,
@@ -375,11 +392,38 @@ impl Rules<'_> {
         // Taken out of the batch's changes (not cloned): a refusal drops the whole batch anyway.
         let before = match self.changed.remove(&id) {
             Some(app) => Some(app),
-            None => (self.apps)(&id).map_err(bad)?,
+            None => (self.book.apps)(&id).map_err(bad)?,
         };
         flow::follows(before.as_ref(), &event).map_err(bad)?;
-        if let EventKind::Registered { code, .. } = event.as_ref() {
-            self.minted(index, code)?;
+        match event.as_ref() {
+            EventKind::Registered { code, version, .. } if *version == 1 => {
+                self.minted(index, code)?;
+                if self.record(index, code)?.is_some() {
+                    return Err(Refused::CodeTaken {
+                        index,
+                        code: code.clone(),
+                    });
+                }
+            }
+            EventKind::Registered { code, version, .. } => {
+                let record = self.standing(index, code)?;
+                if record.current_version + 1 != *version {
+                    return Err(bad(format!(
+                        "version {version} of {code}, but the national book holds version {}",
+                        record.current_version
+                    )));
+                }
+            }
+            EventKind::Deregistered { code, on } => {
+                let record = self.standing(index, code)?.ended(RecordEnd {
+                    status: RecordStatus::Deregistered,
+                    on: *on,
+                    application_id: id.clone(),
+                    reason: String::new(),
+                });
+                self.records.insert(code.clone(), record);
+            }
+            _ => {}
         }
         let e = Event {
             application_id: id.clone(),
@@ -398,14 +442,43 @@ impl Rules<'_> {
         {
             let signed = self.certificate(index, code, *version, query_code, certificate_sha256)?;
             let c = signed.certificate();
-            let record = RegistryRecord::first_version(&after, &c, query_code.clone());
-            self.registered.push((record, signed));
+            let record = match self.record(index, code)? {
+                None => RegistryRecord::first_version(&after, &c, query_code.clone()),
+                Some(r) => r.with_version(&after, &c, query_code.clone()),
+            };
+            self.records.insert(code.clone(), record);
+            self.issued.push(signed);
         }
         self.changed.insert(id, after);
         Ok(())
     }
 
-    fn minted(&mut self, index: u64, code: &str) -> Result<(), Refused> {
+    /// The record of a code as the book holds it with this batch's changes.
+    fn record(&self, index: u64, code: &str) -> Result<Option<RegistryRecord>, Refused> {
+        match self.records.get(code) {
+            Some(r) => Ok(Some(r.clone())),
+            None => (self.book.records)(code).map_err(|why| Refused::BadEntry { index, why }),
+        }
+    }
+
+    /// The record a change, correction, renewal or deregistration acts on: in the province's
+    /// namespace, in the book, and not ended.
+    fn standing(&self, index: u64, code: &str) -> Result<RegistryRecord, Refused> {
+        self.in_namespace(index, code)?;
+        let record = self.record(index, code)?.ok_or_else(|| Refused::BadEntry {
+            index,
+            why: format!("{code} is not in the national book"),
+        })?;
+        if let Some(end) = &record.ended {
+            return Err(Refused::BadEntry {
+                index,
+                why: format!("{code} ended ({}) on {}", end.status.name(), end.on),
+            });
+        }
+        Ok(record)
+    }
+
+    fn in_namespace(&self, index: u64, code: &str) -> Result<UnifiedCode, Refused> {
         let c = UnifiedCode::parse(code).map_err(|e| Refused::BadEntry {
             index,
             why: format!("code {code}: {e}"),
@@ -417,6 +490,11 @@ impl Rules<'_> {
                 region: self.mirror.region.to_string(),
             });
         }
+        Ok(c)
+    }
+
+    fn minted(&mut self, index: u64, code: &str) -> Result<(), Refused> {
+        let c = self.in_namespace(index, code)?;
         let last = self.serials.get(&c.year).copied().unwrap_or(0);
         if c.serial <= last {
             return Err(Refused::SerialReused {

@@ -86,6 +86,7 @@ impl Province {
                 registration_type: crate::domain::types::RegistrationType::Initial,
                 subject: "91350100M000100Y43".into(),
                 materials: Default::default(),
+                target_code: None,
             },
         );
         self.flow(
@@ -114,11 +115,49 @@ impl Province {
             &app,
             EventKind::Registered {
                 code: code.into(),
+                version: 1,
                 assigned_on: day,
                 valid_from: day,
                 valid_until: time::macros::date!(2029 - 01 - 04),
             },
         );
+        app
+    }
+
+    /// An application of type `t` on `code` up to publicity, then `last` (its completion).
+    fn on_code(
+        &mut self,
+        t: crate::domain::types::RegistrationType,
+        code: &str,
+        last: EventKind,
+    ) -> String {
+        let app = format!("A{}", self.entries.len());
+        let day = time::macros::date!(2026 - 03 - 02);
+        let events = [
+            EventKind::Created {
+                registration_type: t,
+                subject: "91350100M000100Y43".into(),
+                materials: Default::default(),
+                target_code: Some(code.into()),
+            },
+            EventKind::Submitted {
+                publicity_text: String::new(),
+                acceptance_due: day,
+            },
+            EventKind::Accepted {
+                reason: String::new(),
+                review_due: day,
+            },
+            EventKind::ReviewPassed {
+                reason: String::new(),
+                publicity_start: day,
+                publicity_end: day,
+            },
+            last,
+        ];
+        for e in events {
+            self.flow(&app, e);
+        }
         app
     }
 
@@ -212,30 +251,30 @@ fn mirror(p: &Province) -> Mirror {
     }
 }
 
-/// The national side: mirror, tiles and mirrored applications.
+/// The national side: mirror, tiles, mirrored applications and the book's records.
 #[derive(Default)]
 struct National {
     tiles: Tiles,
     apps: std::cell::RefCell<BTreeMap<String, Application>>,
+    records: std::cell::RefCell<BTreeMap<String, crate::domain::record::Record>>,
 }
 
 impl National {
     fn check(&self, m: &Mirror, push: &Push) -> Result<Accepted, Refused> {
-        let apps = self.apps.borrow().clone();
+        let (apps, records) = (self.apps.borrow().clone(), self.records.borrow().clone());
         let prepared = prepare(&m.certificate_keys, push.entries, push.certificates);
-        check_push(
-            m,
-            &self.tiles,
-            &move |id| Ok(apps.get(id).cloned()),
-            push,
-            prepared,
-        )
+        let book = Book {
+            apps: &move |id| Ok(apps.get(id).cloned()),
+            records: &move |code| Ok(records.get(code).cloned()),
+        };
+        check_push(m, &self.tiles, &book, push, prepared)
     }
 
     /// Applies an accepted batch, as the engine stores it.
     fn apply(&self, m: &mut Mirror, a: Accepted) {
         self.tiles.write(a.tiles);
         self.apps.borrow_mut().extend(a.apps);
+        self.records.borrow_mut().extend(a.records);
         m.held = a.held;
         m.signed = Some(a.checkpoint);
         m.serials = a.serials;
@@ -497,12 +536,9 @@ fn certificates_must_come_signed_and_match_their_entry() {
             },
         )
         .unwrap();
-    assert_eq!(a.registered.len(), 1);
-    assert_eq!(a.registered[0].0.code, code("350000", 1));
-    assert_eq!(
-        a.registered[0].0.versions[0].application_id,
-        format!("fj/{app}")
-    );
+    assert_eq!(a.certificates.len(), 1);
+    let record = &a.records[&code("350000", 1)];
+    assert_eq!(record.versions[0].application_id, format!("fj/{app}"));
 }
 
 #[test]
@@ -624,4 +660,76 @@ fn a_bad_certificate_signature_among_many_is_named() {
             33 * 6 - 1
         )
     );
+}
+
+#[test]
+fn versions_follow_the_book_in_order_and_an_ended_code_takes_none() {
+    use crate::domain::types::RegistrationType::{Change, Deregistration};
+    let mut p = Province::new(1);
+    let (mut m, national) = (mirror(&p), National::default());
+    let c = code("350000", 1);
+    let app = p.registered(&c);
+    let cert = p.certify(&app, &c);
+    national.sync(&p, &mut m, 100, &[cert]).unwrap();
+    let day = time::macros::date!(2026 - 03 - 03);
+    let version = |version| EventKind::Registered {
+        code: c.clone(),
+        version,
+        assigned_on: day,
+        valid_from: day,
+        valid_until: time::macros::date!(2029 - 01 - 04),
+    };
+    // Version 3 while the book holds version 1.
+    let mut skipped = p.clone_log();
+    skipped.on_code(Change, &c, version(3));
+    let note = skipped.checkpoint();
+    let held = m.held;
+    let r = national
+        .check(&m, &push(&skipped, &m, &note, &skipped.proof(held)))
+        .unwrap_err();
+    assert_eq!(r.reason(), "SYNC_BAD_ENTRY");
+    assert!(
+        r.to_string().contains(&format!(
+            "version 3 of {c}, but the national book holds version 1"
+        )),
+        "{r}"
+    );
+    // A deregistration of a code the book does not hold.
+    let mut unknown = p.clone_log();
+    unknown.on_code(
+        Deregistration,
+        &code("350000", 2),
+        EventKind::Deregistered {
+            code: code("350000", 2),
+            on: day,
+        },
+    );
+    let note = unknown.checkpoint();
+    let r = national
+        .check(&m, &push(&unknown, &m, &note, &unknown.proof(held)))
+        .unwrap_err();
+    assert!(r.to_string().contains("is not in the national book"), "{r}");
+    // In order: version 2, then the end, which the book keeps as a tombstone.
+    p.on_code(Change, &c, version(2));
+    p.on_code(
+        Deregistration,
+        &c,
+        EventKind::Deregistered {
+            code: c.clone(),
+            on: day,
+        },
+    );
+    national.sync(&p, &mut m, 100, &[]).unwrap();
+    let tomb = national.records.borrow()[&c].clone();
+    assert_eq!(
+        tomb.ended.map(|e| e.status),
+        Some(crate::domain::record::RecordStatus::Deregistered)
+    );
+    // Nothing more on an ended code.
+    p.on_code(Change, &c, version(2));
+    let (note, held) = (p.checkpoint(), m.held);
+    let r = national
+        .check(&m, &push(&p, &m, &note, &p.proof(held)))
+        .unwrap_err();
+    assert!(r.to_string().contains("ended (DEREGISTERED)"), "{r}");
 }

@@ -637,12 +637,24 @@ impl Flow {
     }
 
     pub async fn create(&self, materials: pb::Materials) -> Result<pb::Application, tonic::Status> {
+        self.create_on(pb::RegistrationType::Initial, "", materials)
+            .await
+    }
+
+    /// Creates an application of type `t` on `code` (empty: an initial registration).
+    pub async fn create_on(
+        &self,
+        t: pb::RegistrationType,
+        code: &str,
+        materials: pb::Materials,
+    ) -> Result<pb::Application, tonic::Status> {
         let mut reg =
             pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
         let req = pb::CreateApplicationRequest {
             request_id: rid(),
-            registration_type: pb::RegistrationType::Initial as i32,
+            registration_type: t as i32,
             materials: Some(materials),
+            target_code: code.into(),
         };
         reg.create_application(authed(&self.registrant, req))
             .await

@@ -92,6 +92,7 @@ impl Log {
                 registration_type: RegistrationType::Initial,
                 subject: SUBJECT.into(),
                 materials: materials.clone(),
+                target_code: None,
             },
         );
         self.add(
@@ -120,6 +121,7 @@ impl Log {
             &app,
             EventKind::Registered {
                 code: code.to_string(),
+                version: 1,
                 assigned_on: day,
                 valid_from: day,
                 valid_until: until,

@@ -24,6 +24,7 @@ impl Ctx {
             request_id,
             registration_type: pb::RegistrationType::Initial as i32,
             materials: Some(self.materials.clone()),
+            target_code: String::new(),
         };
         self.req("registrant", create)
     }

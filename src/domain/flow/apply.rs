@@ -12,6 +12,7 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
                 registration_type,
                 subject,
                 materials,
+                target_code,
             },
         ) => Application {
             id: ev.application_id.clone(),
@@ -28,6 +29,7 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
             accepted_by: None,
             objections: Vec::new(),
             decisions: Vec::new(),
+            target_code: target_code.clone(),
             code: None,
             valid_from: None,
             valid_until: None,
@@ -148,6 +150,10 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
             app.code = Some(code.clone());
             app.valid_from = Some(*valid_from);
             app.valid_until = Some(*valid_until);
+        }
+        EventKind::Deregistered { code, .. } => {
+            app.state = State::Registered;
+            app.code = Some(code.clone());
         }
         EventKind::CertificateIssued { .. } => {}
     }

@@ -1,9 +1,10 @@
 //! The rules: which command is allowed, for whom, in which state, and what it causes.
 use super::event::EventKind;
+use super::lifecycle::{self, Target};
 use super::refusal::Refusal;
 use super::state::{publicity_text, sha256_hex, Application, ObjectionState, State};
 use crate::domain::calendar::Calendar;
-use crate::domain::materials::{parse_date, Materials, MAX_NAME, MAX_TEXT};
+use crate::domain::materials::{Materials, MAX_NAME, MAX_TEXT};
 use crate::domain::types::{Actor, RegistrationType, Role};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -16,6 +17,9 @@ pub struct Limits {
     pub publicity_days: u32,
     /// Validity of a registration, in years from code assignment.
     pub validity_years: u32,
+    /// Calendar days before expiry from which a renewal may be applied for.
+    #[serde(default = "default_renewal_window")]
+    pub renewal_window_days: u32,
     /// Whether one holder may both accept and review the same application.
     pub allow_same_holder_accept_and_review: bool,
 }
@@ -27,9 +31,14 @@ impl Default for Limits {
             review_days: 10,
             publicity_days: 10,
             validity_years: 3,
+            renewal_window_days: default_renewal_window(),
             allow_same_holder_accept_and_review: false,
         }
     }
+}
+
+fn default_renewal_window() -> u32 {
+    90
 }
 
 /// Everything a decision may depend on besides the application and the command.
@@ -41,6 +50,9 @@ pub struct Ctx<'a> {
     pub actor: &'a Actor,
     pub calendar: &'a Calendar,
     pub limits: &'a Limits,
+    /// The record of the code a change, correction, renewal or deregistration acts on, read by
+    /// the engine when such an application is created and when it completes.
+    pub target: Option<&'a Target>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +68,9 @@ pub enum Command {
         id: String,
         registration_type: RegistrationType,
         materials: Materials,
+        /// The code a change, correction, renewal or deregistration acts on.
+        #[serde(default)]
+        target_code: Option<String>,
     },
     Edit {
         materials: Materials,
@@ -208,8 +223,9 @@ pub fn decide(
             Command::Create {
                 registration_type,
                 materials,
+                target_code,
                 ..
-            } => create(*registration_type, materials, ctx),
+            } => create(*registration_type, materials, target_code.as_deref(), ctx),
             _ => Err(Refusal::new(
                 super::RefusalKind::NotFound,
                 "NOT_FOUND",
@@ -468,10 +484,30 @@ pub fn decide(
                     "an objection is still open",
                 ));
             }
+            let version = match (&app.target_code, ctx.target) {
+                (None, _) => 1,
+                (Some(want), Some(t)) if want == code && &t.code == code => {
+                    lifecycle::still_valid_or_renewing(app, t)?;
+                    t.current_version + 1
+                }
+                (Some(want), _) => {
+                    return Err(Refusal::precondition(
+                        "TARGET_CODE_MISMATCH",
+                        format!("application {} acts on {want}, not {code}", app.id),
+                    ))
+                }
+            };
+            if app.registration_type == RegistrationType::Deregistration {
+                return Ok(vec![EventKind::Deregistered {
+                    code: code.clone(),
+                    on: ctx.today,
+                }]);
+            }
             authorisation_current(&app.materials, ctx)?;
-            let (valid_from, valid_until) = validity(app, ctx);
+            let (valid_from, valid_until) = lifecycle::validity(app, ctx.target, ctx);
             EventKind::Registered {
                 code: code.clone(),
+                version,
                 assigned_on: ctx.today,
                 valid_from,
                 valid_until,
@@ -484,23 +520,27 @@ pub fn decide(
 fn create(
     registration_type: RegistrationType,
     materials: &Materials,
-    _ctx: &Ctx,
+    target_code: Option<&str>,
+    ctx: &Ctx,
 ) -> Result<Vec<EventKind>, Refusal> {
-    if registration_type != RegistrationType::Initial {
-        // Change, correction, renewal and deregistration act on an existing code (issue 5).
-        return Err(Refusal::invalid(
-            "REGISTRATION_TYPE_NOT_SUPPORTED",
-            format!(
-                "{} applications are not supported yet; only initial registration is",
-                registration_type.label_zh()
-            ),
-        ));
-    }
     check_materials(materials, false)?;
+    let target = match (target_code, ctx.target) {
+        (None, _) => None,
+        (Some(code), Some(t)) if t.code == code => Some(t),
+        (Some(code), _) => {
+            return Err(Refusal::new(
+                super::RefusalKind::NotFound,
+                "CODE_NOT_FOUND",
+                format!("no record with the unified code {code}"),
+            ))
+        }
+    };
+    lifecycle::check_create(registration_type, materials, target, ctx)?;
     Ok(vec![EventKind::Created {
         registration_type,
         subject: materials.subject.credit_code.to_ascii_uppercase(),
         materials: materials.clone(),
+        target_code: target.map(|t| t.code.clone()),
     }])
 }
 
@@ -530,39 +570,11 @@ fn acknowledged(t: RegistrationType, m: &Materials, sha256: &str) -> Result<Stri
 /// An authorised operation whose term has ended cannot be registered: its validity would end
 /// before it began.
 fn authorisation_current(m: &Materials, ctx: &Ctx) -> Result<(), Refusal> {
-    let end = m
-        .source
-        .authorisation
-        .as_ref()
-        .and_then(|a| parse_date(&a.term_end));
-    match end {
+    match lifecycle::authorisation_end(m) {
         Some(end) if end < ctx.today => Err(Refusal::precondition(
             "AUTHORISATION_EXPIRED",
             format!("the authorisation term ended on {end}"),
         )),
         _ => Ok(()),
     }
-}
-
-/// 3 years (configurable) from assignment, or the end of the authorised operation term if sooner.
-fn validity(app: &Application, ctx: &Ctx) -> (Date, Date) {
-    let from = ctx.today;
-    let years = i32::try_from(ctx.limits.validity_years).unwrap_or(3);
-    let anniversary = from
-        .replace_year(from.year() + years)
-        // 29 February has no anniversary in a common year: use 1 March.
-        .unwrap_or_else(|_| {
-            Date::from_calendar_date(from.year() + years, time::Month::March, 1).unwrap_or(from)
-        });
-    let mut until = anniversary.previous_day().unwrap_or(anniversary);
-    let term_end = app
-        .materials
-        .source
-        .authorisation
-        .as_ref()
-        .and_then(|a| parse_date(&a.term_end));
-    if let Some(end) = term_end {
-        until = until.min(end);
-    }
-    (from, until)
 }

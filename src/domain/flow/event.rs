@@ -12,6 +12,10 @@ pub enum EventKind {
         registration_type: RegistrationType,
         subject: String,
         materials: Materials,
+        /// The code a change, correction, renewal or deregistration acts on (absent for an
+        /// initial registration, so those entries keep their bytes).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target_code: Option<String>,
     },
     Edited {
         materials: Materials,
@@ -64,9 +68,19 @@ pub enum EventKind {
     },
     Registered {
         code: String,
+        /// The code's version this registration makes: 1 for an initial registration (then not
+        /// written, so those entries keep their bytes), the next one for a change, correction
+        /// or renewal.
+        #[serde(default = "first_version", skip_serializing_if = "is_first_version")]
+        version: u32,
         assigned_on: Date,
         valid_from: Date,
         valid_until: Date,
+    },
+    /// A deregistration completed: the code ends, as a tombstone with its history.
+    Deregistered {
+        code: String,
+        on: Date,
     },
     /// Recorded by the node right after `Registered`: the signed certificate's identity.
     CertificateIssued {
@@ -96,6 +110,7 @@ impl EventKind {
             EventKind::ObjectionFiled { .. } => "OBJECTION_FILED",
             EventKind::ObjectionResolved { .. } => "OBJECTION_RESOLVED",
             EventKind::Registered { .. } => "REGISTERED",
+            EventKind::Deregistered { .. } => "DEREGISTERED",
             EventKind::CertificateIssued { .. } => "CERTIFICATE_ISSUED",
         }
     }
@@ -114,7 +129,12 @@ impl EventKind {
                 format!("{reason} [{}]", items.join("; "))
             }
             EventKind::Supplemented { note, .. } => note.clone(),
-            EventKind::Registered { code, .. } => code.clone(),
+            EventKind::Registered { code, version, .. } if *version > 1 => {
+                format!("{code} v{version}")
+            }
+            EventKind::Registered { code, .. } | EventKind::Deregistered { code, .. } => {
+                code.clone()
+            }
             EventKind::CertificateIssued {
                 code,
                 version,
@@ -141,6 +161,14 @@ impl EventKind {
         }
         e
     }
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+fn is_first_version(v: &u32) -> bool {
+    *v == 1
 }
 
 /// An event with who did it and when.

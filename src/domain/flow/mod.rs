@@ -7,6 +7,7 @@
 mod apply;
 mod decide;
 mod event;
+mod lifecycle;
 mod order;
 mod refusal;
 mod state;
@@ -14,12 +15,15 @@ mod state;
 pub use apply::apply;
 pub use decide::{decide, Command, Ctx, Limits, Resolution};
 pub use event::{Event, EventKind};
+pub use lifecycle::{renewal_opens, Target};
 pub use order::follows;
 pub use refusal::{Refusal, RefusalKind};
 pub use state::{
     publicity_text, Application, Decision, Objection, ObjectionState, Publicity, State,
 };
 
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! not the dates or materials, which were the issuing node's to judge.
 use super::event::EventKind;
 use super::state::{Application, ObjectionState, State};
+use crate::domain::types::RegistrationType;
 
 /// `Ok` when `kind` may follow `app` (`None`: no event yet); else why not.
 pub fn follows(app: Option<&Application>, kind: &EventKind) -> Result<(), String> {
@@ -46,10 +47,25 @@ pub fn follows(app: Option<&Application>, kind: &EventKind) -> Result<(), String
             }
             &[State::InPublicity]
         }
-        EventKind::Registered { .. } => {
+        EventKind::Registered { code, version, .. } => {
             if app.has_open_objection() {
                 return Err("registered with an objection still open".into());
             }
+            on_target(app, code, *version)?;
+            &[State::InPublicity]
+        }
+        EventKind::Deregistered { code, .. } => {
+            if app.registration_type != RegistrationType::Deregistration {
+                return Err(format!(
+                    "{} application {} cannot deregister a code",
+                    app.registration_type.label_zh(),
+                    app.id
+                ));
+            }
+            if app.has_open_objection() {
+                return Err("deregistered with an objection still open".into());
+            }
+            on_target(app, code, 0)?;
             &[State::InPublicity]
         }
         EventKind::CertificateIssued { code, .. } => {
@@ -71,6 +87,24 @@ pub fn follows(app: Option<&Application>, kind: &EventKind) -> Result<(), String
             app.state.name(),
             app.id
         ))
+    }
+}
+
+/// A registration completes on the code its application names: an initial one makes version 1
+/// of a new code; the other types act on their target (`version` 0: not a new version).
+fn on_target(app: &Application, code: &str, version: u32) -> Result<(), String> {
+    match (&app.target_code, app.registration_type) {
+        (None, RegistrationType::Initial) if version == 1 => Ok(()),
+        (Some(t), RegistrationType::Deregistration) if t == code && version == 0 => Ok(()),
+        (
+            Some(t),
+            RegistrationType::Change | RegistrationType::Correction | RegistrationType::Renewal,
+        ) if t == code && version > 1 => Ok(()),
+        (target, t) => Err(format!(
+            "{} application {} (on {target:?}) cannot complete as {code} version {version}",
+            t.label_zh(),
+            app.id
+        )),
     }
 }
 
@@ -100,6 +134,7 @@ mod tests {
             registration_type: RegistrationType::Initial,
             subject: "91350100M000100Y43".into(),
             materials: Default::default(),
+            target_code: None,
         }
     }
 
@@ -127,6 +162,7 @@ mod tests {
         );
         let registered = EventKind::Registered {
             code: "1110000202600000X".into(),
+            version: 1,
             assigned_on: time::macros::date!(2026 - 01 - 05),
             valid_from: time::macros::date!(2026 - 01 - 05),
             valid_until: time::macros::date!(2029 - 01 - 04),

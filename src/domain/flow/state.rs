@@ -117,7 +117,10 @@ pub struct Application {
     pub accepted_by: Option<String>,
     pub objections: Vec<Objection>,
     pub decisions: Vec<Decision>,
-    /// The unified code, once assigned.
+    /// The code a change, correction, renewal or deregistration acts on.
+    #[serde(default)]
+    pub target_code: Option<String>,
+    /// The unified code, once assigned (for other types: the target code, once completed).
     pub code: Option<String>,
     pub valid_from: Option<Date>,
     pub valid_until: Option<Date>,

@@ -114,6 +114,7 @@ fn create_as(registration_type: RegistrationType, materials: Materials) -> Comma
         id,
         registration_type,
         materials,
+        target_code: None,
     }
 }
 pub(super) fn edit(m: Materials) -> Command {
@@ -190,6 +191,8 @@ pub(super) struct Flow {
     pub limits: Limits,
     pub today: Date,
     pub app: Option<Application>,
+    /// The record the engine would read for a command on an existing code.
+    pub target: Option<Target>,
 }
 
 impl Flow {
@@ -200,6 +203,7 @@ impl Flow {
             limits,
             today,
             app,
+            target: None,
         }
     }
 
@@ -214,6 +218,7 @@ impl Flow {
             actor,
             calendar,
             limits,
+            target: self.target.as_ref(),
         };
         let kinds = decide(self.app.as_ref(), cmd, &ctx)?;
         let application_id = match (&self.app, cmd) {
@@ -310,6 +315,7 @@ fn happy_path_counts_every_limit_in_working_days() {
         registration_type,
         subject,
         materials,
+        target_code: None,
     };
     assert_eq!(ev, created);
 
@@ -335,7 +341,7 @@ fn happy_path_counts_every_limit_in_working_days() {
     f.today = day(5, 7);
     f.refuses(&system(), register(), "PUBLICITY_NOT_ENDED");
     f.today = day(5, 8);
-    let want = r#"Registered { code: "135000020260000014", assigned_on: 2026-05-08, valid_from: 2026-05-08, valid_until: 2029-05-07 }"#;
+    let want = r#"Registered { code: "135000020260000014", version: 1, assigned_on: 2026-05-08, valid_from: 2026-05-08, valid_until: 2029-05-07 }"#;
     f.emits(&system(), register(), want);
     let app = f.app();
     let until = Date::from_calendar_date(2029, time::Month::May, 7).unwrap();
@@ -632,9 +638,9 @@ fn withdrawal_is_possible_until_publicity() {
 }
 
 #[test]
-fn only_initial_registration_can_be_created() {
+fn types_other_than_initial_need_the_code_they_act_on() {
     use {RefusalKind::InvalidArgument, RegistrationType::*};
-    let want = ("REGISTRATION_TYPE_NOT_SUPPORTED", InvalidArgument);
+    let want = ("TARGET_CODE_REQUIRED", InvalidArgument);
     for t in [Change, Correction, Deregistration, Renewal] {
         let r = Flow::new(day(4, 1)).refused(&owner(), create_as(t, valid_materials()));
         assert_eq!((r.reason, r.kind), want);
@@ -697,6 +703,7 @@ fn redacted_events_carry_no_contact_data() {
             registration_type,
             subject,
             materials,
+            target_code: None,
         }
     };
     assert_eq!(created(m.clone()).redacted(), created(clean.clone()));

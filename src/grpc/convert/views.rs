@@ -61,6 +61,7 @@ impl From<&Application> for pb::Application {
             objections: a.objections.iter().map(objection).collect(),
             code: a.code.clone().unwrap_or_default(),
             revision: a.revision,
+            target_code: a.target_code.clone().unwrap_or_default(),
         }
     }
 }
@@ -115,6 +116,21 @@ pub fn record(r: &Record, history: &[Decision]) -> pb::Record {
             .map(decision)
             .collect(),
         issuer_node: r.issuer_node.clone(),
+        ended_on: r
+            .ended
+            .as_ref()
+            .map(|e| e.on.to_string())
+            .unwrap_or_default(),
+        ended_by_application: r
+            .ended
+            .as_ref()
+            .map(|e| e.application_id.clone())
+            .unwrap_or_default(),
+        end_reason: r
+            .ended
+            .as_ref()
+            .map(|e| e.reason.clone())
+            .unwrap_or_default(),
     }
 }
 

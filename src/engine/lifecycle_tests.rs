@@ -1,0 +1,186 @@
+//! A code's whole life on one node, three years of it on the clock control: change, renewal
+//! inside and outside its window, deregistration to a tombstone, expiry, and one application at
+//! a time per code.
+use super::*;
+
+impl Node {
+    /// Opens a `t` application on `code` for the registrant.
+    async fn open_on(
+        &self,
+        t: RegistrationType,
+        code: &str,
+        m: Materials,
+    ) -> Result<Reply, EngineError> {
+        let command = Command::Create {
+            id: String::new(),
+            registration_type: t,
+            materials: m,
+            target_code: Some(code.to_string()),
+        };
+        self.try_flow(&self.registrant, None, command).await
+    }
+
+    /// Runs an opened application through submission, acceptance and review into publicity.
+    async fn to_publicity(&self, id: &str) {
+        let app = self.app(id);
+        let text = publicity_text(app.registration_type, &app.materials);
+        let publicity_text_sha256 = hex::encode(Sha256::digest(text));
+        let submit = Command::Submit {
+            publicity_text_sha256,
+        };
+        self.flow(&self.registrant, Some(id), submit).await;
+        self.flow(&self.clerk, Some(id), accept()).await;
+        let pass = Command::PassReview { reason: "".into() };
+        self.flow(&self.reviewer, Some(id), pass).await;
+    }
+
+    fn record(&self, code: &str) -> crate::domain::record::Record {
+        self.engine.get_record(code).unwrap().0
+    }
+}
+
+#[tokio::test]
+async fn change_renewal_and_deregistration_each_run_the_five_steps_on_one_code() {
+    let n = Node::start(config()).await;
+    let first = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let code = n.code(&first).to_string();
+    let v1 = n.record(&code);
+    assert_eq!((v1.current_version, v1.status), (1, RecordStatus::Valid));
+
+    // A change: new facts, version 2 of the same code with its own certificate, same term.
+    let mut changed = n.materials(OWN);
+    changed.resource.name = "企业登记信息（含变更记录）".into();
+    let change = app_of(
+        n.open_on(RegistrationType::Change, &code, changed.clone())
+            .await,
+    );
+    assert_eq!(change.target_code.as_deref(), Some(code.as_str()));
+    // Only one application at a time per code; the refusal writes nothing.
+    let before = snapshot(&n.engine);
+    let second = n
+        .open_on(RegistrationType::Correction, &code, n.materials(OWN))
+        .await;
+    assert_eq!(reason(second), "CODE_BUSY");
+    assert_eq!(snapshot(&n.engine), before, "a refusal writes nothing");
+    // Another subject's registrant cannot act on the code.
+    let command = Command::Create {
+        id: String::new(),
+        registration_type: RegistrationType::Change,
+        materials: n.materials(OTHER),
+        target_code: Some(code.clone()),
+    };
+    assert_eq!(
+        reason(n.try_flow(&n.other, None, command).await),
+        "NOT_CODE_OWNER"
+    );
+    n.to_publicity(&change.id).await;
+    n.advance(PAST_PUBLICITY).await;
+    assert_eq!(n.app(&change.id).state, State::Registered);
+    let v2 = n.record(&code);
+    assert_eq!(v2.current_version, 2);
+    assert_eq!(v2.data_name, "企业登记信息（含变更记录）");
+    assert_eq!(v2.valid_until, v1.valid_until, "a change keeps the term");
+    assert_eq!(v2.versions.len(), 2);
+    assert_eq!(v2.versions[1].registration_type, RegistrationType::Change);
+    let cert = n.engine.certificate(Some(&code), 2, None).unwrap();
+    assert_eq!(cert.certificate.version, 2);
+    assert_eq!(cert.certificate.registration_type, RegistrationType::Change);
+    cert.signed
+        .verify(&n.engine.verifying_key())
+        .expect("version 2 is signed");
+    // Version 1's certificate stays as it was.
+    let old = n.engine.certificate(Some(&code), 1, None).unwrap();
+    assert_eq!(old.certificate.data_name, "企业登记信息");
+
+    // A renewal before its window opens is refused; inside it, it adds a term.
+    let early = n
+        .open_on(RegistrationType::Renewal, &code, changed.clone())
+        .await;
+    assert_eq!(reason(early), "RENEWAL_TOO_EARLY");
+    let today = n.engine.today();
+    let to_window = (v2.valid_until - today).whole_days() - 60;
+    n.advance(to_window).await;
+    let renewal = app_of(
+        n.open_on(RegistrationType::Renewal, &code, changed.clone())
+            .await,
+    );
+    n.to_publicity(&renewal.id).await;
+    n.advance(PAST_PUBLICITY).await;
+    let v3 = n.record(&code);
+    assert_eq!(v3.current_version, 3);
+    assert_eq!(v3.status, RecordStatus::Valid);
+    let expected_until = v2
+        .valid_until
+        .replace_year(v2.valid_until.year() + 3)
+        .unwrap();
+    assert_eq!(v3.valid_until, expected_until, "three more years");
+
+    // Deregistration: the code ends and stays resolvable with its whole history.
+    let dereg = app_of(
+        n.open_on(RegistrationType::Deregistration, &code, changed.clone())
+            .await,
+    );
+    n.to_publicity(&dereg.id).await;
+    n.advance(PAST_PUBLICITY).await;
+    let (tomb, history) = n.engine.get_record(&code).unwrap();
+    assert_eq!(tomb.status, RecordStatus::Deregistered);
+    assert_eq!(tomb.current_version, 3, "no new version");
+    assert_eq!(tomb.versions.len(), 3);
+    let end = tomb.ended.as_ref().expect("ended");
+    assert_eq!(end.application_id, dereg.id);
+    assert!(history.iter().any(|d| d.step == "DEREGISTERED"));
+    assert_eq!(
+        history
+            .iter()
+            .filter(|d| d.step == "CERTIFICATE_ISSUED")
+            .count(),
+        3
+    );
+    let after = n
+        .open_on(RegistrationType::Change, &code, changed.clone())
+        .await;
+    assert_eq!(reason(after), "RECORD_ENDED");
+}
+
+#[tokio::test]
+async fn a_record_expires_by_itself_and_then_takes_no_change_or_renewal() {
+    let n = Node::start(config()).await;
+    let id = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let code = n.code(&id).to_string();
+    let until = n.record(&code).valid_until;
+    let days = (until - n.engine.today()).whole_days();
+    n.advance(days).await;
+    assert_eq!(n.record(&code).status, RecordStatus::Valid, "its last day");
+    n.advance(1).await;
+    assert_eq!(n.record(&code).status, RecordStatus::Expired);
+    // Certificate verification says so too.
+    let signed = n.engine.certificate(Some(&code), 1, None).unwrap().signed;
+    let verified = n.engine.verify(signed.into_bytes()).unwrap();
+    assert_eq!(verified.status, Some(RecordStatus::Expired));
+    for t in [RegistrationType::Change, RegistrationType::Renewal] {
+        let r = n.open_on(t, &code, n.materials(OWN)).await;
+        assert_eq!(reason(r), "RECORD_EXPIRED");
+    }
+}
+
+#[tokio::test]
+async fn a_code_the_node_does_not_keep_is_refused() {
+    let n = Node::start(config()).await;
+    // Well formed, but no record: never registered here.
+    let region = Region::parse("440000").unwrap();
+    let unknown = UnifiedCode::new(DataType::PublicDataResource, region, 2026, 99).unwrap();
+    let r = n
+        .open_on(
+            RegistrationType::Change,
+            &unknown.to_string(),
+            n.materials(OWN),
+        )
+        .await;
+    assert_eq!(reason(r), "CODE_NOT_FOUND");
+    let r = n
+        .open_on(RegistrationType::Change, "not-a-code", n.materials(OWN))
+        .await;
+    assert_eq!(reason(r), "BAD_TARGET_CODE");
+}

@@ -1,0 +1,130 @@
+//! A code's life across the two tiers, with real processes: a province changes a registered code
+//! and later deregisters it; each new version, and the end, reaches the national book, which
+//! checks they arrive in order.
+mod common;
+
+use common::{eventually, reason, Node};
+use sjdj::grpc::pb;
+
+async fn record(node: &Node, code: &str) -> Option<pb::Record> {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    reg.get_record(pb::GetRecordRequest { code: code.into() })
+        .await
+        .ok()
+        .map(|r| r.into_inner())
+}
+
+async fn certificate(node: &Node, code: &str, version: u32) -> pb::Certificate {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    let req = pb::GetCertificateRequest {
+        key: Some(pb::get_certificate_request::Key::Code(code.into())),
+        version,
+    };
+    reg.get_certificate(req)
+        .await
+        .expect("certificate")
+        .into_inner()
+}
+
+/// Runs a `t` application on `code` at the province until it completes.
+async fn complete(p: &Node, t: pb::RegistrationType, code: &str, data_name: &str) -> String {
+    let flow = p.flow().await;
+    let mut m = flow.materials().await;
+    m.resource.as_mut().unwrap().name = data_name.into();
+    let app = flow.create_on(t, code, m).await.expect("create");
+    assert_eq!(app.target_code, code);
+    let app = flow.submit(&app).await.expect("submit");
+    p.to_publicity(&app.id).await;
+    p.advance_days(40).await;
+    let done = flow.get(&app.id).await;
+    assert_eq!(done.state, pb::ApplicationState::Registered as i32);
+    app.id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_and_a_deregistration_reach_the_national_book_in_order() {
+    let national = Node::dev().await;
+    let gd = Node::federated("gd", "440000", &national).await;
+    let code = gd.registered().await.code;
+
+    // One application at a time per code, over the wire too.
+    let flow = gd.flow().await;
+    let open = flow
+        .create_on(pb::RegistrationType::Change, &code, flow.materials().await)
+        .await
+        .expect("a change");
+    let busy = flow
+        .create_on(
+            pb::RegistrationType::Deregistration,
+            &code,
+            flow.materials().await,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&busy), "CODE_BUSY");
+    withdraw(&gd, &open.id).await;
+
+    complete(
+        &gd,
+        pb::RegistrationType::Change,
+        &code,
+        "企业登记信息（第二版）",
+    )
+    .await;
+    let v2 = eventually(30, "version 2 in the national book", || async {
+        record(&national, &code)
+            .await
+            .filter(|r| r.current_version == 2)
+    })
+    .await;
+    assert_eq!(v2.data_name, "企业登记信息（第二版）");
+    assert_eq!(v2.versions.len(), 2);
+    let cert = eventually(30, "version 2 confirmed", || async {
+        let c = certificate(&gd, &code, 2).await;
+        c.nationally_confirmed.then_some(c)
+    })
+    .await;
+    assert_eq!(cert.version, 2);
+    assert_eq!(cert.registration_type, pb::RegistrationType::Change as i32);
+
+    let dereg = complete(
+        &gd,
+        pb::RegistrationType::Deregistration,
+        &code,
+        "企业登记信息",
+    )
+    .await;
+    let tomb = eventually(30, "the end in the national book", || async {
+        record(&national, &code)
+            .await
+            .filter(|r| r.status == pb::RecordStatus::Deregistered as i32)
+    })
+    .await;
+    assert_eq!(tomb.versions.len(), 2, "the tombstone keeps every version");
+    assert_eq!(tomb.ended_by_application, format!("gd/{dereg}"));
+    assert!(!tomb.ended_on.is_empty());
+    let local = record(&gd, &code).await.unwrap();
+    assert_eq!(local.status, pb::RecordStatus::Deregistered as i32);
+    assert!(local.history.iter().any(|d| d.step == "DEREGISTERED"));
+
+    // Both stores audit clean: the entries rebuild the trees, the state and the certificates.
+    let (mut gd, mut national) = (gd, national);
+    for node in [&mut gd, &mut national] {
+        node.stop().await;
+        let (status, out) = common::audit(node.data_dir());
+        assert_eq!(status, 0, "{out}");
+    }
+}
+
+async fn withdraw(p: &Node, id: &str) {
+    let mut reg =
+        pb::registration_service_client::RegistrationServiceClient::new(p.channel().await);
+    let req = pb::WithdrawApplicationRequest {
+        request_id: common::rid(),
+        application_id: id.into(),
+        reason: "改为注销".into(),
+    };
+    reg.withdraw_application(common::authed(&p.token("registrant"), req))
+        .await
+        .expect("withdraw");
+}
