@@ -1,6 +1,6 @@
-//! A code's life across the two tiers, with real processes: a province changes a registered code
-//! and later deregisters it; each new version, and the end, reaches the national book, which
-//! checks they arrive in order.
+//! A code's life across the two tiers, with real processes: a province changes a registered code,
+//! its institution corrects it and revokes another, and the code is later deregistered; each new
+//! version, and each end, reaches the national book, which checks they arrive in order.
 mod common;
 
 use common::{eventually, reason, Node};
@@ -42,7 +42,7 @@ async fn complete(p: &Node, t: pb::RegistrationType, code: &str, data_name: &str
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_change_and_a_deregistration_reach_the_national_book_in_order() {
+async fn changes_corrections_revocations_and_deregistrations_reach_the_national_book_in_order() {
     let national = Node::dev().await;
     let gd = Node::federated("gd", "440000", &national).await;
     let code = gd.registered().await.code;
@@ -87,6 +87,53 @@ async fn a_change_and_a_deregistration_reach_the_national_book_in_order() {
     assert_eq!(cert.version, 2);
     assert_eq!(cert.registration_type, pb::RegistrationType::Change as i32);
 
+    // The institution corrects the record itself: version 3, pinned by its own log entry.
+    let mut review = pb::review_service_client::ReviewServiceClient::new(gd.channel().await);
+    let fix = pb::CorrectRecordRequest {
+        request_id: common::rid(),
+        code: code.clone(),
+        data_name: Some("企业登记信息（更正）".into()),
+        reason: "数据名称笔误".into(),
+        ..Default::default()
+    };
+    let corrected = review
+        .correct_record(common::authed(&gd.token("registrar"), fix))
+        .await
+        .expect("correct")
+        .into_inner();
+    assert_eq!(corrected.current_version, 3);
+    let v3 = eventually(30, "the correction in the national book", || async {
+        record(&national, &code)
+            .await
+            .filter(|r| r.current_version == 3)
+    })
+    .await;
+    assert_eq!(v3.data_name, "企业登记信息（更正）");
+    let cert = certificate(&national, &code, 3).await;
+    assert_eq!(
+        cert.registration_type,
+        pb::RegistrationType::Correction as i32
+    );
+
+    // Another code, revoked by the institution: the national book keeps the tombstone.
+    let other = gd.registered().await.code;
+    let revoke = pb::RevokeRecordRequest {
+        request_id: common::rid(),
+        code: other.clone(),
+        reason: "以欺骗手段登记".into(),
+    };
+    review
+        .revoke_record(common::authed(&gd.token("registrar"), revoke))
+        .await
+        .expect("revoke");
+    let revoked = eventually(30, "the revocation in the national book", || async {
+        record(&national, &other)
+            .await
+            .filter(|r| r.status == pb::RecordStatus::Revoked as i32)
+    })
+    .await;
+    assert_eq!(revoked.end_reason, "以欺骗手段登记");
+
     let dereg = complete(
         &gd,
         pb::RegistrationType::Deregistration,
@@ -100,7 +147,7 @@ async fn a_change_and_a_deregistration_reach_the_national_book_in_order() {
             .filter(|r| r.status == pb::RecordStatus::Deregistered as i32)
     })
     .await;
-    assert_eq!(tomb.versions.len(), 2, "the tombstone keeps every version");
+    assert_eq!(tomb.versions.len(), 3, "the tombstone keeps every version");
     assert_eq!(tomb.ended_by_application, format!("gd/{dereg}"));
     assert!(!tomb.ended_on.is_empty());
     let local = record(&gd, &code).await.unwrap();

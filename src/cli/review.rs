@@ -47,6 +47,26 @@ pub enum ReviewCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Registrar: correct a record's public facts (更正 by the institution): the next version.
+    Correct {
+        code: String,
+        #[arg(long)]
+        subject_name: Option<String>,
+        #[arg(long)]
+        data_name: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        #[arg(long)]
+        industry: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Registrar: revoke a code (撤销); it stays as a tombstone.
+    Revoke {
+        code: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Registrar: resolve an objection.
     Resolve {
         id: String,
@@ -82,6 +102,37 @@ pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
         reason,
     };
     let app = match cmd {
+        ReviewCmd::Correct {
+            code,
+            subject_name,
+            data_name,
+            summary,
+            industry,
+            reason,
+        } => {
+            let req = pb::CorrectRecordRequest {
+                request_id: c.request_id(),
+                code,
+                subject_name,
+                data_name,
+                summary,
+                industry,
+                reason,
+            };
+            let r = rv.correct_record(c.req(req)?).await.map_err(rpc_error)?;
+            show(g.json, "sjdj.v1.Record", &r.into_inner(), output::record);
+            return Ok(());
+        }
+        ReviewCmd::Revoke { code, reason } => {
+            let req = pb::RevokeRecordRequest {
+                request_id: c.request_id(),
+                code,
+                reason,
+            };
+            let r = rv.revoke_record(c.req(req)?).await.map_err(rpc_error)?;
+            show(g.json, "sjdj.v1.Record", &r.into_inner(), output::record);
+            return Ok(());
+        }
         ReviewCmd::Queue { step, limit } => {
             let step = match step {
                 Step::Acceptance => pb::QueueStep::Acceptance,

@@ -59,6 +59,20 @@ pub struct Record {
     pub ended: Option<RecordEnd>,
 }
 
+/// The public facts the registration institution may correct on a record itself (更正 by the
+/// institution); each one given replaces the record's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCorrection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+}
+
 /// The end of a code: deregistered by its subject's application, or revoked by the institution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordEnd {
@@ -124,6 +138,38 @@ impl Record {
             version: c.version,
             registration_type: c.registration_type,
             application_id: app.id.clone(),
+            query_code,
+            assigned_on: c.assigned_on,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+        });
+        self
+    }
+
+    /// The record after the institution corrected it itself: the corrected facts, and the new
+    /// version (a correction, with no application behind it) appended to the history.
+    pub fn corrected(
+        mut self,
+        fix: &RecordCorrection,
+        c: &Certificate,
+        query_code: String,
+    ) -> Record {
+        let set = |field: &mut String, new: &Option<String>| {
+            if let Some(v) = new {
+                *field = v.clone();
+            }
+        };
+        set(&mut self.subject_name, &fix.subject_name);
+        set(&mut self.data_name, &fix.data_name);
+        set(&mut self.summary, &fix.summary);
+        set(&mut self.industry, &fix.industry);
+        self.current_version = c.version;
+        self.valid_from = c.valid_from;
+        self.valid_until = c.valid_until;
+        self.versions.push(RecordVersion {
+            version: c.version,
+            registration_type: c.registration_type,
+            application_id: String::new(),
             query_code,
             assigned_on: c.assigned_on,
             valid_from: c.valid_from,

@@ -118,6 +118,12 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
             code,
             version,
             certificate_sha256,
+        }
+        | Body::RecordCorrected {
+            code,
+            version,
+            certificate_sha256,
+            ..
         } = &record.body
         {
             pinned.push((code.clone(), *version, certificate_sha256.clone()));

@@ -2,6 +2,7 @@
 //! inside and outside its window, deregistration to a tombstone, expiry, and one application at
 //! a time per code.
 use super::*;
+use crate::domain::record::RecordCorrection;
 
 impl Node {
     /// Opens a `t` application on `code` for the registrant.
@@ -183,4 +184,143 @@ async fn a_code_the_node_does_not_keep_is_refused() {
         .open_on(RegistrationType::Change, "not-a-code", n.materials(OWN))
         .await;
     assert_eq!(reason(r), "BAD_TARGET_CODE");
+}
+
+/// The institution's own correction and revocation, each logged with its reason.
+#[tokio::test]
+async fn the_institution_corrects_a_record_itself_and_revokes_one_with_a_reason() {
+    let n = Node::start(config()).await;
+    let registrar = n.token(Role::Registrar, "registrar-zhao", None).await.1;
+    let id = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let code = n.code(&id).to_string();
+    let correct = |actor: &Actor, correction: RecordCorrection, reason: &str| Op::CorrectRecord {
+        actor: actor.clone(),
+        request_id: n.request_id(),
+        code: code.clone(),
+        correction,
+        reason: reason.into(),
+    };
+    let name = |s: &str| RecordCorrection {
+        data_name: Some(s.into()),
+        ..Default::default()
+    };
+    let before = snapshot(&n.engine);
+    for (op, want) in [
+        (
+            correct(&n.clerk, name("企业登记信息库"), "笔误"),
+            "WRONG_ROLE",
+        ),
+        (
+            correct(&registrar, RecordCorrection::default(), "笔误"),
+            "NOTHING_TO_CORRECT",
+        ),
+        (
+            correct(&registrar, name("企业登记信息库"), " "),
+            "REASON_REQUIRED",
+        ),
+        (correct(&registrar, name(""), "笔误"), "BAD_CORRECTION"),
+    ] {
+        assert_eq!(reason(n.engine.execute(op).await), want);
+    }
+    assert_eq!(snapshot(&n.engine), before, "refusals write nothing");
+
+    // While the registrant's change is open, the institution does not correct over it.
+    let open = app_of(
+        n.open_on(RegistrationType::Change, &code, n.materials(OWN))
+            .await,
+    );
+    let busy = n
+        .engine
+        .execute(correct(&registrar, name("企业登记信息库"), "笔误"))
+        .await;
+    assert_eq!(reason(busy), "CODE_BUSY");
+    let withdraw = Command::Withdraw {
+        reason: "不改了".into(),
+    };
+    n.flow(&n.registrant, Some(&open.id), withdraw).await;
+
+    let op = correct(&registrar, name("企业登记信息库"), "数据名称笔误");
+    let retry = match &op {
+        Op::CorrectRecord {
+            actor,
+            request_id,
+            code,
+            correction,
+            reason,
+        } => Op::CorrectRecord {
+            actor: actor.clone(),
+            request_id: request_id.clone(),
+            code: code.clone(),
+            correction: correction.clone(),
+            reason: reason.clone(),
+        },
+        _ => unreachable!(),
+    };
+    let Ok(Reply::Record(r)) = n.engine.execute(op).await else {
+        panic!("correction refused")
+    };
+    assert_eq!(
+        (r.current_version, r.data_name.as_str()),
+        (2, "企业登记信息库")
+    );
+    assert_eq!(
+        r.versions[1].registration_type,
+        RegistrationType::Correction
+    );
+    assert_eq!(r.versions[1].application_id, "", "no application behind it");
+    // A retry with the same request id changes nothing more.
+    let Ok(Reply::Record(again)) = n.engine.execute(retry).await else {
+        panic!("retry refused")
+    };
+    assert_eq!(again.current_version, 2);
+    let cert = n.engine.certificate(Some(&code), 2, None).unwrap();
+    assert_eq!(cert.certificate.data_name, "企业登记信息库");
+    assert_eq!(
+        cert.certificate.registration_type,
+        RegistrationType::Correction
+    );
+    // The correction is a log entry with its reason, and the entry pins the certificate.
+    n.engine.publish_checkpoint().await.unwrap();
+    let (_, entry) = n
+        .engine
+        .log_entries(cert.certificate.log_index, cert.certificate.log_index + 1)
+        .unwrap()
+        .remove(0);
+    let text = String::from_utf8(entry).unwrap();
+    assert!(
+        text.contains("RecordCorrected") && text.contains("数据名称笔误"),
+        "{text}"
+    );
+
+    // Revocation: a tombstone with the reason; nothing more on the code.
+    let revoke = |reason: &str| Op::RevokeRecord {
+        actor: registrar.clone(),
+        request_id: n.request_id(),
+        code: code.clone(),
+        reason: reason.into(),
+    };
+    assert_eq!(
+        reason(n.engine.execute(revoke("")).await),
+        "REASON_REQUIRED"
+    );
+    let Ok(Reply::Record(r)) = n.engine.execute(revoke("以欺骗手段登记")).await else {
+        panic!("revocation refused")
+    };
+    assert_eq!(r.status, RecordStatus::Revoked);
+    let end = r.ended.expect("ended");
+    assert_eq!(end.reason, "以欺骗手段登记");
+    assert_eq!(
+        reason(n.engine.execute(revoke("再次")).await),
+        "RECORD_ENDED"
+    );
+    let change = n
+        .open_on(RegistrationType::Change, &code, n.materials(OWN))
+        .await;
+    assert_eq!(reason(change), "RECORD_ENDED");
+    assert_eq!(
+        n.record(&code).versions.len(),
+        2,
+        "the tombstone keeps both"
+    );
 }

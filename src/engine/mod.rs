@@ -13,6 +13,7 @@ mod log_ops;
 mod mint;
 mod ops;
 mod reads;
+mod record_ops;
 pub mod tokens;
 mod writer;
 

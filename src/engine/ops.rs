@@ -38,6 +38,21 @@ pub enum Op {
         actor: Actor,
         seconds: i64,
     },
+    /// The institution corrects a record's public facts itself (a new version).
+    CorrectRecord {
+        actor: Actor,
+        request_id: String,
+        code: String,
+        correction: crate::domain::record::RecordCorrection,
+        reason: String,
+    },
+    /// The institution revokes a code (撤销).
+    RevokeRecord {
+        actor: Actor,
+        request_id: String,
+        code: String,
+        reason: String,
+    },
     /// Assign codes to every application whose publicity has ended.
     Sweep,
     /// Sign a checkpoint over the log, if it grew.
@@ -77,6 +92,8 @@ pub enum Reply {
     },
     Token(IssuedToken),
     TokenRecord(TokenRecord),
+    /// A record after the institution acted on it.
+    Record(Box<crate::domain::record::Record>),
     Attachment {
         sha256: String,
         size: u64,
@@ -118,6 +135,9 @@ struct Idempotent {
     application: Option<(String, u64)>,
     objection_id: Option<String>,
     token: Option<TokenRecord>,
+    /// The code of a record the institution acted on (a retry shows the record as it is now).
+    #[serde(default)]
+    record: Option<String>,
 }
 
 /// The fingerprint of an idempotent op, computed by the caller's task before the op is queued,
@@ -135,6 +155,13 @@ pub(super) fn fingerprint_of(op: &Op) -> String {
             subject,
             ..
         } => fingerprint(&(role, holder, subject)),
+        Op::CorrectRecord {
+            code,
+            correction,
+            reason,
+            ..
+        } => fingerprint(&("correct", code, correction, reason)),
+        Op::RevokeRecord { code, reason, .. } => fingerprint(&("revoke", code, reason)),
         _ => String::new(),
     }
 }
@@ -173,6 +200,23 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         Op::Ingest(batch) => federation::ingest(shared, tx, *batch),
         Op::Follow(batch) => federation::follow(shared, tx, *batch),
         Op::Host { actor, region } => super::hosting::host(shared, tx, &actor, region),
+        Op::CorrectRecord {
+            actor,
+            request_id,
+            code,
+            correction,
+            reason,
+        } => idempotent(tx, &actor, &request_id, fp, |tx| {
+            super::record_ops::correct(shared, tx, &actor, &code, correction, reason)
+        }),
+        Op::RevokeRecord {
+            actor,
+            request_id,
+            code,
+            reason,
+        } => idempotent(tx, &actor, &request_id, fp, |tx| {
+            super::record_ops::revoke(shared, tx, &actor, &code, reason)
+        }),
         Op::Import {
             national_key,
             certificate,
@@ -233,6 +277,13 @@ fn idempotent(
             )
             .into());
         }
+        if let Some(code) = first.record {
+            let key = keys::record(&code);
+            let record = tx
+                .get(&key)?
+                .ok_or_else(|| EngineError::corrupt(&key, "the record vanished"))?;
+            return Ok(Reply::Record(Box::new(codec::decode(&key, &record)?)));
+        }
         return Ok(match (first.application, first.token) {
             (Some((id, revision)), _) => Reply::Application {
                 app: Box::new(apps::at(&|k| tx.get(k), &id, revision)?),
@@ -253,12 +304,21 @@ fn idempotent(
             application: Some((app.id.clone(), app.revision)),
             objection_id: objection_id.clone(),
             token: None,
+            record: None,
         },
         Reply::Token(t) => Idempotent {
             fingerprint: fp,
             application: None,
             objection_id: None,
             token: Some(t.record.clone()),
+            record: None,
+        },
+        Reply::Record(r) => Idempotent {
+            fingerprint: fp,
+            application: None,
+            objection_id: None,
+            token: None,
+            record: Some(r.code.clone()),
         },
         _ => return Ok(reply),
     };

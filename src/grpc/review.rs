@@ -1,8 +1,11 @@
 //! ReviewService: acceptance, formal review and objections, each decision with its reason.
 use super::convert::enums;
+use super::convert::views;
 use super::pb::{self, review_service_server::ReviewService};
 use super::{auth, run_flow, status};
 use crate::domain::flow::{Command, State};
+use crate::domain::record::RecordCorrection;
+use crate::engine::{Op, Reply};
 use tonic::{Request, Response, Status};
 
 pub struct Review {
@@ -37,8 +40,51 @@ fn ids(r: &pb::DecisionRequest) -> (String, String) {
     (r.request_id.clone(), r.application_id.clone())
 }
 
+impl Review {
+    /// Runs an institution action on a record; answers with the record and its history.
+    async fn on_record(&self, op: Op, code: &str) -> Res<pb::Record> {
+        match self.engine.execute(op).await.map_err(status::status)? {
+            Reply::Record(_) => {
+                let (record, history) = self.engine.get_record(code).map_err(status::status)?;
+                Ok(Response::new(views::record(&record, &history)))
+            }
+            other => Err(Status::internal(format!("unexpected reply {other:?}"))),
+        }
+    }
+}
+
 #[tonic::async_trait]
 impl ReviewService for Review {
+    async fn correct_record(&self, req: Request<pb::CorrectRecordRequest>) -> Res<pb::Record> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let r = req.into_inner();
+        let op = Op::CorrectRecord {
+            actor,
+            request_id: r.request_id,
+            code: r.code.clone(),
+            correction: RecordCorrection {
+                subject_name: r.subject_name,
+                data_name: r.data_name,
+                summary: r.summary,
+                industry: r.industry,
+            },
+            reason: r.reason,
+        };
+        self.on_record(op, &r.code).await
+    }
+
+    async fn revoke_record(&self, req: Request<pb::RevokeRecordRequest>) -> Res<pb::Record> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let r = req.into_inner();
+        let op = Op::RevokeRecord {
+            actor,
+            request_id: r.request_id,
+            code: r.code.clone(),
+            reason: r.reason,
+        };
+        self.on_record(op, &r.code).await
+    }
+
     async fn list_queue(&self, req: Request<pb::ListQueueRequest>) -> Res<pb::ListQueueResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();

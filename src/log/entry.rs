@@ -10,8 +10,11 @@
 //! clock), `actor` (token id, `system` or `public`), `holder` (the person or office behind the
 //! actor), and `body`, externally tagged: `{"Flow": {"application_id": …, "event": {…}}}` for
 //! a step of an application's flow, one of the admin actions (`TokenCreated`, `TokenRevoked`,
-//! `ClockAdvanced`), or on the national node the trust list (`Delegated`, `KeyRotated`,
-//! `KeyRevoked`, `Hosted`, `HandedOver`) and confirmations of province checkpoints (`Confirmed`). Never a token, a secret or personal contact data: flow events are logged
+//! `ClockAdvanced`), the institution's own actions on a record (`RecordCorrected`, which pins the
+//! new version's certificate, and `RecordRevoked`), a handed-over record's import
+//! (`RecordImported`), or on the national node the trust list (`Delegated`, `KeyRotated`,
+//! `KeyRevoked`, `Hosted`, `HandedOver`) and confirmations of province checkpoints
+//! (`Confirmed`). Never a token, a secret or personal contact data: flow events are logged
 //! through [`EventKind::redacted`].
 //!
 //! The Merkle leaf is RFC 6962's: `SHA-256(0x00 || entry)`. Entries are hashed as stored and never
@@ -100,6 +103,22 @@ pub enum Body {
         version: u32,
         certificate_sha256: String,
     },
+    /// The registration institution corrected a record itself: the facts it corrected, and the
+    /// certificate of the code's new version (its SHA-256, hex), which names this entry.
+    RecordCorrected {
+        code: String,
+        version: u32,
+        query_code: String,
+        certificate_sha256: String,
+        correction: crate::domain::record::RecordCorrection,
+        reason: String,
+    },
+    /// The registration institution revoked (撤销) a code: it ends, a tombstone with its history.
+    RecordRevoked {
+        code: String,
+        on: time::Date,
+        reason: String,
+    },
     /// National: a province checkpoint (of `size` entries, root hex) was verified and every
     /// entry it covers taken into the national book.
     Confirmed {
@@ -139,6 +158,7 @@ impl Record {
                 EventKind::CertificateIssued { code, version, .. } => Some((code, *version)),
                 _ => None,
             },
+            Body::RecordCorrected { code, version, .. } => Some((code, *version)),
             _ => None,
         }
     }

@@ -382,6 +382,38 @@ impl Rules<'_> {
             | Body::TokenRevoked { .. }
             | Body::ClockAdvanced { .. }
             | Body::RecordImported { .. } => return Ok(()),
+            Body::RecordCorrected {
+                code,
+                version,
+                query_code,
+                certificate_sha256,
+                correction,
+                ..
+            } => {
+                let r = self.standing(index, &code)?;
+                if r.current_version + 1 != version {
+                    return Err(bad(format!(
+                        "correction to version {version} of {code}, but the national book holds version {}",
+                        r.current_version
+                    )));
+                }
+                let signed =
+                    self.certificate(index, &code, version, &query_code, &certificate_sha256)?;
+                let r = r.corrected(&correction, &signed.certificate(), query_code);
+                self.records.insert(code, r);
+                self.issued.push(signed);
+                return Ok(());
+            }
+            Body::RecordRevoked { code, on, reason } => {
+                let r = self.standing(index, &code)?.ended(RecordEnd {
+                    status: RecordStatus::Revoked,
+                    on,
+                    application_id: String::new(),
+                    reason,
+                });
+                self.records.insert(code, r);
+                return Ok(());
+            }
             other => {
                 return Err(bad(format!(
                     "{other:?} belongs in the national log, not a province's"

@@ -5,8 +5,8 @@
 use super::decide::Ctx;
 use super::refusal::Refusal;
 use super::state::Application;
-use crate::domain::materials::{parse_date, Materials};
-use crate::domain::record::RecordStatus;
+use crate::domain::materials::{parse_date, Materials, MAX_NAME, MAX_TEXT};
+use crate::domain::record::{RecordCorrection, RecordStatus};
 use crate::domain::types::{DataType, RegistrationType};
 use time::Date;
 
@@ -169,4 +169,59 @@ pub(super) fn authorisation_end(m: &Materials) -> Option<Date> {
         .authorisation
         .as_ref()
         .and_then(|a| parse_date(&a.term_end))
+}
+
+/// Whether the institution may correct `target` itself with `fix`: a record that still stands,
+/// at least one fact, each within its limits, and a reason.
+pub fn check_correction(
+    target: &Target,
+    fix: &RecordCorrection,
+    reason: &str,
+) -> Result<(), Refusal> {
+    still_valid(target)?;
+    let fields = [
+        ("subject_name", &fix.subject_name, MAX_NAME),
+        ("data_name", &fix.data_name, MAX_NAME),
+        ("summary", &fix.summary, MAX_TEXT),
+        ("industry", &fix.industry, MAX_NAME),
+    ];
+    if fields.iter().all(|(_, v, _)| v.is_none()) {
+        return Err(Refusal::invalid(
+            "NOTHING_TO_CORRECT",
+            "name at least one fact to correct",
+        ));
+    }
+    for (name, value, max) in fields {
+        if let Some(v) = value {
+            if v.trim().is_empty() || v.chars().count() > max {
+                return Err(Refusal::invalid(
+                    "BAD_CORRECTION",
+                    format!("{name} must be 1 to {max} characters"),
+                ));
+            }
+        }
+    }
+    institution_reason(reason)
+}
+
+/// Whether the institution may revoke (撤销) `target`: any code that has not ended, with a reason.
+pub fn check_revocation(target: &Target, reason: &str) -> Result<(), Refusal> {
+    if let RecordStatus::Deregistered | RecordStatus::Revoked = target.status {
+        return Err(Refusal::precondition(
+            "RECORD_ENDED",
+            format!("{} is {}", target.code, target.status.name()),
+        ));
+    }
+    institution_reason(reason)
+}
+
+/// The institution's own actions on a record always say why.
+fn institution_reason(reason: &str) -> Result<(), Refusal> {
+    if reason.trim().is_empty() || reason.chars().count() > MAX_TEXT {
+        return Err(Refusal::invalid(
+            "REASON_REQUIRED",
+            format!("the institution's action needs a reason of at most {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(())
 }
