@@ -400,6 +400,11 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
         after.contains("sjdj_mirror_frozen{node=\"gd\"} 1"),
         "{after}"
     );
+    // Operators see overdue work by step on the same endpoint.
+    for step in ["acceptance", "review", "publicity"] {
+        let line = format!("sjdj_overdue_applications{{step=\"{step}\"}} 0");
+        assert!(after.contains(&line), "{after}");
+    }
     assert!(
         after.contains("sjdj_mirror_entries{node=\"gd\"} 10"),
         "{after}"

@@ -324,3 +324,28 @@ async fn the_institution_corrects_a_record_itself_and_revokes_one_with_a_reason(
         "the tombstone keeps both"
     );
 }
+
+/// Overdue items by step, as operators see them in `/metrics`.
+#[tokio::test]
+async fn overdue_applications_are_counted_by_step() {
+    let n = Node::start(config()).await;
+    let counts = |n: &Node| n.engine.overdue().unwrap();
+    let submitted = n.submitted(&n.registrant, n.materials(OWN)).await;
+    assert_eq!(
+        counts(&n),
+        [("acceptance", 0), ("review", 0), ("publicity", 0)]
+    );
+    // Three working days to accept; ten calendar days are past them whatever the holidays.
+    n.advance(10).await;
+    assert_eq!(counts(&n)[0], ("acceptance", 1));
+    n.flow(&n.clerk, Some(&submitted), accept()).await;
+    assert_eq!(counts(&n)[0], ("acceptance", 0));
+    n.advance(30).await;
+    assert_eq!(counts(&n)[1], ("review", 1));
+    // In the queue, the overdue item comes first and says so.
+    let queue = n
+        .engine
+        .queue(&n.clerk, State::InReview, false, 10)
+        .unwrap();
+    assert!(queue[0].overdue);
+}

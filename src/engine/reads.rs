@@ -209,6 +209,31 @@ impl Engine {
         Ok(entries)
     }
 
+    /// Open applications past their step's due date, by step: `acceptance` and `review` past
+    /// their working-day limit, `publicity` past its end yet not registered (an objection still
+    /// open, or a province waiting for its delegation). Reads only the open applications.
+    pub fn overdue(&self) -> Result<Vec<(&'static str, u64)>, EngineError> {
+        let today = self.today();
+        let mut out = Vec::new();
+        for (step, state) in [
+            ("acceptance", State::Submitted),
+            ("review", State::InReview),
+            ("publicity", State::InPublicity),
+        ] {
+            let prefix = keys::state_prefix(state.name());
+            let mut n = 0;
+            for (key, _) in self.store().scan(&prefix, None, usize::MAX)? {
+                let late = self
+                    .read_app(keys::suffix(&key, &prefix))?
+                    .and_then(|app| app.current_due())
+                    .is_some_and(|due| due < today);
+                n += u64::from(late);
+            }
+            out.push((step, n));
+        }
+        Ok(out)
+    }
+
     pub fn get_record(&self, code: &str) -> Result<(Record, Vec<Decision>), EngineError> {
         let code = UnifiedCode::parse(code)
             .map_err(|e| Refusal::invalid(e.reason(), format!("{code:?}: {e}")))?

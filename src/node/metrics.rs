@@ -2,7 +2,8 @@
 //! listener when `[metrics] listen` is set. Values are read from the engine at each scrape, so
 //! they are never stale: the log size, alarms by kind and node (a fork alarm is also a log line
 //! and `AdminService.ListAlarms`), what the national node holds of each province and whether its
-//! feed is frozen, and on a province the size of the last national receipt.
+//! feed is frozen, open applications past their step's due date by step, and on a province the
+//! size of the last national receipt.
 use crate::engine::Engine;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -75,6 +76,17 @@ pub fn render(engine: &Engine) -> Result<String, String> {
         "sjdj_mirror_frozen",
         "1 when that feed is frozen by a fork alarm",
         frozen,
+    );
+    let overdue = Family::<Labels, Gauge>::default();
+    for (step, n) in engine.overdue().map_err(|e| e.to_string())? {
+        overdue
+            .get_or_create(&vec![("step".into(), step.into())])
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    reg.register(
+        "sjdj_overdue_applications",
+        "Open applications past their step's due date (acceptance, review: working-day limits; publicity: ended but not registered)",
+        overdue,
     );
     if let Some((size, _)) = engine.latest_receipt().map_err(|e| e.to_string())? {
         reg.register(
