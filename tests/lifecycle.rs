@@ -175,3 +175,40 @@ async fn withdraw(p: &Node, id: &str) {
         .await
         .expect("withdraw");
 }
+
+async fn statistics(node: &Node) -> pb::Statistics {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    reg.get_statistics(pb::GetStatisticsRequest {})
+        .await
+        .expect("statistics")
+        .into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_node_discloses_its_statistics_and_the_national_node_aggregates_the_provinces() {
+    let national = Node::dev().await;
+    let gd = Node::federated("gd", "440000", &national).await;
+    let fj = Node::federated("fj", "350000", &national).await;
+    gd.registered().await;
+    gd.registered().await;
+    fj.registered().await;
+    let (g, f) = (statistics(&gd).await, statistics(&fj).await);
+    assert_eq!((g.records, f.records), (2, 1));
+    assert_eq!(g.node_id, "gd");
+    let n = eventually(
+        30,
+        "both provinces' records in the national figures",
+        || async {
+            let s = statistics(&national).await;
+            (s.records == 3).then_some(s)
+        },
+    )
+    .await;
+    let count = |counts: &[pb::Count], key: &str| {
+        counts.iter().find(|c| c.key == key).map_or(0, |c| c.count)
+    };
+    assert_eq!(count(&n.by_status, "VALID"), 3);
+    assert_eq!(count(&n.by_data_type, "1"), 3);
+    let months: u64 = n.registrations_by_month.iter().map(|c| c.count).sum();
+    assert_eq!(months, 3);
+}

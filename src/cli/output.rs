@@ -158,3 +158,24 @@ pub fn rpc_error(s: tonic::Status) -> anyhow::Error {
     }
     anyhow::anyhow!(msg)
 }
+
+pub fn statistics(s: &pb::Statistics) -> String {
+    let mut out = format!(
+        "{} records in the registry of {} on {}\n",
+        s.records, s.node_id, s.as_of
+    );
+    for (title, counts) in [
+        ("region", &s.by_region),
+        ("data type", &s.by_data_type),
+        ("industry", &s.by_industry),
+        ("status", &s.by_status),
+        ("registered", &s.registrations_by_month),
+    ] {
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|c| format!("{} {}", c.key, c.count))
+            .collect();
+        out += &format!("  {title:<11} {}\n", parts.join(", "));
+    }
+    out
+}

@@ -40,6 +40,9 @@ pub enum RegistryCmd {
     },
     /// The node's identity and public key.
     Info,
+    /// Statistics for disclosure: records by region, data type, industry, status, and
+    /// registrations per month (the national node: every province's).
+    Stats,
 }
 
 pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
@@ -129,6 +132,14 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
             show(g.json, "sjdj.v1.Objection", &o, |o| {
                 format!("objection {} filed\n", o.id)
             });
+        }
+        RegistryCmd::Stats => {
+            let s = r
+                .get_statistics(c.req(pb::GetStatisticsRequest {})?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(g.json, "sjdj.v1.Statistics", &s, output::statistics);
         }
         RegistryCmd::Info => {
             let info = r

@@ -6,4 +6,5 @@ pub mod codes;
 pub mod flow;
 pub mod materials;
 pub mod record;
+pub mod statistics;
 pub mod types;

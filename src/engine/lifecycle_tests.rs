@@ -349,3 +349,41 @@ async fn overdue_applications_are_counted_by_step() {
         .unwrap();
     assert!(queue[0].overdue);
 }
+
+/// Disclosure statistics over the registry, statuses as they stand today.
+#[tokio::test]
+async fn statistics_count_the_registry_by_region_type_industry_status_and_month() {
+    let n = Node::start(config()).await;
+    let registrar = n.token(Role::Registrar, "registrar-zhao", None).await.1;
+    let (a, b) = (n.in_publicity().await, n.in_publicity().await);
+    n.advance(PAST_PUBLICITY).await;
+    let revoke = Op::RevokeRecord {
+        actor: registrar,
+        request_id: n.request_id(),
+        code: n.code(&b).to_string(),
+        reason: "以欺骗手段登记".into(),
+    };
+    n.engine.execute(revoke).await.unwrap();
+    let s = n.engine.statistics().unwrap();
+    let month = {
+        let d = n.record(&n.code(&a).to_string()).versions[0].assigned_on;
+        format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+    };
+    let one = |pairs: &[(&str, u64)]| -> std::collections::BTreeMap<String, u64> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    assert_eq!(s.records, 2);
+    assert_eq!(
+        s.by_region,
+        one(&[("440000", 2)]),
+        "by the subject's province"
+    );
+    assert_eq!(s.by_data_type, one(&[("1", 2)]));
+    assert_eq!(s.by_industry, one(&[("公共管理", 2)]));
+    assert_eq!(s.by_status, one(&[("REVOKED", 1), ("VALID", 1)]));
+    assert_eq!(s.registrations_by_month, one(&[(month.as_str(), 2)]));
+    // Three years on, the valid one has expired by itself.
+    n.advance(3 * 366).await;
+    let s = n.engine.statistics().unwrap();
+    assert_eq!(s.by_status, one(&[("EXPIRED", 1), ("REVOKED", 1)]));
+}

@@ -209,6 +209,28 @@ impl Engine {
         Ok(entries)
     }
 
+    /// Statistics for disclosure over every record this node's registry holds (on the national
+    /// node: every province's), as they stand today. A scan, like keyword search.
+    pub fn statistics(&self) -> Result<crate::domain::statistics::Statistics, EngineError> {
+        let today = self.today();
+        let mut stats = crate::domain::statistics::Statistics::default();
+        let mut cursor: Option<Vec<u8>> = None;
+        loop {
+            let chunk = self
+                .store()
+                .scan(keys::RECORD_PREFIX, cursor.as_deref(), 1024)?;
+            let Some((last, _)) = chunk.last() else {
+                return Ok(stats);
+            };
+            let last = last.clone();
+            for (key, value) in chunk {
+                let r: Record = codec::decode(&key, &value)?;
+                stats.add(&r, today);
+            }
+            cursor = Some(last);
+        }
+    }
+
     /// Open applications past their step's due date, by step: `acceptance` and `review` past
     /// their working-day limit, `publicity` past its end yet not registered (an objection still
     /// open, or a province waiting for its delegation). Reads only the open applications.

@@ -163,6 +163,31 @@ impl RegistryService for Registry {
         }))
     }
 
+    async fn get_statistics(&self, req: Request<pb::GetStatisticsRequest>) -> Res<pb::Statistics> {
+        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
+        let engine = self.engine.clone();
+        // A scan over every record: off the async threads.
+        let s = tokio::task::spawn_blocking(move || engine.statistics())
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?
+            .map_err(status::status)?;
+        let counts = |m: std::collections::BTreeMap<String, u64>| -> Vec<pb::Count> {
+            m.into_iter()
+                .map(|(key, count)| pb::Count { key, count })
+                .collect()
+        };
+        Ok(Response::new(pb::Statistics {
+            node_id: self.engine.config().node_id.clone(),
+            as_of: self.engine.today().to_string(),
+            records: s.records,
+            by_region: counts(s.by_region),
+            by_data_type: counts(s.by_data_type),
+            by_industry: counts(s.by_industry),
+            by_status: counts(s.by_status),
+            registrations_by_month: counts(s.registrations_by_month),
+        }))
+    }
+
     async fn get_node_info(&self, req: Request<pb::GetNodeInfoRequest>) -> Res<pb::NodeInfo> {
         super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let cfg = self.engine.config();
