@@ -217,6 +217,22 @@ impl Record {
         }
     }
 
+    /// The day the record ends: the day it was deregistered or revoked, else its last valid day.
+    pub fn end_date(&self) -> Date {
+        self.ended.as_ref().map_or(self.valid_until, |e| e.on)
+    }
+
+    /// Every application of this node behind the record: each version's, and the one that
+    /// ended it (not the institution's own actions, nor mirrored ones).
+    pub fn application_ids(&self) -> Vec<String> {
+        self.versions
+            .iter()
+            .map(|v| v.application_id.clone())
+            .chain(self.ended.iter().map(|e| e.application_id.clone()))
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .collect()
+    }
+
     /// Status on a given day: a valid record past its validity has expired.
     pub fn status_on(&self, today: Date) -> RecordStatus {
         if self.status == RecordStatus::Valid && today > self.valid_until {

@@ -387,3 +387,82 @@ async fn statistics_count_the_registry_by_region_type_industry_status_and_month(
     let s = n.engine.statistics().unwrap();
     assert_eq!(s.by_status, one(&[("EXPIRED", 1), ("REVOKED", 1)]));
 }
+
+impl Node {
+    /// Whether any stored snapshot of the application still holds personal contact data.
+    fn holds_contacts(&self, id: &str) -> bool {
+        let prefix = format!("appv/{id}/").into_bytes();
+        let snapshots = self.engine.store().scan(&prefix, None, usize::MAX).unwrap();
+        assert!(!snapshots.is_empty());
+        snapshots.iter().any(|(k, v)| {
+            let app: Application = crate::store::codec::decode(k, v).unwrap();
+            app != app.without_personal_data()
+        })
+    }
+
+    /// Every published log entry, as text.
+    async fn log_text(&self) -> Vec<String> {
+        let size = self
+            .engine
+            .publish_checkpoint()
+            .await
+            .unwrap()
+            .unwrap()
+            .size;
+        let mut out = Vec::new();
+        let mut from = 0;
+        while from < size {
+            let end = (from + 1000).min(size);
+            for (_, e) in self.engine.log_entries(from, end).unwrap() {
+                out.push(String::from_utf8(e).unwrap());
+            }
+            from = end;
+        }
+        out
+    }
+}
+
+/// Retention: contacts go a configured time after the record ends; facts, versions, log stay.
+#[tokio::test]
+async fn contacts_are_purged_three_years_after_the_record_ends_and_the_purge_is_logged() {
+    let n = Node::start(config()).await;
+    let id = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let code = n.code(&id).to_string();
+    // An application withdrawn today ends without a record: its clock starts now.
+    let withdrawn = n.flow(&n.registrant, None, create(n.materials(OWN))).await;
+    let withdraw = Command::Withdraw {
+        reason: "不再登记".into(),
+    };
+    n.flow(&n.registrant, Some(&withdrawn.id), withdraw).await;
+    assert!(n.holds_contacts(&id) && n.holds_contacts(&withdrawn.id));
+
+    // Three years and a day on: the withdrawn one is purged; the record has just expired, and
+    // its application keeps its contacts for three more years.
+    n.advance(3 * 365 + 2).await;
+    assert!(!n.holds_contacts(&withdrawn.id), "purged in every snapshot");
+    assert!(n.holds_contacts(&id));
+    assert_eq!(n.record(&code).status, RecordStatus::Expired);
+
+    let end = n.record(&code).end_date();
+    let days = (end - n.engine.today()).whole_days() + 3 * 366 + 1;
+    n.advance(days).await;
+    assert!(!n.holds_contacts(&id));
+    let app = n.app(&id);
+    assert_eq!(app.materials.subject.contact.name, "");
+    assert_eq!(
+        app.materials.subject.name, "广州市政务服务数据管理局",
+        "public facts stay"
+    );
+    let record = n.record(&code);
+    assert_eq!(record.versions.len(), 1, "the versions stay");
+    let purges: Vec<String> = n
+        .log_text()
+        .await
+        .into_iter()
+        .filter(|e| e.contains("ContactsPurged"))
+        .collect();
+    assert_eq!(purges.len(), 2, "{purges:?}");
+    assert!(purges[0].contains(&withdrawn.id));
+    assert!(purges[1].contains(&code) && purges[1].contains(&id));
+}

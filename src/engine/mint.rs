@@ -21,9 +21,17 @@ const SWEEP_LIMIT: usize = 1000;
 /// Index entries read per page while looking for applications to register.
 const SWEEP_PAGE: usize = if cfg!(test) { 2 } else { 1000 };
 
+/// What falls due with time: registrations whose publicity ended, then retention purges.
+/// Returns how many applications were registered.
+pub(super) fn sweep(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
+    let registered = register_due(shared, tx)?;
+    super::retention::purge_due(shared, tx)?;
+    Ok(registered)
+}
+
 /// Registers every application whose publicity ended before today, up to [`SWEEP_LIMIT`] per
 /// sweep. Pages past applications held by an open objection, however many there are.
-pub(super) fn sweep(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
+fn register_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
     let now = shared.clock.now();
     let today = china_date(now).to_string();
     let prefix = keys::PUBLICITY_END_PREFIX.as_bytes();
@@ -123,6 +131,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
             reason: String::new(),
         });
         tx.put(record_key, codec::encode(&record));
+        super::retention::schedule_record(shared, tx, &record)?;
         tracing::info!(application = id, code = %code_str, "deregistered");
         return Ok(true);
     }
@@ -162,6 +171,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
         }
     };
     tx.put(record_key, codec::encode(&record));
+    super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(application = id, code = %code_str, version, "registered");
     Ok(true)
 }

@@ -14,6 +14,7 @@ mod mint;
 mod ops;
 mod reads;
 mod record_ops;
+mod retention;
 pub mod tokens;
 mod writer;
 

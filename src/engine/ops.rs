@@ -429,6 +429,11 @@ fn flow_command(
         Err(r) => return Err(r.into()),
     };
     let (app, _) = commit_events(tx, existing, &app_id, events, actor, now)?;
+    // Ended without a record (refused, withdrawn): its contacts are kept for the retention
+    // period from today. A registered one's follow its record's end.
+    if app.state.is_final() && app.state != flow::State::Registered {
+        super::retention::schedule_application(shared, tx, &app)?;
+    }
     Ok(Reply::Application {
         app: Box::new(app),
         objection_id,

@@ -123,6 +123,7 @@ pub(super) fn correct(
     );
     let record = record.corrected(&fix, &certificate, query_code);
     tx.put(keys::record(&code_str), codec::encode(&record));
+    super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(code = %code_str, version, "record corrected by the institution");
     Ok(Reply::Record(Box::new(record)))
 }
@@ -157,6 +158,7 @@ pub(super) fn revoke(
         reason,
     });
     tx.put(keys::record(&code), codec::encode(&record));
+    super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(%code, "record revoked by the institution");
     Ok(Reply::Record(Box::new(record)))
 }

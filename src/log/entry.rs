@@ -113,6 +113,13 @@ pub enum Body {
         correction: crate::domain::record::RecordCorrection,
         reason: String,
     },
+    /// Retention: the personal contact data of these applications was purged (their record, if
+    /// any, ended long enough ago). Public facts, versions and the log stay.
+    ContactsPurged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        application_ids: Vec<String>,
+    },
     /// The registration institution revoked (撤销) a code: it ends, a tombstone with its history.
     RecordRevoked {
         code: String,

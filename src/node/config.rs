@@ -131,6 +131,8 @@ pub struct LimitsSection {
     pub validity_years: u32,
     /// Calendar days before expiry from which a renewal (续展) may be applied for. Default 90.
     pub renewal_window_days: u32,
+    /// Years personal contact data is kept after its record ends. Default 3.
+    pub contact_retention_years: u32,
     /// Whether the holder who accepted an application may also review it. Default false.
     pub allow_same_holder_accept_and_review: bool,
 }
@@ -144,6 +146,7 @@ impl Default for LimitsSection {
             publicity_days: l.publicity_days,
             validity_years: l.validity_years,
             renewal_window_days: l.renewal_window_days,
+            contact_retention_years: l.contact_retention_years,
             allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
         }
     }
@@ -325,6 +328,12 @@ impl Config {
                 l.validity_years
             ));
         }
+        if !(1..=30).contains(&l.contact_retention_years) {
+            errors.push(format!(
+                "limits.contact_retention_years = {} must be 1..=30",
+                l.contact_retention_years
+            ));
+        }
         if !(1..=365).contains(&l.renewal_window_days) {
             errors.push(format!(
                 "limits.renewal_window_days = {} must be 1..=365",
@@ -420,6 +429,7 @@ impl Config {
                     publicity_days: l.publicity_days,
                     validity_years: l.validity_years,
                     renewal_window_days: l.renewal_window_days,
+                    contact_retention_years: l.contact_retention_years,
                     allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
                 };
                 Ok(Validated {

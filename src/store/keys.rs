@@ -11,6 +11,8 @@
 //! | `idx/subject/{credit code}/{id}` | empty: applications by subject |
 //! | `idx/pubend/{YYYY-MM-DD}/{id}` | empty: applications in publicity by last day |
 //! | `rec/{code}` | public registry record (codec) |
+//! | `purge/{date}/{c or a}/{code or id}` | empty: purge that record's (or application's) contacts on or after the date |
+//! | `purgeat/{c or a}/{code or id}` | the date it is scheduled under, so a reschedule removes the old key |
 //! | `busy/{code}` | id of the change, correction, renewal or deregistration open on the code |
 //! | `cert/{code}/{version u32 BE}` | signed certificate bytes (their own versioned layout) |
 //! | `qc/{query code}` | `{code}/{version}` |
@@ -87,6 +89,17 @@ pub const RECORD_PREFIX: &[u8] = b"rec/";
 
 pub fn record(code: &str) -> Vec<u8> {
     format!("rec/{code}").into_bytes()
+}
+
+pub const PURGE_PREFIX: &str = "purge/";
+
+/// Retention: what to purge on `date`: `kind` `c` a record's applications, `a` one application.
+pub fn purge(date: &str, kind: char, id: &str) -> Vec<u8> {
+    format!("purge/{date}/{kind}/{id}").into_bytes()
+}
+
+pub fn purge_at(kind: char, id: &str) -> Vec<u8> {
+    format!("purgeat/{kind}/{id}").into_bytes()
 }
 
 /// One application at a time per code: the one open on it, until it ends.

@@ -381,7 +381,9 @@ impl Rules<'_> {
             Body::TokenCreated { .. }
             | Body::TokenRevoked { .. }
             | Body::ClockAdvanced { .. }
-            | Body::RecordImported { .. } => return Ok(()),
+            | Body::RecordImported { .. }
+            // Mirrored applications come from redacted events: they hold no contacts to purge.
+            | Body::ContactsPurged { .. } => return Ok(()),
             Body::RecordCorrected {
                 code,
                 version,

@@ -20,6 +20,10 @@ pub struct Limits {
     /// Calendar days before expiry from which a renewal may be applied for.
     #[serde(default = "default_renewal_window")]
     pub renewal_window_days: u32,
+    /// Years personal contact data is kept after its record ends (or its application ends
+    /// without one); then it is purged.
+    #[serde(default = "default_contact_retention")]
+    pub contact_retention_years: u32,
     /// Whether one holder may both accept and review the same application.
     pub allow_same_holder_accept_and_review: bool,
 }
@@ -32,6 +36,7 @@ impl Default for Limits {
             publicity_days: 10,
             validity_years: 3,
             renewal_window_days: default_renewal_window(),
+            contact_retention_years: default_contact_retention(),
             allow_same_holder_accept_and_review: false,
         }
     }
@@ -39,6 +44,10 @@ impl Default for Limits {
 
 fn default_renewal_window() -> u32 {
     90
+}
+
+fn default_contact_retention() -> u32 {
+    3
 }
 
 /// Everything a decision may depend on besides the application and the command.

@@ -225,3 +225,9 @@ fn institution_reason(reason: &str) -> Result<(), Refusal> {
     }
     Ok(())
 }
+
+/// The day personal contact data is purged: `years` after the day its record (or application)
+/// ended.
+pub fn purge_on(ended: Date, years: u32) -> Date {
+    years_after(ended, years).next_day().unwrap_or(Date::MAX)
+}

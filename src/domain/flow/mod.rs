@@ -15,7 +15,7 @@ mod state;
 pub use apply::apply;
 pub use decide::{decide, Command, Ctx, Limits, Resolution};
 pub use event::{Event, EventKind};
-pub use lifecycle::{check_correction, check_revocation, renewal_opens, Target};
+pub use lifecycle::{check_correction, check_revocation, purge_on, renewal_opens, Target};
 pub use order::follows;
 pub use refusal::{Refusal, RefusalKind};
 pub use state::{

@@ -135,6 +135,17 @@ impl Application {
             .any(|o| o.state == ObjectionState::Open)
     }
 
+    /// The application with its personal contact data removed (the subject's contact and the
+    /// objectors'); everything public stays.
+    pub fn without_personal_data(&self) -> Application {
+        let mut a = self.clone();
+        a.materials = a.materials.without_personal_data();
+        for o in &mut a.objections {
+            o.objector_contact.clear();
+        }
+        a
+    }
+
     /// The date the current step is due, or the last day of publicity.
     pub fn current_due(&self) -> Option<Date> {
         match self.state {
