@@ -33,6 +33,12 @@ pub enum AppCmd {
         #[arg(long = "attach", value_name = "KIND=PATH")]
         attach: Vec<String>,
     },
+    /// Follow the changes of the registrant's applications as they happen, one line each with
+    /// its cursor; `--after CURSOR` resumes after the last one seen. Runs until interrupted.
+    Watch {
+        #[arg(long, default_value = "")]
+        after: String,
+    },
     /// Submit a draft. Prints the publicity text first; --yes acknowledges exactly that text.
     Submit {
         id: String,
@@ -183,6 +189,28 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
                 materials: Some(materials(&c, &path, &attach).await?),
             };
             reg.update_application(c.req(req)?).await
+        }
+        AppCmd::Watch { after } => {
+            let req = pb::WatchApplicationsRequest {
+                after_cursor: after,
+            };
+            let mut stream = reg
+                .watch_applications(c.req(req)?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            while let Some(change) = stream.message().await.map_err(rpc_error)? {
+                show(g.json, "sjdj.v1.ApplicationChange", &change, |c| {
+                    let state = pb::ApplicationState::try_from(c.state)
+                        .map(|s| s.as_str_name().trim_start_matches("APPLICATION_STATE_"))
+                        .unwrap_or("?");
+                    format!(
+                        "{}  {}  {:<24} {}\n",
+                        c.cursor, c.application_id, c.step, state
+                    )
+                });
+            }
+            return Ok(());
         }
         AppCmd::Submit { id, yes, ack } => {
             let sha = match ack {

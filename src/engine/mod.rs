@@ -23,7 +23,7 @@ pub use fed_reads::{Confirmation, IssuerKey};
 pub use federation::{Alarm, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR};
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use ops::{Op, Reply};
-pub use reads::{CertificateView, Page, QueueEntry, SearchFilter, Verification};
+pub use reads::{CertificateView, Change, Page, QueueEntry, SearchFilter, Verification};
 
 use crate::domain::calendar::Calendar;
 use crate::domain::codes::Region;
@@ -89,6 +89,8 @@ pub(crate) struct Shared {
     pub origin: String,
     /// The latest checkpoint that is durable with all it covers: what readers are shown.
     pub published: std::sync::RwLock<Option<crate::log::checkpoint::SignedCheckpoint>>,
+    /// The log size every flushed write is below: notification streams read up to it.
+    pub durable: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Clone)]
@@ -114,6 +116,8 @@ impl Engine {
             None => 0,
         };
         let clock = NodeClock::new(offset, cfg.clock_control);
+        // What is in the store at open is durable.
+        let size = log_ops::size(|k| Ok(store.get(k)?))?;
         let origin = crate::log::checkpoint::origin(&cfg.region.to_string(), &cfg.node_id);
         let mut shared = Shared {
             store,
@@ -122,6 +126,7 @@ impl Engine {
             clock,
             origin,
             published: Default::default(),
+            durable: tokio::sync::watch::Sender::new(size),
         };
         // What is in the store at open is durable: the last checkpoint is published as it is.
         let stored = log_ops::stored_checkpoint(&shared, |k| Ok(shared.store.get(k)?))?;

@@ -495,6 +495,19 @@ pub(super) fn commit_events(
         if let Some(d) = next.decisions.last_mut() {
             d.log_index = index;
         }
+        // The subject's notification stream reads its events in log order.
+        let step = event.kind.step().to_string();
+        let change = super::reads::Change {
+            index,
+            application_id: app_id.to_string(),
+            step,
+            state: next.state.name().to_string(),
+            at: now,
+        };
+        tx.put(
+            keys::subject_event(&next.subject, index),
+            codec::encode(&change),
+        );
         app = Some(next);
     }
     let app = app.ok_or_else(|| EngineError::Internal("a command produced no events".into()))?;

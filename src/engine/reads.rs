@@ -45,6 +45,18 @@ pub struct CertificateView {
     pub issuer_key: Option<ed25519_dalek::VerifyingKey>,
 }
 
+/// One state change of an application, as its subject's notification stream shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Change {
+    /// The log entry of the event: the stream's cursor.
+    pub index: u64,
+    pub application_id: String,
+    pub step: String,
+    /// The application's state after the event.
+    pub state: String,
+    pub at: i64,
+}
+
 pub struct Verification {
     pub valid: bool,
     pub reason: &'static str,
@@ -207,6 +219,34 @@ impl Engine {
         entries.sort_by_key(|e| (!e.overdue, e.due, e.application.id.clone()));
         entries.truncate(page_size(size, 100));
         Ok(entries)
+    }
+
+    /// A subject's application changes after log index `after` (`None`: from the first), up to
+    /// `limit`, below the log size `durable` (a value `durable()` gave): so a stream never shows
+    /// a change a crash could take back.
+    pub fn subject_changes(
+        &self,
+        subject: &str,
+        after: Option<u64>,
+        durable: u64,
+        limit: usize,
+    ) -> Result<Vec<Change>, EngineError> {
+        let prefix = keys::subject_events_prefix(&subject.to_ascii_uppercase());
+        let after_key = after.map(|i| keys::subject_event(&subject.to_ascii_uppercase(), i));
+        let mut out = Vec::new();
+        for (key, value) in self.store().scan(&prefix, after_key.as_deref(), limit)? {
+            let change: Change = codec::decode(&key, &value)?;
+            if change.index >= durable {
+                break;
+            }
+            out.push(change);
+        }
+        Ok(out)
+    }
+
+    /// The durable log size, and a way to wait for it to grow.
+    pub fn durable(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.shared.durable.subscribe()
     }
 
     /// Statistics for disclosure over every record this node's registry holds (on the national

@@ -99,8 +99,9 @@ type Answers = Vec<(
 /// group N durable, so fsync and decision-making overlap; each answer still waits for a flush
 /// that began after its own group was applied.
 pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
-    let (to_flusher, flush_rx) = std::sync::mpsc::channel::<Answers>();
+    let (to_flusher, flush_rx) = std::sync::mpsc::channel::<(u64, Answers)>();
     let store = shared.store.clone();
+    let durable = shared.durable.clone();
     std::thread::Builder::new()
         .name("sjdj-flusher".into())
         .spawn(move || {
@@ -110,8 +111,15 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                 let flushed = store.flush();
                 if let Err(e) = &flushed {
                     tracing::error!(error = %e, "flush failed; the writes waiting on it are refused");
+                } else if let Some(size) = waiting.iter().map(|(size, _)| *size).max() {
+                    // Watchers (notification streams) may now read every entry below `size`.
+                    durable.send_if_modified(|d| {
+                        let grew = size > *d;
+                        *d = (*d).max(size);
+                        grew
+                    });
                 }
-                for (reply, result) in waiting.into_iter().flatten() {
+                for (reply, result) in waiting.into_iter().flat_map(|(_, a)| a) {
                     let result = match (&flushed, result) {
                         (Err(e), Ok(_)) => Err(EngineError::Store(StoreError::Engine(e.to_string()))),
                         (_, r) => r,
@@ -143,8 +151,9 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
         .expect("spawn the writer thread");
 }
 
-/// Runs a group of jobs and applies their writes as one atomic batch (not yet flushed).
-fn run_group(shared: &Shared, group: Vec<Job>) -> Answers {
+/// Runs a group of jobs and applies their writes as one atomic batch (not yet flushed); returns
+/// the log's size after the group, with the answers.
+fn run_group(shared: &Shared, group: Vec<Job>) -> (u64, Answers) {
     let store = shared.store.as_ref();
     let mut view = View {
         store,
@@ -161,6 +170,7 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> Answers {
         }
         done.push((job.reply, result));
     }
+    let size = super::log_ops::size(|k| view.get(k)).unwrap_or(0);
     if !view.pending.is_empty() {
         let batch = Batch {
             ops: view.pending.into_iter().collect(),
@@ -172,7 +182,9 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> Answers {
                     *result = Err(EngineError::Store(StoreError::Engine(e.to_string())));
                 }
             }
+            // Nothing of this group landed: the watermark must not pass it.
+            return (0, done);
         }
     }
-    done
+    (size, done)
 }

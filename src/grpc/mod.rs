@@ -12,6 +12,7 @@ mod review;
 pub mod status;
 pub mod tls;
 mod transparency;
+mod watch;
 
 pub mod pb {
     tonic::include_proto!("sjdj.v1");

@@ -8,6 +8,8 @@ use tonic::{Request, Response, Status};
 
 pub struct Registration {
     pub engine: Engine,
+    /// Becomes true when the node shuts down: open notification streams end.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 type Res<T> = Result<Response<T>, Status>;
@@ -147,6 +149,22 @@ impl RegistrationService for Registration {
             applications: page.items.iter().map(for_registrant).collect(),
             next_page_token: page.next.unwrap_or_default(),
         }))
+    }
+
+    type WatchApplicationsStream = super::watch::Stream;
+
+    async fn watch_applications(
+        &self,
+        req: Request<pb::WatchApplicationsRequest>,
+    ) -> Res<Self::WatchApplicationsStream> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let stream = super::watch::start(
+            self.engine.clone(),
+            self.stopping.clone(),
+            &actor,
+            &req.get_ref().after_cursor,
+        )?;
+        Ok(Response::new(stream))
     }
 
     async fn upload_attachment(

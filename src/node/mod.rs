@@ -206,6 +206,8 @@ impl Node {
         // On shutdown, in-flight calls get DRAIN_GRACE to finish; idle clients that never close
         // their connections must not keep the node up forever.
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+        // Notification streams end at shutdown instead of holding the drain open.
+        let watch_stop = stopping.clone();
         let shutdown = async move {
             shutdown.await;
             let _ = stopping_tx.send(true);
@@ -235,6 +237,7 @@ impl Node {
                 pb::registration_service_server::RegistrationServiceServer::new(
                     grpc::Registration {
                         engine: engine.clone(),
+                        stopping: watch_stop,
                     },
                 )
                 .max_decoding_message_size(max),

@@ -13,6 +13,7 @@
 //! | `rec/{code}` | public registry record (codec) |
 //! | `purge/{date}/{c or a}/{code or id}` | empty: purge that record's (or application's) contacts on or after the date |
 //! | `purgeat/{c or a}/{code or id}` | the date it is scheduled under, so a reschedule removes the old key |
+//! | `sev/{credit code}/{log index u64 BE}` | a subject's application events, for notification streams (codec: `engine::Change`) |
 //! | `busy/{code}` | id of the change, correction, renewal or deregistration open on the code |
 //! | `cert/{code}/{version u32 BE}` | signed certificate bytes (their own versioned layout) |
 //! | `qc/{query code}` | `{code}/{version}` |
@@ -100,6 +101,17 @@ pub fn purge(date: &str, kind: char, id: &str) -> Vec<u8> {
 
 pub fn purge_at(kind: char, id: &str) -> Vec<u8> {
     format!("purgeat/{kind}/{id}").into_bytes()
+}
+
+/// A subject's application events in log order: what its notification stream reads.
+pub fn subject_event(credit_code: &str, index: u64) -> Vec<u8> {
+    let mut k = subject_events_prefix(credit_code);
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
+
+pub fn subject_events_prefix(credit_code: &str) -> Vec<u8> {
+    format!("sev/{credit_code}/").into_bytes()
 }
 
 /// One application at a time per code: the one open on it, until it ends.
