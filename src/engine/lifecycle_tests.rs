@@ -466,3 +466,32 @@ async fn contacts_are_purged_three_years_after_the_record_ends_and_the_purge_is_
     assert!(purges[0].contains(&withdrawn.id));
     assert!(purges[1].contains(&code) && purges[1].contains(&id));
 }
+
+/// A registrant's correction (更正登记) runs the five steps too: version 2, the same term.
+#[tokio::test]
+async fn a_registrants_correction_makes_the_next_version_in_the_same_term() {
+    let n = Node::start(config()).await;
+    let id = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let code = n.code(&id).to_string();
+    let v1 = n.record(&code);
+    let mut fixed = n.materials(OWN);
+    fixed.resource.summary = "全市市场主体的登记信息（更正摘要）".into();
+    let correction = app_of(n.open_on(RegistrationType::Correction, &code, fixed).await);
+    n.to_publicity(&correction.id).await;
+    n.advance(PAST_PUBLICITY).await;
+    let v2 = n.record(&code);
+    assert_eq!(v2.current_version, 2);
+    assert_eq!(v2.summary, "全市市场主体的登记信息（更正摘要）");
+    assert_eq!(v2.valid_until, v1.valid_until);
+    assert_eq!(
+        v2.versions[1].registration_type,
+        RegistrationType::Correction
+    );
+    assert_eq!(v2.versions[1].application_id, correction.id);
+    let cert = n.engine.certificate(Some(&code), 2, None).unwrap();
+    assert_eq!(
+        cert.certificate.registration_type,
+        RegistrationType::Correction
+    );
+}
