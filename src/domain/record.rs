@@ -35,6 +35,21 @@ pub struct RecordVersion {
     pub valid_until: Date,
 }
 
+impl RecordVersion {
+    /// The version a certificate states, with the application behind it (empty: none here).
+    fn of(c: &Certificate, application_id: String, query_code: String) -> RecordVersion {
+        RecordVersion {
+            version: c.version,
+            registration_type: c.registration_type,
+            application_id,
+            query_code,
+            assigned_on: c.assigned_on,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub code: String,
@@ -102,15 +117,7 @@ impl Record {
             access_mode: m.resource.access_mode,
             valid_from: c.valid_from,
             valid_until: c.valid_until,
-            versions: vec![RecordVersion {
-                version: c.version,
-                registration_type: c.registration_type,
-                application_id: app.id.clone(),
-                query_code,
-                assigned_on: c.assigned_on,
-                valid_from: c.valid_from,
-                valid_until: c.valid_until,
-            }],
+            versions: vec![RecordVersion::of(c, app.id.clone(), query_code)],
             issuer_node: c.issuer_node.clone(),
             ended: None,
         }
@@ -132,17 +139,21 @@ impl Record {
         self.data_name = m.resource.name.clone();
         self.summary = m.resource.summary.clone();
         self.access_mode = m.resource.access_mode;
+        self.next_version(c, app.id.clone(), query_code)
+    }
+
+    /// Appends the version certificate `c` states; its term becomes the record's.
+    fn next_version(
+        mut self,
+        c: &Certificate,
+        application_id: String,
+        query_code: String,
+    ) -> Record {
+        self.current_version = c.version;
         self.valid_from = c.valid_from;
         self.valid_until = c.valid_until;
-        self.versions.push(RecordVersion {
-            version: c.version,
-            registration_type: c.registration_type,
-            application_id: app.id.clone(),
-            query_code,
-            assigned_on: c.assigned_on,
-            valid_from: c.valid_from,
-            valid_until: c.valid_until,
-        });
+        self.versions
+            .push(RecordVersion::of(c, application_id, query_code));
         self
     }
 
@@ -163,19 +174,7 @@ impl Record {
         set(&mut self.data_name, &fix.data_name);
         set(&mut self.summary, &fix.summary);
         set(&mut self.industry, &fix.industry);
-        self.current_version = c.version;
-        self.valid_from = c.valid_from;
-        self.valid_until = c.valid_until;
-        self.versions.push(RecordVersion {
-            version: c.version,
-            registration_type: c.registration_type,
-            application_id: String::new(),
-            query_code,
-            assigned_on: c.assigned_on,
-            valid_from: c.valid_from,
-            valid_until: c.valid_until,
-        });
-        self
+        self.next_version(c, String::new(), query_code)
     }
 
     /// The record ended (deregistered or revoked) on `on`: a tombstone that keeps every version.
@@ -203,15 +202,7 @@ impl Record {
             access_mode: None,
             valid_from: c.valid_from,
             valid_until: c.valid_until,
-            versions: vec![RecordVersion {
-                version: c.version,
-                registration_type: c.registration_type,
-                application_id: String::new(),
-                query_code,
-                assigned_on: c.assigned_on,
-                valid_from: c.valid_from,
-                valid_until: c.valid_until,
-            }],
+            versions: vec![RecordVersion::of(c, String::new(), query_code)],
             issuer_node: c.issuer_node.clone(),
             ended: None,
         }

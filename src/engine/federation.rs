@@ -424,16 +424,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         tx.put(keys::record(code), codec::encode(record));
     }
     for signed in &accepted.certificates {
-        let c = signed.certificate();
-        let code = c.code.to_string();
-        tx.put(
-            keys::certificate(&code, c.version),
-            signed.as_bytes().to_vec(),
-        );
-        tx.put(
-            keys::query_code(&signed.query_code()),
-            format!("{code}/{}", c.version).into_bytes(),
-        );
+        super::mint::keep_certificate(tx, signed);
     }
     let cp = &accepted.checkpoint;
     let next = MirrorState {

@@ -207,8 +207,7 @@ pub(super) fn import(
     if tx.get(&keys::import(&code))?.is_none() {
         return Err(bad(format!("{code} was not handed over to this node")).into());
     }
-    let query_code = signed.query_code();
-    let record = crate::domain::record::Record::from_certificate(&c, query_code.clone());
+    let record = crate::domain::record::Record::from_certificate(&c, signed.query_code());
     log_ops::append(
         tx,
         shared.clock.now(),
@@ -219,11 +218,7 @@ pub(super) fn import(
             certificate_sha256: hex::encode(sha2::Sha256::digest(signed.as_bytes())),
         },
     )?;
-    tx.put(keys::certificate(&code, c.version), signed.into_bytes());
-    tx.put(
-        keys::query_code(&query_code),
-        format!("{code}/{}", c.version).into_bytes(),
-    );
+    super::mint::keep_certificate(tx, &signed);
     tx.put(keys::record(&code), codec::encode(&record));
     tx.delete(keys::import(&code));
     tracing::info!(%code, node = %shared.cfg.node_id, "imported a handed-over record");

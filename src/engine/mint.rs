@@ -141,15 +141,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
     let signed = certificate
         .sign(&shared.key)
         .map_err(|e| EngineError::Internal(format!("certificate: {e}")))?;
-    let query_code = signed.query_code();
-    tx.put(
-        keys::certificate(&code_str, version),
-        signed.as_bytes().to_vec(),
-    );
-    tx.put(
-        keys::query_code(&query_code),
-        format!("{code_str}/{version}").into_bytes(),
-    );
+    let query_code = keep_certificate(tx, &signed);
     let issued = EventKind::CertificateIssued {
         code: code_str.clone(),
         version,
@@ -174,6 +166,25 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
     super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(application = id, code = %code_str, version, "registered");
     Ok(true)
+}
+
+/// Stores a signed certificate under its code and version, and its query code; returns the
+/// query code.
+pub(super) fn keep_certificate(
+    tx: &mut Tx,
+    signed: &crate::domain::certificate::SignedCertificate,
+) -> String {
+    let c = signed.certificate();
+    let (code, query_code) = (c.code.to_string(), signed.query_code());
+    tx.put(
+        keys::certificate(&code, c.version),
+        signed.as_bytes().to_vec(),
+    );
+    tx.put(
+        keys::query_code(&query_code),
+        format!("{code}/{}", c.version).into_bytes(),
+    );
+    query_code
 }
 
 /// The next serial of the node's namespace for the year. Serials never repeat: the counter is

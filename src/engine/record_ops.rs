@@ -113,14 +113,7 @@ pub(super) fn correct(
             "certificate names entry {log_index} but was logged at {index}"
         )));
     }
-    tx.put(
-        keys::certificate(&code_str, version),
-        signed.as_bytes().to_vec(),
-    );
-    tx.put(
-        keys::query_code(&query_code),
-        format!("{code_str}/{version}").into_bytes(),
-    );
+    super::mint::keep_certificate(tx, &signed);
     let record = record.corrected(&fix, &certificate, query_code);
     tx.put(keys::record(&code_str), codec::encode(&record));
     super::retention::schedule_record(shared, tx, &record)?;
