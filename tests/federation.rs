@@ -330,7 +330,9 @@ async fn caught_up(national: &Node, province: &Node, node_id: &str) -> pb::SyncS
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_of_the_national_node_or_the_province_mid_sync_loses_and_duplicates_nothing() {
     let mut national = Node::dev().await;
-    let mut gd = Node::federated_batches("gd", "440000", &national, 40).await;
+    // Small batches, so a push of the backlog takes hundreds of them: long enough to be caught
+    // in the middle by a 50 ms poll even with four batches in flight.
+    let mut gd = Node::federated_batches("gd", "440000", &national, 4).await;
     // A backlog while the national node is away: codes and thousands of entries.
     national.stop().await;
     let mut codes = vec![gd.registered().await.code];
@@ -349,7 +351,7 @@ async fn kill_9_of_the_national_node_or_the_province_mid_sync_loses_and_duplicat
     // takes many batches).
     caught_up(&national, &gd, "gd").await;
     national.stop().await;
-    tokens(&gd, 1500).await;
+    tokens(&gd, 3000).await;
     national.restart_same_port().await;
     mid_sync(&national, "gd").await;
     gd.kill9();

@@ -495,3 +495,52 @@ async fn a_registrants_correction_makes_the_next_version_in_the_same_term() {
         RegistrationType::Correction
     );
 }
+
+/// Applications on one code sent at once: the writer takes them one by one, so exactly one is
+/// opened and every other is refused, naming the one that is open.
+#[tokio::test]
+async fn concurrent_applications_on_one_code_open_exactly_one() {
+    let n = Node::start(config()).await;
+    let id = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let code = n.code(&id).to_string();
+    let mut all = tokio::task::JoinSet::new();
+    for t in [
+        RegistrationType::Change,
+        RegistrationType::Correction,
+        RegistrationType::Deregistration,
+        RegistrationType::Change,
+        RegistrationType::Correction,
+        RegistrationType::Deregistration,
+    ] {
+        let op = Op::Flow {
+            actor: n.registrant.clone(),
+            request_id: n.request_id(),
+            application_id: None,
+            command: Box::new(Command::Create {
+                id: String::new(),
+                registration_type: t,
+                materials: n.materials(OWN),
+                target_code: Some(code.clone()),
+            }),
+        };
+        let engine = n.engine.clone();
+        all.spawn(async move { engine.execute(op).await });
+    }
+    let all = all.join_all().await;
+    let opened: Vec<String> = all
+        .iter()
+        .filter_map(|r| match r {
+            Ok(Reply::Application { app, .. }) => Some(app.id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened.len(), 1, "exactly one is open");
+    for r in all.into_iter().filter(|r| r.is_err()) {
+        let Err(EngineError::Refused(refusal)) = r else {
+            panic!("not a refusal")
+        };
+        assert_eq!(refusal.reason, "CODE_BUSY");
+        assert!(refusal.message.contains(&opened[0]), "{}", refusal.message);
+    }
+}
