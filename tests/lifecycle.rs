@@ -116,7 +116,13 @@ async fn changes_corrections_revocations_and_deregistrations_reach_the_national_
     );
 
     // Another code, revoked by the institution: the national book keeps the tombstone.
+    // A change is open on it when it is revoked: the province closes it, and the national
+    // order check takes the close.
     let other = gd.registered().await.code;
+    let open = flow
+        .create_on(pb::RegistrationType::Change, &other, flow.materials().await)
+        .await
+        .expect("a change");
     let revoke = pb::RevokeRecordRequest {
         request_id: common::rid(),
         code: other.clone(),
@@ -133,6 +139,10 @@ async fn changes_corrections_revocations_and_deregistrations_reach_the_national_
     })
     .await;
     assert_eq!(revoked.end_reason, "以欺骗手段登记");
+    assert_eq!(
+        flow.get(&open.id).await.state,
+        pb::ApplicationState::Closed as i32
+    );
 
     let dereg = complete(
         &gd,

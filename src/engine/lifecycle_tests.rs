@@ -544,3 +544,39 @@ async fn concurrent_applications_on_one_code_open_exactly_one() {
         assert!(refusal.message.contains(&opened[0]), "{}", refusal.message);
     }
 }
+
+/// Revoking a code closes the application open on it: it cannot complete, so it does not wait.
+#[tokio::test]
+async fn revoking_a_code_closes_the_application_open_on_it() {
+    let n = Node::start(config()).await;
+    let registrar = n.token(Role::Registrar, "registrar-zhao", None).await.1;
+    let id = n.in_publicity().await;
+    n.advance(PAST_PUBLICITY).await;
+    let code = n.code(&id).to_string();
+    let change = app_of(
+        n.open_on(RegistrationType::Change, &code, n.materials(OWN))
+            .await,
+    );
+    n.to_publicity(&change.id).await;
+    let revoke = Op::RevokeRecord {
+        actor: registrar,
+        request_id: n.request_id(),
+        code: code.clone(),
+        reason: "以欺骗手段登记".into(),
+    };
+    n.engine.execute(revoke).await.unwrap();
+    let closed = n.app(&change.id);
+    assert_eq!(closed.state, State::Closed);
+    let last = closed.decisions.last().unwrap();
+    assert_eq!(last.step, "CLOSED");
+    assert!(last.reason.contains("was revoked"), "{}", last.reason);
+    // Nothing waits: publicity ends, no code, no overdue item; the code takes nothing more.
+    n.advance(PAST_PUBLICITY).await;
+    assert_eq!(n.app(&change.id).state, State::Closed);
+    assert_eq!(n.record(&code).current_version, 1);
+    assert_eq!(n.engine.overdue().unwrap()[2], ("publicity", 0));
+    let again = n
+        .open_on(RegistrationType::Change, &code, n.materials(OWN))
+        .await;
+    assert_eq!(reason(again), "RECORD_ENDED");
+}

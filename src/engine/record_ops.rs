@@ -144,6 +144,11 @@ pub(super) fn revoke(
             reason: reason.clone(),
         },
     )?;
+    // An application open on the code can no longer complete: the node closes it, so it does
+    // not wait in its queue for ever and its lock goes with it.
+    if let Some(open) = &t.in_flight {
+        close(shared, tx, open, &code, now)?;
+    }
     let record = record.ended(RecordEnd {
         status: RecordStatus::Revoked,
         on,
@@ -154,4 +159,26 @@ pub(super) fn revoke(
     super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(%code, "record revoked by the institution");
     Ok(Reply::Record(Box::new(record)))
+}
+
+/// Closes the application open on a revoked code (a `Closed` event by the node).
+fn close(shared: &Shared, tx: &mut Tx, id: &str, code: &str, now: i64) -> Result<(), EngineError> {
+    let Some(app) = super::ops::load_app(tx, id)? else {
+        return Ok(());
+    };
+    let system = Actor::system();
+    let ctx = flow::Ctx {
+        now,
+        today: china_date(now),
+        actor: &system,
+        calendar: &shared.cfg.calendar,
+        limits: &shared.cfg.limits,
+        target: None,
+    };
+    let command = flow::Command::Close {
+        reason: format!("{code} was revoked"),
+    };
+    let events = flow::decide(Some(&app), &command, &ctx)?;
+    let (app, _) = super::ops::commit_events(tx, Some(app), id, events, &system, now)?;
+    super::retention::schedule_application(shared, tx, &app)
 }

@@ -102,7 +102,15 @@ fn sled_store_keeps_flushed_batches_across_reopen() {
             .unwrap();
         s.flush().unwrap();
     }
-    let s = SledStore::open(dir.path()).unwrap();
+    // sled's background flusher lets go of the directory lock a moment after the drop: wait for
+    // it (a new process never meets this, the old one's lock dies with it).
+    let s = (0..200)
+        .find_map(|_| {
+            SledStore::open(dir.path())
+                .inspect_err(|_| std::thread::sleep(std::time::Duration::from_millis(10)))
+                .ok()
+        })
+        .expect("the lock is released within 2 s");
     assert_eq!(keys(s.scan(b"k/", None, 10).unwrap()), ["k/1", "k/2"]);
 }
 

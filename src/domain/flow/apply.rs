@@ -151,6 +151,10 @@ pub fn apply(app: Option<Application>, ev: &Event) -> Application {
             app.valid_from = Some(*valid_from);
             app.valid_until = Some(*valid_until);
         }
+        EventKind::Closed { .. } => {
+            app.state = State::Closed;
+            app.due = None;
+        }
         EventKind::Deregistered { code, .. } => {
             app.state = State::Registered;
             app.code = Some(code.clone());

@@ -124,6 +124,10 @@ pub enum Command {
         resolution: Resolution,
         reason: String,
     },
+    /// Issued by the node when the code an open application acts on ends (revoked).
+    Close {
+        reason: String,
+    },
     /// Issued by the node when publicity has ended; `code` is the freshly minted unified code.
     Register {
         code: String,
@@ -145,7 +149,7 @@ impl Command {
             Command::PassReview { .. } | Command::RefuseReview { .. } => Role::Reviewer,
             Command::ResolveObjection { .. } => Role::Registrar,
             Command::FileObjection { .. } => Role::Public,
-            Command::Register { .. } => Role::System,
+            Command::Register { .. } | Command::Close { .. } => Role::System,
         }
     }
 }
@@ -474,6 +478,18 @@ pub fn decide(
                 resolution: *resolution,
                 reason: reason.clone(),
                 review_due,
+            }
+        }
+        Command::Close { reason } => {
+            if app.target_code.is_none() || app.state.is_final() {
+                return Err(wrong_state(
+                    app,
+                    "only an open application on an existing code is closed by the node",
+                ));
+            }
+            require_reason(reason, true)?;
+            EventKind::Closed {
+                reason: reason.clone(),
             }
         }
         Command::Register { code } => {

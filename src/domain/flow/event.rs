@@ -77,6 +77,10 @@ pub enum EventKind {
         valid_from: Date,
         valid_until: Date,
     },
+    /// The node closed an open application because the code it acted on ended (revoked).
+    Closed {
+        reason: String,
+    },
     /// A deregistration completed: the code ends, as a tombstone with its history.
     Deregistered {
         code: String,
@@ -111,6 +115,7 @@ impl EventKind {
             EventKind::ObjectionResolved { .. } => "OBJECTION_RESOLVED",
             EventKind::Registered { .. } => "REGISTERED",
             EventKind::Deregistered { .. } => "DEREGISTERED",
+            EventKind::Closed { .. } => "CLOSED",
             EventKind::CertificateIssued { .. } => "CERTIFICATE_ISSUED",
         }
     }
@@ -119,6 +124,7 @@ impl EventKind {
     pub fn reason(&self) -> String {
         match self {
             EventKind::Withdrawn { reason }
+            | EventKind::Closed { reason }
             | EventKind::Accepted { reason, .. }
             | EventKind::AcceptanceRefused { reason }
             | EventKind::ReviewPassed { reason, .. }

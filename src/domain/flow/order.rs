@@ -54,6 +54,16 @@ pub fn follows(app: Option<&Application>, kind: &EventKind) -> Result<(), String
             on_target(app, code, *version)?;
             &[State::InPublicity]
         }
+        EventKind::Closed { .. } => {
+            if app.target_code.is_none() || app.state.is_final() {
+                return Err(format!(
+                    "application {} cannot be closed by the node ({})",
+                    app.id,
+                    app.state.name()
+                ));
+            }
+            return Ok(());
+        }
         EventKind::Deregistered { code, .. } => {
             if app.registration_type != RegistrationType::Deregistration {
                 return Err(format!(

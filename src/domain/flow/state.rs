@@ -16,10 +16,12 @@ pub enum State {
     NotAccepted,
     Refused,
     Withdrawn,
+    /// Closed by the node: the code it acted on ended before it completed.
+    Closed,
 }
 
 impl State {
-    pub const ALL: [State; 9] = [
+    pub const ALL: [State; 10] = [
         State::Draft,
         State::Submitted,
         State::Returned,
@@ -29,6 +31,7 @@ impl State {
         State::NotAccepted,
         State::Refused,
         State::Withdrawn,
+        State::Closed,
     ];
 
     /// Stable name, used in index keys and messages.
@@ -43,13 +46,18 @@ impl State {
             State::NotAccepted => "NOT_ACCEPTED",
             State::Refused => "REFUSED",
             State::Withdrawn => "WITHDRAWN",
+            State::Closed => "CLOSED",
         }
     }
 
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            State::Registered | State::NotAccepted | State::Refused | State::Withdrawn
+            State::Registered
+                | State::NotAccepted
+                | State::Refused
+                | State::Withdrawn
+                | State::Closed
         )
     }
 }

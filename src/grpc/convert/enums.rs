@@ -94,6 +94,7 @@ enum_map!(state, state_pb, pb::ApplicationState, State, {
     NotAccepted <=> State::NotAccepted,
     Refused <=> State::Refused,
     Withdrawn <=> State::Withdrawn,
+    Closed <=> State::Closed,
 });
 
 enum_map!(record_status, record_status_pb, pb::RecordStatus, RecordStatus, {
