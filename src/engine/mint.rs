@@ -9,7 +9,7 @@ use super::{log_ops, EngineError, Shared};
 use crate::domain::calendar::china_date;
 use crate::domain::certificate::{key_id, Certificate};
 use crate::domain::codes::{CreditCode, UnifiedCode};
-use crate::domain::flow::{self, Application, Command, Ctx, EventKind};
+use crate::domain::flow::{self, Application, Command, EventKind};
 use crate::domain::record::Record;
 use crate::domain::types::{Actor, DataType};
 use crate::store::{codec, keys};
@@ -81,14 +81,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
         },
         None => None,
     };
-    let ctx = Ctx {
-        now,
-        today,
-        actor: &actor,
-        calendar: &shared.cfg.calendar,
-        limits: &shared.cfg.limits,
-        target: target.as_ref(),
-    };
+    let ctx = super::ops::ctx(shared, now, &actor, target.as_ref());
     // decide is pure, so ask it first with a placeholder: a serial is spent only on a sure thing.
     let placeholder = app.target_code.clone().unwrap_or_default();
     if flow::decide(Some(&app), &Command::Register { code: placeholder }, &ctx).is_err() {

@@ -408,14 +408,7 @@ fn flow_command(
         }
         _ => None,
     };
-    let ctx = Ctx {
-        now,
-        today,
-        actor,
-        calendar: &shared.cfg.calendar,
-        limits: &shared.cfg.limits,
-        target: target.as_ref(),
-    };
+    let ctx = ctx(shared, now, actor, target.as_ref());
     // Roles and ownership first, then every materials problem at once, missing uploads included.
     let missing = missing_attachments(tx, &command)?;
     let events = match flow::decide(existing.as_ref(), &command, &ctx) {
@@ -438,6 +431,23 @@ fn flow_command(
         app: Box::new(app),
         objection_id,
     })
+}
+
+/// What the rules are decided with on this node at `now`, for `actor`.
+pub(super) fn ctx<'a>(
+    shared: &'a Shared,
+    now: i64,
+    actor: &'a Actor,
+    target: Option<&'a flow::Target>,
+) -> Ctx<'a> {
+    Ctx {
+        now,
+        today: china_date(now),
+        actor,
+        calendar: &shared.cfg.calendar,
+        limits: &shared.cfg.limits,
+        target,
+    }
 }
 
 /// Materials may name only attachments the node holds: the ones they name but it does not.

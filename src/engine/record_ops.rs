@@ -167,14 +167,7 @@ fn close(shared: &Shared, tx: &mut Tx, id: &str, code: &str, now: i64) -> Result
         return Ok(());
     };
     let system = Actor::system();
-    let ctx = flow::Ctx {
-        now,
-        today: china_date(now),
-        actor: &system,
-        calendar: &shared.cfg.calendar,
-        limits: &shared.cfg.limits,
-        target: None,
-    };
+    let ctx = super::ops::ctx(shared, now, &system, None);
     let command = flow::Command::Close {
         reason: format!("{code} was revoked"),
     };
