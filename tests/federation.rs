@@ -274,7 +274,7 @@ async fn tokens(node: &Node, n: usize) {
             request_id: common::rid(),
             role: pb::Role::Clerk as i32,
             holder: format!("clerk {i}"),
-            subject_credit_code: String::new(),
+            ..Default::default()
         };
         admin
             .create_token(authed(&node.token("admin"), req))

@@ -190,7 +190,7 @@ async fn tampered_unsigned_replayed_and_foreign_pushes_are_refused_and_change_no
     // Signed by a key the trust list does not hold for the node.
     let imposter = SigningKey::from_bytes(&[9; 32]);
     let r = push(&national, p.sealed(&p.batch(0, 0, 20), &imposter)).await;
-    assert_eq!(reason(&r.unwrap_err()), "ENVELOPE_BAD_SIGNATURE");
+    assert_eq!(reason(&r.unwrap_err()), "ENVELOPE_UNKNOWN_KEY");
     // A node the trust list does not know.
     let mut unknown = p.sealed(&p.batch(0, 0, 20), &p.key);
     unknown.node_id = "xz".into();
@@ -440,7 +440,7 @@ async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does()
         .unwrap_err();
     assert_eq!(
         reason(&r),
-        "ENVELOPE_BAD_SIGNATURE",
+        "ENVELOPE_UNKNOWN_KEY",
         "the retired key signs nothing new"
     );
     let old = std::mem::replace(&mut p.key, new_key.clone());

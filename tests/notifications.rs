@@ -86,6 +86,7 @@ async fn a_registrant_streams_its_changes_and_resumes_from_a_cursor_without_gaps
                 role: pb::Role::Registrant as i32,
                 holder: "李四".into(),
                 subject_credit_code: "91110000802100433B".into(),
+                ..Default::default()
             },
         ))
         .await

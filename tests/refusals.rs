@@ -113,18 +113,20 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
                 role: pb::Role::Registrant as i32,
                 holder: "其他单位".into(),
                 subject_credit_code: "91110000802100433B".into(),
+                ..Default::default()
             },
         ))
         .await
         .unwrap()
         .into_inner()
         .token;
+    // Another subject's application is answered as one that does not exist.
     expect(
         reg.get_application(authed(&other, get()))
             .await
             .unwrap_err(),
-        Code::PermissionDenied,
-        "NOT_OWNER",
+        Code::NotFound,
+        "NOT_FOUND",
     );
     let wd = pb::WithdrawApplicationRequest {
         request_id: rid(),
@@ -135,8 +137,8 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
         reg.withdraw_application(authed(&other, wd))
             .await
             .unwrap_err(),
-        Code::PermissionDenied,
-        "NOT_OWNER",
+        Code::NotFound,
+        "NOT_FOUND",
     );
     let mine = reg
         .list_applications(authed(&other, pb::ListApplicationsRequest::default()))
@@ -169,13 +171,14 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
         objector_contact: String::new(),
         reason: "x".into(),
     };
+    // Not in publicity: to the public, as if there were no such application.
     expect(
         Registry::new(ch.clone())
             .file_objection(obj)
             .await
             .unwrap_err(),
-        Code::FailedPrecondition,
-        "NOT_IN_PUBLICITY",
+        Code::NotFound,
+        "NOT_FOUND",
     );
 
     // Bad credit code: every problem is listed in a BadRequest, by field.
@@ -361,6 +364,7 @@ async fn the_clerk_who_accepted_cannot_review_and_clock_control_needs_config() {
         role: role as i32,
         holder: holder.into(),
         subject_credit_code: subject.into(),
+        ..Default::default()
     };
     let registrant = issue(
         &mut a,

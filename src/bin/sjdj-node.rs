@@ -146,6 +146,7 @@ async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<(
         role: Role::Admin,
         holder,
         subject: None,
+        ttl_days: 0,
     };
     match node.engine.execute(op).await? {
         Reply::Token(t) => println!("{}", t.token),

@@ -18,6 +18,9 @@ pub enum AdminCmd {
         /// The subject's credit code (registrant tokens only).
         #[arg(long, default_value = "")]
         subject: String,
+        /// Days the token is valid (0: the node's default, tokens.ttl_days).
+        #[arg(long, default_value_t = 0)]
+        ttl_days: u32,
     },
     TokenRevoke {
         token_id: String,
@@ -99,6 +102,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
             role,
             holder,
             subject,
+            ttl_days,
         } => {
             let role = pb::Role::from_str_name(&format!("ROLE_{}", role.to_ascii_uppercase()))
                 .with_context(|| format!("unknown role {role}"))?;
@@ -107,6 +111,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 role: role as i32,
                 holder,
                 subject_credit_code: subject,
+                ttl_days,
             };
             let res = a
                 .create_token(c.req(req)?)
@@ -143,12 +148,14 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                         let role = pb::Role::try_from(t.role)
                             .map(|r| r.as_str_name())
                             .unwrap_or("?");
+                        let expires = super::output::ts(&t.expires_at);
                         format!(
-                            "{}  {:<16} {}  {}{}\n",
+                            "{}  {:<16} {}  {}  expires {}{}\n",
                             t.token_id,
                             role.trim_start_matches("ROLE_"),
                             t.holder,
                             t.subject_credit_code,
+                            expires,
                             if t.revoked { "  REVOKED" } else { "" }
                         )
                     })

@@ -22,7 +22,7 @@ fn state(v: i32) -> String {
         .unwrap_or_else(|_| v.to_string())
 }
 
-fn ts(t: &Option<prost_types::Timestamp>) -> String {
+pub(super) fn ts(t: &Option<prost_types::Timestamp>) -> String {
     t.as_ref()
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.seconds).ok())
         .map(|d| {

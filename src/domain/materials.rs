@@ -456,7 +456,7 @@ impl Materials {
                     c.add(
                         &format!("products[{i}].resource_codes[{j}]"),
                         err.reason(),
-                        format!("{code:?}: {err}"),
+                        format!("{}: {err}", crate::domain::flow::echo(code)),
                     );
                 }
             }

@@ -150,13 +150,29 @@ pub struct Actor {
     /// Token id, or "system" / "public"; recorded with every event.
     pub id: String,
     pub role: Role,
-    /// The person behind the token: separation of duties compares holders, not tokens.
+    /// The person behind the token: separation of duties compares their normalised
+    /// [`staff_identity`], not tokens and not the free text.
     pub holder: String,
     /// For registrants: the one subject (credit code) the token acts for.
     pub subject: Option<String>,
 }
 
+/// A staff member's identity as separation of duties compares it, from the holder text of their
+/// token: Unicode NFKC (so full-width `ＬＩ　０７` is `LI 07`, and a compatibility character its
+/// plain form), case-folded, runs of white space as one space and none at the ends. Two tokens
+/// whose holders differ only in such ways are one person.
+pub fn staff_identity(holder: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = holder.nfkc().collect::<String>().to_lowercase();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 impl Actor {
+    /// The normalised identity of the person behind the actor ([`staff_identity`]).
+    pub fn identity(&self) -> String {
+        staff_identity(&self.holder)
+    }
+
     pub fn system() -> Actor {
         Actor {
             id: "system".into(),

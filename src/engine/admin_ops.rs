@@ -33,8 +33,24 @@ pub(super) fn create_token(
     role: Role,
     holder: String,
     subject: Option<String>,
+    ttl_days: u32,
 ) -> Result<Reply, EngineError> {
     require_admin(actor)?;
+    let t = &shared.cfg.tokens;
+    let ttl_days = match ttl_days {
+        0 => t.ttl_days,
+        d if d > t.max_ttl_days => {
+            return Err(Refusal::invalid(
+                "TOKEN_TTL_TOO_LONG",
+                format!(
+                    "a token lives at most {} days (tokens.max_ttl_days); {d} asked",
+                    t.max_ttl_days
+                ),
+            )
+            .into())
+        }
+        d => d,
+    };
     if matches!(role, Role::Public | Role::System) {
         return Err(Refusal::invalid(
             "BAD_ROLE",
@@ -81,6 +97,7 @@ pub(super) fn create_token(
         subject,
         created_at: shared.clock.now(),
         revoked: false,
+        expires_at: shared.clock.now() + i64::from(ttl_days) * 86_400,
     };
     tx.put(keys::token(&hash), codec::encode(&record));
     tx.put(keys::token_id(&record.token_id), hash.into_bytes());

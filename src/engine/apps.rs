@@ -2,8 +2,30 @@
 //! pointer to the current one (`app/{id}`). Each write stores the state once; an idempotent retry
 //! names the snapshot it first returned instead of keeping a copy, and history stays readable.
 use super::EngineError;
-use crate::domain::flow::Application;
+use crate::domain::flow::{echo, Application, Refusal, RefusalKind, State};
+use crate::domain::types::{Actor, Role};
 use crate::store::{codec, keys};
+
+/// Whether `actor` may know that application `app` exists: a registrant only its own subject's,
+/// the public only one in publicity (where anyone may object), staff and the node any.
+pub(super) fn visible_to(actor: &Actor, app: &Application) -> bool {
+    match actor.role {
+        Role::Registrant => actor.subject.as_deref() == Some(app.subject.as_str()),
+        Role::Public => app.state == State::InPublicity,
+        _ => true,
+    }
+}
+
+/// The one answer for an application that does not exist or that the caller may not see, so
+/// no caller learns which ids exist (and from them the node's volume) by asking.
+pub(super) fn not_visible(id: &str) -> EngineError {
+    Refusal::new(
+        RefusalKind::NotFound,
+        "NOT_FOUND",
+        format!("no application {} that this caller may see", echo(id)),
+    )
+    .into()
+}
 
 /// Any way of reading a key: the committed store, or the writer's view with pending writes.
 pub(super) type Get<'a> = &'a dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, EngineError>;

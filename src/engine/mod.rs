@@ -52,6 +52,26 @@ pub struct EngineConfig {
     pub federated: bool,
     /// A province's root of trust: the national node's key (its certificates verify with it).
     pub national_key: Option<ed25519_dalek::VerifyingKey>,
+    /// Token lifetimes.
+    pub tokens: TokenLimits,
+}
+
+/// How long bearer tokens live (`[tokens]`), in days on the node clock.
+#[derive(Debug, Clone)]
+pub struct TokenLimits {
+    /// Lifetime of a token created without one.
+    pub ttl_days: u32,
+    /// Longest lifetime a token may be given.
+    pub max_ttl_days: u32,
+}
+
+impl Default for TokenLimits {
+    fn default() -> Self {
+        TokenLimits {
+            ttl_days: 365,
+            max_ttl_days: 3650,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +81,9 @@ pub enum EngineError {
     Refused(#[from] Refusal),
     #[error("unauthenticated: {0}")]
     Unauthenticated(String),
+    /// A token past its expiry (`TOKEN_EXPIRED`).
+    #[error("token expired: {0}")]
+    TokenExpired(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The writer has stopped (shutting down).

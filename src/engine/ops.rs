@@ -26,6 +26,8 @@ pub enum Op {
         role: Role,
         holder: String,
         subject: Option<String>,
+        /// Days it is valid; 0 for the node's default.
+        ttl_days: u32,
     },
     RevokeToken {
         actor: Actor,
@@ -153,8 +155,9 @@ pub(super) fn fingerprint_of(op: &Op) -> String {
             role,
             holder,
             subject,
+            ttl_days,
             ..
-        } => fingerprint(&(role, holder, subject)),
+        } => fingerprint(&(role, holder, subject, ttl_days)),
         Op::CorrectRecord {
             code,
             correction,
@@ -182,8 +185,9 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
             role,
             holder,
             subject,
+            ttl_days,
         } => idempotent(tx, &actor, &request_id, fp, |tx| {
-            admin_ops::create_token(shared, tx, &actor, role, holder, subject)
+            admin_ops::create_token(shared, tx, &actor, role, holder, subject, ttl_days)
         }),
         Op::RevokeToken { actor, token_id } => {
             admin_ops::revoke_token(shared, tx, &actor, &token_id)
@@ -354,13 +358,10 @@ fn flow_command(
 ) -> Result<Reply, EngineError> {
     let now = shared.clock.now();
     let existing = match &id {
-        Some(id) => Some(load_app(tx, id)?.ok_or_else(|| {
-            Refusal::new(
-                flow::RefusalKind::NotFound,
-                "NOT_FOUND",
-                format!("no application {id}"),
-            )
-        })?),
+        Some(id) => match load_app(tx, id)? {
+            Some(app) if apps::visible_to(actor, &app) => Some(app),
+            _ => return Err(apps::not_visible(id)),
+        },
         None => None,
     };
     let mut objection_id = None;

@@ -8,7 +8,7 @@ use super::{log_ops, EngineError, Shared};
 use crate::domain::calendar::china_date;
 use crate::domain::certificate::{key_id, Certificate};
 use crate::domain::codes::{CreditCode, UnifiedCode};
-use crate::domain::flow::{self, Refusal, RefusalKind, Target};
+use crate::domain::flow::{self, echo, Refusal, RefusalKind, Target};
 use crate::domain::record::{Record, RecordCorrection, RecordEnd, RecordStatus};
 use crate::domain::types::{Actor, RegistrationType, Role};
 use crate::log::entry::Body;
@@ -30,7 +30,7 @@ fn acting_on(
         .into());
     }
     let parsed = UnifiedCode::parse(code.trim())
-        .map_err(|e| Refusal::invalid(e.reason(), format!("{code:?}: {e}")))?;
+        .map_err(|e| Refusal::invalid(e.reason(), format!("{}: {e}", echo(code))))?;
     let code = parsed.to_string();
     let today = china_date(shared.clock.now());
     let not_found = || {

@@ -28,6 +28,7 @@ fn config() -> EngineConfig {
         clock_control: true,
         federated: false,
         national_key: None,
+        tokens: crate::engine::TokenLimits::default(),
     }
 }
 
@@ -141,6 +142,7 @@ impl Node {
             role,
             holder,
             subject,
+            ttl_days: 0,
         }
     }
 
@@ -342,10 +344,11 @@ async fn a_refused_command_writes_nothing() {
     let refused = n.try_flow(&n.registrant, Some(&id), accept()).await;
     assert_eq!(reason(refused), "WRONG_ROLE");
     let withdraw = Command::Withdraw { reason: "".into() };
-    assert_eq!(
-        reason(n.try_flow(&n.other, Some(&id), withdraw).await),
-        "NOT_OWNER"
-    );
+    let theirs = n.try_flow(&n.other, Some(&id), withdraw).await;
+    let missing = n.try_flow(&n.other, Some("A9999999999"), accept()).await;
+    // Another subject's application is answered as if it did not exist.
+    assert_eq!(reason(theirs), "NOT_FOUND");
+    assert_eq!(reason(missing), "NOT_FOUND");
     let missing = n.try_flow(&n.clerk, Some("A9999999999"), accept()).await;
     assert_eq!(reason(missing), "NOT_FOUND");
     // Create draws an id from a counter before the rules refuse it: that draw must vanish too.
@@ -397,6 +400,46 @@ async fn tokens_are_bound_to_role_and_subject_and_can_be_revoked() {
     let (actor, token_id) = (n.clerk.clone(), actor.id);
     let revoke = Op::RevokeToken { actor, token_id };
     assert_eq!(reason(n.engine.execute(revoke).await), "WRONG_ROLE");
+}
+
+#[tokio::test]
+async fn a_token_expires_on_the_node_clock_and_its_lifetime_is_bounded() {
+    let n = Node::start(config()).await;
+    let issue = |ttl_days| Op::CreateToken {
+        actor: admin(),
+        request_id: format!("ttl-{ttl_days}"),
+        role: Role::Clerk,
+        holder: "受理员".into(),
+        subject: None,
+        ttl_days,
+    };
+    let Ok(Reply::Token(t)) = n.engine.execute(issue(2)).await else {
+        panic!("token not issued")
+    };
+    assert_eq!(t.record.expires_at, t.record.created_at + 2 * 86_400);
+    let Ok(Reply::Token(default)) = n.engine.execute(issue(0)).await else {
+        panic!("token not issued")
+    };
+    assert_eq!(
+        default.record.expires_at,
+        default.record.created_at + 365 * 86_400
+    );
+    n.engine.authenticate(&t.token).unwrap();
+    n.advance(1).await;
+    n.engine.authenticate(&t.token).unwrap();
+    n.advance(1).await;
+    let expired = n.engine.authenticate(&t.token).unwrap_err();
+    assert!(
+        matches!(&expired, EngineError::TokenExpired(m) if m.contains(&t.record.token_id)),
+        "{expired}"
+    );
+    n.engine.authenticate(&default.token).unwrap();
+    let listed = n.engine.list_tokens(&admin()).unwrap();
+    assert!(listed.iter().all(|r| r.expires_at > r.created_at));
+    assert_eq!(
+        reason(n.engine.execute(issue(3651)).await),
+        "TOKEN_TTL_TOO_LONG"
+    );
 }
 
 #[tokio::test]
@@ -479,8 +522,20 @@ async fn registrants_see_only_their_own_applications() {
     assert_eq!(ids(&n.registrant), [mine.as_str()]);
     assert_eq!(ids(&n.other), [theirs.as_str()]);
     assert_eq!(ids(&n.clerk), [mine.as_str(), theirs.as_str()]);
-    let peek = n.engine.get_application(&n.registrant, &theirs);
-    assert_eq!(reason(peek), "NOT_OWNER");
+    let peek = n
+        .engine
+        .get_application(&n.registrant, &theirs)
+        .unwrap_err();
+    let absent = n
+        .engine
+        .get_application(&n.registrant, "A9999999999")
+        .unwrap_err();
+    // The same answer whether the id exists or not, the id aside.
+    assert_eq!(
+        peek.to_string().replace(&theirs, "ID"),
+        absent.to_string().replace("A9999999999", "ID")
+    );
+    assert!(peek.to_string().contains("NOT_FOUND"), "{peek}");
 }
 
 #[tokio::test]

@@ -14,9 +14,21 @@ pub struct TokenRecord {
     pub subject: Option<String>,
     pub created_at: i64,
     pub revoked: bool,
+    /// Unix seconds from which the token is refused, by the node clock. 0: issued before
+    /// tokens carried an expiry, so `created_at` plus the node's default lifetime.
+    #[serde(default)]
+    pub expires_at: i64,
 }
 
 impl TokenRecord {
+    /// When the token stops working, given the node's default lifetime in days.
+    pub fn expiry(&self, default_ttl_days: u32) -> i64 {
+        match self.expires_at {
+            0 => self.created_at + i64::from(default_ttl_days) * 86_400,
+            at => at,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             id: self.token_id.clone(),

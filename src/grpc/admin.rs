@@ -66,6 +66,7 @@ impl AdminService for Admin {
                 role,
                 holder: r.holder,
                 subject,
+                ttl_days: r.ttl_days,
             })
             .await
             .map_err(status::status)?

@@ -73,25 +73,56 @@ fn open_from<M: Message + Default>(
 
 pub struct Federation {
     pub engine: Engine,
-    pub limiter: std::sync::Arc<super::ratelimit::RateLimiter>,
     /// Mutual TLS: pushes and follows must come over a connection with a client certificate
-    /// (checked against the configured client CA by the TLS layer).
+    /// of the node they name (the TLS layer checked it against the configured client CA).
     pub require_client_cert: bool,
+    /// Node calls per node id (`federation.node_rate_per_second`, `node_burst`).
+    pub node_limit: std::sync::Arc<super::ratelimit::RateLimiter<String>>,
+    /// Envelope and proof checks running at once, node-wide (one per core).
+    pub checks: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Refused envelopes per peer address (`federation.refused_per_second`, `refused_burst`):
+    /// a genuine node sends none, so a peer that used its share is refused before any work
+    /// (admission looks at the same buckets).
+    pub refused: std::sync::Arc<super::ratelimit::RateLimiter<std::net::IpAddr>>,
 }
 
+/// The client certificates of a call's connection (mutual TLS), kept before the request is
+/// taken apart.
+type PeerCerts = Option<std::sync::Arc<Vec<tonic::transport::CertificateDer<'static>>>>;
+
 impl Federation {
-    fn check_client_cert<T>(&self, req: &Request<T>) -> Result<(), Status> {
-        let presented = req.peer_certs().is_some_and(|c| !c.is_empty());
-        if self.require_client_cert && !presented {
-            return Err(Status::unauthenticated(
-                "CLIENT_CERT_REQUIRED: node-to-node calls need a client certificate (mutual TLS)",
-            ));
+    /// Under mutual TLS, a node call needs a client certificate of the node it names (admission
+    /// already refused one without any certificate before the body was read).
+    fn check_node_cert(&self, certs: &PeerCerts, node_id: &str) -> Result<(), Status> {
+        if !self.require_client_cert {
+            return Ok(());
         }
-        Ok(())
+        let named = certs
+            .as_ref()
+            .and_then(|c| c.first())
+            .is_some_and(|c| super::tls::names_node(c, node_id));
+        if named {
+            return Ok(());
+        }
+        Err(status::refusal(crate::domain::flow::Refusal::denied(
+            "CLIENT_CERT_WRONG_NODE",
+            format!(
+                "the client certificate does not name node {}",
+                crate::domain::flow::echo(node_id)
+            ),
+        )))
     }
 }
 
 type Res<T> = Result<Response<T>, Status>;
+
+/// The caller's address as admission found it (the client's, behind a trusted proxy).
+fn peer<T>(req: &Request<T>) -> Option<std::net::IpAddr> {
+    req.extensions()
+        .get::<super::admission::Caller>()
+        .and_then(|c| c.address)
+        .or_else(|| req.remote_addr().map(|a| a.ip()))
+}
 
 /// Batches of one push stream queued in the writer and not yet answered, at most.
 const PUSH_STREAM_WINDOW: usize = 8;
@@ -162,14 +193,60 @@ pub fn proof_hashes(proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, String> {
         .collect()
 }
 
-/// Opens a pushed batch off the async threads: the envelope with the sender's active key, the
-/// payload, then the batch's stateless checks (`ingest::prepare`), which so run beside the
-/// writer's work on the batch before.
-async fn open_push(engine: &Engine, r: pb::PushRequest) -> Result<IngestBatch, Status> {
-    let engine = engine.clone();
-    tokio::task::spawn_blocking(move || open_and_prepare(&engine, r))
-        .await
-        .map_err(|e| Status::internal(format!("opening a push: {e}")))?
+impl Federation {
+    /// What a push stream's reader task needs of the service.
+    fn handle(&self) -> Federation {
+        Federation {
+            engine: self.engine.clone(),
+            require_client_cert: self.require_client_cert,
+            node_limit: self.node_limit.clone(),
+            checks: self.checks.clone(),
+            refused: self.refused.clone(),
+        }
+    }
+
+    /// Runs an envelope's checks for node `node_id` off the async threads, at most
+    /// `checks` at once, after taking a call from the node's bucket: so no node, however many
+    /// envelopes it sends, holds more than its share of the cores or any async worker.
+    async fn off_async<T: Send + 'static>(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        node_id: &str,
+        check: impl FnOnce(&Engine) -> Result<T, Status> + Send + 'static,
+    ) -> Result<T, Status> {
+        self.node_limit
+            .check(&node_id.to_string(), "NODE_RATE_LIMITED")?;
+        let _permit = self
+            .checks
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Status::unavailable("SHUTTING_DOWN: the node is shutting down"))?;
+        let engine = self.engine.clone();
+        let checked = tokio::task::spawn_blocking(move || check(&engine))
+            .await
+            .map_err(|e| Status::internal(format!("checking an envelope: {e}")))?;
+        if let (Err(_), Some(ip)) = (&checked, peer) {
+            // Counted whether or not the bucket still had room: it only has to run dry.
+            let _ = self
+                .refused
+                .check(&super::ratelimit::address_key(ip), "NODE_REFUSED_TOO_OFTEN");
+        }
+        checked
+    }
+
+    /// Opens a pushed batch off the async threads: the envelope with the sender's active key,
+    /// the payload, then the batch's stateless checks (`ingest::prepare`), which so run beside
+    /// the writer's work on the batch before.
+    async fn open_push(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        r: pb::PushRequest,
+    ) -> Result<IngestBatch, Status> {
+        let node_id = r.node_id.clone();
+        self.off_async(peer, &node_id, move |engine| open_and_prepare(engine, r))
+            .await
+    }
 }
 
 fn open_and_prepare(engine: &Engine, r: pb::PushRequest) -> Result<IngestBatch, Status> {
@@ -200,6 +277,65 @@ fn open_and_prepare(engine: &Engine, r: pb::PushRequest) -> Result<IngestBatch, 
     })
 }
 
+/// What a follower gets: the national log's entries after the ones it holds, with the proofs
+/// that tie them to the latest checkpoint and to the one it accepted before.
+fn follow(engine: &Engine, r: pb::FollowLogRequest) -> Result<pb::FollowLogResponse, Status> {
+    let (_, q): (_, pb::FollowLogQuery) =
+        open_from(engine, &r.node_id, r.envelope, &follow_log_type(), true)?;
+    if q.node_id != r.node_id {
+        return Err(status::invalid(
+            "SYNC_BAD_PAYLOAD",
+            format!(
+                "the query is from {}, the request names {}",
+                q.node_id, r.node_id
+            ),
+        ));
+    }
+    let cp = engine.checkpoint().ok_or_else(|| {
+        status::refusal(crate::domain::flow::Refusal::precondition(
+            "NO_CHECKPOINT",
+            "the national log has no checkpoint yet",
+        ))
+    })?;
+    if q.from > cp.size || q.accepted > cp.size {
+        return Err(status::refusal(crate::domain::flow::Refusal::precondition(
+            "SYNC_AHEAD",
+            format!(
+                "the national log has {} entries; the follower says it holds {}",
+                cp.size,
+                q.from.max(q.accepted)
+            ),
+        )));
+    }
+    let end = (q.from + crate::engine::MAX_ENTRIES).min(cp.size);
+    let entries = if end > q.from {
+        engine
+            .log_entries(q.from, end)
+            .map_err(status::status)?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let proof = |from: u64| -> Result<Vec<Vec<u8>>, Status> {
+        if from == 0 || from >= cp.size {
+            return Ok(Vec::new());
+        }
+        let (_, p) = engine
+            .consistency_proof(from, cp.size)
+            .map_err(status::status)?;
+        Ok(p.into_iter().map(|h| h.to_vec()).collect())
+    };
+    Ok(pb::FollowLogResponse {
+        accepted_proof: proof(q.accepted)?,
+        batch_proof: proof(end)?,
+        checkpoint: cp.note,
+        origin: cp.origin,
+        entries,
+    })
+}
+
 fn push_response(answer: Reply) -> Result<pb::PushResponse, Status> {
     match answer {
         Reply::Ingested(i) => Ok(pb::PushResponse {
@@ -219,8 +355,10 @@ fn hashes(field: &str, proof: Vec<Vec<u8>>) -> Result<Vec<[u8; 32]>, Status> {
 #[tonic::async_trait]
 impl FederationService for Federation {
     async fn push(&self, req: Request<pb::PushRequest>) -> Res<pb::PushResponse> {
-        self.check_client_cert(&req)?;
-        let batch = open_push(&self.engine, req.into_inner()).await?;
+        let (certs, peer) = (req.peer_certs(), peer(&req));
+        let r = req.into_inner();
+        self.check_node_cert(&certs, &r.node_id)?;
+        let batch = self.open_push(peer, r).await?;
         let answer = self
             .engine
             .execute(Op::Ingest(Box::new(batch)))
@@ -235,16 +373,20 @@ impl FederationService for Federation {
         &self,
         req: Request<Streaming<pb::PushRequest>>,
     ) -> Res<Self::PushStreamStream> {
-        self.check_client_cert(&req)?;
+        let (certs, peer) = (req.peer_certs(), peer(&req));
         let mut inbound = req.into_inner();
         let (answers, out) = mpsc::channel(PUSH_STREAM_WINDOW);
         // Batches queued in the writer, in the order received; their answers go out in order.
         let (queued, mut pending) = mpsc::channel(PUSH_STREAM_WINDOW);
         let engine = self.engine.clone();
+        let this = self.handle();
         tokio::spawn(async move {
             loop {
                 let next = match inbound.message().await {
-                    Ok(Some(r)) => open_push(&engine, r).await,
+                    Ok(Some(r)) => match this.check_node_cert(&certs, &r.node_id) {
+                        Ok(()) => this.open_push(peer, r).await,
+                        Err(refused) => Err(refused),
+                    },
                     Ok(None) => break,
                     Err(e) => Err(e),
                 };
@@ -277,7 +419,6 @@ impl FederationService for Federation {
     }
 
     async fn get_sync_state(&self, req: Request<pb::GetSyncStateRequest>) -> Res<pb::SyncState> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let s = self
             .engine
             .mirror_state(&req.get_ref().node_id)
@@ -291,72 +432,17 @@ impl FederationService for Federation {
     }
 
     async fn follow_log(&self, req: Request<pb::FollowLogRequest>) -> Res<pb::FollowLogResponse> {
-        self.check_client_cert(&req)?;
+        let (certs, peer) = (req.peer_certs(), peer(&req));
         let r = req.into_inner();
-        let (_, q): (_, pb::FollowLogQuery) = open_from(
-            &self.engine,
-            &r.node_id,
-            r.envelope,
-            &follow_log_type(),
-            true,
-        )?;
-        if q.node_id != r.node_id {
-            return Err(status::invalid(
-                "SYNC_BAD_PAYLOAD",
-                format!(
-                    "the query is from {}, the request names {}",
-                    q.node_id, r.node_id
-                ),
-            ));
-        }
-        let cp = self.engine.checkpoint().ok_or_else(|| {
-            status::refusal(crate::domain::flow::Refusal::precondition(
-                "NO_CHECKPOINT",
-                "the national log has no checkpoint yet",
-            ))
-        })?;
-        if q.from > cp.size || q.accepted > cp.size {
-            return Err(status::refusal(crate::domain::flow::Refusal::precondition(
-                "SYNC_AHEAD",
-                format!(
-                    "the national log has {} entries; the follower says it holds {}",
-                    cp.size,
-                    q.from.max(q.accepted)
-                ),
-            )));
-        }
-        let end = (q.from + crate::engine::MAX_ENTRIES).min(cp.size);
-        let entries = if end > q.from {
-            self.engine
-                .log_entries(q.from, end)
-                .map_err(status::status)?
-                .into_iter()
-                .map(|(_, e)| e)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let proof = |from: u64| -> Result<Vec<Vec<u8>>, Status> {
-            if from == 0 || from >= cp.size {
-                return Ok(Vec::new());
-            }
-            let (_, p) = self
-                .engine
-                .consistency_proof(from, cp.size)
-                .map_err(status::status)?;
-            Ok(p.into_iter().map(|h| h.to_vec()).collect())
-        };
-        Ok(Response::new(pb::FollowLogResponse {
-            accepted_proof: proof(q.accepted)?,
-            batch_proof: proof(end)?,
-            checkpoint: cp.note,
-            origin: cp.origin,
-            entries,
-        }))
+        self.check_node_cert(&certs, &r.node_id)?;
+        let node_id = r.node_id.clone();
+        // The envelope check, the entries and the proofs: all of it off the async threads.
+        self.off_async(peer, &node_id, move |engine| follow(engine, r))
+            .await
+            .map(Response::new)
     }
 
-    async fn get_trust_list(&self, req: Request<pb::GetTrustListRequest>) -> Res<pb::TrustList> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
+    async fn get_trust_list(&self, _req: Request<pb::GetTrustListRequest>) -> Res<pb::TrustList> {
         let nodes = self.engine.trust_list().map_err(status::status)?;
         Ok(Response::new(pb::TrustList {
             nodes: nodes.iter().map(trusted_node).collect(),

@@ -2,13 +2,16 @@
 //! service converts requests with `convert`, runs them on the engine, and maps every error
 //! through `status` — one place, with stable reason codes.
 mod admin;
+pub mod admission;
 pub mod auth;
 pub mod convert;
 pub mod federation;
+pub mod incoming;
 pub mod ratelimit;
 mod registration;
 mod registry;
 mod review;
+pub mod slots;
 pub mod status;
 pub mod tls;
 mod transparency;
@@ -61,6 +64,25 @@ pub(crate) async fn run_flow(
         Reply::Application { app, objection_id } => Ok((*app, objection_id)),
         other => Err(Status::internal(format!("unexpected reply {other:?}"))),
     }
+}
+
+/// Runs a scan of the store (search, statistics) off the async threads, at most as many at once
+/// as `slots` allows node-wide: a scan neither stalls an async worker nor takes every core.
+pub(crate) async fn scan<T: Send + 'static>(
+    slots: &std::sync::Arc<tokio::sync::Semaphore>,
+    engine: &Engine,
+    f: impl FnOnce(&Engine) -> Result<T, crate::engine::EngineError> + Send + 'static,
+) -> Result<T, Status> {
+    let _permit = slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| status::status(crate::engine::EngineError::Unavailable))?;
+    let engine = engine.clone();
+    tokio::task::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|e| Status::internal(format!("scan: {e}")))?
+        .map_err(status::status)
 }
 
 /// Decodes a page token that is a plain id; they are opaque to clients.

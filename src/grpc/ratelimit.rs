@@ -1,77 +1,110 @@
-//! Rate limiting of the public RPCs (DESIGN §5): a token bucket per client IP address. Public
-//! calls need no token, so this is what keeps one client from starving the registry for others.
+//! Rate limits (DESIGN §5): token buckets keyed by who is calling. Anonymous callers are keyed by
+//! their address (IPv6 grouped by /64, since one subscriber holds a whole /64), token holders by
+//! their token, nodes by node id and by address. The buckets are what keep one caller from
+//! starving everyone else; `grpc::admission` takes a call from them before a request body is read.
 use super::status::DOMAIN;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-/// Buckets kept before idle ones are dropped, bounding memory under many distinct clients.
-const MAX_CLIENTS: usize = 10_000;
+/// Buckets kept before idle ones are dropped, bounding memory under many distinct callers.
+const MAX_KEYS: usize = 10_000;
 
-pub struct RateLimiter {
-    /// Calls per second a client may sustain.
+pub struct RateLimiter<K = IpAddr> {
+    /// Calls per second a caller may sustain.
     rate: f64,
-    /// Calls a client may make at once after being idle.
+    /// Calls a caller may make at once after being idle.
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    /// Who the limit is for, named in the refusal ("public calls", "calls with this token").
+    what: &'static str,
+    /// The config keys that set it, named in the refusal so an operator knows what to raise.
+    config: &'static str,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
-    pub fn new(rate_per_second: u32, burst: u32) -> RateLimiter {
+/// The bucket an address counts against: an IPv4 address, or the /64 an IPv6 address is in
+/// (an IPv4-mapped IPv6 address counts as its IPv4 address).
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
+    pub fn new(
+        rate_per_second: u32,
+        burst: u32,
+        what: &'static str,
+        config: &'static str,
+    ) -> RateLimiter<K> {
         RateLimiter {
             rate: f64::from(rate_per_second),
             burst: f64::from(burst),
+            what,
+            config,
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Takes one call from the client's bucket, or refuses with RESOURCE_EXHAUSTED.
-    pub fn check(&self, peer: Option<SocketAddr>) -> Result<(), Status> {
-        // Without a peer address (in-process transports) there is no one to attribute calls to.
-        let Some(ip) = peer.map(|p| p.ip()) else {
-            return Ok(());
-        };
+    /// Takes one call from `key`'s bucket, or refuses with RESOURCE_EXHAUSTED / `reason`.
+    pub fn check(&self, key: &K, reason: &'static str) -> Result<(), Status> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&ip) {
+        if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
             let (rate, burst) = (self.rate, self.burst);
             buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < burst);
         }
-        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
+        let (tokens, at) = buckets.entry(key.clone()).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             return Ok(());
         }
-        let details = ErrorDetails::with_error_info("RATE_LIMITED", DOMAIN, HashMap::new());
-        let msg = format!(
-            "RATE_LIMITED: more than {} public calls per second from {ip}; retry shortly",
-            self.rate
-        );
-        Err(Status::with_error_details(
-            Code::ResourceExhausted,
-            msg,
-            details,
+        Err(exhausted(
+            reason,
+            format!(
+                "more than {} {} per second; retry shortly (limit: {})",
+                self.rate, self.what, self.config
+            ),
         ))
     }
 }
 
-/// Admits a public call: a caller with a valid bearer token is accountable and not limited; an
-/// anonymous one takes a call from its address's bucket. A token that does not authenticate is
-/// refused (UNAUTHENTICATED) rather than silently treated as anonymous.
-pub fn admit<T>(
-    limiter: &RateLimiter,
-    engine: &crate::engine::Engine,
-    req: &tonic::Request<T>,
-) -> Result<(), Status> {
-    match super::auth::bearer(req) {
-        Some(_) => super::auth::actor(engine, req).map(|_| ()),
-        None => limiter.check(req.remote_addr()),
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
+    /// Whether `key` has a call left, without taking it.
+    pub fn has_left(&self, key: &K) -> bool {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        buckets
+            .get(key)
+            .is_none_or(|(tokens, at)| tokens + at.elapsed().as_secs_f64() * self.rate >= 1.0)
     }
+
+    /// Who the limit is for and the config keys that set it.
+    pub fn describe(&self) -> String {
+        format!("{} {} per second ({})", self.rate, self.what, self.config)
+    }
+}
+
+/// RESOURCE_EXHAUSTED with a stable reason code: every quota and rate refusal looks like this.
+pub fn exhausted(reason: &'static str, message: impl std::fmt::Display) -> Status {
+    let details = ErrorDetails::with_error_info(reason, DOMAIN, HashMap::new());
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        format!("{reason}: {message}"),
+        details,
+    )
 }
 
 #[cfg(test)]
@@ -79,20 +112,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_client_gets_its_burst_then_is_refused_and_others_are_not() {
-        let limiter = RateLimiter::new(1, 3);
-        let a: SocketAddr = "127.0.0.1:1000".parse().unwrap();
-        let b: SocketAddr = "127.0.0.2:1000".parse().unwrap();
+    fn a_caller_gets_its_burst_then_is_refused_and_others_are_not() {
+        let limiter = RateLimiter::new(1, 3, "public calls", "public_api.rate_per_second");
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
         for _ in 0..3 {
-            limiter.check(Some(a)).unwrap();
+            limiter.check(&a, "RATE_LIMITED").unwrap();
         }
-        let refused = limiter.check(Some(a)).unwrap_err();
+        let refused = limiter.check(&a, "RATE_LIMITED").unwrap_err();
         assert_eq!(refused.code(), Code::ResourceExhausted);
         assert_eq!(
             refused.get_details_error_info().unwrap().reason,
             "RATE_LIMITED"
         );
-        limiter.check(Some(b)).unwrap();
-        limiter.check(None).unwrap();
+        assert!(
+            refused.message().contains("public_api.rate_per_second"),
+            "{}",
+            refused.message()
+        );
+        limiter.check(&b, "RATE_LIMITED").unwrap();
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_64_share_a_bucket_and_mapped_ipv4_is_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        let mapped: IpAddr = "::ffff:10.1.2.3".parse().unwrap();
+        assert_eq!(address_key(mapped), "10.1.2.3".parse::<IpAddr>().unwrap());
+        let limiter = RateLimiter::new(1, 1, "public calls", "public_api.burst");
+        limiter.check(&address_key(a), "RATE_LIMITED").unwrap();
+        assert!(limiter.check(&address_key(b), "RATE_LIMITED").is_err());
+        limiter.check(&address_key(c), "RATE_LIMITED").unwrap();
     }
 }

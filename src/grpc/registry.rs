@@ -10,8 +10,8 @@ use tonic::{Request, Response, Status};
 
 pub struct Registry {
     pub engine: Engine,
-    /// Public calls need no token, so each client address gets a bounded rate.
-    pub limiter: std::sync::Arc<super::ratelimit::RateLimiter>,
+    /// Scans (search, statistics) running at once, node-wide.
+    pub scans: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 type Res<T> = Result<Response<T>, Status>;
@@ -19,7 +19,6 @@ type Res<T> = Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl RegistryService for Registry {
     async fn get_record(&self, req: Request<pb::GetRecordRequest>) -> Res<pb::Record> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let (record, history) = self
             .engine
             .get_record(req.get_ref().code.trim())
@@ -31,7 +30,6 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::SearchRecordsRequest>,
     ) -> Res<pb::SearchRecordsResponse> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         if r.query.chars().count() > 200 {
             return Err(status::invalid(
@@ -46,10 +44,11 @@ impl RegistryService for Registry {
             industry: r.industry,
             status: enums::record_status("status", r.status)?,
         };
-        let page = self
-            .engine
-            .search(&filter, r.page_size, page_after(&r.page_token))
-            .map_err(status::status)?;
+        let after = page_after(&r.page_token).to_string();
+        let page = super::scan(&self.scans, &self.engine, move |e| {
+            e.search(&filter, r.page_size, &after)
+        })
+        .await?;
         Ok(Response::new(pb::SearchRecordsResponse {
             records: page
                 .items
@@ -64,7 +63,6 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::ListPublicityNoticesRequest>,
     ) -> Res<pb::ListPublicityNoticesResponse> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         let page = self
             .engine
@@ -77,7 +75,6 @@ impl RegistryService for Registry {
     }
 
     async fn file_objection(&self, req: Request<pb::FileObjectionRequest>) -> Res<pb::Objection> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         let actor = Actor::public(&r.objector_name);
         let command = Command::FileObjection {
@@ -106,7 +103,6 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::GetCertificateRequest>,
     ) -> Res<pb::Certificate> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let r = req.into_inner();
         let view = match r.key {
             Some(pb::get_certificate_request::Key::Code(c)) => {
@@ -130,7 +126,6 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::VerifyCertificateRequest>,
     ) -> Res<pb::VerifyCertificateResponse> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
         let bytes = match req.into_inner().certificate {
             Some(pb::verify_certificate_request::Certificate::Signed(b)) => b,
             Some(pb::verify_certificate_request::Certificate::Armored(text)) => {
@@ -163,14 +158,8 @@ impl RegistryService for Registry {
         }))
     }
 
-    async fn get_statistics(&self, req: Request<pb::GetStatisticsRequest>) -> Res<pb::Statistics> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
-        let engine = self.engine.clone();
-        // A scan over every record: off the async threads.
-        let s = tokio::task::spawn_blocking(move || engine.statistics())
-            .await
-            .map_err(|e| Status::internal(e.to_string()))?
-            .map_err(status::status)?;
+    async fn get_statistics(&self, _req: Request<pb::GetStatisticsRequest>) -> Res<pb::Statistics> {
+        let s = super::scan(&self.scans, &self.engine, |e| e.statistics()).await?;
         let counts = |m: std::collections::BTreeMap<String, u64>| -> Vec<pb::Count> {
             m.into_iter()
                 .map(|(key, count)| pb::Count { key, count })
@@ -188,8 +177,7 @@ impl RegistryService for Registry {
         }))
     }
 
-    async fn get_node_info(&self, req: Request<pb::GetNodeInfoRequest>) -> Res<pb::NodeInfo> {
-        super::ratelimit::admit(&self.limiter, &self.engine, &req)?;
+    async fn get_node_info(&self, _req: Request<pb::GetNodeInfoRequest>) -> Res<pb::NodeInfo> {
         let cfg = self.engine.config();
         let key = self.engine.verifying_key();
         Ok(Response::new(pb::NodeInfo {

@@ -1,7 +1,7 @@
 //! The one mapping from engine errors to `tonic::Status`. Every refusal carries a
 //! `google.rpc.ErrorInfo` with a stable reason code (domain "sjdj"), and materials problems a
 //! `google.rpc.BadRequest` listing every field, so any gRPC client can act on them.
-use crate::domain::flow::{Refusal, RefusalKind};
+use crate::domain::flow::{bounded, Refusal, RefusalKind, MAX_MESSAGE_CHARS};
 use crate::engine::EngineError;
 use crate::store::StoreError;
 use std::collections::HashMap;
@@ -10,9 +10,19 @@ use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 pub const DOMAIN: &str = "sjdj";
 
+/// Field violations a refusal lists at most (the materials have fewer fields than this).
+const MAX_VIOLATIONS: usize = 100;
+
+/// Every status message goes out through here: a refusal built from an echoed input, a
+/// transport or store error text, all cut to [`MAX_MESSAGE_CHARS`] so the trailer stays small
+/// enough for any client to read the reason.
+fn message(reason: &str, message: &str) -> String {
+    bounded(format!("{reason}: {message}"), MAX_MESSAGE_CHARS)
+}
+
 fn with_reason(code: Code, reason: &str, message: String) -> Status {
     let details = ErrorDetails::with_error_info(reason, DOMAIN, HashMap::new());
-    Status::with_error_details(code, format!("{reason}: {message}"), details)
+    Status::with_error_details(code, self::message(reason, &message), details)
 }
 
 pub fn refusal(r: Refusal) -> Status {
@@ -27,22 +37,24 @@ pub fn refusal(r: Refusal) -> Status {
         let violations: Vec<FieldViolation> = r
             .violations
             .iter()
+            .take(MAX_VIOLATIONS)
             .map(|v| {
                 FieldViolation::new(
-                    format!("materials.{}", v.field),
-                    format!("{}: {}", v.reason, v.message),
+                    bounded(format!("materials.{}", v.field), MAX_MESSAGE_CHARS),
+                    message(&v.reason, &v.message),
                 )
             })
             .collect();
         details.set_bad_request(violations);
     }
-    Status::with_error_details(code, format!("{}: {}", r.reason, r.message), details)
+    Status::with_error_details(code, message(r.reason, &r.message), details)
 }
 
 pub fn status(e: EngineError) -> Status {
     match e {
         EngineError::Refused(r) => refusal(r),
         EngineError::Unauthenticated(m) => with_reason(Code::Unauthenticated, "UNAUTHENTICATED", m),
+        EngineError::TokenExpired(m) => with_reason(Code::Unauthenticated, "TOKEN_EXPIRED", m),
         EngineError::Store(StoreError::Corrupt { key, detail }) => {
             tracing::error!(%key, %detail, "corrupted store entry");
             with_reason(
@@ -70,4 +82,17 @@ pub fn status(e: EngineError) -> Status {
 /// A malformed request field, refused before it reaches the engine.
 pub fn invalid(reason: &'static str, message: impl Into<String>) -> Status {
     refusal(Refusal::invalid(reason, message))
+}
+
+/// A call that did not answer within the request timeout (`server.request_timeout_ms`).
+pub fn timed_out(after: std::time::Duration) -> Status {
+    with_reason(
+        Code::DeadlineExceeded,
+        "REQUEST_TIMEOUT",
+        format!(
+            "the call did not complete within {} ms (server.request_timeout_ms); a write may \
+             still have been applied: retry with the same request_id",
+            after.as_millis()
+        ),
+    )
 }

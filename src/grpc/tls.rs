@@ -52,3 +52,18 @@ pub fn lazy_channel(
     }
     Ok(e.connect_lazy())
 }
+
+/// Whether a client certificate (DER, already verified against the client CA by the TLS layer)
+/// is one of node `node_id`: one of its subject alternative names is the node id as a DNS name.
+/// That is how a bureau's CA names a node's client certificate, so a certificate issued to one
+/// province cannot push or follow as another.
+pub fn names_node(cert_der: &[u8], node_id: &str) -> bool {
+    let der = rustls_pki_types::CertificateDer::from(cert_der);
+    let Ok(cert) = webpki::EndEntityCert::try_from(&der) else {
+        return false;
+    };
+    let Ok(name) = rustls_pki_types::ServerName::try_from(node_id) else {
+        return false;
+    };
+    cert.verify_is_valid_for_subject_name(&name).is_ok()
+}

@@ -1,5 +1,6 @@
 //! The node's TOML config: parsed, then validated as a whole with messages that name the field.
 //! Secrets are never in it: the node key lives in its own 0600 file named by `node.key_file`.
+pub use super::server_config::{QuotasSection, ServerSection, TokensSection};
 use crate::domain::calendar::Calendar;
 use crate::domain::codes::Region;
 use crate::domain::flow::Limits;
@@ -25,6 +26,15 @@ pub struct Config {
     pub log: LogSection,
     #[serde(default)]
     pub federation: FederationSection,
+    /// Connections, streams and timeouts of the listener.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// What one caller may hold at once.
+    #[serde(default)]
+    pub quotas: QuotasSection,
+    /// How long bearer tokens live.
+    #[serde(default)]
+    pub tokens: TokensSection,
     /// TLS on the listener; leave out for plain gRPC (loopback and tests only).
     pub tls: Option<TlsSection>,
     /// Prometheus metrics; leave out to serve none.
@@ -70,6 +80,21 @@ pub struct FederationSection {
     pub client_key_file: Option<PathBuf>,
     /// National: province nodes to pull from, for provinces that cannot push.
     pub pull: Vec<PullSection>,
+    /// Node calls (push batches, follows) per second one node id may sustain. Past it:
+    /// RESOURCE_EXHAUSTED / `NODE_RATE_LIMITED`. Default 500 (a 1M-entry backlog is about 70
+    /// batches a second).
+    pub node_rate_per_second: u32,
+    /// Node calls one node id may make at once. Default 1000.
+    pub node_burst: u32,
+    /// Node calls per second from one address (a push stream is one call). Default 50.
+    pub peer_rate_per_second: u32,
+    /// Node calls at once from one address. Default 100.
+    pub peer_burst: u32,
+    /// Refused envelopes per second one address may send before its node calls are refused
+    /// unopened (`NODE_REFUSED_TOO_OFTEN`); a genuine node sends none. Default 1.
+    pub refused_per_second: u32,
+    /// Refused envelopes one address may send at once. Default 10.
+    pub refused_burst: u32,
 }
 
 /// A province the national node pulls from (its public log and registry).
@@ -95,6 +120,12 @@ impl Default for FederationSection {
             client_cert_file: None,
             client_key_file: None,
             pull: Vec::new(),
+            node_rate_per_second: 500,
+            node_burst: 1000,
+            peer_rate_per_second: 50,
+            peer_burst: 100,
+            refused_per_second: 1,
+            refused_burst: 10,
         }
     }
 }
@@ -364,7 +395,22 @@ impl Config {
                 ));
             }
         }
+        self.server.validate(&mut errors);
+        self.quotas.validate(&mut errors);
+        self.tokens.validate(&mut errors);
         let f = &self.federation;
+        for (name, v) in [
+            ("node_rate_per_second", f.node_rate_per_second),
+            ("node_burst", f.node_burst),
+            ("peer_rate_per_second", f.peer_rate_per_second),
+            ("peer_burst", f.peer_burst),
+            ("refused_per_second", f.refused_per_second),
+            ("refused_burst", f.refused_burst),
+        ] {
+            if v == 0 {
+                errors.push(format!("federation.{name} must be at least 1"));
+            }
+        }
         if !f.national_url.is_empty() {
             if n.role != "province" {
                 errors.push("federation.national_url is for province nodes".into());
@@ -481,6 +527,13 @@ impl Config {
             public_api: PublicApiSection::default(),
             log: LogSection::default(),
             federation: FederationSection::default(),
+            server: ServerSection::default(),
+            quotas: QuotasSection::default(),
+            // Dev tokens outlive any clock move a walkthrough makes.
+            tokens: TokensSection {
+                ttl_days: 36_500,
+                max_ttl_days: 36_500,
+            },
             tls: None,
             metrics: None,
         }

@@ -32,6 +32,8 @@ pub async fn ensure_tokens(engine: &Engine, data_dir: &Path) -> Result<(), NodeE
             role,
             holder: format!("dev-{}", role.name()),
             subject,
+            // Drill and dev nodes move their clocks by years; their tokens live as long as any.
+            ttl_days: engine.config().tokens.max_ttl_days,
         };
         match engine.execute(op).await? {
             Reply::Token(t) => tokens.insert(role.name().to_string(), t.token),

@@ -5,8 +5,10 @@ pub mod config;
 pub mod dev;
 pub mod keyfile;
 pub mod metrics;
+mod server_config;
 
 use crate::engine::{Engine, EngineConfig, EngineError, Op};
+use crate::grpc::ratelimit::RateLimiter;
 use crate::grpc::{self, pb};
 use crate::store::{sled_store::SledStore, StoreError};
 use config::Validated;
@@ -46,8 +48,13 @@ pub struct Node {
     /// How often a checkpoint is signed while the log grows.
     pub checkpoint_interval: Duration,
     pub max_message_bytes: usize,
-    /// Per-client limit on the public RPCs.
-    pub limiter: Arc<grpc::ratelimit::RateLimiter>,
+    /// Connections, streams and timeouts of the listener.
+    pub server: config::ServerSection,
+    /// What admission holds every call to (rates, slots, timeout).
+    pub admission: grpc::admission::Limits,
+    /// Node calls per node id, and refused envelopes per peer (shared with admission).
+    pub node_limit: Arc<grpc::ratelimit::RateLimiter<String>>,
+    pub node_refused: Arc<grpc::ratelimit::RateLimiter<std::net::IpAddr>>,
     /// Province: where and how to push its log to the national node.
     pub push: Option<crate::sync::driver::PushConfig>,
     /// Address of the `/metrics` listener, when configured.
@@ -82,6 +89,7 @@ impl Node {
             clock_control: c.clock.control,
             federated: !c.federation.national_url.is_empty(),
             national_key: crate::sync::trust::parse_key(&c.federation.national_key).ok(),
+            tokens: c.tokens.limits(),
         };
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");
@@ -122,10 +130,17 @@ impl Node {
         let tls = match &c.tls {
             Some(t) => Some(
                 grpc::tls::server(&t.cert_file, &t.key_file, t.client_ca_file.as_deref())
-                    .map_err(NodeError::Other)?,
+                    .map_err(NodeError::Other)?
+                    .timeout(Duration::from_millis(c.server.tls_handshake_timeout_ms)),
             ),
             None => None,
         };
+        let node_refused = Arc::new(RateLimiter::new(
+            f.refused_per_second,
+            f.refused_burst,
+            "refused node envelopes from this address",
+            "federation.refused_per_second, refused_burst",
+        ));
         Ok(Node {
             metrics: c.metrics.as_ref().and_then(|m| m.listen.parse().ok()),
             push,
@@ -136,10 +151,15 @@ impl Node {
             sweep_interval: Duration::from_millis(c.clock.sweep_interval_ms),
             checkpoint_interval: Duration::from_millis(c.log.checkpoint_interval_ms),
             max_message_bytes: grpc::max_message_bytes(c.attachments.max_bytes),
-            limiter: Arc::new(grpc::ratelimit::RateLimiter::new(
-                c.public_api.rate_per_second,
-                c.public_api.burst,
+            admission: admission_limits(c, node_refused.clone()),
+            node_limit: Arc::new(RateLimiter::new(
+                f.node_rate_per_second,
+                f.node_burst,
+                "node calls by this node",
+                "federation.node_rate_per_second, node_burst",
             )),
+            node_refused,
+            server: c.server.clone(),
         })
     }
 
@@ -220,16 +240,32 @@ impl Node {
             .local_addr()
             .map_err(|e| NodeError::Listen("listener".into(), e))?;
         tracing::info!(%addr, node = %engine.config().node_id, role = %engine.config().role, "serving");
-        // TCP_NODELAY: without it a response written in several segments waits for the client's
-        // delayed ACK (~40 ms on Linux); tonic ignores its own nodelay setting for a given listener.
-        let incoming =
-            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-        let mut builder = tonic::transport::Server::builder();
+        let srv = &self.server;
+        let incoming = grpc::incoming::bounded(
+            listener,
+            grpc::incoming::ConnectionLimits {
+                max_total: srv.max_connections,
+                max_per_address: srv.max_connections_per_address,
+                idle_timeout: Duration::from_millis(srv.idle_timeout_ms),
+                exempt: srv.trusted_proxies.clone(),
+                tls: self.tls.is_some(),
+            },
+        );
+        let gate = grpc::admission::Gate::new(engine.clone(), self.admission);
+        let mut builder = tonic::transport::Server::builder()
+            .max_concurrent_streams(srv.max_concurrent_streams)
+            .http2_keepalive_interval(Some(Duration::from_millis(srv.keepalive_interval_ms)))
+            .http2_keepalive_timeout(Some(Duration::from_millis(srv.keepalive_timeout_ms)))
+            .http2_max_header_list_size(srv.max_header_list_bytes)
+            .http2_max_pending_accept_reset_streams(Some(srv.max_pending_reset_streams))
+            // tonic's default (None) switches h2's guard against locally reset streams off.
+            .http2_max_local_error_reset_streams(Some(srv.max_local_reset_streams));
         if let Some(tls) = self.tls {
             builder = builder.tls_config(tls)?;
             tracing::info!(mutual = self.require_client_cert, "TLS on the listener");
         }
         let serve = builder
+            .layer(grpc::admission::AdmissionLayer(gate))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -250,7 +286,9 @@ impl Node {
             .add_service(pb::registry_service_server::RegistryServiceServer::new(
                 grpc::Registry {
                     engine: engine.clone(),
-                    limiter: self.limiter.clone(),
+                    scans: Arc::new(tokio::sync::Semaphore::new(
+                        std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    )),
                 },
             ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(
@@ -262,15 +300,18 @@ impl Node {
                 pb::transparency_service_server::TransparencyServiceServer::new(
                     grpc::Transparency {
                         engine: engine.clone(),
-                        limiter: self.limiter.clone(),
                     },
                 ),
             )
             .add_service(
                 pb::federation_service_server::FederationServiceServer::new(grpc::Federation {
                     engine: engine.clone(),
-                    limiter: self.limiter.clone(),
                     require_client_cert: self.require_client_cert,
+                    node_limit: self.node_limit,
+                    checks: Arc::new(tokio::sync::Semaphore::new(
+                        std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    )),
+                    refused: self.node_refused,
                 })
                 .max_decoding_message_size(crate::sync::envelope::MAX_PAYLOAD + 64 * 1024),
             )
@@ -299,6 +340,43 @@ impl Node {
         }
         tracing::info!("stopped");
         Ok(result?)
+    }
+}
+
+/// The limits admission holds calls to, from the config.
+fn admission_limits(
+    c: &config::Config,
+    node_refused: Arc<RateLimiter<std::net::IpAddr>>,
+) -> grpc::admission::Limits {
+    let (p, q, f, s) = (&c.public_api, &c.quotas, &c.federation, &c.server);
+    grpc::admission::Limits {
+        anonymous: RateLimiter::new(
+            p.rate_per_second,
+            p.burst,
+            "public calls from this address",
+            "public_api.rate_per_second, burst",
+        ),
+        per_token: RateLimiter::new(
+            q.token_rate_per_second,
+            q.token_burst,
+            "public calls with this token",
+            "quotas.token_rate_per_second, token_burst",
+        ),
+        node_peers: RateLimiter::new(
+            f.peer_rate_per_second,
+            f.peer_burst,
+            "node calls from this address",
+            "federation.peer_rate_per_second, peer_burst",
+        ),
+        node_refused,
+        uploads: grpc::slots::Slots::new(q.uploads_in_flight),
+        watches: grpc::slots::Slots::new(q.streams_per_token),
+        request_timeout: Duration::from_millis(s.request_timeout_ms),
+        proxy: grpc::admission::ProxyConfig {
+            trusted: s.trusted_proxies.clone(),
+            header: s.client_address_header.to_ascii_lowercase(),
+        },
+        require_client_cert: c.tls.as_ref().is_some_and(|t| t.client_ca_file.is_some()),
     }
 }
 

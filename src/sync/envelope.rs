@@ -45,14 +45,18 @@ pub struct TrustedKey {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EnvelopeError {
-    #[error("payload type {got:?} is not the expected {expected:?}")]
+    #[error("payload type {got} is not the expected {expected:?}")]
     WrongType { got: String, expected: String },
     #[error("payload of {0} bytes is larger than {MAX_PAYLOAD}")]
     TooLarge(usize),
     #[error("the envelope has no signature")]
     Unsigned,
-    #[error("no signature by a trusted key verifies (key ids: {0})")]
-    Untrusted(String),
+    #[error("the envelope has {got} signatures; its signer has {keys} key(s) to sign with")]
+    TooManySignatures { got: usize, keys: usize },
+    #[error("no signature names a key trusted for the signer (key ids: {0})")]
+    UnknownKey(String),
+    #[error("the signature by key {0} does not verify")]
+    BadSignature(String),
 }
 
 impl EnvelopeError {
@@ -62,7 +66,9 @@ impl EnvelopeError {
             EnvelopeError::WrongType { .. } => "ENVELOPE_WRONG_TYPE",
             EnvelopeError::TooLarge(_) => "ENVELOPE_TOO_LARGE",
             EnvelopeError::Unsigned => "ENVELOPE_UNSIGNED",
-            EnvelopeError::Untrusted(_) => "ENVELOPE_BAD_SIGNATURE",
+            EnvelopeError::TooManySignatures { .. } => "ENVELOPE_TOO_MANY_SIGNATURES",
+            EnvelopeError::UnknownKey(_) => "ENVELOPE_UNKNOWN_KEY",
+            EnvelopeError::BadSignature(_) => "ENVELOPE_BAD_SIGNATURE",
         }
     }
 }
@@ -98,8 +104,13 @@ pub fn seal(payload_type: &str, payload: Vec<u8>, keyid: &str, key: &SigningKey)
     }
 }
 
-/// Checks the type, the size and a signature by one of `trusted`; returns the payload bytes and
-/// the key id that signed them. Nothing in the payload is looked at before this succeeds.
+/// Checks the type, the size and the signature by one of `trusted`; returns the payload bytes
+/// and the key id that signed them. Nothing in the payload is looked at before this succeeds.
+///
+/// What an envelope may cost is bounded before any signature is checked: it carries at most as
+/// many signatures as its signer has keys, each must name its key (no empty key id), and only
+/// the first signature that names a trusted key is verified. So a bogus envelope costs at most
+/// one verification (one pass of SHA-512 over the payload), whatever it carries.
 pub fn open<'e>(
     envelope: &'e Envelope,
     expected_type: &str,
@@ -107,7 +118,7 @@ pub fn open<'e>(
 ) -> Result<(&'e [u8], &'e str), EnvelopeError> {
     if envelope.payload_type != expected_type {
         return Err(EnvelopeError::WrongType {
-            got: envelope.payload_type.clone(),
+            got: crate::domain::flow::echo(&envelope.payload_type),
             expected: expected_type.to_string(),
         });
     }
@@ -117,27 +128,35 @@ pub fn open<'e>(
     if envelope.signatures.is_empty() {
         return Err(EnvelopeError::Unsigned);
     }
-    let message = pae(&envelope.payload_type, &envelope.payload);
-    for s in &envelope.signatures {
-        let Ok(sig) = Signature::from_slice(&s.sig) else {
-            continue;
-        };
-        // A signature names its key; an empty key id may be any trusted key (DSSE allows it).
-        let candidates = trusted
-            .iter()
-            .filter(|t| s.keyid.is_empty() || t.keyid == s.keyid);
-        for t in candidates {
-            if t.key.verify_strict(&message, &sig).is_ok() {
-                return Ok((&envelope.payload, &t.keyid));
-            }
-        }
+    if envelope.signatures.len() > trusted.len().max(1) {
+        return Err(EnvelopeError::TooManySignatures {
+            got: envelope.signatures.len(),
+            keys: trusted.len(),
+        });
     }
-    let ids: Vec<&str> = envelope
-        .signatures
-        .iter()
-        .map(|s| s.keyid.as_str())
-        .collect();
-    Err(EnvelopeError::Untrusted(ids.join(", ")))
+    let named = envelope.signatures.iter().find_map(|s| {
+        trusted
+            .iter()
+            .find(|t| !s.keyid.is_empty() && t.keyid == s.keyid)
+            .map(|t| (s, t))
+    });
+    let Some((s, t)) = named else {
+        let ids: Vec<String> = envelope
+            .signatures
+            .iter()
+            .map(|s| crate::domain::flow::echo(&s.keyid))
+            .collect();
+        return Err(EnvelopeError::UnknownKey(ids.join(", ")));
+    };
+    let verified = Signature::from_slice(&s.sig).ok().is_some_and(|sig| {
+        t.key
+            .verify_strict(&pae(&envelope.payload_type, &envelope.payload), &sig)
+            .is_ok()
+    });
+    if !verified {
+        return Err(EnvelopeError::BadSignature(t.keyid.clone()));
+    }
+    Ok((&envelope.payload, &t.keyid))
 }
 
 #[cfg(test)]
@@ -184,7 +203,7 @@ mod tests {
         );
         assert_eq!(
             open(&e, &t, &[trusted(1, "gd")]).unwrap_err().reason(),
-            "ENVELOPE_BAD_SIGNATURE"
+            "ENVELOPE_UNKNOWN_KEY"
         );
 
         // The same signature replayed under another payload type does not verify.
@@ -220,6 +239,59 @@ mod tests {
             open(&big, &t, &[trusted(1, "fj")]).unwrap_err().reason(),
             "ENVELOPE_TOO_LARGE"
         );
+    }
+
+    #[test]
+    fn a_bogus_envelope_is_refused_before_more_than_one_verification() {
+        let t = payload_type("push-batch", 1);
+        let good = seal(&t, vec![7; 1024], "fj", &key(1));
+        let keys = [trusted(1, "fj")];
+        let bogus = |n: usize, keyid: &str| Envelope {
+            signatures: (0..n)
+                .map(|_| EnvelopeSignature {
+                    keyid: keyid.into(),
+                    sig: vec![0; 64],
+                })
+                .collect(),
+            ..good.clone()
+        };
+        // More signatures than the signer has keys: refused before any is checked.
+        let e = open(&bogus(1000, "fj"), &t, &keys).unwrap_err();
+        assert_eq!(e.reason(), "ENVELOPE_TOO_MANY_SIGNATURES");
+        assert_eq!(
+            e.to_string(),
+            "the envelope has 1000 signatures; its signer has 1 key(s) to sign with"
+        );
+        // A signature with no key id, or another's, names no trusted key: nothing verified.
+        assert_eq!(
+            open(&bogus(1, ""), &t, &keys).unwrap_err().reason(),
+            "ENVELOPE_UNKNOWN_KEY"
+        );
+        // The one that names the key is the only one checked; a forgery fails on it.
+        assert_eq!(
+            open(&bogus(1, "fj"), &t, &keys).unwrap_err(),
+            EnvelopeError::BadSignature("fj".into())
+        );
+        // With two keys, a forged first signature for one key does not get the second tried.
+        let two = [trusted(1, "fj"), trusted(2, "fj-old")];
+        let mut forged_then_real = good.clone();
+        forged_then_real.signatures.insert(
+            0,
+            EnvelopeSignature {
+                keyid: "fj-old".into(),
+                sig: vec![0; 64],
+            },
+        );
+        assert_eq!(
+            open(&forged_then_real, &t, &two).unwrap_err().reason(),
+            "ENVELOPE_BAD_SIGNATURE"
+        );
+        assert!(open(&good, &t, &two).is_ok());
+        // A huge payload type is echoed cut, not whole.
+        let mut typed = good.clone();
+        typed.payload_type = "x".repeat(1 << 20);
+        let msg = open(&typed, &t, &keys).unwrap_err().to_string();
+        assert!(msg.len() < 300, "{} bytes", msg.len());
     }
 
     #[test]

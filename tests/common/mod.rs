@@ -148,6 +148,53 @@ impl Node {
         Node::from_config_tls(dir, &toml, None).await
     }
 
+    /// As [`Node::province_dev`], with `extra` TOML appended to its config.
+    pub async fn province_dev_with(id: &str, region: &str, extra: &str) -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let toml = format!(
+            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\n\
+             data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n\
+             [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n{extra}"
+        );
+        Node::from_config_tls(dir, &toml, None).await
+    }
+
+    /// The node process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the node is running").id()
+    }
+
+    /// The node's resident memory, in KiB (`VmRSS` of /proc).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("read /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("a VmRSS line")
+    }
+
+    /// CPU time the node process has used (user + system), in clock ticks (1/100 s on Linux).
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).expect("read /proc stat");
+        // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+        let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        f[11].parse::<u64>().expect("utime") + f[12].parse::<u64>().expect("stime")
+    }
+
+    /// A channel from a given local address (any in 127.0.0.0/8), so a test can be several
+    /// clients.
+    pub async fn channel_from(&self, local: &str) -> Result<Channel, tonic::transport::Error> {
+        Channel::from_shared(self.url())
+            .expect("uri")
+            .local_address(Some(local.parse().expect("local address")))
+            .connect()
+            .await
+    }
+
     /// A province node that pushes to `national`: its key is delegated `region` in the national
     /// trust list first. Clock control on, dev tokens written, checkpoints and pushes every
     /// 100 ms so tests see sync within a second.

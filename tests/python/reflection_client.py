@@ -24,3 +24,9 @@ try:
     call("sjdj.v1.RegistryService", "GetRecord", {"code": "ABC"})
 except grpc.RpcError as e:
     print("refusal:", e.code(), e.details())
+# A 1 MiB code: the refusal must still reach a stock client, its reason readable and short
+# (an echoed input used to make a ~900 KB trailer that grpcio rejects).
+try:
+    call("sjdj.v1.RegistryService", "GetRecord", {"code": "1" * (1 << 20)})
+except grpc.RpcError as e:
+    print(f"long refusal: {e.code()} {e.details().split(':')[0]} {len(e.details().encode())} bytes")

@@ -17,6 +17,8 @@ echo "$out"
 grep -q "node: dev-national" <<<"$out"
 grep -q "tokens: 6" <<<"$out"
 grep -q "refusal: StatusCode.INVALID_ARGUMENT CODE_LENGTH" <<<"$out"
+# The 1 MiB code's refusal arrives with its reason, in under 1 KB.
+grep -Eq "^long refusal: StatusCode.INVALID_ARGUMENT CODE_LENGTH [0-9]{1,3} bytes$" <<<"$out"
 selftest=$(python3 tests/python/log_verifier_selftest.py) || { echo "$selftest"; exit 1; }
 echo "$selftest"
 grep -q "^log verifier selftest: ok$" <<<"$selftest"
@@ -27,4 +29,4 @@ grep -q "^log verifier: all .* checks hold$" <<<"$vectors"
 live=$(python3 tests/python/log_live_check.py "$addr" "$admin") || { echo "$live"; exit 1; }
 echo "$live"
 grep -q "^python log verifier: .* 2 checkpoints verified .*; 3 tampered inputs refused$" <<<"$live"
-echo "python grpcio client and log verifier: all 6 checks hold"
+echo "python grpcio client and log verifier: all 7 checks hold"

@@ -5,7 +5,7 @@ use super::refusal::Refusal;
 use super::state::{publicity_text, sha256_hex, Application, ObjectionState, State};
 use crate::domain::calendar::Calendar;
 use crate::domain::materials::{Materials, MAX_NAME, MAX_TEXT};
-use crate::domain::types::{Actor, RegistrationType, Role};
+use crate::domain::types::{staff_identity, Actor, RegistrationType, Role};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -383,7 +383,10 @@ pub fn decide(
                 ));
             }
             if !ctx.limits.allow_same_holder_accept_and_review
-                && app.accepted_by.as_deref() == Some(ctx.actor.holder.as_str())
+                && app
+                    .accepted_by
+                    .as_deref()
+                    .is_some_and(|by| staff_identity(by) == ctx.actor.identity())
             {
                 return Err(Refusal::denied(
                     "SAME_HOLDER_ACCEPTED",

@@ -17,7 +17,7 @@ pub use decide::{decide, Command, Ctx, Limits, Resolution};
 pub use event::{Event, EventKind};
 pub use lifecycle::{check_correction, check_revocation, purge_on, renewal_opens, Target};
 pub use order::follows;
-pub use refusal::{Refusal, RefusalKind};
+pub use refusal::{bounded, echo, Refusal, RefusalKind, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS};
 pub use state::{
     publicity_text, Application, Decision, Objection, ObjectionState, Publicity, State,
 };

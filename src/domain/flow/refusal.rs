@@ -14,6 +14,37 @@ pub enum RefusalKind {
     NotFound,
 }
 
+/// Longest refusal message, in characters. A refusal travels in the `grpc-message` trailer
+/// (and again in `grpc-status-details-bin`); stock clients refuse trailers past 8-16 KiB, so a
+/// message that echoed a huge input would hide the reason from the caller.
+pub const MAX_MESSAGE_CHARS: usize = 256;
+
+/// Longest stretch of a caller's input a message repeats, in characters.
+pub const MAX_ECHO_CHARS: usize = 64;
+
+/// A caller's value as a refusal may repeat it: debug-quoted and cut at [`MAX_ECHO_CHARS`],
+/// saying how long it really was.
+pub fn echo(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= MAX_ECHO_CHARS {
+        return format!("{value:?}");
+    }
+    let head: String = value.chars().take(MAX_ECHO_CHARS).collect();
+    format!("{head:?}… ({n} characters)")
+}
+
+/// `message` cut to at most `max` characters, on a character boundary.
+pub fn bounded(message: String, max: usize) -> String {
+    match message.char_indices().nth(max) {
+        None => message,
+        Some((cut, _)) => {
+            let mut m = message[..cut].to_string();
+            m.push('…');
+            m
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub kind: RefusalKind,
@@ -29,7 +60,7 @@ impl Refusal {
         Refusal {
             kind,
             reason,
-            message: message.into(),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
             violations: Vec::new(),
         }
     }
@@ -54,10 +85,13 @@ impl Refusal {
         Refusal {
             kind: RefusalKind::InvalidArgument,
             reason: "MATERIALS_INVALID",
-            message: format!(
-                "the materials have {} problem(s): {}",
-                list.len(),
-                list.join(", ")
+            message: bounded(
+                format!(
+                    "the materials have {} problem(s): {}",
+                    list.len(),
+                    list.join(", ")
+                ),
+                MAX_MESSAGE_CHARS,
             ),
             violations,
         }

@@ -481,9 +481,24 @@ fn the_holder_who_accepted_may_not_review_unless_allowed() {
     let want = ("SAME_HOLDER_ACCEPTED", RefusalKind::PermissionDenied);
     assert_eq!((r.reason, r.kind), want);
     f.refuses(&clerk_as_reviewer(), refuse_review("x"), want.0);
+    // The same person with the holder written another way: full-width, other case, spaces.
+    for written in ["ＣＬＥＲＫ－ＬＩ", "  Clerk-Li ", "clerk-li\u{3000}"] {
+        let same = actor("tok-rev3", Role::Reviewer, written, None);
+        f.refuses(&same, pass(""), want.0);
+    }
+    let other = actor("tok-rev4", Role::Reviewer, "clerk-lin", None);
+    at_review().ok(&other, pass(""));
     f.limits.allow_same_holder_accept_and_review = true;
     f.ok(&clerk_as_reviewer(), pass(""));
     assert_eq!(f.state(), State::InPublicity);
+}
+
+#[test]
+fn staff_identities_fold_width_case_and_spaces_but_nothing_else() {
+    use crate::domain::types::staff_identity;
+    assert_eq!(staff_identity("ＬＩ　０７"), "li 07");
+    assert_eq!(staff_identity(" 受理员  王五 "), "受理员 王五");
+    assert_ne!(staff_identity("王五"), staff_identity("王伍"));
 }
 
 #[test]

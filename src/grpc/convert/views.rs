@@ -186,5 +186,6 @@ pub fn token(t: &TokenRecord) -> pb::TokenInfo {
         subject_credit_code: t.subject.clone().unwrap_or_default(),
         created_at: timestamp(t.created_at),
         revoked: t.revoked,
+        expires_at: timestamp(t.expires_at),
     }
 }
