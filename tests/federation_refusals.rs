@@ -3,7 +3,7 @@
 //! refused with a clear reason and nothing applied; a fork freezes the feed and raises an alarm.
 mod common;
 
-use common::{authed, reason, Node};
+use common::{authed, eventually, reason, Node};
 use ed25519_dalek::SigningKey;
 use prost::Message;
 use sjdj::domain::codes::{Region, UnifiedCode};
@@ -495,4 +495,75 @@ async fn after_a_handover_the_province_cannot_mint_a_serial_the_national_node_us
         .unwrap_err();
     assert_eq!(reason(&r), "SYNC_SERIAL_REUSED");
     assert_eq!(state(&national).await.held, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bogus_envelope_costs_at_most_one_verification_and_its_sender_is_cut_off() {
+    let mut p = Fake::new(1);
+    p.tokens(4);
+    let national = national_with(&p).await;
+    // An envelope near the size limit carrying a thousand forged signatures, all naming the
+    // node's key: refused on the count, before any is checked.
+    let mut bogus = p.sealed(&p.batch(0, 0, 4), &p.key);
+    let env = bogus.envelope.as_mut().unwrap();
+    env.payload = vec![0x5a; 15 << 20];
+    let keyid = env.signatures[0].keyid.clone();
+    env.signatures = (0..1000)
+        .map(|_| pb::EnvelopeSignature {
+            keyid: keyid.clone(),
+            sig: vec![0; 64],
+        })
+        .collect();
+    let cpu = national.cpu_ticks();
+    let r = push(&national, bogus.clone()).await.unwrap_err();
+    assert_eq!(reason(&r), "ENVELOPE_TOO_MANY_SIGNATURES");
+    // One forged signature that names the key: the one verification it is worth.
+    env_signatures(&mut bogus, 1);
+    for _ in 0..3 {
+        let r = push(&national, bogus.clone()).await.unwrap_err();
+        assert_eq!(reason(&r), "ENVELOPE_BAD_SIGNATURE");
+    }
+    // Four 15 MiB envelopes, decoded and refused: well under a second of node CPU (each was
+    // once checked against every trusted key, hashing the whole payload each time).
+    let spent = national.cpu_ticks() - cpu;
+    assert!(spent < 100, "four bogus 15 MiB pushes cost {spent} ticks");
+    // The address has used its share of refused envelopes (10): from then on it is refused
+    // before its body is read.
+    let small = {
+        let mut b = p.sealed(&p.batch(0, 0, 4), &p.key);
+        env_signatures(&mut b, 1);
+        b
+    };
+    let cut_off = eventually(10, "the sender cut off", || async {
+        let r = push(&national, small.clone()).await.unwrap_err();
+        (reason(&r) == "NODE_REFUSED_TOO_OFTEN").then_some(r)
+    })
+    .await;
+    assert_eq!(cut_off.code(), tonic::Code::ResourceExhausted);
+    assert!(
+        cut_off.message().contains("federation.refused_per_second"),
+        "{}",
+        cut_off.message()
+    );
+    // The genuine node, from its own address, is served all the while.
+    let ch = national.channel_from("127.0.0.3").await.unwrap();
+    let mut fed = pb::federation_service_client::FederationServiceClient::new(ch);
+    let ok = fed
+        .push(p.sealed(&p.batch(0, 0, 4), &p.key))
+        .await
+        .expect("the genuine node pushes")
+        .into_inner();
+    assert_eq!(ok.held, 4);
+}
+
+/// Replaces an envelope's signatures by `n` forged ones that name its key.
+fn env_signatures(req: &mut pb::PushRequest, n: usize) {
+    let env = req.envelope.as_mut().unwrap();
+    let keyid = env.signatures[0].keyid.clone();
+    env.signatures = (0..n)
+        .map(|_| pb::EnvelopeSignature {
+            keyid: keyid.clone(),
+            sig: vec![7; 64],
+        })
+        .collect();
 }

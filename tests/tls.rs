@@ -140,6 +140,28 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
         "{}",
         r.message()
     );
+    // A certificate of the national CA issued to another node cannot call as gd.
+    let fj_dir = tempfile::tempdir().unwrap();
+    let fj = ca.issue(fj_dir.path(), "fj");
+    let ch = tonic::transport::Channel::from_shared(national.url())
+        .unwrap()
+        .tls_config(ca.client(Some(fj)))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let r = pb::federation_service_client::FederationServiceClient::new(ch)
+        .push(pb::PushRequest {
+            node_id: "gd".into(),
+            envelope: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (r.code(), common::reason(&r).as_str()),
+        (tonic::Code::PermissionDenied, "CLIENT_CERT_WRONG_NODE"),
+        "{r:?}"
+    );
     // A certificate from another CA does not get past the TLS handshake.
     let stranger = Ca::new("not the sjdj CA");
     let other = tempfile::tempdir().unwrap();
