@@ -177,7 +177,7 @@ async fn a_thousand_idle_connections_leave_the_node_serving_everyone_else() {
         "idle",
         "440000",
         "[server]\nmax_connections = 300\nmax_connections_per_address = 100\n\
-         idle_timeout_ms = 3000\nkeepalive_interval_ms = 1000\n",
+         idle_timeout_ms = 6000\nkeepalive_interval_ms = 1000\n",
     )
     .await;
     // 1000 silent connections from ten addresses, 100 each.
@@ -188,11 +188,11 @@ async fn a_thousand_idle_connections_leave_the_node_serving_everyone_else() {
     let cpu = node.cpu_ticks();
     // The node holds 300; a new client past that is told why, once the 700 silent ones past
     // the limit have been let go (each gets half a second to speak).
-    let refused = common::eventually(20, "a refusal that says why", || async {
-        node_info_from(&node, "127.0.0.2")
-            .await
-            .err()
-            .filter(|e| e.code() == Code::ResourceExhausted)
+    let refused = common::eventually(5, "a refusal that says why", || async {
+        match node_info_from(&node, "127.0.0.2").await {
+            Ok(_) => panic!("served while 300 idle connections were held"),
+            Err(e) => Some(e).filter(|e| e.code() == Code::ResourceExhausted),
+        }
     })
     .await;
     assert_eq!(reason(&refused), "TOO_MANY_CONNECTIONS", "{refused:?}");
@@ -523,4 +523,148 @@ async fn another_subject_and_the_public_learn_nothing_of_which_application_ids_e
     let on_draft = r.file_objection(object(&draft.id)).await.unwrap_err();
     let on_nothing = r.file_objection(object("A0000099999")).await.unwrap_err();
     same(&on_draft, &draft.id, &on_nothing, "A0000099999");
+}
+
+/// Bytes under a directory.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                dir_bytes(&e.path())
+            } else {
+                m.len()
+            }
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registrant_cannot_fill_the_store_with_edits_of_a_large_draft() {
+    let node = Node::province_dev_with(
+        "drafts",
+        "440000",
+        "[quotas]\ndraft_bytes = 4194304\nentries_bytes = 1048576\n",
+    )
+    .await;
+    let flow = node.flow().await;
+    let mut m = flow.materials().await;
+    // 9.6 MB of materials, as measured (fields are a list with no count limit of their own):
+    // refused whole, naming the key.
+    let field = |n: usize, chars: usize| pb::Field {
+        name: format!("字段{n}"),
+        r#type: "文本".into(),
+        description: "说".repeat(chars),
+    };
+    m.resource.as_mut().unwrap().fields = (0..500).map(|n| field(n, 4000)).collect();
+    let refused = flow.create(m.clone()).await.unwrap_err();
+    assert_eq!(
+        (refused.code(), reason(&refused).as_str()),
+        (Code::ResourceExhausted, "MATERIALS_TOO_LARGE")
+    );
+    assert!(refused.message().contains("quotas.materials_bytes"));
+    // Near the materials limit (about 750 KB), edits stop once the draft stored 4 MiB.
+    m.resource.as_mut().unwrap().fields = (0..250).map(|n| field(n, 1000)).collect();
+    let app = flow.create(m.clone()).await.expect("a large draft");
+    let mut reg = pb::registration_service_client::RegistrationServiceClient::new(flow.ch.clone());
+    let mut edits = 0;
+    let refused = loop {
+        let req = pb::UpdateApplicationRequest {
+            request_id: common::rid(),
+            application_id: app.id.clone(),
+            materials: Some(m.clone()),
+        };
+        match reg.update_application(authed(&flow.registrant, req)).await {
+            Ok(_) => edits += 1,
+            Err(e) => break e,
+        }
+        assert!(edits < 20, "20 edits of a 750 KB draft were all stored");
+    };
+    assert_eq!(reason(&refused), "DRAFT_STORAGE_EXHAUSTED", "{refused:?}");
+    assert!(edits >= 2, "only {edits} edits");
+    let store = dir_bytes(&node.dir.path().join("store"));
+    assert!(store < 64 << 20, "the store grew to {store} bytes");
+    // The entries of such a log come in answers of at most about 1 MiB.
+    let want = 7 + edits;
+    let mut log =
+        pb::transparency_service_client::TransparencyServiceClient::new(node.channel().await);
+    let size = common::eventually(10, "a checkpoint over the edits", || {
+        let mut log = log.clone();
+        async move {
+            let cp = log.get_checkpoint(pb::GetCheckpointRequest {}).await.ok()?;
+            let cp = cp.into_inner();
+            (cp.size >= want).then_some(cp.size)
+        }
+    })
+    .await;
+    let answer = log
+        .list_entries(pb::ListEntriesRequest {
+            start: 0,
+            end: size,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let bytes: usize = answer.entries.iter().map(|e| e.data.len()).sum();
+    assert!(!answer.entries.is_empty());
+    assert!(
+        bytes <= (1 << 20) || answer.entries.len() == 1,
+        "{bytes} bytes in {} entries",
+        answer.entries.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn anonymous_objections_are_bounded_per_caller_and_per_application() {
+    let node = Node::province_dev_with("objections", "440000", "").await;
+    let app = node.in_publicity().await;
+    let before = dir_bytes(&node.dir.path().join("store"));
+    let object = || pb::FileObjectionRequest {
+        request_id: common::rid(),
+        application_id: app.id.clone(),
+        objector_name: "张三".into(),
+        objector_contact: String::new(),
+        reason: "异".repeat(4000),
+    };
+    // One address: three objections a day on one application, then a clear refusal.
+    let mut r = registry(node.channel_from("127.0.0.7").await.unwrap());
+    for _ in 0..3 {
+        r.file_objection(object())
+            .await
+            .expect("within the caller's quota");
+    }
+    let refused = r.file_objection(object()).await.unwrap_err();
+    assert_eq!(
+        (refused.code(), reason(&refused).as_str()),
+        (Code::ResourceExhausted, "OBJECTIONS_PER_CALLER")
+    );
+    // Many addresses: the application takes twenty, then refuses whoever asks.
+    let mut filed = 3;
+    let mut last = None;
+    for i in 0..40 {
+        let mut r = registry(
+            node.channel_from(&format!("127.0.1.{}", i + 1))
+                .await
+                .unwrap(),
+        );
+        match r.file_objection(object()).await {
+            Ok(_) => filed += 1,
+            Err(e) => {
+                last = Some(e);
+                break;
+            }
+        }
+    }
+    assert_eq!(filed, 20);
+    assert_eq!(
+        reason(&last.expect("refused at the application's quota")),
+        "OBJECTIONS_PER_APPLICATION"
+    );
+    let grown = dir_bytes(&node.dir.path().join("store")).saturating_sub(before);
+    assert!(
+        grown < 48 << 20,
+        "twenty objections grew the store by {grown} bytes"
+    );
 }

@@ -82,16 +82,24 @@ pub async fn run(cmd: LogCmd, g: &Global) -> anyhow::Result<()> {
         }
         LogCmd::Entries { start, end } => {
             let c = Client::connect(g).await?;
-            let list = c
-                .transparency()
-                .list_entries(c.req(pb::ListEntriesRequest { start, end })?)
-                .await
-                .map_err(rpc_error)?
-                .into_inner();
-            for e in list.entries {
-                let record = Record::decode(&e.data)
-                    .map_err(|err| anyhow::anyhow!("entry {}: {err}", e.index))?;
-                println!("{}", serde_json::to_string(&record)?);
+            // The node answers a long range in parts (bounded by bytes): ask on from each end.
+            let mut next = start;
+            while next < end {
+                let list = c
+                    .transparency()
+                    .list_entries(c.req(pb::ListEntriesRequest { start: next, end })?)
+                    .await
+                    .map_err(rpc_error)?
+                    .into_inner();
+                if list.entries.is_empty() {
+                    anyhow::bail!("the node returned no entry from {next}");
+                }
+                next += list.entries.len() as u64;
+                for e in list.entries {
+                    let record = Record::decode(&e.data)
+                        .map_err(|err| anyhow::anyhow!("entry {}: {err}", e.index))?;
+                    println!("{}", serde_json::to_string(&record)?);
+                }
             }
             Ok(())
         }

@@ -144,6 +144,7 @@ pub(super) fn revoke_token(
 pub(super) fn put_attachment(
     shared: &Shared,
     tx: &mut Tx,
+    subject: &str,
     bytes: Vec<u8>,
 ) -> Result<Reply, EngineError> {
     let max = shared.cfg.max_attachment_bytes;
@@ -163,8 +164,22 @@ pub(super) fn put_attachment(
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as u64;
     let key = keys::attachment(&sha256);
-    // Content-addressed: the same bytes are stored once.
+    // Content-addressed: the same bytes are stored once, and counted against the subject
+    // that uploaded them first.
     if tx.get(&key)?.is_none() {
+        let usage = keys::attachment_usage(subject);
+        let used = super::ops::read_u64(tx, &usage)? + size;
+        let quota = shared.cfg.quotas.attachment_bytes_per_subject;
+        if used > quota {
+            return Err(Refusal::quota(
+                "ATTACHMENT_QUOTA",
+                format_args!("subject {subject}: {used} bytes of attachments"),
+                quota,
+                "quotas.attachment_bytes_per_subject",
+            )
+            .into());
+        }
+        tx.put(usage, used.to_be_bytes().to_vec());
         tx.put(key, bytes);
     }
     Ok(Reply::Attachment { sha256, size })

@@ -225,6 +225,27 @@ impl super::Engine {
         Ok(out)
     }
 
+    /// As [`Engine::log_entries`], cut to `quotas.entries_bytes` of entries (at least one): what
+    /// one answer to a caller carries. The caller asks again from where it ends.
+    pub fn log_entries_page(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<(u64, Vec<u8>)>, EngineError> {
+        let mut entries = self.log_entries(start, end)?;
+        let max = self.shared.cfg.quotas.entries_bytes;
+        let mut total = 0;
+        let keep = entries
+            .iter()
+            .position(|(_, e)| {
+                total += e.len();
+                total > max
+            })
+            .map_or(entries.len(), |i| i.max(1));
+        entries.truncate(keep);
+        Ok(entries)
+    }
+
     /// The size a proof is asked against: 0 means the latest published.
     fn proof_size(&self, requested: u64) -> Result<u64, EngineError> {
         let size = self.published_size();

@@ -54,6 +54,39 @@ pub struct EngineConfig {
     pub national_key: Option<ed25519_dalek::VerifyingKey>,
     /// Token lifetimes.
     pub tokens: TokenLimits,
+    /// What one application, subject or call may take.
+    pub quotas: Quotas,
+}
+
+/// What one application, subject or call may take (`[quotas]`); each has its reason code.
+#[derive(Debug, Clone)]
+pub struct Quotas {
+    /// Objections one application takes (`OBJECTIONS_PER_APPLICATION`).
+    pub objections_per_application: usize,
+    /// Edits of one draft (`DRAFT_EDITS_EXHAUSTED`).
+    pub draft_edits: u64,
+    /// Bytes of snapshots one draft may have stored, all edits together
+    /// (`DRAFT_STORAGE_EXHAUSTED`).
+    pub draft_bytes: u64,
+    /// Bytes of one set of materials as stored (`MATERIALS_TOO_LARGE`).
+    pub materials_bytes: usize,
+    /// Bytes of attachments one subject's registrants may upload (`ATTACHMENT_QUOTA`).
+    pub attachment_bytes_per_subject: u64,
+    /// Bytes of log entries one ListEntries or FollowLog answer carries (at least one entry).
+    pub entries_bytes: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            objections_per_application: 20,
+            draft_edits: 100,
+            draft_bytes: 16 << 20,
+            materials_bytes: 1 << 20,
+            attachment_bytes_per_subject: 1 << 30,
+            entries_bytes: 4 << 20,
+        }
+    }
 }
 
 /// How long bearer tokens live (`[tokens]`), in days on the node clock.

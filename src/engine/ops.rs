@@ -34,6 +34,8 @@ pub enum Op {
         token_id: String,
     },
     PutAttachment {
+        /// The registrant's subject, whose upload quota it counts against.
+        subject: String,
         bytes: Vec<u8>,
     },
     AdvanceClock {
@@ -192,7 +194,9 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         Op::RevokeToken { actor, token_id } => {
             admin_ops::revoke_token(shared, tx, &actor, &token_id)
         }
-        Op::PutAttachment { bytes } => admin_ops::put_attachment(shared, tx, bytes),
+        Op::PutAttachment { subject, bytes } => {
+            admin_ops::put_attachment(shared, tx, &subject, bytes)
+        }
         Op::AdvanceClock { actor, seconds } => {
             admin_ops::advance_clock(shared, tx, &actor, seconds)
         }
@@ -337,16 +341,21 @@ pub(super) fn load_app(tx: &Tx, id: &str) -> Result<Option<Application>, EngineE
 /// Reads and bumps a counter under `meta/{name}`; returns the new value.
 pub(super) fn next_counter(tx: &mut Tx, name: &str) -> Result<u64, EngineError> {
     let key = keys::meta(name);
-    let current = match tx.get(&key)? {
-        Some(b) => u64::from_be_bytes(
-            b.as_slice()
-                .try_into()
-                .map_err(|_| EngineError::corrupt(&key, "counter is not 8 bytes"))?,
-        ),
-        None => 0,
-    };
+    let current = read_u64(tx, &key)?;
     tx.put(key, (current + 1).to_be_bytes().to_vec());
     Ok(current + 1)
+}
+
+/// A counter stored as u64 BE; 0 when absent.
+pub(super) fn read_u64(tx: &Tx, key: &[u8]) -> Result<u64, EngineError> {
+    match tx.get(key)? {
+        Some(b) => {
+            Ok(u64::from_be_bytes(b.as_slice().try_into().map_err(
+                |_| EngineError::corrupt(key, "counter is not 8 bytes"),
+            )?))
+        }
+        None => Ok(0),
+    }
 }
 
 fn flow_command(
@@ -410,6 +419,7 @@ fn flow_command(
         _ => None,
     };
     let ctx = ctx(shared, now, actor, target.as_ref());
+    within_quotas(&shared.cfg.quotas, existing.as_ref(), &command)?;
     // Roles and ownership first, then every materials problem at once, missing uploads included.
     let missing = missing_attachments(tx, &command)?;
     let events = match flow::decide(existing.as_ref(), &command, &ctx) {
@@ -423,6 +433,9 @@ fn flow_command(
         Err(r) => return Err(r.into()),
     };
     let (app, _) = commit_events(tx, existing, &app_id, events, actor, now)?;
+    if app.state == State::Draft {
+        count_draft_bytes(&shared.cfg.quotas, tx, &app)?;
+    }
     // Ended without a record (refused, withdrawn): its contacts are kept for the retention
     // period from today. A registered one's follow its record's end.
     if app.state.is_final() && app.state != flow::State::Registered {
@@ -432,6 +445,79 @@ fn flow_command(
         app: Box::new(app),
         objection_id,
     })
+}
+
+/// The quotas a command must stay within before the rules see it: the size of its materials,
+/// a draft's edits, an application's objections. Each refusal names its config key.
+fn within_quotas(
+    q: &super::Quotas,
+    existing: Option<&Application>,
+    command: &Command,
+) -> Result<(), EngineError> {
+    match command {
+        Command::Create { materials, .. }
+        | Command::Edit { materials }
+        | Command::Supplement { materials, .. } => {
+            let size = codec::encode(materials).len();
+            if size > q.materials_bytes {
+                return Err(Refusal::quota(
+                    "MATERIALS_TOO_LARGE",
+                    format_args!("materials of {size} bytes"),
+                    q.materials_bytes as u64,
+                    "quotas.materials_bytes",
+                )
+                .into());
+            }
+        }
+        _ => {}
+    }
+    match (command, existing) {
+        (Command::Edit { .. }, Some(app))
+            if app.state == State::Draft && app.revision > q.draft_edits =>
+        {
+            Err(Refusal::quota(
+                "DRAFT_EDITS_EXHAUSTED",
+                format_args!("draft {}: {} edits", app.id, app.revision - 1),
+                q.draft_edits,
+                "quotas.draft_edits",
+            )
+            .into())
+        }
+        (Command::FileObjection { .. }, Some(app))
+            if app.objections.len() >= q.objections_per_application =>
+        {
+            Err(Refusal::quota(
+                "OBJECTIONS_PER_APPLICATION",
+                format_args!(
+                    "application {}: {} objections",
+                    app.id,
+                    app.objections.len()
+                ),
+                q.objections_per_application as u64,
+                "quotas.objections_per_application",
+            )
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Adds a draft's new snapshot to the bytes it has stored, refusing the write past the quota:
+/// every edit stores the whole application again, so edits alone could fill the disk.
+fn count_draft_bytes(q: &super::Quotas, tx: &mut Tx, app: &Application) -> Result<(), EngineError> {
+    let key = keys::draft_usage(&app.id);
+    let used = read_u64(tx, &key)? + codec::encode(app).len() as u64;
+    if used > q.draft_bytes {
+        return Err(Refusal::quota(
+            "DRAFT_STORAGE_EXHAUSTED",
+            format_args!("draft {}: {used} bytes stored over its edits", app.id),
+            q.draft_bytes,
+            "quotas.draft_bytes",
+        )
+        .into());
+    }
+    tx.put(key, used.to_be_bytes().to_vec());
+    Ok(())
 }
 
 /// What the rules are decided with on this node at `now`, for `actor`.

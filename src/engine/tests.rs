@@ -29,6 +29,7 @@ fn config() -> EngineConfig {
         federated: false,
         national_key: None,
         tokens: crate::engine::TokenLimits::default(),
+        quotas: crate::engine::Quotas::default(),
     }
 }
 
@@ -99,8 +100,12 @@ impl Node {
         );
         let engine = Engine::start(store, key, cfg).unwrap();
         let bytes = "本单位承诺所填信息真实".as_bytes().to_vec();
-        let Ok(Reply::Attachment { sha256, size }) =
-            engine.execute(Op::PutAttachment { bytes }).await
+        let Ok(Reply::Attachment { sha256, size }) = engine
+            .execute(Op::PutAttachment {
+                subject: OWN.into(),
+                bytes,
+            })
+            .await
         else {
             panic!("upload failed")
         };
@@ -471,7 +476,12 @@ async fn the_clock_moves_only_where_the_config_allows() {
 async fn attachments_are_bounded_and_content_addressed() {
     let n = Node::start(config()).await;
     let before = snapshot(&n.engine);
-    let put = |bytes| n.engine.execute(Op::PutAttachment { bytes });
+    let put = |bytes| {
+        n.engine.execute(Op::PutAttachment {
+            subject: OWN.into(),
+            bytes,
+        })
+    };
     let too_big = vec![b'x'; 1025];
     let sha = hex::encode(Sha256::digest(&too_big));
     assert_eq!(reason(put(too_big).await), "ATTACHMENT_TOO_LARGE");
@@ -646,3 +656,6 @@ mod log_tests;
 
 #[path = "lifecycle_tests.rs"]
 mod lifecycle;
+
+#[path = "quota_tests.rs"]
+mod quotas;

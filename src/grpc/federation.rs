@@ -308,9 +308,9 @@ fn follow(engine: &Engine, r: pb::FollowLogRequest) -> Result<pb::FollowLogRespo
         )));
     }
     let end = (q.from + crate::engine::MAX_ENTRIES).min(cp.size);
-    let entries = if end > q.from {
+    let entries: Vec<Vec<u8>> = if end > q.from {
         engine
-            .log_entries(q.from, end)
+            .log_entries_page(q.from, end)
             .map_err(status::status)?
             .into_iter()
             .map(|(_, e)| e)
@@ -318,6 +318,8 @@ fn follow(engine: &Engine, r: pb::FollowLogRequest) -> Result<pb::FollowLogRespo
     } else {
         Vec::new()
     };
+    // A page cut by bytes ends early; its proof is from where it ends.
+    let end = q.from + entries.len() as u64;
     let proof = |from: u64| -> Result<Vec<Vec<u8>>, Status> {
         if from == 0 || from >= cp.size {
             return Ok(Vec::new());

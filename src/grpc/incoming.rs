@@ -24,7 +24,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::{Connected, TcpConnectInfo};
 
 /// Connections past a limit being answered at once; past this they are closed unanswered.
-const MAX_REFUSING: usize = 256;
+const MAX_REFUSING: usize = 1024;
 /// How long a refused connection may take to send its first bytes (a real client sends its
 /// HTTP/2 preface at once); a silent one is closed then, freeing its place among the refusing.
 const REFUSAL_FIRST_BYTES: Duration = Duration::from_millis(500);

@@ -19,8 +19,8 @@ pub struct RateLimiter<K = IpAddr> {
     rate: f64,
     /// Calls a caller may make at once after being idle.
     burst: f64,
-    /// Who the limit is for, named in the refusal ("public calls", "calls with this token").
-    what: &'static str,
+    /// The limit in words, for the refusal ("50 public calls from this address per second").
+    limit: String,
     /// The config keys that set it, named in the refusal so an operator knows what to raise.
     config: &'static str,
     buckets: Mutex<HashMap<K, (f64, Instant)>>,
@@ -51,7 +51,18 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         RateLimiter {
             rate: f64::from(rate_per_second),
             burst: f64::from(burst),
-            what,
+            limit: format!("{rate_per_second} {what} per second"),
+            config,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `per_day` calls a day sustained, all of them at once after a quiet day.
+    pub fn per_day(per_day: u32, what: &'static str, config: &'static str) -> RateLimiter<K> {
+        RateLimiter {
+            rate: f64::from(per_day) / 86_400.0,
+            burst: f64::from(per_day),
+            limit: format!("{per_day} {what}"),
             config,
             buckets: Mutex::new(HashMap::new()),
         }
@@ -75,8 +86,8 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         Err(exhausted(
             reason,
             format!(
-                "more than {} {} per second; retry shortly (limit: {})",
-                self.rate, self.what, self.config
+                "more than {}; retry later (limit: {})",
+                self.limit, self.config
             ),
         ))
     }
@@ -93,7 +104,7 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
 
     /// Who the limit is for and the config keys that set it.
     pub fn describe(&self) -> String {
-        format!("{} {} per second ({})", self.rate, self.what, self.config)
+        format!("{} ({})", self.limit, self.config)
     }
 }
 

@@ -188,7 +188,10 @@ impl RegistrationService for Registration {
         }
         match self
             .engine
-            .execute(Op::PutAttachment { bytes: r.content })
+            .execute(Op::PutAttachment {
+                subject: actor.subject.clone().unwrap_or_default(),
+                bytes: r.content,
+            })
             .await
             .map_err(status::status)?
         {

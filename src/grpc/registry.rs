@@ -12,6 +12,8 @@ pub struct Registry {
     pub engine: Engine,
     /// Scans (search, statistics) running at once, node-wide.
     pub scans: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Objections per caller (token, or address) and application (`quotas.objections_per_caller`).
+    pub objections: super::ratelimit::RateLimiter<(String, String)>,
 }
 
 type Res<T> = Result<Response<T>, Status>;
@@ -75,7 +77,18 @@ impl RegistryService for Registry {
     }
 
     async fn file_objection(&self, req: Request<pb::FileObjectionRequest>) -> Res<pb::Objection> {
+        let caller = match req.extensions().get::<super::admission::Caller>() {
+            Some(super::admission::Caller { actor: Some(a), .. }) => format!("token {}", a.id),
+            Some(super::admission::Caller {
+                address: Some(ip), ..
+            }) => super::ratelimit::address_key(*ip).to_string(),
+            _ => String::new(),
+        };
         let r = req.into_inner();
+        self.objections.check(
+            &(caller, r.application_id.trim().to_string()),
+            "OBJECTIONS_PER_CALLER",
+        )?;
         let actor = Actor::public(&r.objector_name);
         let command = Command::FileObjection {
             objection_id: String::new(),

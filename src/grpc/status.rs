@@ -31,6 +31,7 @@ pub fn refusal(r: Refusal) -> Status {
         RefusalKind::PermissionDenied => Code::PermissionDenied,
         RefusalKind::FailedPrecondition => Code::FailedPrecondition,
         RefusalKind::NotFound => Code::NotFound,
+        RefusalKind::ResourceExhausted => Code::ResourceExhausted,
     };
     let mut details = ErrorDetails::with_error_info(r.reason, DOMAIN, HashMap::new());
     if !r.violations.is_empty() {

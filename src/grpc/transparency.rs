@@ -42,7 +42,7 @@ impl TransparencyService for Transparency {
         let r = req.get_ref();
         let entries = self
             .engine
-            .log_entries(r.start, r.end)
+            .log_entries_page(r.start, r.end)
             .map_err(status::status)?;
         Ok(Response::new(pb::ListEntriesResponse {
             entries: entries

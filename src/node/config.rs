@@ -166,6 +166,8 @@ pub struct LimitsSection {
     pub contact_retention_years: u32,
     /// Whether the holder who accepted an application may also review it. Default false.
     pub allow_same_holder_accept_and_review: bool,
+    /// Longest reason, note or objection text in characters (REASON_TOO_LONG). Default 4000.
+    pub max_reason_chars: usize,
 }
 
 impl Default for LimitsSection {
@@ -179,6 +181,7 @@ impl Default for LimitsSection {
             renewal_window_days: l.renewal_window_days,
             contact_retention_years: l.contact_retention_years,
             allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
+            max_reason_chars: l.max_reason_chars,
         }
     }
 }
@@ -365,6 +368,12 @@ impl Config {
                 l.contact_retention_years
             ));
         }
+        if !(1..=100_000).contains(&l.max_reason_chars) {
+            errors.push(format!(
+                "limits.max_reason_chars = {} must be 1..=100000",
+                l.max_reason_chars
+            ));
+        }
         if !(1..=365).contains(&l.renewal_window_days) {
             errors.push(format!(
                 "limits.renewal_window_days = {} must be 1..=365",
@@ -477,6 +486,7 @@ impl Config {
                     renewal_window_days: l.renewal_window_days,
                     contact_retention_years: l.contact_retention_years,
                     allow_same_holder_accept_and_review: l.allow_same_holder_accept_and_review,
+                    max_reason_chars: l.max_reason_chars,
                 };
                 Ok(Validated {
                     config: self,

@@ -55,6 +55,8 @@ pub struct Node {
     /// Node calls per node id, and refused envelopes per peer (shared with admission).
     pub node_limit: Arc<grpc::ratelimit::RateLimiter<String>>,
     pub node_refused: Arc<grpc::ratelimit::RateLimiter<std::net::IpAddr>>,
+    /// Objections one caller may file on one application a day.
+    pub objections_per_caller: u32,
     /// Province: where and how to push its log to the national node.
     pub push: Option<crate::sync::driver::PushConfig>,
     /// Address of the `/metrics` listener, when configured.
@@ -90,6 +92,7 @@ impl Node {
             federated: !c.federation.national_url.is_empty(),
             national_key: crate::sync::trust::parse_key(&c.federation.national_key).ok(),
             tokens: c.tokens.limits(),
+            quotas: c.quotas.engine(),
         };
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");
@@ -159,6 +162,7 @@ impl Node {
                 "federation.node_rate_per_second, node_burst",
             )),
             node_refused,
+            objections_per_caller: c.quotas.objections_per_caller,
             server: c.server.clone(),
         })
     }
@@ -289,6 +293,11 @@ impl Node {
                     scans: Arc::new(tokio::sync::Semaphore::new(
                         std::thread::available_parallelism().map_or(1, |n| n.get()),
                     )),
+                    objections: RateLimiter::per_day(
+                        self.objections_per_caller,
+                        "objections on one application from one caller a day",
+                        "quotas.objections_per_caller",
+                    ),
                 },
             ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(

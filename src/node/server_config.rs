@@ -80,15 +80,41 @@ pub struct QuotasSection {
     pub token_rate_per_second: u32,
     /// Public calls one token holder may make at once after being idle. Default 1000.
     pub token_burst: u32,
+    /// Objections one application takes (OBJECTIONS_PER_APPLICATION). Default 20.
+    pub objections_per_application: usize,
+    /// Objections one caller (address, or token) may file on one application a day
+    /// (OBJECTIONS_PER_CALLER). Default 3.
+    pub objections_per_caller: u32,
+    /// Edits of one draft (DRAFT_EDITS_EXHAUSTED). Default 100.
+    pub draft_edits: u64,
+    /// Bytes one draft may store over all its edits (each stores the whole application
+    /// again) (DRAFT_STORAGE_EXHAUSTED). Default 16 MiB.
+    pub draft_bytes: u64,
+    /// Bytes of one set of materials as stored (MATERIALS_TOO_LARGE). Default 1 MiB.
+    pub materials_bytes: usize,
+    /// Bytes of attachments one subject's registrants may upload (ATTACHMENT_QUOTA).
+    /// Default 1 GiB.
+    pub attachment_bytes_per_subject: u64,
+    /// Bytes of log entries in one ListEntries or FollowLog answer; a longer range is answered
+    /// in part (at least one entry) and the caller asks again from where it ends. Default 4 MiB.
+    pub entries_bytes: usize,
 }
 
 impl Default for QuotasSection {
     fn default() -> Self {
+        let e = crate::engine::Quotas::default();
         QuotasSection {
             uploads_in_flight: 16,
             streams_per_token: 8,
             token_rate_per_second: 500,
             token_burst: 1000,
+            objections_per_application: e.objections_per_application,
+            objections_per_caller: 3,
+            draft_edits: e.draft_edits,
+            draft_bytes: e.draft_bytes,
+            materials_bytes: e.materials_bytes,
+            attachment_bytes_per_subject: e.attachment_bytes_per_subject,
+            entries_bytes: e.entries_bytes,
         }
     }
 }
@@ -221,6 +247,40 @@ impl QuotasSection {
         }
         if self.token_rate_per_second == 0 || self.token_burst == 0 {
             errors.push("quotas.token_rate_per_second and token_burst must be at least 1".into());
+        }
+        for (name, v) in [
+            (
+                "objections_per_application",
+                self.objections_per_application as u64,
+            ),
+            (
+                "objections_per_caller",
+                u64::from(self.objections_per_caller),
+            ),
+            ("draft_edits", self.draft_edits),
+            ("draft_bytes", self.draft_bytes),
+            ("materials_bytes", self.materials_bytes as u64),
+            (
+                "attachment_bytes_per_subject",
+                self.attachment_bytes_per_subject,
+            ),
+            ("entries_bytes", self.entries_bytes as u64),
+        ] {
+            if v == 0 {
+                errors.push(format!("quotas.{name} must be at least 1"));
+            }
+        }
+    }
+
+    /// The engine's share of the quotas.
+    pub fn engine(&self) -> crate::engine::Quotas {
+        crate::engine::Quotas {
+            objections_per_application: self.objections_per_application,
+            draft_edits: self.draft_edits,
+            draft_bytes: self.draft_bytes,
+            materials_bytes: self.materials_bytes,
+            attachment_bytes_per_subject: self.attachment_bytes_per_subject,
+            entries_bytes: self.entries_bytes,
         }
     }
 }

@@ -36,6 +36,18 @@
 //! | `fpub/{node id}/{id}` | empty: mirrored applications in publicity |
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
+//! | `use/draft/{id}` | bytes of application snapshots stored while it is a draft (u64 BE): quota |
+//! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
+
+/// Bytes stored while application `id` is a draft (`quotas.draft_bytes`).
+pub fn draft_usage(id: &str) -> Vec<u8> {
+    format!("use/draft/{id}").into_bytes()
+}
+
+/// Bytes of attachments first uploaded for a subject (`quotas.attachment_bytes_per_subject`).
+pub fn attachment_usage(subject: &str) -> Vec<u8> {
+    format!("use/att/{subject}").into_bytes()
+}
 
 pub const APP_PREFIX: &[u8] = b"app/";
 

@@ -87,6 +87,8 @@ pub async fn pull_once(
         } else {
             Vec::new()
         };
+        // An answer cut by bytes (quotas.entries_bytes) ends early: the batch ends there.
+        let end = held + entries.len() as u64;
         let certificates = pinned(registry, &entries).await?;
         let batch = IngestBatch {
             node_id: node_id.to_string(),

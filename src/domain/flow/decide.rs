@@ -26,6 +26,9 @@ pub struct Limits {
     pub contact_retention_years: u32,
     /// Whether one holder may both accept and review the same application.
     pub allow_same_holder_accept_and_review: bool,
+    /// Longest reason, note or objection text, in characters (`REASON_TOO_LONG`).
+    #[serde(default = "default_max_reason_chars")]
+    pub max_reason_chars: usize,
 }
 
 impl Default for Limits {
@@ -38,8 +41,13 @@ impl Default for Limits {
             renewal_window_days: default_renewal_window(),
             contact_retention_years: default_contact_retention(),
             allow_same_holder_accept_and_review: false,
+            max_reason_chars: default_max_reason_chars(),
         }
     }
+}
+
+fn default_max_reason_chars() -> usize {
+    MAX_TEXT
 }
 
 fn default_renewal_window() -> u32 {
@@ -161,17 +169,17 @@ fn wrong_state(app: &Application, what: &str) -> Refusal {
     )
 }
 
-fn require_reason(reason: &str, required: bool) -> Result<(), Refusal> {
+fn require_reason(reason: &str, required: bool, max: usize) -> Result<(), Refusal> {
     if required && reason.trim().is_empty() {
         return Err(Refusal::invalid(
             "REASON_REQUIRED",
             "this decision needs a reason",
         ));
     }
-    if reason.chars().count() > MAX_TEXT {
+    if reason.chars().count() > max {
         return Err(Refusal::invalid(
             "REASON_TOO_LONG",
-            format!("a reason may have at most {MAX_TEXT} characters"),
+            format!("a reason may have at most {max} characters (limits.max_reason_chars)"),
         ));
     }
     Ok(())
@@ -289,7 +297,7 @@ pub fn decide(
                     "only a returned application can be supplemented",
                 ));
             }
-            require_reason(note, false)?;
+            require_reason(note, false, ctx.limits.max_reason_chars)?;
             check_materials(materials, true)?;
             same_subject(app, materials)?;
             authorisation_current(materials, ctx)?;
@@ -309,7 +317,7 @@ pub fn decide(
             ) {
                 return Err(wrong_state(app, "it can no longer be withdrawn"));
             }
-            require_reason(reason, false)?;
+            require_reason(reason, false, ctx.limits.max_reason_chars)?;
             EventKind::Withdrawn {
                 reason: reason.clone(),
             }
@@ -321,7 +329,7 @@ pub fn decide(
                     "only a submitted application can be accepted",
                 ));
             }
-            require_reason(reason, false)?;
+            require_reason(reason, false, ctx.limits.max_reason_chars)?;
             EventKind::Accepted {
                 reason: reason.clone(),
                 review_due: due(ctx.limits.review_days),
@@ -357,7 +365,7 @@ pub fn decide(
                     "at most 100 items of 1000 characters",
                 ));
             }
-            require_reason(reason, false)?;
+            require_reason(reason, false, ctx.limits.max_reason_chars)?;
             EventKind::ReturnedForSupplement {
                 items,
                 reason: reason.clone(),
@@ -370,7 +378,7 @@ pub fn decide(
                     "only a submitted application can be refused acceptance",
                 ));
             }
-            require_reason(reason, true)?;
+            require_reason(reason, true, ctx.limits.max_reason_chars)?;
             EventKind::AcceptanceRefused {
                 reason: reason.clone(),
             }
@@ -397,14 +405,14 @@ pub fn decide(
                 ));
             }
             if let Command::PassReview { .. } = cmd {
-                require_reason(reason, false)?;
+                require_reason(reason, false, ctx.limits.max_reason_chars)?;
                 EventKind::ReviewPassed {
                     reason: reason.clone(),
                     publicity_start: ctx.today,
                     publicity_end: due(ctx.limits.publicity_days),
                 }
             } else {
-                require_reason(reason, true)?;
+                require_reason(reason, true, ctx.limits.max_reason_chars)?;
                 EventKind::ReviewRefused {
                     reason: reason.clone(),
                 }
@@ -436,7 +444,7 @@ pub fn decide(
                     "objector_contact has at most 200 characters",
                 ));
             }
-            require_reason(reason, true)?;
+            require_reason(reason, true, ctx.limits.max_reason_chars)?;
             // Resolution finds objections by id: a second one under the same id would be closed
             // by the ruling on the first.
             if app.objections.iter().any(|o| &o.id == objection_id) {
@@ -473,7 +481,7 @@ pub fn decide(
                     format!("objection {objection_id} is already resolved"),
                 ));
             }
-            require_reason(reason, true)?;
+            require_reason(reason, true, ctx.limits.max_reason_chars)?;
             let review_due = (*resolution == Resolution::UpholdBackToReview)
                 .then(|| due(ctx.limits.review_days));
             EventKind::ObjectionResolved {
@@ -490,7 +498,7 @@ pub fn decide(
                     "only an open application on an existing code is closed by the node",
                 ));
             }
-            require_reason(reason, true)?;
+            require_reason(reason, true, ctx.limits.max_reason_chars)?;
             EventKind::Closed {
                 reason: reason.clone(),
             }

@@ -12,6 +12,8 @@ pub enum RefusalKind {
     /// The step is out of order for the application's state.
     FailedPrecondition,
     NotFound,
+    /// A quota is used up (objections, edits, stored bytes); the reason names its config key.
+    ResourceExhausted,
 }
 
 /// Longest refusal message, in characters. A refusal travels in the `grpc-message` trailer
@@ -75,6 +77,15 @@ impl Refusal {
 
     pub fn precondition(reason: &'static str, message: impl Into<String>) -> Refusal {
         Refusal::new(RefusalKind::FailedPrecondition, reason, message)
+    }
+
+    /// A quota used up: `what` has reached `limit`, set by config key `key`.
+    pub fn quota(reason: &'static str, what: impl fmt::Display, limit: u64, key: &str) -> Refusal {
+        Refusal::new(
+            RefusalKind::ResourceExhausted,
+            reason,
+            format!("{what} has reached its limit of {limit} ({key})"),
+        )
     }
 
     pub fn materials(violations: Vec<Violation>) -> Refusal {
