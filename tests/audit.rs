@@ -85,10 +85,28 @@ async fn a_whole_store_passes_and_each_damage_is_named() {
             "edited-entry",
             Box::new(|s| {
                 let e = s.get(&keys::event(2)).unwrap().unwrap();
-                let text = String::from_utf8(e).unwrap().replacen("dev-", "dew-", 1);
+                let text = String::from_utf8(e)
+                    .unwrap()
+                    .replacen("\"at\":", "\"at\":9", 1);
                 put(s, keys::event(2), Some(text.into_bytes()));
             }),
             "differ from the".into(),
+        ),
+        (
+            "forged-opening",
+            Box::new(|s| {
+                // The node's record of who issued token 2 says someone else: the log's
+                // commitment no longer opens.
+                let o = s.get(&keys::openings(2)).unwrap().unwrap();
+                let text = String::from_utf8(o).unwrap().replacen("dev-", "dew-", 1);
+                put(s, keys::openings(2), Some(text.into_bytes()));
+            }),
+            "opening does not open its commitment".into(),
+        ),
+        (
+            "lost-openings",
+            Box::new(|s| put(s, keys::openings(2), None)),
+            "no opening of its".into(),
         ),
         (
             "truncated-log",

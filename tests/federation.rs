@@ -130,8 +130,7 @@ async fn registrations_in_three_provinces_reach_the_national_book_confirmed() {
             let entry = sjdj::log::entry::Record::decode(&c.confirmation_entry).unwrap();
             let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&c.signed));
             assert!(
-                matches!(&entry.body, sjdj::log::entry::Body::Flow { event, .. }
-                    if matches!(event.as_ref(), sjdj::domain::flow::EventKind::CertificateIssued { certificate_sha256, .. } if *certificate_sha256 == sha)),
+                matches!(entry.flow(), Some((_, sjdj::domain::flow::EventKind::CertificateIssued { certificate_sha256, .. })) if certificate_sha256 == sha),
                 "the entry pins the certificate"
             );
         }

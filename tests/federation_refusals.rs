@@ -45,9 +45,11 @@ impl Fake {
             at: 1_767_225_600,
             actor: "system".into(),
             holder: "system".into(),
+            holder_commitment: None,
             body,
         }
-        .encode();
+        // A province writing the v1 layout (real nodes, which write v2, are in federation.rs).
+        .encode_v1();
         self.tiles.append(index, tree::leaf_hash(&data)).unwrap();
         self.entries.push(data);
     }
@@ -58,6 +60,7 @@ impl Fake {
                 token_id: format!("T{i}"),
                 role: Role::Clerk,
                 holder: "受理员".into(),
+                token_holder_commitment: None,
                 subject: None,
             });
         }
@@ -109,7 +112,7 @@ impl Fake {
         ] {
             self.add(Body::Flow {
                 application_id: app.into(),
-                event: Box::new(event),
+                event: Box::new(sjdj::log::public::PublicEvent::Clear(Box::new(event))),
             });
         }
     }

@@ -27,6 +27,8 @@ pub enum LogCmd {
     },
     /// Print entries START..END (END exclusive), one JSON record per line.
     Entries { start: u64, end: u64 },
+    /// Auditors: the openings of entry INDEX's commitments, each checked against the entry.
+    Open { index: u64 },
     /// Follow a node's checkpoints; check each against the last (growth, time, consistency).
     /// Exits non-zero at the first violation.
     Monitor {
@@ -100,6 +102,44 @@ pub async fn run(cmd: LogCmd, g: &Global) -> anyhow::Result<()> {
                         .map_err(|err| anyhow::anyhow!("entry {}: {err}", e.index))?;
                     println!("{}", serde_json::to_string(&record)?);
                 }
+            }
+            Ok(())
+        }
+        LogCmd::Open { index } => {
+            let c = Client::connect(g).await?;
+            let entry = c
+                .transparency()
+                .list_entries(c.req(pb::ListEntriesRequest {
+                    start: index,
+                    end: index + 1,
+                })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner()
+                .entries
+                .pop()
+                .ok_or_else(|| anyhow::anyhow!("no entry {index}"))?;
+            let opened = c
+                .admin()
+                .get_log_openings(c.req(pb::GetLogOpeningsRequest { index })?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            let text = String::from_utf8_lossy(&entry.data).into_owned();
+            for o in opened.openings {
+                let opening = crate::log::commitment::Opening {
+                    field: o.field,
+                    salt: o.salt,
+                    value: o.value,
+                };
+                let ok = text.contains(&format!("\"{}_commitment\":\"", opening.field))
+                    && commitments_of(&text).any(|c| opening.opens(c));
+                println!(
+                    "{}  {}  {}",
+                    opening.field,
+                    if ok { "OPENS" } else { "DOES NOT OPEN" },
+                    opening.value
+                );
             }
             Ok(())
         }
@@ -234,4 +274,12 @@ async fn monitor_loop(
             }
         }
     }
+}
+
+/// The commitments an entry's JSON carries (values of its `…_commitment` fields).
+fn commitments_of(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("_commitment\":\"").filter_map(|(i, m)| {
+        let start = i + m.len();
+        text.get(start..start + 64)
+    })
 }

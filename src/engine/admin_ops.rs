@@ -104,7 +104,9 @@ pub(super) fn create_token(
     let body = Body::TokenCreated {
         token_id: record.token_id.clone(),
         role,
+        // Committed by the log as it appends the entry.
         holder: record.holder.clone(),
+        token_holder_commitment: None,
         subject: record.subject.clone(),
     };
     log_ops::append(tx, record.created_at, actor, body)?;

@@ -4,7 +4,9 @@
 //! never served as if whole.
 //!
 //! What is checked, in order:
-//! 1. entries `ev/0 .. ev/{size-1}` all present, none beyond, each a v1 entry naming its index;
+//! 1. entries `ev/0 .. ev/{size-1}` all present, none beyond, each a v1 or v2 entry naming its
+//!    index, and every commitment of a v2 entry opened by the opening kept for it
+//!    (`audit_openings`), a submission's public facts those of the materials it committed to;
 //! 2. every stored tile equals the tile rebuilt from the entries (no tile missing or extra);
 //! 3. the latest checkpoint verifies with the node key under the node's origin, covers at most
 //!    the log, has the root rebuilt for its size, and is not older than the newest entry it covers;
@@ -32,6 +34,8 @@ pub struct AuditReport {
     pub checkpoint: Option<(u64, i64)>,
     pub applications: usize,
     pub certificates: usize,
+    /// Commitments of v2 entries checked against their openings.
+    pub commitments: usize,
     /// National node: each province mirror checked, with its entries.
     pub mirrors: Vec<super::audit_mirrors::MirrorReport>,
 }
@@ -128,27 +132,52 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
         {
             pinned.push((code.clone(), *version, certificate_sha256.clone()));
         }
-        if let Body::Flow {
-            application_id,
-            event,
-        } = record.body
+        let opened = super::audit_openings::open(store, next, &record)?;
+        report.commitments += opened.commitments;
+        if let (
+            Body::Flow {
+                application_id,
+                event: sealed,
+            },
+            Some(event),
+        ) = (record.body, opened.event)
         {
             if let EventKind::CertificateIssued {
                 code,
                 version,
                 certificate_sha256,
                 ..
-            } = event.as_ref()
+            } = &event
             {
                 pinned.push((code.clone(), *version, certificate_sha256.clone()));
             }
             let before = folded.remove(&application_id);
+            if let (Some(facts), Some(app)) = (sealed.facts(), &before) {
+                let materials = match &event {
+                    EventKind::Supplemented { materials, .. } => materials,
+                    _ => &app.materials,
+                };
+                let committed = crate::log::public::Facts::of(
+                    app.registration_type,
+                    &app.subject,
+                    app.target_code.as_deref(),
+                    materials,
+                );
+                if *facts != committed {
+                    return Err(at(
+                        &k,
+                        format!(
+                            "entry {next} publishes facts other than the materials it commits to"
+                        ),
+                    ));
+                }
+            }
             let e = Event {
                 application_id: application_id.clone(),
                 at: record.at,
                 actor: record.actor,
-                holder: record.holder,
-                kind: *event,
+                holder: opened.holder,
+                kind: event,
             };
             let mut after = flow::apply(before, &e);
             if let Some(d) = after.decisions.last_mut() {

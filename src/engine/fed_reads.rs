@@ -45,6 +45,36 @@ impl Engine {
         }
     }
 
+    /// The openings of log entry `index`'s commitments, for auditors and the admin; an entry
+    /// in clear (or whose contact openings were purged) has fewer or none.
+    pub fn log_openings(
+        &self,
+        actor: &crate::domain::types::Actor,
+        index: u64,
+    ) -> Result<Vec<crate::log::commitment::Opening>, EngineError> {
+        use crate::domain::types::Role;
+        if !matches!(actor.role, Role::Auditor | Role::Admin) {
+            return Err(crate::domain::flow::Refusal::denied(
+                "WRONG_ROLE",
+                "the openings of the log's commitments are for auditors and the admin",
+            )
+            .into());
+        }
+        if index >= self.published_size() {
+            return Err(crate::domain::flow::Refusal::new(
+                crate::domain::flow::RefusalKind::NotFound,
+                "LOG_RANGE",
+                format!("entry {index} is beyond the published log"),
+            )
+            .into());
+        }
+        let key = keys::openings(index);
+        match self.store().get(&key)? {
+            Some(b) => Ok(codec::decode(&key, &b)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
     pub fn alarms(&self) -> Result<Vec<Alarm>, EngineError> {
         let mut out = Vec::new();
         for (k, v) in self.store().scan(keys::ALARM_PREFIX, None, usize::MAX)? {

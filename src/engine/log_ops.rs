@@ -10,9 +10,11 @@ use super::{EngineError, Shared};
 use crate::domain::flow::Refusal;
 use crate::domain::types::Actor;
 use crate::log::checkpoint::{self, SignedCheckpoint};
-use crate::log::entry::{Body, Record};
+use crate::log::commitment::{self, Opening};
+use crate::log::entry::{self, Body, Record};
 use crate::log::tree::{self, TileSource};
 use crate::log::LogError;
+use crate::store::codec;
 use crate::store::{keys, Store};
 
 /// Most entries one `ListEntries` call returns.
@@ -66,15 +68,49 @@ pub(super) fn size(
 
 /// Appends one entry in the caller's transaction; returns its index.
 pub(super) fn append(tx: &mut Tx, at: i64, actor: &Actor, body: Body) -> Result<u64, EngineError> {
+    append_with(tx, at, actor, body, Vec::new())
+}
+
+/// Appends one entry whose body already carries commitments opened by `openings`; the person
+/// behind the actor and a token's holder are committed here. The openings are written with the
+/// entry, under `open/{index}`.
+pub(super) fn append_with(
+    tx: &mut Tx,
+    at: i64,
+    actor: &Actor,
+    mut body: Body,
+    mut openings: Vec<Opening>,
+) -> Result<u64, EngineError> {
     let index = size(|k| tx.get(k))?;
+    let (holder, holder_commitment) = if entry::node_actor(&actor.id) {
+        (actor.holder.clone(), None)
+    } else {
+        let (c, o) = Opening::seal("holder", actor.holder.clone(), commitment::salt());
+        openings.push(o);
+        (String::new(), Some(c))
+    };
+    if let Body::TokenCreated {
+        holder,
+        token_holder_commitment: c @ None,
+        ..
+    } = &mut body
+    {
+        let (sealed, o) = Opening::seal("token_holder", std::mem::take(holder), commitment::salt());
+        openings.push(o);
+        *c = Some(sealed);
+    }
     let entry = Record {
         index,
         at,
         actor: actor.id.clone(),
-        holder: actor.holder.clone(),
+        holder,
+        holder_commitment,
         body,
     }
     .encode();
+    if !openings.is_empty() {
+        tx.put(keys::openings(index), codec::encode(&openings));
+    }
     let writes = tree::append(&TxTiles(tx), index, tree::leaf_hash(&entry))?;
     for w in writes {
         tx.put(keys::tile(w.level, w.n), w.data);
@@ -178,7 +214,7 @@ impl super::Engine {
             .clone()
     }
 
-    fn published_size(&self) -> u64 {
+    pub(super) fn published_size(&self) -> u64 {
         self.checkpoint().map_or(0, |c| c.size)
     }
 
@@ -225,7 +261,7 @@ impl super::Engine {
         Ok(out)
     }
 
-    /// As [`Engine::log_entries`], cut to `quotas.entries_bytes` of entries (at least one): what
+    /// As [`Self::log_entries`], cut to `quotas.entries_bytes` of entries (at least one): what
     /// one answer to a caller carries. The caller asks again from where it ends.
     pub fn log_entries_page(
         &self,

@@ -4,6 +4,7 @@ mod admin_ops;
 mod apps;
 pub mod audit;
 mod audit_mirrors;
+mod audit_openings;
 mod clock;
 mod fed_reads;
 mod federation;

@@ -574,13 +574,16 @@ pub(super) fn commit_events(
     let before = existing.as_ref().map(|a| (a.state, a.publicity));
     let mut app = existing;
     let mut index = 0;
+    let mut salt = crate::log::commitment::salt;
     for kind in kinds {
-        // The log never holds personal data: it is kept in the state record only, until purged.
+        // The log publishes only what is public by design; the rest it commits to, and the
+        // openings stay in the node's state.
+        let (event, openings) = crate::log::public::seal(&kind, app.as_ref(), &mut salt);
         let body = Body::Flow {
             application_id: app_id.to_string(),
-            event: Box::new(kind.redacted()),
+            event: Box::new(event),
         };
-        index = log_ops::append(tx, now, actor, body)?;
+        index = log_ops::append_with(tx, now, actor, body, openings)?;
         let event = Event {
             application_id: app_id.to_string(),
             at: now,

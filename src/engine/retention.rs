@@ -14,7 +14,9 @@ use crate::domain::calendar::china_date;
 use crate::domain::flow::{purge_on, Application};
 use crate::domain::record::Record;
 use crate::domain::types::Actor;
+use crate::log::commitment::Opening;
 use crate::log::entry::Body;
+use crate::log::public::PURGEABLE;
 use crate::store::{codec, keys};
 use time::Date;
 
@@ -109,16 +111,32 @@ pub(super) fn purge_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineErr
     Ok(done)
 }
 
-/// Rewrites every stored snapshot of an application without personal contact data; `false`
-/// if there was none left to remove.
+/// Rewrites every stored snapshot of an application without personal contact data, and drops
+/// the openings of the contact commitments its log entries carry (the commitments stay, and
+/// open to nothing any more); `false` if there was none left to remove.
 fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineError> {
     let prefix = format!("appv/{id}/").into_bytes();
     let mut changed = false;
+    let mut entries = Vec::new();
     for (key, bytes) in tx.store().scan(&prefix, None, usize::MAX)? {
         let app: Application = codec::decode(&key, &bytes)?;
+        entries = app.decisions.iter().map(|d| d.log_index).collect();
         let clean = app.without_personal_data();
         if clean != app {
             tx.put(key, codec::encode(&clean));
+            changed = true;
+        }
+    }
+    for index in entries {
+        let key = keys::openings(index);
+        let Some(bytes) = tx.get(&key)? else {
+            continue;
+        };
+        let mut openings: Vec<Opening> = codec::decode(&key, &bytes)?;
+        let before = openings.len();
+        openings.retain(|o| !PURGEABLE.contains(&o.field.as_str()));
+        if openings.len() != before {
+            tx.put(key, codec::encode(&openings));
             changed = true;
         }
     }

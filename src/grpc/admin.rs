@@ -169,6 +169,29 @@ impl AdminService for Admin {
         self.trust(actor, body).await
     }
 
+    async fn get_log_openings(
+        &self,
+        req: Request<pb::GetLogOpeningsRequest>,
+    ) -> Res<pb::LogOpenings> {
+        let actor = auth::actor(&self.engine, &req)?;
+        let index = req.get_ref().index;
+        let openings = self
+            .engine
+            .log_openings(&actor, index)
+            .map_err(status::status)?;
+        Ok(Response::new(pb::LogOpenings {
+            index,
+            openings: openings
+                .into_iter()
+                .map(|o| pb::LogOpening {
+                    field: o.field,
+                    salt: o.salt,
+                    value: o.value,
+                })
+                .collect(),
+        }))
+    }
+
     async fn list_alarms(
         &self,
         req: Request<pb::ListAlarmsRequest>,

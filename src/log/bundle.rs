@@ -113,15 +113,13 @@ impl CertificateProof {
             .map_err(|e| fmt(format!("entry is not base64: {e}")))?;
         let record = Record::decode(&entry).map_err(|e| BundleError::Entry(e.to_string()))?;
         let pinned = match &record.body {
-            Body::Flow { event, .. } => match event.as_ref() {
+            Body::Flow { event, .. } => match event.view() {
                 EventKind::CertificateIssued {
                     code,
                     version,
                     certificate_sha256,
                     ..
-                } if *code == cert.code.to_string() && *version == cert.version => {
-                    certificate_sha256.clone()
-                }
+                } if code == cert.code.to_string() && version == cert.version => certificate_sha256,
                 _ => String::new(),
             },
             _ => String::new(),

@@ -1,30 +1,48 @@
 //! The bytes of one log entry.
 //!
 //! ```text
-//! entry v1 = "sjdj/log-entry/v1\n" || JSON(Record)
+//! entry v2 = "sjdj/log-entry/v2\n" || JSON(Record)      (written since private content is committed)
+//! entry v1 = "sjdj/log-entry/v1\n" || JSON(Record)      (read: logs written before)
 //! ```
 //!
 //! The first line is the domain-separation label and carries the format version; the rest is one
 //! compact JSON object (UTF-8, no trailing newline) with the fields of [`Record`]: `index` (its
 //! position in the log, so an entry moved elsewhere is detected), `at` (unix seconds on the node's
-//! clock), `actor` (token id, `system` or `public`), `holder` (the person or office behind the
-//! actor), and `body`, externally tagged: `{"Flow": {"application_id": …, "event": {…}}}` for
-//! a step of an application's flow, one of the admin actions (`TokenCreated`, `TokenRevoked`,
+//! clock), `actor` (token id, `system` or `public`), the person or office behind the actor, and
+//! `body`, externally tagged: `{"Flow": {"application_id": …, "event": {…}}}` for a step of an
+//! application's flow, one of the admin actions (`TokenCreated`, `TokenRevoked`,
 //! `ClockAdvanced`), the institution's own actions on a record (`RecordCorrected`, which pins the
 //! new version's certificate, and `RecordRevoked`), a handed-over record's import
 //! (`RecordImported`), or on the national node the trust list (`Delegated`, `KeyRotated`,
 //! `KeyRevoked`, `Hosted`, `HandedOver`) and confirmations of province checkpoints
-//! (`Confirmed`). Never a token, a secret or personal contact data: flow events are logged
-//! through [`EventKind::redacted`].
+//! (`Confirmed`).
+//!
+//! The log is public forever, so v2 publishes only what is public by design. What is private
+//! enters as a salted SHA-256 commitment ([`super::commitment`]), its opening kept in the node's
+//! state:
+//!
+//! - the person behind the actor: `holder_commitment` (opening field `holder`), except for the
+//!   node itself, whose `holder` is `system` in clear;
+//! - a token's holder in `TokenCreated`: `token_holder_commitment` (opening field
+//!   `token_holder`);
+//! - in flow events, drafts' materials, contacts, withdrawal reasons, supplement notes and
+//!   objectors: see [`super::public`], which also says what a submission publishes in clear.
+//!
+//! A v1 entry has `holder` in clear and every flow event in clear with contacts removed. A v2
+//! entry is read only in its one canonical form: decoding and encoding it again gives its bytes.
+//! Never a token, a secret or personal contact data in clear.
 //!
 //! The Merkle leaf is RFC 6962's: `SHA-256(0x00 || entry)`. Entries are hashed as stored and never
 //! re-encoded; readers parse them only to show or check them.
+use super::public::{self, PublicEvent};
 use crate::domain::flow::EventKind;
 use crate::domain::types::Role;
 use serde::{Deserialize, Serialize};
 
-/// Domain-separation label and format version; every entry starts with it.
-pub const LABEL: &[u8] = b"sjdj/log-entry/v1\n";
+/// Domain-separation label and format version of the entries written now.
+pub const LABEL: &[u8] = b"sjdj/log-entry/v2\n";
+/// The label of entries written before private content was committed; still read.
+pub const LABEL_V1: &[u8] = b"sjdj/log-entry/v1\n";
 
 /// What one entry records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,23 +53,34 @@ pub struct Record {
     pub at: i64,
     /// Token id of the actor, `system` or `public`.
     pub actor: String,
-    /// The person or office behind the actor.
+    /// The person or office behind the actor, in clear: every v1 entry; in v2 only the node's
+    /// own actors ([`node_actor`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub holder: String,
+    /// v2: the commitment to the person behind the actor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_commitment: Option<String>,
     pub body: Body,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Body {
-    /// A step of an application's flow (redacted: no personal contact data).
+    /// A step of an application's flow: in v2 with its private parts committed, in v1 in clear
+    /// but for contacts.
     Flow {
         application_id: String,
-        event: Box<EventKind>,
+        event: Box<PublicEvent>,
     },
     /// A bearer token was issued. The token itself never leaves the response that shows it.
     TokenCreated {
         token_id: String,
         role: Role,
+        /// v1: the token's holder in clear.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         holder: String,
+        /// v2: the commitment to the token's holder (opening field `token_holder`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_holder_commitment: Option<String>,
         subject: Option<String>,
     },
     TokenRevoked {
@@ -138,23 +167,107 @@ pub enum Body {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EntryError {
-    #[error("entry does not start with the label sjdj/log-entry/v1")]
+    #[error("entry does not start with the label sjdj/log-entry/v1 or v2")]
     Label,
-    #[error("entry body is not a v1 record: {0}")]
+    #[error("entry body is not a record: {0}")]
     Body(String),
+    #[error("v2 entry publishes what it must commit: {0}")]
+    Private(String),
+    #[error("v2 entry is not in its canonical form")]
+    NotCanonical,
+}
+
+/// Whether an actor id is the node's own (`system`, or `node:{id}` for a province's feed on the
+/// national node), whose holder is public by design: it is the node, not a person.
+pub fn node_actor(actor: &str) -> bool {
+    actor == "system" || actor.starts_with("node:")
 }
 
 impl Record {
-    /// The entry bytes. Deterministic: serde writes struct fields in declaration order.
+    /// The v2 entry bytes. Deterministic: serde writes struct fields in declaration order.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = LABEL.to_vec();
+        self.encode_as(LABEL)
+    }
+
+    /// The v1 entry bytes: how a node wrote this record before (golden vectors, old logs).
+    pub fn encode_v1(&self) -> Vec<u8> {
+        self.encode_as(LABEL_V1)
+    }
+
+    fn encode_as(&self, label: &[u8]) -> Vec<u8> {
+        let mut out = label.to_vec();
         serde_json::to_writer(&mut out, self).expect("a record serialises");
         out
     }
 
+    /// Reads a v1 or v2 entry. A v2 entry must commit what it may not publish and be in its
+    /// canonical form; a v1 entry cannot carry commitments, which v1 did not have.
     pub fn decode(bytes: &[u8]) -> Result<Record, EntryError> {
-        let body = bytes.strip_prefix(LABEL).ok_or(EntryError::Label)?;
-        serde_json::from_slice(body).map_err(|e| EntryError::Body(e.to_string()))
+        let (v2, body) = match (bytes.strip_prefix(LABEL), bytes.strip_prefix(LABEL_V1)) {
+            (Some(b), _) => (true, b),
+            (None, Some(b)) => (false, b),
+            (None, None) => return Err(EntryError::Label),
+        };
+        let record: Record =
+            serde_json::from_slice(body).map_err(|e| EntryError::Body(e.to_string()))?;
+        if v2 {
+            record.check_v2()?;
+            if record.encode() != bytes {
+                return Err(EntryError::NotCanonical);
+            }
+        } else if record.is_sealed() {
+            return Err(EntryError::Body("a v1 entry with commitments".into()));
+        }
+        Ok(record)
+    }
+
+    /// Whether the record carries any commitment (a v2 form).
+    fn is_sealed(&self) -> bool {
+        self.holder_commitment.is_some()
+            || matches!(
+                &self.body,
+                Body::TokenCreated {
+                    token_holder_commitment: Some(_),
+                    ..
+                }
+            )
+            || matches!(&self.body, Body::Flow { event, .. } if !matches!(**event, PublicEvent::Clear(_)))
+    }
+
+    fn check_v2(&self) -> Result<(), EntryError> {
+        let private = |what: &str| Err(EntryError::Private(what.into()));
+        match (&self.holder_commitment, self.holder.as_str()) {
+            (None, h) if !h.is_empty() && node_actor(&self.actor) => {}
+            (Some(c), "") if super::commitment::well_formed(c) => {}
+            _ => return private("a person behind the actor in clear"),
+        }
+        match &self.body {
+            Body::TokenCreated {
+                holder,
+                token_holder_commitment: Some(c),
+                ..
+            } if holder.is_empty() && super::commitment::well_formed(c) => Ok(()),
+            Body::TokenCreated { .. } => private("a token's holder"),
+            Body::Flow { event, .. } => match event.as_ref() {
+                PublicEvent::Clear(k) if !public::public_by_design(k) => {
+                    private(&format!("{} in clear", k.step()))
+                }
+                e if !public::commitments_well_formed(e) => private("a malformed commitment"),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// The flow event of this entry as anyone reading the log knows it ([`PublicEvent::view`]).
+    pub fn flow(&self) -> Option<(&str, EventKind)> {
+        match &self.body {
+            Body::Flow {
+                application_id,
+                event,
+            } => Some((application_id, event.view())),
+            _ => None,
+        }
     }
 
     /// The certificate a flow entry issues (code and version), if it issues one: what a push
@@ -162,7 +275,10 @@ impl Record {
     pub fn issued_certificate(&self) -> Option<(&str, u32)> {
         match &self.body {
             Body::Flow { event, .. } => match event.as_ref() {
-                EventKind::CertificateIssued { code, version, .. } => Some((code, *version)),
+                PublicEvent::Clear(k) => match k.as_ref() {
+                    EventKind::CertificateIssued { code, version, .. } => Some((code, *version)),
+                    _ => None,
+                },
                 _ => None,
             },
             Body::RecordCorrected { code, version, .. } => Some((code, *version)),
@@ -181,28 +297,88 @@ mod tests {
             at: 1_767_225_600,
             actor: "T1".into(),
             holder: "受理窗口".into(),
+            holder_commitment: None,
             body: Body::Flow {
                 application_id: "A0000000001".into(),
-                event: Box::new(EventKind::Withdrawn {
-                    reason: "撤回".into(),
-                }),
+                event: Box::new(PublicEvent::Clear(Box::new(EventKind::Accepted {
+                    reason: "材料齐全".into(),
+                    review_due: time::macros::date!(2026 - 01 - 15),
+                }))),
             },
         }
     }
 
+    fn sealed() -> Record {
+        Record {
+            holder: String::new(),
+            holder_commitment: Some("ab".repeat(32)),
+            ..record()
+        }
+    }
+
     #[test]
-    fn round_trips_and_starts_with_the_label() {
-        let bytes = record().encode();
+    fn v1_round_trips_and_starts_with_its_label() {
+        let bytes = record().encode_v1();
         assert!(bytes.starts_with(b"sjdj/log-entry/v1\n{\"index\":7,"));
         assert_eq!(Record::decode(&bytes).unwrap(), record());
     }
 
     #[test]
+    fn v2_round_trips_and_refuses_what_it_must_commit() {
+        let bytes = sealed().encode();
+        assert!(bytes.starts_with(b"sjdj/log-entry/v2\n{\"index\":7,"));
+        assert!(!String::from_utf8_lossy(&bytes).contains("受理窗口"));
+        assert_eq!(Record::decode(&bytes).unwrap(), sealed());
+        // A holder in clear, a withdrawal reason in clear, a token holder in clear: refused.
+        let clear_holder = record().encode();
+        assert!(matches!(
+            Record::decode(&clear_holder),
+            Err(EntryError::Private(_))
+        ));
+        let withdrawn = Record {
+            body: Body::Flow {
+                application_id: "A1".into(),
+                event: Box::new(PublicEvent::Clear(Box::new(EventKind::Withdrawn {
+                    reason: "撤回".into(),
+                }))),
+            },
+            ..sealed()
+        };
+        assert!(matches!(
+            Record::decode(&withdrawn.encode()),
+            Err(EntryError::Private(m)) if m.contains("WITHDRAWN")
+        ));
+        let token = Record {
+            body: Body::TokenCreated {
+                token_id: "T1".into(),
+                role: Role::Clerk,
+                holder: "王五".into(),
+                token_holder_commitment: None,
+                subject: None,
+            },
+            ..sealed()
+        };
+        assert!(matches!(
+            Record::decode(&token.encode()),
+            Err(EntryError::Private(_))
+        ));
+        // Extra white space is not the canonical form.
+        let mut spaced = sealed().encode();
+        spaced.insert(LABEL.len() + 1, b' ');
+        assert_eq!(Record::decode(&spaced), Err(EntryError::NotCanonical));
+        // A v1 entry cannot carry v2's commitments.
+        assert!(matches!(
+            Record::decode(&sealed().encode_v1()),
+            Err(EntryError::Body(_))
+        ));
+    }
+
+    #[test]
     fn refuses_other_labels_and_bodies() {
-        let mut bytes = record().encode();
-        bytes[16] = b'2';
+        let mut bytes = record().encode_v1();
+        bytes[16] = b'3';
         assert_eq!(Record::decode(&bytes), Err(EntryError::Label));
-        let mut bytes = LABEL.to_vec();
+        let mut bytes = LABEL_V1.to_vec();
         bytes.extend_from_slice(b"{\"index\":1}");
         assert!(matches!(Record::decode(&bytes), Err(EntryError::Body(_))));
     }

@@ -12,8 +12,10 @@
 //! tiles in the same atomic batch as the state change they record.
 pub mod bundle;
 pub mod checkpoint;
+pub mod commitment;
 pub mod entry;
 pub mod monitor;
+pub mod public;
 pub mod tree;
 #[cfg(test)]
 mod vectors_tests;

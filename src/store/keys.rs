@@ -36,8 +36,16 @@
 //! | `fpub/{node id}/{id}` | empty: mirrored applications in publicity |
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
+//! | `open/{index u64 BE}` | the openings of log entry `index`'s commitments (codec: `log::commitment::Opening`s), for the audit and the auditor role |
 //! | `use/draft/{id}` | bytes of application snapshots stored while it is a draft (u64 BE): quota |
 //! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
+
+/// The openings of log entry `index`'s commitments.
+pub fn openings(index: u64) -> Vec<u8> {
+    let mut k = b"open/".to_vec();
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
 
 /// Bytes stored while application `id` is a draft (`quotas.draft_bytes`).
 pub fn draft_usage(id: &str) -> Vec<u8> {

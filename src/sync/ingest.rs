@@ -373,7 +373,7 @@ impl Rules<'_> {
         if record.index != index {
             return Err(bad(format!("it says it is entry {}", record.index)));
         }
-        let (application_id, event) = match record.body {
+        let (application_id, sealed) = match record.body {
             Body::Flow {
                 application_id,
                 event,
@@ -382,7 +382,7 @@ impl Rules<'_> {
             | Body::TokenRevoked { .. }
             | Body::ClockAdvanced { .. }
             | Body::RecordImported { .. }
-            // Mirrored applications come from redacted events: they hold no contacts to purge.
+            // Mirrored applications come from what the log publishes: no contacts to purge.
             | Body::ContactsPurged { .. } => return Ok(()),
             Body::RecordCorrected {
                 code,
@@ -428,8 +428,10 @@ impl Rules<'_> {
             Some(app) => Some(app),
             None => (self.book.apps)(&id).map_err(bad)?,
         };
+        // A v2 entry's private parts are commitments: the book folds what is public.
+        let event = sealed.view();
         flow::follows(before.as_ref(), &event).map_err(bad)?;
-        match event.as_ref() {
+        match &event {
             EventKind::Registered { code, version, .. } if *version == 1 => {
                 self.minted(index, code)?;
                 if self.record(index, code)?.is_some() {
@@ -464,9 +466,12 @@ impl Rules<'_> {
             at: record.at,
             actor: record.actor,
             holder: record.holder,
-            kind: *event,
+            kind: event,
         };
-        let after = flow::apply(before, &e);
+        let mut after = flow::apply(before, &e);
+        if let Some(facts) = sealed.facts() {
+            facts.apply_to(&mut after);
+        }
         if let EventKind::CertificateIssued {
             code,
             version,

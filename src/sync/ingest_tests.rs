@@ -52,9 +52,11 @@ impl Province {
             at: 1_767_225_600 + index as i64,
             actor: "system".into(),
             holder: "system".into(),
+            holder_commitment: None,
             body,
         }
-        .encode();
+        // A province that writes v1 entries still syncs (v2 is tested across real nodes).
+        .encode_v1();
         self.tiles.append(index, tree::leaf_hash(&data)).unwrap();
         self.entries.push(data);
     }
@@ -65,6 +67,7 @@ impl Province {
             token_id: format!("T{n}"),
             role: Role::Clerk,
             holder: "受理员".into(),
+            token_holder_commitment: None,
             subject: None,
         });
     }
@@ -72,7 +75,7 @@ impl Province {
     fn flow(&mut self, app: &str, event: EventKind) {
         self.push_body(Body::Flow {
             application_id: app.into(),
-            event: Box::new(event),
+            event: Box::new(crate::log::public::PublicEvent::Clear(Box::new(event))),
         });
     }
 

@@ -8,9 +8,18 @@ Written from the public specifications only, sharing no code with the Rust node:
   * RFC 9162 section 2.1.4.2          consistency proof verification
   * https://c2sp.org/signed-note      signed notes, Ed25519 signatures, key IDs
   * https://c2sp.org/tlog-checkpoint  checkpoint body
-  * the node's own conventions: the "sjdj-time <unix seconds>" checkpoint
-    extension line, and log entries that are b"sjdj/log-entry/v1\\n" followed
-    by one JSON object whose "index" is the entry's position in the log.
+  * the node's own conventions (src/log/entry.rs, src/log/public.rs,
+    src/log/commitment.rs): the "sjdj-time <unix seconds>" checkpoint
+    extension line, and log entries that are b"sjdj/log-entry/v1\\n" or
+    b"sjdj/log-entry/v2\\n" followed by one JSON object whose "index" is the
+    entry's position in the log. A v2 entry publishes only what is public by
+    design: the person behind the actor is "holder_commitment" (a clear
+    "holder" only for the node's own actors "system" and "node:<id>"), a
+    token's holder "token_holder_commitment", and a draft's materials,
+    contacts, withdrawal reasons, supplement notes and objectors are
+    commitments too. A commitment is lower-hex
+    SHA-256(b"sjdj/commitment/v1\\n" || salt || UTF-8 value); its opening is
+    {field, salt (hex), value}, field being the key without "_commitment".
 
 Every verify_* / check_* / open_* function raises VerifyError (with a reason)
 on failure and returns normally on success.
@@ -36,6 +45,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 HASH_LEN = 32
 ENTRY_LABEL = b"sjdj/log-entry/v1\n"
+ENTRY_LABEL_V2 = b"sjdj/log-entry/v2\n"
+COMMITMENT_LABEL = b"sjdj/commitment/v1\n"
+# The flow steps a v2 entry may not hold in clear, with exactly the fields it holds instead.
+V2_PRIVATE_STEPS = {
+    "Created": {"application_commitment", "contact_commitment"},
+    "Edited": {"application_commitment", "contact_commitment"},
+    "Submitted": {"publicity_text", "acceptance_due", "facts"},
+    "Supplemented": {
+        "application_commitment",
+        "contact_commitment",
+        "note_commitment",
+        "publicity_text",
+        "acceptance_due",
+        "facts",
+    },
+    "Withdrawn": {"reason_commitment"},
+    "ObjectionFiled": {"objection_id", "objector_commitment", "objector_contact_commitment", "reason"},
+}
+_COMMITMENT = re.compile(r"[0-9a-f]{64}", re.ASCII)
 SIG_LINE_PREFIX = "\u2014 "  # EM DASH (U+2014) then one ASCII space
 ED25519_SIG_TYPE = b"\x01"  # C2SP signed-note signature type byte for Ed25519
 MAX_NOTE_SIGNATURES = 100  # signed-note: a verifier may reject notes with more
@@ -457,9 +485,12 @@ def check_entry(data: bytes, position: int) -> dict:
     Strict: no whitespace or other bytes around the object, no duplicate keys,
     no NaN/Infinity, and "index" must be a JSON integer (not a bool or float).
     """
-    if not data.startswith(ENTRY_LABEL):
-        raise VerifyError(f"entry {position} does not start with {ENTRY_LABEL!r}")
-    body = data[len(ENTRY_LABEL) :]
+    if data.startswith(ENTRY_LABEL_V2):
+        body, v2 = data[len(ENTRY_LABEL_V2) :], True
+    elif data.startswith(ENTRY_LABEL):
+        body, v2 = data[len(ENTRY_LABEL) :], False
+    else:
+        raise VerifyError(f"entry {position} does not start with {ENTRY_LABEL!r} or {ENTRY_LABEL_V2!r}")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -480,7 +511,84 @@ def check_entry(data: bytes, position: int) -> dict:
         raise VerifyError(f"entry {position}: \"index\" is {idx!r}, not an integer")
     if idx != position:
         raise VerifyError(f"entry at position {position} says index {idx}")
+    commitments = list(find_commitments(obj))
+    if v2:
+        check_v2_publishes_only_public(obj, position)
+    elif commitments:
+        raise VerifyError(f"entry {position}: a v1 entry with commitments")
+    for key, value in commitments:
+        if not isinstance(value, str) or not _COMMITMENT.fullmatch(value):
+            raise VerifyError(f"entry {position}: {key} is not 64 lower-case hex digits")
     return obj
+
+
+def find_commitments(obj, top=True):
+    """(key, value) of every "..._commitment" field anywhere in the entry."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k.endswith("_commitment"):
+                yield k, v
+            else:
+                yield from find_commitments(v, False)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from find_commitments(v, False)
+
+
+def check_v2_publishes_only_public(obj: dict, position: int) -> None:
+    what = f"entry {position} (v2)"
+    actor = obj.get("actor")
+    node_actor = actor == "system" or (isinstance(actor, str) and actor.startswith("node:"))
+    if "holder" in obj:
+        if not node_actor or "holder_commitment" in obj:
+            raise VerifyError(f"{what}: the person behind actor {actor!r} is in clear")
+    elif "holder_commitment" not in obj:
+        raise VerifyError(f"{what}: neither holder nor holder_commitment")
+    body = obj.get("body")
+    if not isinstance(body, dict) or len(body) != 1:
+        raise VerifyError(f"{what}: body is not one tagged object")
+    (tag, inner), = body.items()
+    if tag == "TokenCreated":
+        if not isinstance(inner, dict) or "holder" in inner or "token_holder_commitment" not in inner:
+            raise VerifyError(f"{what}: a token's holder is in clear")
+    if tag == "Flow":
+        event = inner.get("event") if isinstance(inner, dict) else None
+        if not isinstance(event, dict) or len(event) != 1:
+            raise VerifyError(f"{what}: flow event is not one tagged object")
+        (step, fields), = event.items()
+        want = V2_PRIVATE_STEPS.get(step)
+        if want is not None and (not isinstance(fields, dict) or set(fields) != want):
+            got = sorted(fields) if isinstance(fields, dict) else fields
+            raise VerifyError(f"{what}: {step} holds {got}, not only {sorted(want)}")
+
+
+def commitment(salt: bytes, value: str) -> str:
+    return hashlib.sha256(COMMITMENT_LABEL + salt + value.encode("utf-8")).hexdigest()
+
+
+def check_openings(obj: dict, openings, position: int) -> int:
+    """Every commitment of the entry opened by one opening, and every opening opens one."""
+    if not isinstance(openings, list):
+        raise VerifyError(f"entry {position}: openings is not a list")
+    by_field = {}
+    for o in openings:
+        if not isinstance(o, dict) or set(o) != {"field", "salt", "value"}:
+            raise VerifyError(f"entry {position}: an opening is not {{field, salt, value}}")
+        if o["field"] in by_field:
+            raise VerifyError(f"entry {position}: two openings of {o['field']}")
+        by_field[o["field"]] = o
+    commitments = dict((k[: -len("_commitment")], v) for k, v in find_commitments(obj))
+    if set(commitments) != set(by_field):
+        raise VerifyError(f"entry {position}: commitments {sorted(commitments)} but openings {sorted(by_field)}")
+    for f, c in commitments.items():
+        o = by_field[f]
+        try:
+            salt = bytes.fromhex(o["salt"])
+        except (TypeError, ValueError):
+            raise VerifyError(f"entry {position}: the {f} salt is not hex") from None
+        if len(salt) != 32 or commitment(salt, o["value"]) != c:
+            raise VerifyError(f"entry {position}: the {f} opening does not open its commitment")
+    return len(commitments)
 
 
 # ---------------------------------------------------------------------------
@@ -528,9 +636,13 @@ def verify_bundle(bundle: dict, report=print) -> int:
         if not isinstance(e, str):
             raise VerifyError(f"entries_b64[{i}] is not a string")
         entries.append(step(f"entry {i}", b64decode_strict, e, f"entries_b64[{i}]"))
+    openings = bundle.get("openings")
     for i, e in enumerate(entries):
-        step(f"entry {i}", check_entry, e, i)
+        obj = step(f"entry {i}", check_entry, e, i)
         ok(f"entry {i}: label and index")
+        if openings is not None:
+            n = step(f"entry {i}", check_openings, obj, openings[i] if i < len(openings) else None, i)
+            ok(f"entry {i}: {n} commitments opened")
     tree = PrefixRoots([leaf_hash(e) for e in entries])
 
     # Checkpoints.

@@ -441,7 +441,40 @@ def test_entries():
     accepts(lv.check_entry, entry(41), 41)
     rejects(lv.check_entry, entry(3), 4, why="wrong index")
     rejects(lv.check_entry, entry(3)[len(lv.ENTRY_LABEL):], 3, why="no label")
-    rejects(lv.check_entry, b"sjdj/log-entry/v2\n" + entry(3)[len(lv.ENTRY_LABEL):], 3, why="other label")
+    rejects(lv.check_entry, b"sjdj/log-entry/v3\n" + entry(3)[len(lv.ENTRY_LABEL):], 3, why="other label")
+    # v2: only what is public by design, private parts as commitments.
+    c = lv.commitment(b"\x01" * 32, "受理员王五")
+    v2 = lambda **extra: lv.ENTRY_LABEL_V2 + json.dumps(
+        {"index": 5, "at": 1, "actor": "T1", **extra}, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    flow = lambda step, fields: {"Flow": {"application_id": "A1", "event": {step: fields}}}
+    accepts(lv.check_entry, v2(holder_commitment=c, body={"ClockAdvanced": {"seconds": 1, "offset": 1}}), 5)
+    accepts(lv.check_entry, v2(holder="system", actor="system", body=flow("Registered", {"code": "X"})), 5)
+    rejects(lv.check_entry, v2(holder="王五", body={"ClockAdvanced": {}}), 5, why="v2 holder in clear")
+    rejects(lv.check_entry, v2(holder_commitment="ab", body={"ClockAdvanced": {}}), 5, why="short commitment")
+    rejects(
+        lv.check_entry,
+        v2(holder_commitment=c, body={"TokenCreated": {"token_id": "T1", "holder": "王五"}}),
+        5,
+        why="v2 token holder in clear",
+    )
+    rejects(
+        lv.check_entry,
+        v2(holder_commitment=c, body=flow("Withdrawn", {"reason": "撤回"})),
+        5,
+        why="v2 withdrawal reason in clear",
+    )
+    rejects(
+        lv.check_entry,
+        v2(holder_commitment=c, body=flow("Created", {"application_commitment": c, "contact_commitment": c, "materials": {}})),
+        5,
+        why="v2 draft materials in clear",
+    )
+    rejects(lv.check_entry, entry(5, holder_commitment=c), 5, why="v1 entry with a commitment")
+    obj = lv.check_entry(v2(holder_commitment=c, body={"ClockAdvanced": {}}), 5)
+    accepts(lv.check_openings, obj, [{"field": "holder", "salt": "01" * 32, "value": "受理员王五"}], 5)
+    rejects(lv.check_openings, obj, [{"field": "holder", "salt": "01" * 32, "value": "受理员王六"}], 5, why="wrong opening")
+    rejects(lv.check_openings, obj, [], 5, why="missing opening")
     rejects(lv.check_entry, lv.ENTRY_LABEL + b'{"index":true}', 1, why="bool index")
     rejects(lv.check_entry, lv.ENTRY_LABEL + b'{"index":1.0}', 1, why="float index")
     rejects(lv.check_entry, lv.ENTRY_LABEL + b'{"index":"1"}', 1, why="string index")

@@ -9,7 +9,7 @@ use ed25519_dalek::{Signer, SigningKey, Verifier};
 use prost::Message;
 use sjdj::domain::certificate::{key_id, Certificate};
 use sjdj::domain::codes::{CreditCode, Region, UnifiedCode};
-use sjdj::domain::flow::EventKind;
+use sjdj::domain::flow::{self, Application, Event, EventKind};
 use sjdj::domain::materials::Materials;
 use sjdj::domain::types::{DataType, RegistrationType};
 use sjdj::grpc::federation::{push_batch_type, to_wire};
@@ -52,22 +52,38 @@ struct Log {
     /// The certificate each CertificateIssued entry pins, by entry index.
     certificates: HashMap<u64, Vec<u8>>,
     tiles: MemoryTiles,
+    /// The application of the flow being written, folded as a province folds it: what a v2
+    /// entry's public facts are taken from.
+    app: Option<Application>,
 }
 
 impl Log {
     fn add(&mut self, app: &str, event: EventKind) {
         let index = self.entries.len() as u64;
+        let mut salt = sjdj::log::commitment::salt;
+        // As a province writes it: v2, private parts committed (the openings stay with it).
+        let (sealed, _) = sjdj::log::public::seal(&event, self.app.as_ref(), &mut salt);
+        let (holder, _) = sjdj::log::commitment::Opening::seal("holder", "受理窗口".into(), salt());
         let data = Record {
             index,
             at: 1_767_225_600 + index as i64,
             actor: "T0001".into(),
-            holder: "受理窗口".into(),
+            holder: String::new(),
+            holder_commitment: Some(holder),
             body: Body::Flow {
                 application_id: app.into(),
-                event: Box::new(event),
+                event: Box::new(sealed),
             },
         }
         .encode();
+        let e = Event {
+            application_id: app.into(),
+            at: 0,
+            actor: String::new(),
+            holder: String::new(),
+            kind: event,
+        };
+        self.app = Some(flow::apply(self.app.take(), &e));
         self.tiles
             .append(index, tree::leaf_hash(&data))
             .expect("memory tiles");
@@ -77,6 +93,7 @@ impl Log {
     /// One registration: six entries and a signed certificate.
     fn flow(&mut self, n: u32, materials: &Materials) {
         let app = format!("A{n:010}");
+        self.app = None;
         let day = time::macros::date!(2026 - 01 - 05);
         let until = time::macros::date!(2029 - 01 - 04);
         let code = UnifiedCode::new(
@@ -216,6 +233,7 @@ pub(super) async fn ingest(
         entries: Vec::new(),
         certificates: HashMap::new(),
         tiles: MemoryTiles::default(),
+        app: None,
     };
     let m = materials();
     let mut n = 0;

@@ -55,7 +55,7 @@ pub enum EventKind {
     ObjectionFiled {
         objection_id: String,
         objector_name: String,
-        /// Personal data: removed by [`EventKind::redacted`] before the event is logged.
+        /// Personal data: committed to in the log, never in clear (`log::public`).
         objector_contact: String,
         reason: String,
     },
@@ -149,23 +149,6 @@ impl EventKind {
             } => format!("{code} v{version} {query_code}"),
             _ => String::new(),
         }
-    }
-
-    /// The event as it may be written to the log: personal contact data removed.
-    pub fn redacted(&self) -> EventKind {
-        let mut e = self.clone();
-        match &mut e {
-            EventKind::Created { materials, .. }
-            | EventKind::Edited { materials }
-            | EventKind::Supplemented { materials, .. } => {
-                *materials = materials.without_personal_data();
-            }
-            EventKind::ObjectionFiled {
-                objector_contact, ..
-            } => objector_contact.clear(),
-            _ => {}
-        }
-        e
     }
 }
 
