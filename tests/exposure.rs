@@ -668,3 +668,117 @@ async fn anonymous_objections_are_bounded_per_caller_and_per_application() {
         "twenty objections grew the store by {grown} bytes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_log_holds_no_draft_contact_objector_or_token_holder_in_clear() {
+    let node = Node::province_dev_with("privacy", "440000", "").await;
+    let mut admin = node.admin().await;
+    admin
+        .create_token(authed(
+            &node.token("admin"),
+            pb::CreateTokenRequest {
+                request_id: common::rid(),
+                role: pb::Role::Clerk as i32,
+                holder: "受理员欧阳娜娜".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    // A draft with a name nobody published, withdrawn before submission.
+    let flow = node.flow().await;
+    let mut m = flow.materials().await;
+    m.resource.as_mut().unwrap().name = "未公开的内部数据资源".into();
+    m.subject.as_mut().unwrap().contact.as_mut().unwrap().phone = "020-87654321".into();
+    let draft = flow.create(m).await.unwrap();
+    let mut reg = pb::registration_service_client::RegistrationServiceClient::new(flow.ch.clone());
+    reg.withdraw_application(authed(
+        &flow.registrant,
+        pb::WithdrawApplicationRequest {
+            request_id: common::rid(),
+            application_id: draft.id.clone(),
+            reason: "撤回原因不宜公开".into(),
+        },
+    ))
+    .await
+    .unwrap();
+    // An objection by a named person on an application in publicity.
+    let app = node.in_publicity().await;
+    registry(node.channel().await)
+        .file_objection(pb::FileObjectionRequest {
+            request_id: common::rid(),
+            application_id: app.id.clone(),
+            objector_name: "异议人司马光".into(),
+            objector_contact: "13912345678".into(),
+            reason: "数据来源存疑".into(),
+        })
+        .await
+        .unwrap();
+    let mut log =
+        pb::transparency_service_client::TransparencyServiceClient::new(node.channel().await);
+    let want = common::eventually(10, "a checkpoint over the objection", || {
+        let mut log = log.clone();
+        async move {
+            let cp = log.get_checkpoint(pb::GetCheckpointRequest {}).await.ok()?;
+            let size = cp.into_inner().size;
+            (size >= 14).then_some(size)
+        }
+    })
+    .await;
+    let entries = log
+        .list_entries(pb::ListEntriesRequest {
+            start: 0,
+            end: want,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let text: String = entries
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.data).into_owned())
+        .collect();
+    for private in [
+        "欧阳娜娜",
+        "未公开的内部数据资源",
+        "020-87654321",
+        "撤回原因不宜公开",
+        "司马光",
+        "13912345678",
+        "dev-",
+    ] {
+        assert!(!text.contains(private), "{private:?} is in the public log");
+    }
+    // What is public by design is there: the objection's reason, the publicity notice.
+    assert!(text.contains("数据来源存疑"));
+    assert!(text.contains("publicity_text"));
+    // The auditor opens the withdrawn draft's commitments; a registrant may not.
+    let withdrawn = entries
+        .iter()
+        .find(|e| String::from_utf8_lossy(&e.data).contains("reason_commitment"))
+        .expect("the withdrawal entry");
+    let openings = admin
+        .get_log_openings(authed(
+            &node.token("auditor"),
+            pb::GetLogOpeningsRequest {
+                index: withdrawn.index,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(openings
+        .openings
+        .iter()
+        .any(|o| o.field == "reason" && o.value == "撤回原因不宜公开"));
+    let refused = admin
+        .get_log_openings(authed(
+            &node.token("registrant"),
+            pb::GetLogOpeningsRequest {
+                index: withdrawn.index,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&refused), "WRONG_ROLE");
+}

@@ -526,10 +526,26 @@ async fn a_bogus_envelope_costs_at_most_one_verification_and_its_sender_is_cut_o
         let r = push(&national, bogus.clone()).await.unwrap_err();
         assert_eq!(reason(&r), "ENVELOPE_BAD_SIGNATURE");
     }
-    // Four 15 MiB envelopes, decoded and refused: well under a second of node CPU (each was
+    // FollowLog takes the same envelope check, off the async threads, refused on the count.
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    let follow = pb::FollowLogRequest {
+        node_id: NODE.into(),
+        envelope: bogus.envelope.clone().map(|mut e| {
+            e.payload_type = sjdj::grpc::federation::follow_log_type();
+            e.signatures = vec![e.signatures[0].clone(); 1000];
+            e
+        }),
+    };
+    let r = fed.follow_log(follow).await.unwrap_err();
+    assert_eq!(reason(&r), "ENVELOPE_TOO_MANY_SIGNATURES");
+    // Five 15 MiB envelopes, decoded and refused: well under a second of node CPU (each was
     // once checked against every trusted key, hashing the whole payload each time).
     let spent = national.cpu_ticks() - cpu;
-    assert!(spent < 100, "four bogus 15 MiB pushes cost {spent} ticks");
+    assert!(
+        spent < 100,
+        "five bogus 15 MiB envelopes cost {spent} ticks"
+    );
     // The address has used its share of refused envelopes (10): from then on it is refused
     // before its body is read.
     let small = {

@@ -167,7 +167,8 @@ pub fn to_wire(e: Envelope) -> pb::Envelope {
     }
 }
 
-fn from_wire(e: pb::Envelope) -> Envelope {
+/// An envelope as the wire carries it, for [`envelope::open`].
+pub fn from_wire(e: pb::Envelope) -> Envelope {
     Envelope {
         payload_type: e.payload_type,
         payload: e.payload,

@@ -32,6 +32,8 @@ pub(super) struct Ingest {
     pub(super) node_cpu: Option<f64>,
     pub(super) verify_per_s: f64,
     pub(super) hash_per_s: f64,
+    /// Forged pushes at the size limit, after the genuine ones.
+    pub(super) bogus: super::bogus::Bogus,
 }
 
 impl Ingest {
@@ -42,6 +44,15 @@ impl Ingest {
     /// Seconds to catch up a backlog of one million entries at this rate.
     pub(super) fn per_million_s(&self) -> f64 {
         1e6 / self.rate()
+    }
+
+    /// Node CPU per genuine batch, in ms, and the batch's signed payload in MiB.
+    pub(super) fn genuine_batch(&self) -> Option<(f64, f64)> {
+        let ms = self.node_cpu? / 100.0 * self.wall.as_secs_f64() * 1000.0 / self.batches as f64;
+        Some((
+            ms,
+            self.bytes as f64 / self.batches as f64 / (1 << 20) as f64,
+        ))
     }
 }
 
@@ -291,7 +302,7 @@ pub(super) async fn ingest(
         .await
         .map_err(|e| anyhow!("DelegateRegion: {}", status_text(&e)))?;
 
-    let mut fed = pb::federation_service_client::FederationServiceClient::new(ch)
+    let mut fed = pb::federation_service_client::FederationServiceClient::new(ch.clone())
         .max_encoding_message_size(usize::MAX)
         .max_decoding_message_size(usize::MAX);
     let batches = requests.len();
@@ -336,6 +347,7 @@ pub(super) async fn ingest(
         .zip(cpu0[0])
         .map(|(b, a)| (b - a) / wall.as_secs_f64() * 100.0);
     let (_, batch_ms) = percentiles(lat);
+    let bogus = super::bogus::pushes(ch, node, NODE_ID, &keyid).await?;
     let span = Duration::from_secs(2);
     Ok(Ingest {
         entries: size,
@@ -347,5 +359,6 @@ pub(super) async fn ingest(
         node_cpu,
         verify_per_s: verify_rate(span),
         hash_per_s: hash_rate(span),
+        bogus,
     })
 }

@@ -25,6 +25,7 @@ use tonic::{Request, Status};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
+mod bogus;
 mod ingest;
 mod measure;
 mod node;

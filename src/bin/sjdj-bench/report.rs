@@ -112,12 +112,14 @@ pub(super) fn table(
 pub(super) fn report_ingest(i: &ingest::Ingest, json: bool) -> anyhow::Result<()> {
     let [p50, _, p99, max] = i.batch_ms;
     let rate = i.rate();
+    let genuine = i.genuine_batch();
     let text = format!(
         "national ingest: {} entries ({} batches, {:.0} MB signed payload) verified and stored in {:.2} s\n\
          \x20 {rate:.0} entries/s (target >= 50000: {}); a 1M-entry backlog catches up in {:.1} s (target <= 30 s: {})\n\
          \x20 per batch: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms; node cpu {:.0}% of one core\n\
          \x20 machine limits (one core, same run): {:.0} ed25519 verifies/s, {:.0} SHA-256 leaf hashes/s\n\
-         \x20 (building and signing the province log beforehand took {:.1} s, not timed)\n",
+         \x20 (building and signing the province log beforehand took {:.1} s, not timed)\n\
+         \x20 forged pushes: {} of {:.1} MiB each cost {:.1} ms of node cpu each ({}); a genuine batch of {:.2} MiB costs {:.1} ms\n",
         i.entries,
         i.batches,
         i.bytes as f64 / 1e6,
@@ -129,6 +131,12 @@ pub(super) fn report_ingest(i: &ingest::Ingest, json: bool) -> anyhow::Result<()
         i.verify_per_s,
         i.hash_per_s,
         i.build.as_secs_f64(),
+        i.bogus.pushes,
+        i.bogus.payload_bytes as f64 / (1 << 20) as f64,
+        i.bogus.cpu_ms.unwrap_or(f64::NAN),
+        i.bogus.reason.split(':').next().unwrap_or_default(),
+        genuine.map_or(f64::NAN, |g| g.1),
+        genuine.map_or(f64::NAN, |g| g.0),
     );
     if json {
         eprint!("{text}");
@@ -137,6 +145,9 @@ pub(super) fn report_ingest(i: &ingest::Ingest, json: bool) -> anyhow::Result<()
             "wall_s": i.wall.as_secs_f64(), "entries_per_s": rate, "s_per_million": i.per_million_s(),
             "batch_ms": {"p50": p50, "p99": p99, "max": max}, "node_cpu_pct": i.node_cpu,
             "ed25519_verify_per_s": i.verify_per_s, "sha256_leaf_per_s": i.hash_per_s,
+            "forged_push": {"pushes": i.bogus.pushes, "payload_bytes": i.bogus.payload_bytes,
+                            "node_cpu_ms_each": i.bogus.cpu_ms, "refusal": i.bogus.reason},
+            "genuine_batch": {"node_cpu_ms": genuine.map(|g| g.0), "payload_mib": genuine.map(|g| g.1)},
             "target": {"entries_per_s_min": 50000, "s_per_million_max": 30,
                        "rate_pass": rate >= 50000.0, "catch_up_pass": i.per_million_s() <= 30.0}}});
         println!("{}", serde_json::to_string_pretty(&report)?);
