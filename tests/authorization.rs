@@ -528,28 +528,14 @@ async fn every_rpc_by_every_caller_is_admitted_or_refused_as_the_matrix_says() {
     .await
     .unwrap();
     let ch = node.channel().await;
-    let admin = node.admin().await;
-    let issue = |role: pb::Role, subject: &str, ttl_days: u32| pb::CreateTokenRequest {
-        request_id: rid(),
-        role: role as i32,
-        holder: format!("{role:?}"),
-        subject_credit_code: subject.into(),
-        ttl_days,
-    };
-    let create = |req| {
-        let a = node.token("admin");
-        let mut admin = admin.clone();
-        async move {
-            admin
-                .create_token(authed(&a, req))
-                .await
-                .unwrap()
-                .into_inner()
-                .token
-        }
-    };
-    let other = create(issue(pb::Role::Registrant, "91110000802100433B", 0)).await;
-    let expired = create(issue(pb::Role::Auditor, "", 1)).await;
+    let other = node
+        .issue_token(pb::Role::Registrant, "其他单位", "91110000802100433B", 0)
+        .await
+        .token;
+    let expired = node
+        .issue_token(pb::Role::Auditor, "审计员", "", 1)
+        .await
+        .token;
     let app = node.in_publicity().await;
     node.advance_days(2).await;
     let tokens = vec![

@@ -415,20 +415,7 @@ async fn behind_a_trusted_proxy_each_named_client_is_limited_not_the_proxy() {
 async fn a_token_expires_on_the_node_clock_with_its_own_reason() {
     let node = Node::province_dev_with("ttl", "440000", "").await;
     let mut admin = node.admin().await;
-    let created = admin
-        .create_token(authed(
-            &node.token("admin"),
-            pb::CreateTokenRequest {
-                request_id: common::rid(),
-                role: pb::Role::Auditor as i32,
-                holder: "审计员".into(),
-                ttl_days: 1,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = node.issue_token(pb::Role::Auditor, "审计员", "", 1).await;
     let info = created.info.unwrap();
     let (made, expires) = (info.created_at.unwrap(), info.expires_at.unwrap());
     assert_eq!(expires.seconds - made.seconds, 86_400);
@@ -472,21 +459,9 @@ async fn another_subject_and_the_public_learn_nothing_of_which_application_ids_e
     let node = Node::dev().await;
     let flow = node.flow().await;
     let draft = flow.create(flow.materials().await).await.unwrap();
-    let mut admin = node.admin().await;
-    let other = admin
-        .create_token(authed(
-            &node.token("admin"),
-            pb::CreateTokenRequest {
-                request_id: common::rid(),
-                role: pb::Role::Registrant as i32,
-                holder: "其他单位".into(),
-                subject_credit_code: "91110000802100433B".into(),
-                ..Default::default()
-            },
-        ))
+    let other = node
+        .issue_token(pb::Role::Registrant, "其他单位", "91110000802100433B", 0)
         .await
-        .unwrap()
-        .into_inner()
         .token;
     let mut reg =
         pb::registration_service_client::RegistrationServiceClient::new(node.channel().await);
@@ -673,18 +648,8 @@ async fn anonymous_objections_are_bounded_per_caller_and_per_application() {
 async fn the_public_log_holds_no_draft_contact_objector_or_token_holder_in_clear() {
     let node = Node::province_dev_with("privacy", "440000", "").await;
     let mut admin = node.admin().await;
-    admin
-        .create_token(authed(
-            &node.token("admin"),
-            pb::CreateTokenRequest {
-                request_id: common::rid(),
-                role: pb::Role::Clerk as i32,
-                holder: "受理员欧阳娜娜".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap();
+    node.issue_token(pb::Role::Clerk, "受理员欧阳娜娜", "", 0)
+        .await;
     // A draft with a name nobody published, withdrawn before submission.
     let flow = node.flow().await;
     let mut m = flow.materials().await;

@@ -86,6 +86,21 @@ impl Client {
     pub fn admin(&self) -> pb::admin_service_client::AdminServiceClient<Channel> {
         pb::admin_service_client::AdminServiceClient::new(self.channel.clone())
     }
+
+    /// Log entry `index`, as the node serves it.
+    pub async fn log_entry(&self, index: u64) -> anyhow::Result<pb::LogEntry> {
+        self.transparency()
+            .list_entries(self.req(pb::ListEntriesRequest {
+                start: index,
+                end: index + 1,
+            })?)
+            .await
+            .map_err(super::output::rpc_error)?
+            .into_inner()
+            .entries
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("the node returned no entry {index}"))
+    }
 }
 
 /// `--token`/`SJDJ_TOKEN`, or `--as ROLE` looked up in `--tokens FILE` (a dev-tokens.json).

@@ -107,18 +107,7 @@ pub async fn run(cmd: LogCmd, g: &Global) -> anyhow::Result<()> {
         }
         LogCmd::Open { index } => {
             let c = Client::connect(g).await?;
-            let entry = c
-                .transparency()
-                .list_entries(c.req(pb::ListEntriesRequest {
-                    start: index,
-                    end: index + 1,
-                })?)
-                .await
-                .map_err(rpc_error)?
-                .into_inner()
-                .entries
-                .pop()
-                .ok_or_else(|| anyhow::anyhow!("no entry {index}"))?;
+            let entry = c.log_entry(index).await?;
             let opened = c
                 .admin()
                 .get_log_openings(c.req(pb::GetLogOpeningsRequest { index })?)

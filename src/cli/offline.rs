@@ -257,18 +257,7 @@ pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
-            let entry = t
-                .clone()
-                .list_entries(c.req(pb::ListEntriesRequest {
-                    start: index,
-                    end: index + 1,
-                })?)
-                .await
-                .map_err(rpc_error)?
-                .into_inner()
-                .entries
-                .pop()
-                .context("the node returned no entry")?;
+            let entry = c.log_entry(index).await?;
             let hashes: Vec<[u8; 32]> = path
                 .hashes
                 .iter()

@@ -506,7 +506,11 @@ fn within_quotas(
 /// every edit stores the whole application again, so edits alone could fill the disk.
 fn count_draft_bytes(q: &super::Quotas, tx: &mut Tx, app: &Application) -> Result<(), EngineError> {
     let key = keys::draft_usage(&app.id);
-    let used = read_u64(tx, &key)? + codec::encode(app).len() as u64;
+    // The snapshot this write stores, as `commit_events` encoded it.
+    let snapshot = tx
+        .get(&keys::app_version(&app.id, app.revision))?
+        .map_or(0, |s| s.len() as u64);
+    let used = read_u64(tx, &key)? + snapshot;
     if used > q.draft_bytes {
         return Err(Refusal::quota(
             "DRAFT_STORAGE_EXHAUSTED",

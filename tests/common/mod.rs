@@ -342,6 +342,30 @@ impl Node {
             .to_string()
     }
 
+    /// Issues a token with the dev admin token: `role`, `holder`, bound to `subject` (a credit
+    /// code, or empty), valid `ttl_days` (0: the node's default).
+    pub async fn issue_token(
+        &self,
+        role: pb::Role,
+        holder: &str,
+        subject: &str,
+        ttl_days: u32,
+    ) -> pb::CreateTokenResponse {
+        let req = pb::CreateTokenRequest {
+            request_id: rid(),
+            role: role as i32,
+            holder: holder.into(),
+            subject_credit_code: subject.into(),
+            ttl_days,
+        };
+        self.admin()
+            .await
+            .create_token(authed(&self.token("admin"), req))
+            .await
+            .expect("issue a token")
+            .into_inner()
+    }
+
     /// National: delegates `region` to a node key (the dev admin token).
     pub async fn delegate(
         &self,
