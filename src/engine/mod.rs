@@ -13,6 +13,7 @@ mod lifecycle;
 mod log_ops;
 mod mint;
 mod ops;
+mod quotas;
 mod reads;
 mod record_ops;
 mod retention;

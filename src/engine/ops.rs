@@ -419,7 +419,7 @@ fn flow_command(
         _ => None,
     };
     let ctx = ctx(shared, now, actor, target.as_ref());
-    within_quotas(&shared.cfg.quotas, existing.as_ref(), &command)?;
+    super::quotas::within(&shared.cfg.quotas, existing.as_ref(), &command)?;
     // Roles and ownership first, then every materials problem at once, missing uploads included.
     let missing = missing_attachments(tx, &command)?;
     let events = match flow::decide(existing.as_ref(), &command, &ctx) {
@@ -434,7 +434,7 @@ fn flow_command(
     };
     let (app, _) = commit_events(tx, existing, &app_id, events, actor, now)?;
     if app.state == State::Draft {
-        count_draft_bytes(&shared.cfg.quotas, tx, &app)?;
+        super::quotas::count_draft_bytes(&shared.cfg.quotas, tx, &app)?;
     }
     // Ended without a record (refused, withdrawn): its contacts are kept for the retention
     // period from today. A registered one's follow its record's end.
@@ -445,83 +445,6 @@ fn flow_command(
         app: Box::new(app),
         objection_id,
     })
-}
-
-/// The quotas a command must stay within before the rules see it: the size of its materials,
-/// a draft's edits, an application's objections. Each refusal names its config key.
-fn within_quotas(
-    q: &super::Quotas,
-    existing: Option<&Application>,
-    command: &Command,
-) -> Result<(), EngineError> {
-    match command {
-        Command::Create { materials, .. }
-        | Command::Edit { materials }
-        | Command::Supplement { materials, .. } => {
-            let size = codec::encode(materials).len();
-            if size > q.materials_bytes {
-                return Err(Refusal::quota(
-                    "MATERIALS_TOO_LARGE",
-                    format_args!("materials of {size} bytes"),
-                    q.materials_bytes as u64,
-                    "quotas.materials_bytes",
-                )
-                .into());
-            }
-        }
-        _ => {}
-    }
-    match (command, existing) {
-        (Command::Edit { .. }, Some(app))
-            if app.state == State::Draft && app.revision > q.draft_edits =>
-        {
-            Err(Refusal::quota(
-                "DRAFT_EDITS_EXHAUSTED",
-                format_args!("draft {}: {} edits", app.id, app.revision - 1),
-                q.draft_edits,
-                "quotas.draft_edits",
-            )
-            .into())
-        }
-        (Command::FileObjection { .. }, Some(app))
-            if app.objections.len() >= q.objections_per_application =>
-        {
-            Err(Refusal::quota(
-                "OBJECTIONS_PER_APPLICATION",
-                format_args!(
-                    "application {}: {} objections",
-                    app.id,
-                    app.objections.len()
-                ),
-                q.objections_per_application as u64,
-                "quotas.objections_per_application",
-            )
-            .into())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Adds a draft's new snapshot to the bytes it has stored, refusing the write past the quota:
-/// every edit stores the whole application again, so edits alone could fill the disk.
-fn count_draft_bytes(q: &super::Quotas, tx: &mut Tx, app: &Application) -> Result<(), EngineError> {
-    let key = keys::draft_usage(&app.id);
-    // The snapshot this write stores, as `commit_events` encoded it.
-    let snapshot = tx
-        .get(&keys::app_version(&app.id, app.revision))?
-        .map_or(0, |s| s.len() as u64);
-    let used = read_u64(tx, &key)? + snapshot;
-    if used > q.draft_bytes {
-        return Err(Refusal::quota(
-            "DRAFT_STORAGE_EXHAUSTED",
-            format_args!("draft {}: {used} bytes stored over its edits", app.id),
-            q.draft_bytes,
-            "quotas.draft_bytes",
-        )
-        .into());
-    }
-    tx.put(key, used.to_be_bytes().to_vec());
-    Ok(())
 }
 
 /// What the rules are decided with on this node at `now`, for `actor`.

@@ -682,6 +682,11 @@ pub fn reason(s: &tonic::Status) -> String {
         .unwrap_or_else(|| format!("<no ErrorInfo: {s:?}>"))
 }
 
+/// A RegistryService client on `ch`.
+pub fn registry(ch: Channel) -> pb::registry_service_client::RegistryServiceClient<Channel> {
+    pb::registry_service_client::RegistryServiceClient::new(ch)
+}
+
 /// Registrant-side helper: uploads an undertaking and creates + submits one application.
 pub struct Flow {
     pub ch: Channel,

@@ -1,0 +1,88 @@
+//! Quotas a write must stay within (`[quotas]`): the size of a command's materials, a draft's
+//! edits and the bytes it stores, an application's objections. Each refusal is
+//! RESOURCE_EXHAUSTED with its reason code and config key, and the write changes nothing.
+use super::writer::Tx;
+use super::EngineError;
+use crate::domain::flow::{Application, Command, Refusal, State};
+use crate::store::{codec, keys};
+
+/// The quotas a command must stay within before the rules see it: the size of its materials,
+/// a draft's edits, an application's objections. Each refusal names its config key.
+pub(super) fn within(
+    q: &super::Quotas,
+    existing: Option<&Application>,
+    command: &Command,
+) -> Result<(), EngineError> {
+    match command {
+        Command::Create { materials, .. }
+        | Command::Edit { materials }
+        | Command::Supplement { materials, .. } => {
+            let size = codec::encode(materials).len();
+            if size > q.materials_bytes {
+                return Err(Refusal::quota(
+                    "MATERIALS_TOO_LARGE",
+                    format_args!("materials of {size} bytes"),
+                    q.materials_bytes as u64,
+                    "quotas.materials_bytes",
+                )
+                .into());
+            }
+        }
+        _ => {}
+    }
+    match (command, existing) {
+        (Command::Edit { .. }, Some(app))
+            if app.state == State::Draft && app.revision > q.draft_edits =>
+        {
+            Err(Refusal::quota(
+                "DRAFT_EDITS_EXHAUSTED",
+                format_args!("draft {}: {} edits", app.id, app.revision - 1),
+                q.draft_edits,
+                "quotas.draft_edits",
+            )
+            .into())
+        }
+        (Command::FileObjection { .. }, Some(app))
+            if app.objections.len() >= q.objections_per_application =>
+        {
+            Err(Refusal::quota(
+                "OBJECTIONS_PER_APPLICATION",
+                format_args!(
+                    "application {}: {} objections",
+                    app.id,
+                    app.objections.len()
+                ),
+                q.objections_per_application as u64,
+                "quotas.objections_per_application",
+            )
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Adds a draft's new snapshot to the bytes it has stored, refusing the write past the quota:
+/// every edit stores the whole application again, so edits alone could fill the disk.
+pub(super) fn count_draft_bytes(
+    q: &super::Quotas,
+    tx: &mut Tx,
+    app: &Application,
+) -> Result<(), EngineError> {
+    let key = keys::draft_usage(&app.id);
+    // The snapshot this write stores, as `commit_events` encoded it.
+    let snapshot = tx
+        .get(&keys::app_version(&app.id, app.revision))?
+        .map_or(0, |s| s.len() as u64);
+    let used = super::ops::read_u64(tx, &key)? + snapshot;
+    if used > q.draft_bytes {
+        return Err(Refusal::quota(
+            "DRAFT_STORAGE_EXHAUSTED",
+            format_args!("draft {}: {used} bytes stored over its edits", app.id),
+            q.draft_bytes,
+            "quotas.draft_bytes",
+        )
+        .into());
+    }
+    tx.put(key, used.to_be_bytes().to_vec());
+    Ok(())
+}
