@@ -61,13 +61,18 @@ pub(super) fn within(
     }
 }
 
-/// Adds a draft's new snapshot to the bytes it has stored, refusing the write past the quota:
-/// every edit stores the whole application again, so edits alone could fill the disk.
+/// Adds an edited draft's new snapshot to the bytes its edits have stored, refusing the write
+/// past the quota: every edit stores the whole application again, so edits alone could fill the
+/// disk. The creation is not counted (its materials are bounded on their own), which spares every
+/// new application a counter write.
 pub(super) fn count_draft_bytes(
     q: &super::Quotas,
     tx: &mut Tx,
     app: &Application,
 ) -> Result<(), EngineError> {
+    if app.revision <= 1 {
+        return Ok(());
+    }
     let key = keys::draft_usage(&app.id);
     // The snapshot this write stores, as `commit_events` encoded it.
     let snapshot = tx

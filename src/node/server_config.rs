@@ -87,7 +87,7 @@ pub struct QuotasSection {
     pub objections_per_caller: u32,
     /// Edits of one draft (DRAFT_EDITS_EXHAUSTED). Default 100.
     pub draft_edits: u64,
-    /// Bytes one draft may store over all its edits (each stores the whole application
+    /// Bytes one draft's edits may store, all together (each stores the whole application
     /// again) (DRAFT_STORAGE_EXHAUSTED). Default 16 MiB.
     pub draft_bytes: u64,
     /// Bytes of one set of materials as stored (MATERIALS_TOO_LARGE). Default 1 MiB.

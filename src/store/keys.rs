@@ -37,7 +37,7 @@
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
 //! | `open/{index u64 BE}` | the openings of log entry `index`'s commitments (codec: `log::commitment::Opening`s), for the audit and the auditor role |
-//! | `use/draft/{id}` | bytes of application snapshots stored while it is a draft (u64 BE): quota |
+//! | `use/draft/{id}` | bytes of application snapshots a draft's edits stored (u64 BE): quota |
 //! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
 
 /// The openings of log entry `index`'s commitments.
