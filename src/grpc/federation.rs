@@ -250,18 +250,21 @@ impl Federation {
     }
 }
 
+/// A signed payload must name the node the request names (whose key opened it).
+fn same_node(what: &str, signed: &str, named: &str) -> Result<(), Status> {
+    if signed == named {
+        return Ok(());
+    }
+    Err(status::invalid(
+        "SYNC_BAD_PAYLOAD",
+        format!("the {what} is from {signed}, the request names {named}"),
+    ))
+}
+
 fn open_and_prepare(engine: &Engine, r: pb::PushRequest) -> Result<IngestBatch, Status> {
     let (node, b): (_, pb::PushBatch) =
         open_from(engine, &r.node_id, r.envelope, &push_batch_type(), false)?;
-    if b.node_id != r.node_id {
-        return Err(status::invalid(
-            "SYNC_BAD_PAYLOAD",
-            format!(
-                "the batch is from {}, the request names {}",
-                b.node_id, r.node_id
-            ),
-        ));
-    }
+    same_node("batch", &b.node_id, &r.node_id)?;
     Ok(IngestBatch {
         node_id: b.node_id,
         note: b.checkpoint,
@@ -283,15 +286,7 @@ fn open_and_prepare(engine: &Engine, r: pb::PushRequest) -> Result<IngestBatch, 
 fn follow(engine: &Engine, r: pb::FollowLogRequest) -> Result<pb::FollowLogResponse, Status> {
     let (_, q): (_, pb::FollowLogQuery) =
         open_from(engine, &r.node_id, r.envelope, &follow_log_type(), true)?;
-    if q.node_id != r.node_id {
-        return Err(status::invalid(
-            "SYNC_BAD_PAYLOAD",
-            format!(
-                "the query is from {}, the request names {}",
-                q.node_id, r.node_id
-            ),
-        ));
-    }
+    same_node("query", &q.node_id, &r.node_id)?;
     let cp = engine.checkpoint().ok_or_else(|| {
         status::refusal(crate::domain::flow::Refusal::precondition(
             "NO_CHECKPOINT",

@@ -48,10 +48,19 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         what: &'static str,
         config: &'static str,
     ) -> RateLimiter<K> {
+        RateLimiter::with(
+            f64::from(rate_per_second),
+            f64::from(burst),
+            format!("{rate_per_second} {what} per second"),
+            config,
+        )
+    }
+
+    fn with(rate: f64, burst: f64, limit: String, config: &'static str) -> RateLimiter<K> {
         RateLimiter {
-            rate: f64::from(rate_per_second),
-            burst: f64::from(burst),
-            limit: format!("{rate_per_second} {what} per second"),
+            rate,
+            burst,
+            limit,
             config,
             buckets: Mutex::new(HashMap::new()),
         }
@@ -59,13 +68,12 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
 
     /// `per_day` calls a day sustained, all of them at once after a quiet day.
     pub fn per_day(per_day: u32, what: &'static str, config: &'static str) -> RateLimiter<K> {
-        RateLimiter {
-            rate: f64::from(per_day) / 86_400.0,
-            burst: f64::from(per_day),
-            limit: format!("{per_day} {what}"),
+        RateLimiter::with(
+            f64::from(per_day) / 86_400.0,
+            f64::from(per_day),
+            format!("{per_day} {what}"),
             config,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        )
     }
 
     /// Takes one call from `key`'s bucket, or refuses with RESOURCE_EXHAUSTED / `reason`.
