@@ -53,6 +53,18 @@ fn put(store: &SledStore, key: Vec<u8>, value: Option<Vec<u8>>) {
         .unwrap();
 }
 
+/// Edits the openings kept in the first application event's record (`sev/…`, a codec value:
+/// format byte 1, then JSON).
+fn edit_first_event_record(store: &SledStore, edit: impl FnOnce(&mut Vec<serde_json::Value>)) {
+    let (key, value) = store.scan(b"sev/", None, 1).unwrap().remove(0);
+    let mut record: serde_json::Value = serde_json::from_slice(&value[1..]).unwrap();
+    let openings = record["openings"].as_array_mut().unwrap();
+    edit(openings);
+    let mut bytes = vec![1];
+    bytes.extend(serde_json::to_vec(&record).unwrap());
+    put(store, key, Some(bytes));
+}
+
 #[tokio::test]
 async fn a_whole_store_passes_and_each_damage_is_named() {
     let node = stopped_node_with_a_registration().await;
@@ -106,6 +118,27 @@ async fn a_whole_store_passes_and_each_damage_is_named() {
         (
             "lost-openings",
             Box::new(|s| put(s, keys::openings(2), None)),
+            "no opening of its".into(),
+        ),
+        (
+            "forged-flow-opening",
+            Box::new(|s| {
+                // A flow event's openings ride in its subject's event record: the draft's
+                // materials as the node keeps them are not what the log committed to.
+                edit_first_event_record(s, |openings| {
+                    let application = openings
+                        .iter_mut()
+                        .find(|o| o["field"] == "application")
+                        .unwrap();
+                    let value = application["value"].as_str().unwrap().replacen('a', "b", 1);
+                    application["value"] = value.into();
+                });
+            }),
+            "the application opening does not open its commitment".into(),
+        ),
+        (
+            "lost-flow-openings",
+            Box::new(|s| edit_first_event_record(s, Vec::clear)),
             "no opening of its".into(),
         ),
         (

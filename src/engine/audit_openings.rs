@@ -1,11 +1,11 @@
 //! The audit's check of a v2 entry's commitments: each one opened by the opening the node keeps
-//! under `open/{index}`, so the log commits to exactly what the state holds. An entry's person
+//! (`engine::openings`), so the log commits to exactly what the state holds. An entry's person
 //! behind the actor and its flow event come back whole, for the audit to fold.
 use super::audit::{at, store_err, Mismatch};
 use crate::domain::flow::EventKind;
 use crate::log::commitment::Opening;
 use crate::log::entry::{Body, Record};
-use crate::store::{codec, keys, Store};
+use crate::store::{keys, Store};
 
 /// An entry with its commitments opened.
 pub(super) struct Opened {
@@ -18,11 +18,12 @@ pub(super) struct Opened {
 }
 
 pub(super) fn open(store: &dyn Store, index: u64, record: &Record) -> Result<Opened, Mismatch> {
-    let key = keys::openings(index);
-    let openings: Vec<Opening> = match store.get(&key).map_err(store_err)? {
-        Some(b) => codec::decode(&key, &b).map_err(|e| at(&key, e.to_string()))?,
-        None => Vec::new(),
-    };
+    let get = |k: &[u8]| Ok(store.get(k)?);
+    let (key, openings): (Vec<u8>, Vec<Opening>) =
+        match super::openings::read(&get, index, record).map_err(store_err)? {
+            Some(stored) => (stored.key, stored.openings),
+            None => (keys::openings(index), Vec::new()),
+        };
     let field = |name: &str, commitment: &str| -> Result<String, Mismatch> {
         match openings.iter().find(|o| o.field == name) {
             Some(o) if o.opens(commitment) => Ok(o.value.clone()),

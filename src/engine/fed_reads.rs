@@ -68,11 +68,15 @@ impl Engine {
             )
             .into());
         }
-        let key = keys::openings(index);
-        match self.store().get(&key)? {
-            Some(b) => Ok(codec::decode(&key, &b)?),
-            None => Ok(Vec::new()),
-        }
+        let key = keys::event(index);
+        let bytes = self
+            .store()
+            .get(&key)?
+            .ok_or_else(|| EngineError::corrupt(&key, "entry missing"))?;
+        let record = crate::log::entry::Record::decode(&bytes)
+            .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
+        let get = |k: &[u8]| Ok(self.store().get(k)?);
+        Ok(super::openings::read(&get, index, &record)?.map_or_else(Vec::new, |s| s.openings))
     }
 
     pub fn alarms(&self) -> Result<Vec<Alarm>, EngineError> {

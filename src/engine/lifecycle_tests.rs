@@ -390,14 +390,31 @@ async fn statistics_count_the_registry_by_region_type_industry_status_and_month(
 
 impl Node {
     /// Whether any stored snapshot of the application still holds personal contact data.
+    /// Whether the application's snapshots hold personal contact data; the openings of its
+    /// entries' contact commitments must say the same (kept with the contacts, purged with them).
     fn holds_contacts(&self, id: &str) -> bool {
+        let store = self.engine.store();
         let prefix = format!("appv/{id}/").into_bytes();
-        let snapshots = self.engine.store().scan(&prefix, None, usize::MAX).unwrap();
+        let snapshots = store.scan(&prefix, None, usize::MAX).unwrap();
         assert!(!snapshots.is_empty());
-        snapshots.iter().any(|(k, v)| {
+        let in_snapshots = snapshots.iter().any(|(k, v)| {
             let app: Application = crate::store::codec::decode(k, v).unwrap();
             app != app.without_personal_data()
-        })
+        });
+        let get = |k: &[u8]| Ok(store.get(k)?);
+        let in_openings = self.app(id).decisions.iter().any(|d| {
+            let entry = store.get(&keys::event(d.log_index)).unwrap().unwrap();
+            let record = crate::log::entry::Record::decode(&entry).unwrap();
+            super::super::openings::read(&get, d.log_index, &record)
+                .unwrap()
+                .is_some_and(|s| {
+                    s.openings
+                        .iter()
+                        .any(|o| crate::log::public::PURGEABLE.contains(&o.field.as_str()))
+                })
+        });
+        assert_eq!(in_snapshots, in_openings, "snapshots and openings of {id}");
+        in_snapshots
     }
 
     /// Every published log entry, as text.

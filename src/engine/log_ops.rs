@@ -66,21 +66,26 @@ pub(super) fn size(
     }
 }
 
-/// Appends one entry in the caller's transaction; returns its index.
+/// Appends one entry in the caller's transaction; returns its index. The openings of its
+/// commitments (the person behind the actor, a token's holder) are written under `open/{index}`.
 pub(super) fn append(tx: &mut Tx, at: i64, actor: &Actor, body: Body) -> Result<u64, EngineError> {
-    append_with(tx, at, actor, body, Vec::new())
+    let (index, openings) = append_sealed(tx, at, actor, body, Vec::new())?;
+    if !openings.is_empty() {
+        tx.put(keys::openings(index), codec::encode(&openings));
+    }
+    Ok(index)
 }
 
 /// Appends one entry whose body already carries commitments opened by `openings`; the person
-/// behind the actor and a token's holder are committed here. The openings are written with the
-/// entry, under `open/{index}`.
-pub(super) fn append_with(
+/// behind the actor and a token's holder are committed here. Returns the entry's index and every
+/// opening of its commitments, for the caller to keep (`engine::openings` reads them back).
+pub(super) fn append_sealed(
     tx: &mut Tx,
     at: i64,
     actor: &Actor,
     mut body: Body,
     mut openings: Vec<Opening>,
-) -> Result<u64, EngineError> {
+) -> Result<(u64, Vec<Opening>), EngineError> {
     let index = size(|k| tx.get(k))?;
     let (holder, holder_commitment) = if entry::node_actor(&actor.id) {
         (actor.holder.clone(), None)
@@ -108,16 +113,13 @@ pub(super) fn append_with(
         body,
     }
     .encode();
-    if !openings.is_empty() {
-        tx.put(keys::openings(index), codec::encode(&openings));
-    }
     let writes = tree::append(&TxTiles(tx), index, tree::leaf_hash(&entry))?;
     for w in writes {
         tx.put(keys::tile(w.level, w.n), w.data);
     }
     tx.put(keys::event(index), entry);
     tx.put(keys::meta("next_event"), (index + 1).to_be_bytes().to_vec());
-    Ok(index)
+    Ok((index, openings))
 }
 
 /// The latest signed checkpoint in the store, if any.

@@ -12,6 +12,7 @@ mod hosting;
 mod lifecycle;
 mod log_ops;
 mod mint;
+mod openings;
 mod ops;
 mod quotas;
 mod reads;
@@ -207,10 +208,12 @@ impl Engine {
         &self,
         op: Op,
     ) -> Result<impl std::future::Future<Output = Result<Reply, EngineError>>, EngineError> {
+        let (fingerprint, request_bytes) = ops::fingerprint_of(&op);
+        quotas::request_within(&self.shared.cfg.quotas, &op, request_bytes)?;
         let (reply, rx) = oneshot::channel();
         self.writer
             .send(writer::Job {
-                fingerprint: ops::fingerprint_of(&op),
+                fingerprint,
                 op,
                 reply,
             })

@@ -144,9 +144,10 @@ struct Idempotent {
     record: Option<String>,
 }
 
-/// The fingerprint of an idempotent op, computed by the caller's task before the op is queued,
-/// so the writer thread does not spend its time serialising and hashing requests.
-pub(super) fn fingerprint_of(op: &Op) -> String {
+/// The fingerprint of an idempotent op and the bytes of the request it hashed, computed by the
+/// caller's task before the op is queued, so the writer thread does not spend its time
+/// serialising and hashing requests (the bytes also bound a command's materials).
+pub(super) fn fingerprint_of(op: &Op) -> (String, usize) {
     match op {
         Op::Flow {
             application_id,
@@ -167,7 +168,7 @@ pub(super) fn fingerprint_of(op: &Op) -> String {
             ..
         } => fingerprint(&("correct", code, correction, reason)),
         Op::RevokeRecord { code, reason, .. } => fingerprint(&("revoke", code, reason)),
-        _ => String::new(),
+        _ => (String::new(), 0),
     }
 }
 
@@ -237,9 +238,9 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
     }
 }
 
-fn fingerprint<T: Serialize>(request: &T) -> String {
+fn fingerprint<T: Serialize>(request: &T) -> (String, usize) {
     let bytes = serde_json::to_vec(request).expect("requests serialise");
-    hex::encode(Sha256::digest(bytes))
+    (hex::encode(Sha256::digest(&bytes)), bytes.len())
 }
 
 fn check_request_id(id: &str) -> Result<(), Refusal> {
@@ -505,12 +506,13 @@ pub(super) fn commit_events(
     for kind in kinds {
         // The log publishes only what is public by design; the rest it commits to, and the
         // openings stay in the node's state.
-        let (event, openings) = crate::log::public::seal(&kind, app.as_ref(), &mut salt);
+        let (event, sealed) = crate::log::public::seal(&kind, app.as_ref(), &mut salt);
         let body = Body::Flow {
             application_id: app_id.to_string(),
             event: Box::new(event),
         };
-        index = log_ops::append_with(tx, now, actor, body, openings)?;
+        let (appended, openings) = log_ops::append_sealed(tx, now, actor, body, sealed)?;
+        index = appended;
         let event = Event {
             application_id: app_id.to_string(),
             at: now,
@@ -522,7 +524,8 @@ pub(super) fn commit_events(
         if let Some(d) = next.decisions.last_mut() {
             d.log_index = index;
         }
-        // The subject's notification stream reads its events in log order.
+        // The subject's notification stream reads its events in log order; the entry's
+        // openings ride in the same record rather than in a key of their own.
         let step = event.kind.step().to_string();
         let change = super::reads::Change {
             index,
@@ -533,7 +536,7 @@ pub(super) fn commit_events(
         };
         tx.put(
             keys::subject_event(&next.subject, index),
-            codec::encode(&change),
+            codec::encode(&super::openings::SubjectEvent { change, openings }),
         );
         app = Some(next);
     }

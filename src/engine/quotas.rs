@@ -1,35 +1,45 @@
-//! Quotas a write must stay within (`[quotas]`): the size of a command's materials, a draft's
-//! edits and the bytes it stores, an application's objections. Each refusal is
+//! Quotas a write must stay within (`[quotas]`): the size of a command's materials (weighed
+//! before it is queued), a draft's edits and the bytes it stores, an application's objections. Each refusal is
 //! RESOURCE_EXHAUSTED with its reason code and config key, and the write changes nothing.
 use super::writer::Tx;
 use super::EngineError;
 use crate::domain::flow::{Application, Command, Refusal, State};
-use crate::store::{codec, keys};
+use crate::store::keys;
 
-/// The quotas a command must stay within before the rules see it: the size of its materials,
-/// a draft's edits, an application's objections. Each refusal names its config key.
+/// The size quota of a command carrying materials (create, edit, supplement): the bytes of the
+/// request as its fingerprint serialised it, the materials and the few fields beside them.
+/// Checked before the command is queued, so the writer never serialises materials to weigh them.
+pub(super) fn request_within(
+    q: &super::Quotas,
+    op: &super::Op,
+    request_bytes: usize,
+) -> Result<(), EngineError> {
+    let super::Op::Flow { command, .. } = op else {
+        return Ok(());
+    };
+    match **command {
+        Command::Create { .. } | Command::Edit { .. } | Command::Supplement { .. }
+            if request_bytes > q.materials_bytes =>
+        {
+            Err(Refusal::quota(
+                "MATERIALS_TOO_LARGE",
+                format_args!("a request of {request_bytes} bytes with its materials"),
+                q.materials_bytes as u64,
+                "quotas.materials_bytes",
+            )
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The quotas a command must stay within before the rules see it: a draft's edits, an
+/// application's objections. Each refusal names its config key.
 pub(super) fn within(
     q: &super::Quotas,
     existing: Option<&Application>,
     command: &Command,
 ) -> Result<(), EngineError> {
-    match command {
-        Command::Create { materials, .. }
-        | Command::Edit { materials }
-        | Command::Supplement { materials, .. } => {
-            let size = codec::encode(materials).len();
-            if size > q.materials_bytes {
-                return Err(Refusal::quota(
-                    "MATERIALS_TOO_LARGE",
-                    format_args!("materials of {size} bytes"),
-                    q.materials_bytes as u64,
-                    "quotas.materials_bytes",
-                )
-                .into());
-            }
-        }
-        _ => {}
-    }
     match (command, existing) {
         (Command::Edit { .. }, Some(app))
             if app.state == State::Draft && app.revision > q.draft_edits =>

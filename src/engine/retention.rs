@@ -14,8 +14,7 @@ use crate::domain::calendar::china_date;
 use crate::domain::flow::{purge_on, Application};
 use crate::domain::record::Record;
 use crate::domain::types::Actor;
-use crate::log::commitment::Opening;
-use crate::log::entry::Body;
+use crate::log::entry::{self, Body};
 use crate::log::public::PURGEABLE;
 use crate::store::{codec, keys};
 use time::Date;
@@ -128,15 +127,22 @@ fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineError> {
         }
     }
     for index in entries {
-        let key = keys::openings(index);
-        let Some(bytes) = tx.get(&key)? else {
+        let key = keys::event(index);
+        let entry = tx
+            .get(&key)?
+            .ok_or_else(|| EngineError::corrupt(&key, "entry missing"))?;
+        let record = entry::Record::decode(&entry)
+            .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
+        let get = |k: &[u8]| tx.get(k);
+        let Some(mut stored) = super::openings::read(&get, index, &record)? else {
             continue;
         };
-        let mut openings: Vec<Opening> = codec::decode(&key, &bytes)?;
-        let before = openings.len();
-        openings.retain(|o| !PURGEABLE.contains(&o.field.as_str()));
-        if openings.len() != before {
-            tx.put(key, codec::encode(&openings));
+        let before = stored.openings.len();
+        stored
+            .openings
+            .retain(|o| !PURGEABLE.contains(&o.field.as_str()));
+        if stored.openings.len() != before {
+            tx.put(stored.key.clone(), stored.encode());
             changed = true;
         }
     }

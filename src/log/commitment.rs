@@ -7,7 +7,7 @@
 //! `salt` is 32 random bytes, `value` the UTF-8 text committed to (a JSON text for structured
 //! values, the string itself for a name). The salt makes the commitment reveal nothing, not even
 //! whether two entries hold the same name; the label keeps it from meaning anything else. The
-//! [`Opening`] (field, salt, value) stays in the node's state under `open/{index}`, readable by
+//! [`Opening`] (field, salt, value) stays in the node's state (`engine::openings`), readable by
 //! the auditor role; `sjdj-node audit` checks every commitment against its opening.
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -13,7 +13,7 @@
 //! | `rec/{code}` | public registry record (codec) |
 //! | `purge/{date}/{c or a}/{code or id}` | empty: purge that record's (or application's) contacts on or after the date |
 //! | `purgeat/{c or a}/{code or id}` | the date it is scheduled under, so a reschedule removes the old key |
-//! | `sev/{credit code}/{log index u64 BE}` | a subject's application events, for notification streams (codec: `engine::Change`) |
+//! | `sev/{credit code}/{log index u64 BE}` | a subject's application events, for notification streams, with the openings of the entry's commitments (codec: `engine::Change` and `openings`, see `engine::openings`) |
 //! | `busy/{code}` | id of the change, correction, renewal or deregistration open on the code |
 //! | `cert/{code}/{version u32 BE}` | signed certificate bytes (their own versioned layout) |
 //! | `qc/{query code}` | `{code}/{version}` |
@@ -36,11 +36,12 @@
 //! | `fpub/{node id}/{id}` | empty: mirrored applications in publicity |
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
-//! | `open/{index u64 BE}` | the openings of log entry `index`'s commitments (codec: `log::commitment::Opening`s), for the audit and the auditor role |
+//! | `open/{index u64 BE}` | the openings of a log entry's commitments that is not a flow event (codec: `log::commitment::Opening`s), for the audit and the auditor role |
 //! | `use/draft/{id}` | bytes of application snapshots a draft's edits stored (u64 BE): quota |
 //! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
 
-/// The openings of log entry `index`'s commitments.
+/// The openings of log entry `index`'s commitments, when it is not a flow event (a flow event's
+/// are kept in its subject's event record).
 pub fn openings(index: u64) -> Vec<u8> {
     let mut k = b"open/".to_vec();
     k.extend_from_slice(&index.to_be_bytes());

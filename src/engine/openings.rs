@@ -1,0 +1,73 @@
+//! Where the openings of a log entry's commitments are kept. A flow event's go in its subject's
+//! event record (`sev/{subject}/{index}`), which is written with the entry anyway, so an event
+//! costs no store key of its own; any other entry's (the person behind an admin, a token's
+//! holder) under `open/{index}`. Entries appended while every entry's openings had a key of
+//! their own still have them under `open/{index}`, so a read looks there first.
+use super::apps::{self, Get};
+use super::reads::Change;
+use super::EngineError;
+use crate::log::commitment::Opening;
+use crate::log::entry::{Body, Record};
+use crate::store::{codec, keys};
+use serde::{Deserialize, Serialize};
+
+/// A subject's event record as stored: the change its notification stream shows, and the
+/// openings of the entry's commitments, which the stream never reads (a `Change` decoded from
+/// this value skips them).
+#[derive(Serialize, Deserialize)]
+pub(super) struct SubjectEvent {
+    #[serde(flatten)]
+    pub change: Change,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub openings: Vec<Opening>,
+}
+
+/// An entry's openings and the value they were read from, so a purge can write them back.
+pub(super) struct Stored {
+    pub key: Vec<u8>,
+    pub openings: Vec<Opening>,
+    /// The subject's event record holding them; `None`: they are under `open/{index}`.
+    change: Option<Change>,
+}
+
+impl Stored {
+    /// The value that stores `self.openings` under `self.key`.
+    pub fn encode(&self) -> Vec<u8> {
+        match &self.change {
+            Some(change) => codec::encode(&SubjectEvent {
+                change: change.clone(),
+                openings: self.openings.clone(),
+            }),
+            None => codec::encode(&self.openings),
+        }
+    }
+}
+
+/// The openings of entry `index` (`record`), wherever they are kept; `None` if there are none.
+pub(super) fn read(get: Get, index: u64, record: &Record) -> Result<Option<Stored>, EngineError> {
+    let key = keys::openings(index);
+    if let Some(bytes) = get(&key)? {
+        return Ok(Some(Stored {
+            openings: codec::decode(&key, &bytes)?,
+            key,
+            change: None,
+        }));
+    }
+    let Body::Flow { application_id, .. } = &record.body else {
+        return Ok(None);
+    };
+    // An application's subject never changes, so its current state names the record.
+    let Some(app) = apps::current(get, application_id)? else {
+        return Ok(None);
+    };
+    let key = keys::subject_event(&app.subject, index);
+    let Some(bytes) = get(&key)? else {
+        return Ok(None);
+    };
+    let stored: SubjectEvent = codec::decode(&key, &bytes)?;
+    Ok(Some(Stored {
+        key,
+        openings: stored.openings,
+        change: Some(stored.change),
+    }))
+}
