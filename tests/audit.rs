@@ -5,7 +5,6 @@ mod common;
 use common::*;
 use sjdj::store::sled_store::SledStore;
 use sjdj::store::{keys, Batch, Store};
-use std::path::Path;
 
 /// A stopped dev node whose log holds a registration: tokens, the flow, a clock move, a code.
 async fn stopped_node_with_a_registration() -> Node {
@@ -15,23 +14,15 @@ async fn stopped_node_with_a_registration() -> Node {
     node
 }
 
-/// Copies the data dir so each kind of damage starts from the same whole store.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 fn damaged(node: &Node, name: &str, damage: impl FnOnce(&SledStore)) -> std::path::PathBuf {
     let dir = node.data_dir().join(format!("copy-{name}"));
-    for f in ["store", "node.key", "node.key.pub", "dev-tokens.json"] {
+    for f in [
+        "store",
+        "store.checkpoint",
+        "node.key",
+        "node.key.pub",
+        "dev-tokens.json",
+    ] {
         let from = node.data_dir().join(f);
         if from.is_dir() {
             copy_dir(&from, &dir.join(f));
@@ -130,8 +121,9 @@ async fn a_whole_store_passes_and_each_damage_is_named() {
                         .iter_mut()
                         .find(|o| o["field"] == "application")
                         .unwrap();
-                    let value = application["value"].as_str().unwrap().replacen('a', "b", 1);
-                    application["value"] = value.into();
+                    // Stored as the JSON it is (`json`), not as a string.
+                    let text = application["json"].to_string().replacen('a', "b", 1);
+                    application["json"] = serde_json::from_str(&text).unwrap();
                 });
             }),
             "the application opening does not open its commitment".into(),

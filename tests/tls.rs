@@ -37,7 +37,8 @@ impl Ca {
         let key = KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.issuer).unwrap().pem();
         std::fs::write(dir.join(format!("{name}.crt")), &cert).unwrap();
-        std::fs::write(dir.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+        let mut f = sjdj::store::files::create_private(&dir.join(format!("{name}.key"))).unwrap();
+        std::io::Write::write_all(&mut f, key.serialize_pem().as_bytes()).unwrap();
         (cert, key.serialize_pem())
     }
 
@@ -199,5 +200,40 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
     assert!(
         !answered,
         "a plain-text call was answered by a TLS listener"
+    );
+}
+
+/// A TLS private key that group or others can read is refused at start, as the node key is.
+#[cfg(unix)]
+#[test]
+fn a_tls_key_others_can_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let ca = Ca::new("sjdj test CA");
+    let dir = tempfile::tempdir().unwrap();
+    ca.issue(dir.path(), "national");
+    let key = dir.path().join("national.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    sjdj::node::keyfile::generate(&dir.path().join("node.key")).unwrap();
+    let tls = "[tls]\ncert_file = \"{dir}/national.crt\"\nkey_file = \"{dir}/national.key\"\n";
+    let config = dir.path().join("node.toml");
+    let d = dir.path().display().to_string();
+    std::fs::write(
+        &config,
+        node_toml("national", "national", "100000", tls).replace("{dir}", &d),
+    )
+    .unwrap();
+    let out = std::process::Command::new(common::node_bin())
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "the TLS key {} is readable by group or others (mode 644)",
+            key.display()
+        )),
+        "{text}"
     );
 }

@@ -171,15 +171,24 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
         n.data_dir.display()
     );
     let key = keyfile::load(&n.key_file)?.verifying_key();
-    let store = sjdj::store::sled_store::SledStore::open(&n.data_dir).with_context(|| {
+    let store = sjdj::node::open_store(&n.data_dir).with_context(|| {
         format!(
             "open the store {} (a running node holds it locked; a damaged one is refused)",
             n.data_dir.display()
         )
     })?;
     let origin = sjdj::log::checkpoint::origin(&v.region.to_string(), &n.id);
+    let kept_file = n.kept_checkpoint();
     match sjdj::engine::audit::audit(&store, &key, &origin) {
         Ok(r) => {
+            // The store must extend what the node published, as the node checks at start.
+            let kept = match sjdj::engine::audit::kept(&store, &key, &origin, &kept_file) {
+                Ok(kept) => kept,
+                Err(e) => {
+                    println!("AUDIT FAILED: {e}");
+                    std::process::exit(1);
+                }
+            };
             println!(
                 "audit ok: {} entries, {} tiles, {} applications, {} certificates; checkpoint {}{}",
                 r.entries,
@@ -195,6 +204,13 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
                     .map(|m| format!("; mirror of {}: {} entries match", m.node_id, m.entries))
                     .collect::<String>()
             );
+            match kept {
+                Some(size) => println!(
+                    "kept checkpoint of {size} entries ({}) matches the store",
+                    kept_file.display()
+                ),
+                None => println!("no kept checkpoint at {}", kept_file.display()),
+            }
             Ok(())
         }
         Err(m) => {

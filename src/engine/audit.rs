@@ -84,6 +84,24 @@ pub(super) fn scan_all(
     }
 }
 
+/// The store against the checkpoint kept outside it (`kept`): the size it covers, if there is
+/// a file. A store shorter than it, or whose log differs, fails the audit.
+pub fn kept(
+    store: &dyn Store,
+    key: &VerifyingKey,
+    origin: &str,
+    path: &std::path::Path,
+) -> Result<Option<u64>, Mismatch> {
+    let mut keys = vec![*key];
+    keys.extend(retired_keys(store, origin)?);
+    super::kept::check(store, &keys, origin, path)
+        .map(|c| c.map(|c| c.size))
+        .map_err(|e| Mismatch {
+            key: path.display().to_string(),
+            what: e.to_string(),
+        })
+}
+
 pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<AuditReport, Mismatch> {
     let get = |k: &[u8]| -> Result<Option<Vec<u8>>, EngineError> { Ok(store.get(k)?) };
     let size = log_ops::size(get).map_err(|e| at(b"meta/next_event", e.to_string()))?;

@@ -89,13 +89,7 @@ impl Engine {
 
     /// Province: the latest receipt the national node gave (size, cosigned note).
     pub fn latest_receipt(&self) -> Result<Option<(u64, Vec<u8>)>, EngineError> {
-        Ok(self.store().last(keys::RECEIPT_PREFIX)?.map(|(k, v)| {
-            let size = k
-                .strip_prefix(keys::RECEIPT_PREFIX)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u64::from_be_bytes);
-            (size, v)
-        }))
+        super::log_ops::latest_receipt(self.store().as_ref())
     }
 
     /// Province: codes handed over by the national node whose records it has not imported yet.

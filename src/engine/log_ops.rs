@@ -202,6 +202,17 @@ pub(super) fn sign_checkpoint(
     Ok(Some(signed))
 }
 
+/// Province: the national node's latest receipt (size, cosigned note).
+pub(super) fn latest_receipt(store: &dyn Store) -> Result<Option<(u64, Vec<u8>)>, EngineError> {
+    Ok(store.last(keys::RECEIPT_PREFIX)?.map(|(k, v)| {
+        let size = k
+            .strip_prefix(keys::RECEIPT_PREFIX)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u64::from_be_bytes);
+        (size, v)
+    }))
+}
+
 fn bad_range(message: String) -> EngineError {
     Refusal::invalid("LOG_RANGE", message).into()
 }
@@ -220,19 +231,48 @@ impl super::Engine {
         self.checkpoint().map_or(0, |c| c.size)
     }
 
-    /// Signs a checkpoint if the log grew, and publishes it once durable.
+    /// Signs a checkpoint if the log grew, and publishes it once durable and kept outside the
+    /// store. A checkpoint whose keeping failed stays signed in the store and is published by
+    /// the next call that can keep it. Returns the checkpoint newly published, if any.
     pub async fn publish_checkpoint(&self) -> Result<Option<SignedCheckpoint>, EngineError> {
-        match self.execute(super::Op::Checkpoint).await? {
-            super::Reply::Checkpoint(Some(c)) => {
-                let mut published = self.shared.published.write().expect("checkpoint lock");
-                // Never backwards, even if two publishes race.
-                if published.as_ref().is_none_or(|p| p.size < c.size) {
-                    *published = Some(c.clone());
-                }
-                Ok(Some(c))
-            }
-            _ => Ok(None),
+        let signed = match self.execute(super::Op::Checkpoint).await? {
+            super::Reply::Checkpoint(c) => c,
+            _ => None,
+        };
+        let _keeping = self.shared.keeping.lock().await;
+        let newest = match signed {
+            Some(c) => Some(c),
+            None => stored_checkpoint(&self.shared, |k| Ok(self.store().get(k)?))?,
+        };
+        let Some(c) = newest.filter(|c| self.published_size() < c.size) else {
+            return Ok(None);
+        };
+        self.keep(&c).await?;
+        *self.shared.published.write().expect("checkpoint lock") = Some(c.clone());
+        Ok(Some(c))
+    }
+
+    /// Rewrites the kept checkpoint file with the published checkpoint and the latest receipt
+    /// (a province calls it once it keeps a new receipt).
+    pub async fn keep_published(&self) -> Result<(), EngineError> {
+        let _keeping = self.shared.keeping.lock().await;
+        match self.checkpoint() {
+            Some(c) => self.keep(&c).await,
+            None => Ok(()),
         }
+    }
+
+    /// Writes checkpoint `c` and the latest receipt to the kept file, off the async threads.
+    async fn keep(&self, c: &SignedCheckpoint) -> Result<(), EngineError> {
+        let Some(path) = self.shared.cfg.kept_checkpoint.clone() else {
+            return Ok(());
+        };
+        let kept = super::kept::Kept::of(c, latest_receipt(self.store().as_ref())?);
+        tokio::task::spawn_blocking(move || {
+            super::kept::write(&path, &kept).map_err(|e| super::kept::cannot_keep(&path, e))
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("keeping the checkpoint: {e}")))?
     }
 
     /// Entries `[start, end)` of the published log.

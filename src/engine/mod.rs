@@ -9,6 +9,7 @@ mod clock;
 mod fed_reads;
 mod federation;
 mod hosting;
+pub mod kept;
 mod lifecycle;
 mod log_ops;
 mod mint;
@@ -27,6 +28,7 @@ pub use federation::{Alarm, FollowBatch, IngestBatch, Ingested, MirrorState, NAT
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use ops::{Op, Reply};
 pub use reads::{CertificateView, Change, Page, QueueEntry, SearchFilter, Verification};
+pub use writer::panic_text;
 
 use crate::domain::calendar::Calendar;
 use crate::domain::codes::Region;
@@ -59,6 +61,9 @@ pub struct EngineConfig {
     pub tokens: TokenLimits,
     /// What one application, subject or call may take.
     pub quotas: Quotas,
+    /// Where the latest published checkpoint is kept outside the store (`kept`); `None` for a
+    /// store that lives only in memory.
+    pub kept_checkpoint: Option<std::path::PathBuf>,
 }
 
 /// What one application, subject or call may take (`[quotas]`); each has its reason code.
@@ -71,7 +76,8 @@ pub struct Quotas {
     /// Bytes of snapshots one draft may have stored, all edits together
     /// (`DRAFT_STORAGE_EXHAUSTED`).
     pub draft_bytes: u64,
-    /// Bytes of one set of materials as stored (`MATERIALS_TOO_LARGE`).
+    /// Bytes of a request carrying materials, serialised as the node stores it
+    /// (`MATERIALS_TOO_LARGE`).
     pub materials_bytes: usize,
     /// Bytes of attachments one subject's registrants may upload (`ATTACHMENT_QUOTA`).
     pub attachment_bytes_per_subject: u64,
@@ -127,6 +133,9 @@ pub enum EngineError {
     Unavailable,
     #[error("internal error: {0}")]
     Internal(String),
+    /// The store is not (or no longer) the history this node published: refused at start.
+    #[error("the store does not hold the history this node published: {0}")]
+    Diverged(String),
 }
 
 impl EngineError {
@@ -150,6 +159,9 @@ pub(crate) struct Shared {
     pub published: std::sync::RwLock<Option<crate::log::checkpoint::SignedCheckpoint>>,
     /// The log size every flushed write is below: notification streams read up to it.
     pub durable: tokio::sync::watch::Sender<u64>,
+    /// Held while the kept checkpoint file is written and the checkpoint published, so two
+    /// publishes never write the file at once or publish out of order.
+    pub keeping: tokio::sync::Mutex<()>,
 }
 
 #[derive(Clone)]
@@ -186,9 +198,26 @@ impl Engine {
             origin,
             published: Default::default(),
             durable: tokio::sync::watch::Sender::new(size),
+            keeping: Default::default(),
         };
-        // What is in the store at open is durable: the last checkpoint is published as it is.
+        // What is in the store at open is durable: the last checkpoint is published as it is,
+        // once the store is known to extend the one kept outside it (and that one is kept).
         let stored = log_ops::stored_checkpoint(&shared, |k| Ok(shared.store.get(k)?))?;
+        if let Some(path) = &shared.cfg.kept_checkpoint {
+            let mut keys = vec![shared.key.verifying_key()];
+            keys.extend(log_ops::retired_own_keys(&shared, &|k| {
+                Ok(shared.store.get(k)?)
+            })?);
+            let kept = kept::check(shared.store.as_ref(), &keys, &shared.origin, path)?;
+            if let Some(c) = stored
+                .as_ref()
+                .filter(|c| kept.is_none_or(|k| k.size < c.size))
+            {
+                let receipt = log_ops::latest_receipt(shared.store.as_ref())?;
+                kept::write(path, &kept::Kept::of(c, receipt))
+                    .map_err(|e| kept::cannot_keep(path, e))?;
+            }
+        }
         shared.published = std::sync::RwLock::new(stored);
         let shared = Arc::new(shared);
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);

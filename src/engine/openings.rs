@@ -18,8 +18,68 @@ use serde::{Deserialize, Serialize};
 pub(super) struct SubjectEvent {
     #[serde(flatten)]
     pub change: Change,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "embedded")]
     pub openings: Vec<Opening>,
+}
+
+/// Openings as a subject's event record stores them: a value that is itself a JSON text (a
+/// draft's materials, a contact) is written as that JSON rather than as a string escaping
+/// every quote of it, which costs the writer more than the rest of the record. Read back, the
+/// value is the same text byte for byte (a JSON value is kept as written), so it still opens
+/// its commitment.
+mod embedded {
+    use crate::log::commitment::Opening;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::value::RawValue;
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        field: &'a str,
+        salt: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        json: Option<Box<RawValue>>,
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        field: String,
+        salt: String,
+        #[serde(default)]
+        value: Option<String>,
+        #[serde(default)]
+        json: Option<Box<RawValue>>,
+    }
+
+    pub fn serialize<S: Serializer>(openings: &[Opening], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(openings.iter().map(|o| {
+            // Only a JSON object or array is embedded; any other text stays a string.
+            let json = (o.value.starts_with('{') || o.value.starts_with('['))
+                .then(|| RawValue::from_string(o.value.clone()).ok())
+                .flatten();
+            Out {
+                field: &o.field,
+                salt: &o.salt,
+                value: json.is_none().then_some(o.value.as_str()),
+                json,
+            }
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Opening>, D::Error> {
+        Ok(Vec::<In>::deserialize(d)?
+            .into_iter()
+            .map(|o| Opening {
+                field: o.field,
+                salt: o.salt,
+                value: match (o.json, o.value) {
+                    (Some(json), _) => json.get().to_string(),
+                    (None, value) => value.unwrap_or_default(),
+                },
+            })
+            .collect())
+    }
 }
 
 /// An entry's openings and the value they were read from, so a purge can write them back.

@@ -61,6 +61,9 @@ pub enum Op {
     Sweep,
     /// Sign a checkpoint over the log, if it grew.
     Checkpoint,
+    /// Tests: an operation that writes and then panics, as a bug would.
+    #[cfg(test)]
+    Panic,
     /// National: a trust-list entry (delegation, key rotation, revocation).
     Trust {
         actor: Actor,
@@ -205,6 +208,11 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
             registered: mint::sweep(shared, tx)?,
         }),
         Op::Checkpoint => Ok(Reply::Checkpoint(log_ops::sign_checkpoint(shared, tx)?)),
+        #[cfg(test)]
+        Op::Panic => {
+            tx.put(keys::meta("panicked"), vec![1]);
+            panic!("a test's panic");
+        }
         Op::Trust { actor, body } => federation::trust(shared, tx, &actor, body),
         Op::Ingest(batch) => federation::ingest(shared, tx, *batch),
         Op::Follow(batch) => federation::follow(shared, tx, *batch),

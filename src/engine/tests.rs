@@ -30,6 +30,7 @@ fn config() -> EngineConfig {
         national_key: None,
         tokens: crate::engine::TokenLimits::default(),
         quotas: crate::engine::Quotas::default(),
+        kept_checkpoint: None,
     }
 }
 
@@ -649,6 +650,22 @@ async fn the_sweep_pages_past_applications_held_by_objections() {
         State::Registered,
         "the free application behind them registers"
     );
+}
+
+/// A bug that panics inside one operation refuses that operation, writes nothing of it, and
+/// the writer goes on with the writes after it.
+#[tokio::test]
+async fn a_panicking_operation_is_refused_and_the_writer_goes_on() {
+    let n = Node::start(config()).await;
+    let before = snapshot(&n.engine);
+    let e = n.engine.execute(Op::Panic).await.unwrap_err();
+    assert!(
+        matches!(&e, EngineError::Internal(m) if m.contains("wrote nothing") && m.contains("a test's panic")),
+        "{e:?}"
+    );
+    assert_eq!(snapshot(&n.engine), before, "nothing of it was written");
+    let app = n.flow(&n.registrant, None, create(n.materials(OWN))).await;
+    assert_eq!(app.state, State::Draft);
 }
 
 #[path = "log_tests.rs"]

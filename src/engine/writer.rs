@@ -89,6 +89,15 @@ impl<'v, 'a> Tx<'v, 'a> {
     }
 }
 
+/// The message a panic carried.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
 /// Answers waiting for the flush that makes their group durable.
 type Answers = Vec<(
     oneshot::Sender<Result<Reply, EngineError>>,
@@ -162,7 +171,17 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (u64, Answers) {
     let mut done = Vec::with_capacity(group.len());
     for job in group {
         let mut tx = Tx::new(&view);
-        let result = ops::run(shared, &mut tx, job.op, job.fingerprint);
+        // A bug that panics in one operation refuses that operation (its writes are dropped
+        // with its transaction) and the writer goes on with the next.
+        let run =
+            std::panic::AssertUnwindSafe(|| ops::run(shared, &mut tx, job.op, job.fingerprint));
+        let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+            let what = panic_text(&*panic);
+            tracing::error!(panic = %what, "an operation panicked; it is refused and wrote nothing");
+            Err(EngineError::Internal(format!(
+                "the operation failed inside the node and wrote nothing: {what}"
+            )))
+        });
         if result.is_ok() {
             for (k, v) in tx.into_writes() {
                 view.pending.insert(k, v);

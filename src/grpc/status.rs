@@ -77,6 +77,10 @@ pub fn status(e: EngineError) -> Status {
             tracing::error!(error = %m, "internal error");
             with_reason(Code::Internal, "INTERNAL", m)
         }
+        EngineError::Diverged(m) => {
+            tracing::error!(error = %m, "the store diverged from the published history");
+            with_reason(Code::DataLoss, "STORE_DIVERGED", m)
+        }
     }
 }
 

@@ -9,13 +9,28 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
 }
 
+/// A private key file, refused when group or others can read it (as the node key is): a key
+/// others can read is a key others may hold.
+fn read_key(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    let mode = crate::store::files::readable_by_others(path)
+        .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))?;
+    if let Some(mode) = mode {
+        return Err(format!(
+            "the {what} {} is readable by group or others (mode {mode:o}); run: chmod 600 {}",
+            path.display(),
+            path.display()
+        ));
+    }
+    read(path, what)
+}
+
 /// The server side: certificate chain and key (PEM), and optionally a client CA (PEM).
 pub fn server(
     cert: &Path,
     key: &Path,
     client_ca: Option<&Path>,
 ) -> Result<ServerTlsConfig, String> {
-    let identity = Identity::from_pem(read(cert, "TLS certificate")?, read(key, "TLS key")?);
+    let identity = Identity::from_pem(read(cert, "TLS certificate")?, read_key(key, "TLS key")?);
     let mut tls = ServerTlsConfig::new().identity(identity);
     if let Some(ca) = client_ca {
         tls = tls
@@ -32,7 +47,7 @@ pub fn client(ca: &Path, identity: Option<(&Path, &Path)>) -> Result<ClientTlsCo
     if let Some((cert, key)) = identity {
         tls = tls.identity(Identity::from_pem(
             read(cert, "client certificate")?,
-            read(key, "client key")?,
+            read_key(key, "client key")?,
         ));
     }
     Ok(tls)

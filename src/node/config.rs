@@ -146,6 +146,21 @@ pub struct NodeSection {
     pub data_dir: PathBuf,
     /// File holding the node's ed25519 key (mode 0600). Create it with `sjdj key generate`.
     pub key_file: PathBuf,
+    /// Where the latest published checkpoint is kept outside the store (fsynced before it is
+    /// shown), and checked against the store at start. Default: `<data_dir>.checkpoint`,
+    /// beside the store directory. Keep it when a store is restored: it is what stops the node
+    /// from signing a second history.
+    #[serde(default)]
+    pub kept_checkpoint_file: Option<PathBuf>,
+}
+
+impl NodeSection {
+    /// The kept checkpoint file, as configured or by default.
+    pub fn kept_checkpoint(&self) -> PathBuf {
+        self.kept_checkpoint_file
+            .clone()
+            .unwrap_or_else(|| crate::engine::kept::default_path(&self.data_dir))
+    }
 }
 
 /// Time limits in working days on the PRC calendar.
@@ -526,6 +541,7 @@ impl Config {
                 listen: listen.into(),
                 data_dir: data_dir.join("store"),
                 key_file: data_dir.join("node.key"),
+                kept_checkpoint_file: None,
             },
             limits: LimitsSection::default(),
             calendar: CalendarSection::default(),

@@ -20,14 +20,10 @@ pub enum KeyError {
 
 pub fn load(path: &Path) -> Result<SigningKey, KeyError> {
     let name = path.display().to_string();
-    #[cfg(unix)]
+    if let Some(mode) = crate::store::files::readable_by_others(path)
+        .map_err(|e| KeyError::Read(name.clone(), e))?
     {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path).map_err(|e| KeyError::Read(name.clone(), e))?;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(KeyError::Permissions(name, mode));
-        }
+        return Err(KeyError::Permissions(name, mode));
     }
     let text = std::fs::read_to_string(path).map_err(|e| KeyError::Read(name.clone(), e))?;
     let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Malformed(name.clone()))?;

@@ -38,6 +38,34 @@ pub enum NodeError {
     Other(String),
 }
 
+/// Opens the sled store in `dir`, closed off to the node's own user. A damaged store can make
+/// sled panic as it reads its files: that is a refusal to start with the reason, not a crash.
+pub fn open_store(dir: &std::path::Path) -> Result<SledStore, NodeError> {
+    let refused = |source| NodeError::Store {
+        path: dir.display().to_string(),
+        source,
+    };
+    // The default hook would print the panic as if the node had crashed; the refusal says it.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(|| SledStore::open(dir));
+    std::panic::set_hook(hook);
+    let store = opened
+        .map_err(|panic| {
+            refused(StoreError::Corrupt {
+                key: "store files".into(),
+                detail: format!(
+                    "sled could not read them ({}): the store is damaged; restore a backup",
+                    crate::engine::panic_text(&*panic)
+                ),
+            })
+        })?
+        .map_err(refused)?;
+    crate::store::files::restrict_tree(dir)
+        .map_err(|e| NodeError::Other(format!("cannot make {} private: {e}", dir.display())))?;
+    Ok(store)
+}
+
 /// How long in-flight calls may take to finish after a shutdown signal.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
@@ -74,13 +102,12 @@ impl Node {
     pub fn open(v: Validated, key: SigningKey) -> Result<Node, NodeError> {
         let c = &v.config;
         let dir = &c.node.data_dir;
-        std::fs::create_dir_all(dir).map_err(|e| {
+        // The store holds contacts and attachments: whatever the node creates is its own only.
+        crate::store::files::private_umask();
+        crate::store::files::create_private_dir_all(dir).map_err(|e| {
             NodeError::Other(format!("cannot create data dir {}: {e}", dir.display()))
         })?;
-        let store = SledStore::open(dir).map_err(|source| NodeError::Store {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        let store = open_store(dir)?;
         let cfg = EngineConfig {
             node_id: c.node.id.clone(),
             role: c.node.role.clone(),
@@ -93,6 +120,7 @@ impl Node {
             national_key: crate::sync::trust::parse_key(&c.federation.national_key).ok(),
             tokens: c.tokens.limits(),
             quotas: c.quotas.engine(),
+            kept_checkpoint: Some(c.node.kept_checkpoint()),
         };
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");

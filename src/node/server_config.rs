@@ -90,7 +90,8 @@ pub struct QuotasSection {
     /// Bytes one draft's edits may store, all together (each stores the whole application
     /// again) (DRAFT_STORAGE_EXHAUSTED). Default 16 MiB.
     pub draft_bytes: u64,
-    /// Bytes of one set of materials as stored (MATERIALS_TOO_LARGE). Default 1 MiB.
+    /// Bytes of a request carrying materials (create, edit, supplement), serialised as the
+    /// node stores it (MATERIALS_TOO_LARGE). Default 1 MiB.
     pub materials_bytes: usize,
     /// Bytes of attachments one subject's registrants may upload (ATTACHMENT_QUOTA).
     /// Default 1 GiB.

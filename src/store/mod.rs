@@ -9,6 +9,7 @@
 //! Adapters: [`sled_store::SledStore`] (production) and [`memory::MemoryStore`] (tests). Both pass
 //! the same conformance suite in `conformance.rs`.
 pub mod codec;
+pub mod files;
 pub mod keys;
 pub mod memory;
 pub mod sled_store;

@@ -285,6 +285,8 @@ pub async fn push_once(
                     receipt: resp.receipt,
                 })
                 .await?;
+            // The receipt is kept outside the store too, beside the published checkpoint.
+            engine.keep_published().await?;
             return Ok(Pushed::Confirmed(cp.size));
         }
         if resp.held <= held {

@@ -20,7 +20,7 @@ pub struct Node {
     pub tls: Option<tonic::transport::ClientTlsConfig>,
 }
 
-fn node_bin() -> &'static str {
+pub fn node_bin() -> &'static str {
     env!("CARGO_BIN_EXE_sjdj-node")
 }
 
@@ -76,6 +76,31 @@ pub fn audit(dir: &Path) -> (i32, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.code().unwrap_or(-1), text)
+}
+
+/// Copies a directory tree (a stopped node's store, to damage or restore a copy).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The entries `sjdj-node audit` found in a whole store (it must pass).
+pub fn audited_entries(dir: &Path) -> u64 {
+    let (code, out) = audit(dir);
+    assert_eq!(code, 0, "{out}");
+    out["audit ok: ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no entry count in {out}"))
 }
 
 /// Spawns the node and returns it with the address it printed once bound.
@@ -558,6 +583,45 @@ impl Node {
 
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Starts the node again on its data dir expecting it to refuse: its exit code and what it
+    /// printed. Panics if it starts serving instead (within 60 s).
+    pub fn refused_start(&self) -> (i32, String) {
+        assert!(self.child.is_none(), "stop or kill the node first");
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| {
+                if a == &self.addr {
+                    "127.0.0.1:0".into()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let mut child = Command::new(node_bin())
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start sjdj-node");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().expect("wait for node").is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the node started instead of refusing");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().expect("node output");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
     }
 
     /// Accepts (dev clerk) and passes review (dev reviewer): the application enters publicity.
