@@ -561,11 +561,10 @@ impl Node {
         }
     }
 
-    /// Starts the node again on the same data dir (a new port).
-    pub async fn restart(&mut self) {
+    /// The node's arguments for starting it again on its data dir, on a new port.
+    fn restart_args(&self) -> Vec<String> {
         assert!(self.child.is_none(), "stop or kill the node first");
-        let args: Vec<String> = self
-            .args
+        self.args
             .iter()
             .map(|a| {
                 if a == &self.addr {
@@ -574,7 +573,12 @@ impl Node {
                     a.clone()
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    /// Starts the node again on the same data dir (a new port).
+    pub async fn restart(&mut self) {
+        let args = self.restart_args();
         let (child, addr) = spawn(&args);
         self.child = Some(child);
         self.addr = addr;
@@ -588,18 +592,7 @@ impl Node {
     /// Starts the node again on its data dir expecting it to refuse: its exit code and what it
     /// printed. Panics if it starts serving instead (within 60 s).
     pub fn refused_start(&self) -> (i32, String) {
-        assert!(self.child.is_none(), "stop or kill the node first");
-        let args: Vec<String> = self
-            .args
-            .iter()
-            .map(|a| {
-                if a == &self.addr {
-                    "127.0.0.1:0".into()
-                } else {
-                    a.clone()
-                }
-            })
-            .collect();
+        let args = self.restart_args();
         let mut child = Command::new(node_bin())
             .args(&args)
             .env("RUST_LOG", "warn")
