@@ -133,6 +133,10 @@ pub enum EngineError {
     Unavailable,
     #[error("internal error: {0}")]
     Internal(String),
+    /// The write was applied but the flush that would make it durable failed: it may or may
+    /// not survive a crash, so the caller retries with the same request id (never "refused").
+    #[error("the outcome of this write is unknown: {0}")]
+    OutcomeUnknown(String),
     /// The store is not (or no longer) the history this node published: refused at start.
     #[error("the store does not hold the history this node published: {0}")]
     Diverged(String),
@@ -162,6 +166,9 @@ pub(crate) struct Shared {
     /// Held while the kept checkpoint file is written and the checkpoint published, so two
     /// publishes never write the file at once or publish out of order.
     pub keeping: tokio::sync::Mutex<()>,
+    /// Whether the store took the last group's writes and flush: false from a store error until
+    /// a group is applied and flushed again (health turns NOT_SERVING meanwhile).
+    pub store_ok: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Clone)]
@@ -199,6 +206,7 @@ impl Engine {
             published: Default::default(),
             durable: tokio::sync::watch::Sender::new(size),
             keeping: Default::default(),
+            store_ok: tokio::sync::watch::Sender::new(true),
         };
         // What is in the store at open is durable: the last checkpoint is published as it is,
         // once the store is known to extend the one kept outside it (and that one is kept).
@@ -249,6 +257,12 @@ impl Engine {
             .await
             .map_err(|_| EngineError::Unavailable)?;
         Ok(async move { rx.await.map_err(|_| EngineError::Unavailable)? })
+    }
+
+    /// Whether the store is taking writes (see `Shared::store_ok`), and a way to wait for it
+    /// to change.
+    pub fn store_ok(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shared.store_ok.subscribe()
     }
 
     pub fn config(&self) -> &EngineConfig {

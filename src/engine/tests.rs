@@ -95,10 +95,11 @@ struct Node {
 
 impl Node {
     async fn start(cfg: EngineConfig) -> Node {
-        let (store, key) = (
-            Arc::new(MemoryStore::new()),
-            SigningKey::from_bytes(&[7u8; 32]),
-        );
+        Node::on(Arc::new(MemoryStore::new()), cfg).await
+    }
+
+    async fn on(store: crate::store::DynStore, cfg: EngineConfig) -> Node {
+        let key = SigningKey::from_bytes(&[7u8; 32]);
         let engine = Engine::start(store, key, cfg).unwrap();
         let bytes = "本单位承诺所填信息真实".as_bytes().to_vec();
         let Ok(Reply::Attachment { sha256, size }) = engine
@@ -666,6 +667,89 @@ async fn a_panicking_operation_is_refused_and_the_writer_goes_on() {
     assert_eq!(snapshot(&n.engine), before, "nothing of it was written");
     let app = n.flow(&n.registrant, None, create(n.materials(OWN))).await;
     assert_eq!(app.state, State::Draft);
+}
+
+/// A memory store whose flush fails while `failing` is set, as a full or failing disk's would.
+struct FailingFlush {
+    inner: MemoryStore,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl crate::store::Store for FailingFlush {
+    fn get(&self, key: &[u8]) -> crate::store::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> crate::store::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.inner.scan(prefix, after, limit)
+    }
+    fn last(&self, prefix: &[u8]) -> crate::store::Result<Option<(Vec<u8>, Vec<u8>)>> {
+        self.inner.last(prefix)
+    }
+    fn apply(&self, batch: crate::store::Batch) -> crate::store::Result<()> {
+        self.inner.apply(batch)
+    }
+    fn flush(&self) -> crate::store::Result<()> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Engine("No space left on device".into()));
+        }
+        self.inner.flush()
+    }
+}
+
+/// A write whose flush failed was applied but may not be durable: it is answered "outcome
+/// unknown" (UNAVAILABLE, retry with the same request id), never refused; the retry, once the
+/// store flushes again, returns the first result instead of writing twice.
+#[tokio::test]
+async fn a_failed_flush_leaves_the_outcome_unknown_and_a_retry_returns_the_first_result() {
+    let store = Arc::new(FailingFlush {
+        inner: MemoryStore::new(),
+        failing: false.into(),
+    });
+    let n = Node::on(store.clone(), config()).await;
+    let op = |request_id: &str| Op::Flow {
+        actor: n.registrant.clone(),
+        request_id: request_id.into(),
+        application_id: None,
+        command: Box::new(create(n.materials(OWN))),
+    };
+    store.failing.store(true, Ordering::SeqCst);
+    let e = n.engine.execute(op("disk-full")).await.unwrap_err();
+    assert!(
+        matches!(&e, EngineError::OutcomeUnknown(m) if m.contains("No space left")),
+        "{e:?}"
+    );
+    let status = crate::grpc::status::status(e);
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert!(
+        status.message().contains("WRITE_OUTCOME_UNKNOWN"),
+        "{}",
+        status.message()
+    );
+    assert!(status.message().contains("retry with the same request_id"));
+    assert!(
+        !*n.engine.store_ok().borrow(),
+        "the store is not taking writes"
+    );
+
+    store.failing.store(false, Ordering::SeqCst);
+    let first = app_of(n.engine.execute(op("disk-full")).await);
+    assert!(
+        *n.engine.store_ok().borrow(),
+        "it is again once a group is flushed"
+    );
+    let again = app_of(n.engine.execute(op("disk-full")).await);
+    assert_eq!(first.id, again.id, "one application, not two");
+    let drafts = n
+        .engine
+        .store()
+        .scan(&keys::state_prefix("DRAFT"), None, usize::MAX)
+        .unwrap();
+    assert_eq!(drafts.len(), 1);
 }
 
 #[path = "log_tests.rs"]

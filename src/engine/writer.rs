@@ -108,9 +108,10 @@ type Answers = Vec<(
 /// group N durable, so fsync and decision-making overlap; each answer still waits for a flush
 /// that began after its own group was applied.
 pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
-    let (to_flusher, flush_rx) = std::sync::mpsc::channel::<(u64, Answers)>();
+    let (to_flusher, flush_rx) = std::sync::mpsc::channel::<(Option<u64>, Answers)>();
     let store = shared.store.clone();
     let durable = shared.durable.clone();
+    let store_ok = shared.store_ok.clone();
     std::thread::Builder::new()
         .name("sjdj-flusher".into())
         .spawn(move || {
@@ -118,9 +119,12 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                 let mut waiting = vec![first];
                 waiting.extend(flush_rx.try_iter());
                 let flushed = store.flush();
+                // The store works again only once a group is applied and flushed.
+                let works = flushed.is_ok() && waiting.iter().all(|(size, _)| size.is_some());
+                store_ok.send_if_modified(|ok| std::mem::replace(ok, works) != works);
                 if let Err(e) = &flushed {
-                    tracing::error!(error = %e, "flush failed; the writes waiting on it are refused");
-                } else if let Some(size) = waiting.iter().map(|(size, _)| *size).max() {
+                    tracing::error!(error = %e, "flush failed; the writes waiting on it have an unknown outcome");
+                } else if let Some(size) = waiting.iter().filter_map(|(size, _)| *size).max() {
                     // Watchers (notification streams) may now read every entry below `size`.
                     durable.send_if_modified(|d| {
                         let grew = size > *d;
@@ -129,8 +133,9 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                     });
                 }
                 for (reply, result) in waiting.into_iter().flat_map(|(_, a)| a) {
+                    // Applied but perhaps not durable: neither done nor refused.
                     let result = match (&flushed, result) {
-                        (Err(e), Ok(_)) => Err(EngineError::Store(StoreError::Engine(e.to_string()))),
+                        (Err(e), Ok(_)) => Err(EngineError::OutcomeUnknown(e.to_string())),
                         (_, r) => r,
                     };
                     // The caller may have gone away (timeout, cancelled RPC); the write stands.
@@ -161,8 +166,8 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
 }
 
 /// Runs a group of jobs and applies their writes as one atomic batch (not yet flushed); returns
-/// the log's size after the group, with the answers.
-fn run_group(shared: &Shared, group: Vec<Job>) -> (u64, Answers) {
+/// the log's size after the group (`None`: the batch could not be applied), with the answers.
+fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
     let store = shared.store.as_ref();
     let mut view = View {
         store,
@@ -196,14 +201,17 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (u64, Answers) {
         };
         if let Err(e) = store.apply(batch) {
             tracing::error!(error = %e, "group commit failed; every write of the group is refused");
+            shared
+                .store_ok
+                .send_if_modified(|ok| std::mem::replace(ok, false));
             for (_, result) in done.iter_mut() {
                 if result.is_ok() {
                     *result = Err(EngineError::Store(StoreError::Engine(e.to_string())));
                 }
             }
             // Nothing of this group landed: the watermark must not pass it.
-            return (0, done);
+            return (None, done);
         }
     }
-    (size, done)
+    (Some(size), done)
 }

@@ -77,6 +77,17 @@ pub fn status(e: EngineError) -> Status {
             tracing::error!(error = %m, "internal error");
             with_reason(Code::Internal, "INTERNAL", m)
         }
+        EngineError::OutcomeUnknown(m) => {
+            tracing::error!(error = %m, "a write's flush failed");
+            with_reason(
+                Code::Unavailable,
+                "WRITE_OUTCOME_UNKNOWN",
+                format!(
+                    "the store could not make this write durable ({m}); it may or may not have \
+                     been applied: retry with the same request_id"
+                ),
+            )
+        }
         EngineError::Diverged(m) => {
             tracing::error!(error = %m, "the store diverged from the published history");
             with_reason(Code::DataLoss, "STORE_DIVERGED", m)

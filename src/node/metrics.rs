@@ -2,8 +2,8 @@
 //! listener when `[metrics] listen` is set. Values are read from the engine at each scrape, so
 //! they are never stale: the log size, alarms by kind and node (a fork alarm is also a log line
 //! and `AdminService.ListAlarms`), what the national node holds of each province and whether its
-//! feed is frozen, open applications past their step's due date by step, and on a province the
-//! size of the last national receipt.
+//! feed is frozen, open applications past their step's due date by step, whether the store takes
+//! writes, and on a province the size of the last national receipt.
 use crate::engine::Engine;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -31,6 +31,11 @@ pub fn render(engine: &Engine) -> Result<String, String> {
         "sjdj_log_entries",
         "Entries covered by the node's latest published checkpoint",
         gauge(size),
+    );
+    reg.register(
+        "sjdj_store_ok",
+        "1 while the store takes writes; 0 from a store error (a failed write or flush) until a write is flushed again",
+        gauge(u64::from(*engine.store_ok().borrow())),
     );
     let alarms = engine.alarms().map_err(|e| e.to_string())?;
     let by_kind = Family::<Labels, Gauge>::default();

@@ -66,6 +66,41 @@ pub fn open_store(dir: &std::path::Path) -> Result<SledStore, NodeError> {
     Ok(store)
 }
 
+/// Health follows the store: NOT_SERVING, overall and for every service, from a store error until
+/// the store takes writes again, so a load balancer or supervisor sees a node that cannot write.
+async fn store_health(
+    mut ok: tokio::sync::watch::Receiver<bool>,
+    health: tonic_health::server::HealthReporter,
+) {
+    use tonic::server::NamedService;
+    let services = [
+        "",
+        pb::registration_service_server::RegistrationServiceServer::<grpc::Registration>::NAME,
+        pb::review_service_server::ReviewServiceServer::<grpc::Review>::NAME,
+        pb::registry_service_server::RegistryServiceServer::<grpc::Registry>::NAME,
+        pb::admin_service_server::AdminServiceServer::<grpc::Admin>::NAME,
+        pb::transparency_service_server::TransparencyServiceServer::<grpc::Transparency>::NAME,
+        pb::federation_service_server::FederationServiceServer::<grpc::Federation>::NAME,
+    ];
+    loop {
+        let serving = *ok.borrow_and_update();
+        if !serving {
+            tracing::error!("the store is not taking writes: health is NOT_SERVING");
+        }
+        let status = if serving {
+            tonic_health::ServingStatus::Serving
+        } else {
+            tonic_health::ServingStatus::NotServing
+        };
+        for name in services {
+            health.set_service_status(name, status).await;
+        }
+        if ok.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 /// How long in-flight calls may take to finish after a shutdown signal.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
@@ -231,6 +266,7 @@ impl Node {
             .build_v1alpha()
             .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
 
+        let store_health = tokio::spawn(store_health(engine.store_ok(), health.clone()));
         let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
         let checkpointer = tokio::spawn(checkpoint_loop(engine.clone(), self.checkpoint_interval));
         let metrics = match self.metrics {
@@ -361,6 +397,7 @@ impl Node {
             }
         };
         sweeper.abort();
+        store_health.abort();
         checkpointer.abort();
         if let Some(p) = pusher {
             p.abort();
