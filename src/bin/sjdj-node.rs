@@ -11,7 +11,8 @@ use anyhow::Context;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
-use sjdj::node::{config::Config, dev, keyfile, Node};
+use sjdj::engine::EngineError;
+use sjdj::node::{config::Config, dev, keyfile, Node, NodeError};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -63,7 +64,24 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+/// Exit code of a node that refuses its store (damaged, or not the history it published): a
+/// supervisor should not restart it in a loop, an operator has to act (`RestartPreventExitStatus`).
+const EXIT_STORE_REFUSED: i32 = 3;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("Error: {e:#}");
+        let refused = e.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<NodeError>(),
+                Some(NodeError::Store { .. } | NodeError::Engine(EngineError::Diverged(_)))
+            )
+        });
+        std::process::exit(if refused { EXIT_STORE_REFUSED } else { 1 });
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

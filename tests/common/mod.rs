@@ -78,6 +78,33 @@ pub fn audit(dir: &Path) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// Starts `sjdj-node` with `args` expecting it to refuse: its exit code and what it printed.
+/// Panics if it is still running after 60 s (it started serving instead).
+pub fn refused_start(args: &[String]) -> (i32, String) {
+    let mut child = Command::new(node_bin())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sjdj-node");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait for node").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the node started instead of refusing");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("node output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
 /// Copies a directory tree (a stopped node's store, to damage or restore a copy).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -590,31 +617,9 @@ impl Node {
     }
 
     /// Starts the node again on its data dir expecting it to refuse: its exit code and what it
-    /// printed. Panics if it starts serving instead (within 60 s).
+    /// printed.
     pub fn refused_start(&self) -> (i32, String) {
-        let args = self.restart_args();
-        let mut child = Command::new(node_bin())
-            .args(&args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sjdj-node");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while child.try_wait().expect("wait for node").is_none() {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("the node started instead of refusing");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let out = child.wait_with_output().expect("node output");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code().unwrap_or(-1), text)
+        refused_start(&self.restart_args())
     }
 
     /// Accepts (dev clerk) and passes review (dev reviewer): the application enters publicity.
