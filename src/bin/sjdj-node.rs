@@ -13,6 +13,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use sjdj::engine::EngineError;
 use sjdj::node::{config::Config, dev, keyfile, Node, NodeError};
+use sjdj::store::StoreError;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -66,6 +67,7 @@ enum Command {
 
 /// Exit code of a node that refuses its store (damaged, or not the history it published): a
 /// supervisor should not restart it in a loop, an operator has to act (`RestartPreventExitStatus`).
+/// A store that cannot be opened for another reason (locked, I/O) exits 1 and is retried.
 const EXIT_STORE_REFUSED: i32 = 3;
 
 fn main() {
@@ -74,7 +76,14 @@ fn main() {
         let refused = e.chain().any(|c| {
             matches!(
                 c.downcast_ref::<NodeError>(),
-                Some(NodeError::Store { .. } | NodeError::Engine(EngineError::Diverged(_)))
+                Some(
+                    NodeError::Store {
+                        source: StoreError::Corrupt { .. },
+                        ..
+                    } | NodeError::Engine(
+                        EngineError::Diverged(_) | EngineError::Store(StoreError::Corrupt { .. })
+                    )
+                )
             )
         });
         std::process::exit(if refused { EXIT_STORE_REFUSED } else { 1 });

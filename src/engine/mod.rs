@@ -169,6 +169,10 @@ pub(crate) struct Shared {
     /// Whether the store took the last group's writes and flush: false from a store error until
     /// a group is applied and flushed again (health turns NOT_SERVING meanwhile).
     pub store_ok: tokio::sync::watch::Sender<bool>,
+    /// Why the writer cannot go on, once it cannot: a batch the store failed to apply may be
+    /// partly applied in the store's memory, so no write is taken after it and the node stops
+    /// (non-zero) for its supervisor to restart it on the durable state.
+    pub fatal: tokio::sync::watch::Sender<Option<String>>,
 }
 
 #[derive(Clone)]
@@ -207,6 +211,7 @@ impl Engine {
             durable: tokio::sync::watch::Sender::new(size),
             keeping: Default::default(),
             store_ok: tokio::sync::watch::Sender::new(true),
+            fatal: tokio::sync::watch::Sender::new(None),
         };
         // What is in the store at open is durable: the last checkpoint is published as it is,
         // once the store is known to extend the one kept outside it (and that one is kept).
@@ -263,6 +268,11 @@ impl Engine {
     /// to change.
     pub fn store_ok(&self) -> tokio::sync::watch::Receiver<bool> {
         self.shared.store_ok.subscribe()
+    }
+
+    /// Why the writer stopped taking writes, once it has (see `Shared::fatal`).
+    pub fn fatal(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.shared.fatal.subscribe()
     }
 
     pub fn config(&self) -> &EngineConfig {

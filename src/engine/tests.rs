@@ -669,10 +669,13 @@ async fn a_panicking_operation_is_refused_and_the_writer_goes_on() {
     assert_eq!(app.state, State::Draft);
 }
 
-/// A memory store whose flush fails while `failing` is set, as a full or failing disk's would.
+/// A memory store whose flush (`failing`) or apply (`apply_fails`) fails while set, as a full
+/// or failing disk's would.
+#[derive(Default)]
 struct FailingFlush {
     inner: MemoryStore,
     failing: std::sync::atomic::AtomicBool,
+    apply_fails: std::sync::atomic::AtomicBool,
 }
 
 impl crate::store::Store for FailingFlush {
@@ -691,6 +694,9 @@ impl crate::store::Store for FailingFlush {
         self.inner.last(prefix)
     }
     fn apply(&self, batch: crate::store::Batch) -> crate::store::Result<()> {
+        if self.apply_fails.load(Ordering::SeqCst) {
+            return Err(StoreError::Engine("No space left on device".into()));
+        }
         self.inner.apply(batch)
     }
     fn flush(&self) -> crate::store::Result<()> {
@@ -706,10 +712,7 @@ impl crate::store::Store for FailingFlush {
 /// store flushes again, returns the first result instead of writing twice.
 #[tokio::test]
 async fn a_failed_flush_leaves_the_outcome_unknown_and_a_retry_returns_the_first_result() {
-    let store = Arc::new(FailingFlush {
-        inner: MemoryStore::new(),
-        failing: false.into(),
-    });
+    let store = Arc::new(FailingFlush::default());
     let n = Node::on(store.clone(), config()).await;
     let op = |request_id: &str| Op::Flow {
         actor: n.registrant.clone(),
@@ -750,6 +753,41 @@ async fn a_failed_flush_leaves_the_outcome_unknown_and_a_retry_returns_the_first
         .scan(&keys::state_prefix("DRAFT"), None, usize::MAX)
         .unwrap();
     assert_eq!(drafts.len(), 1);
+}
+
+/// A batch the store failed to apply may be partly applied in its memory: the writer takes no
+/// write after it, says why (the node stops on it, for its supervisor to restart it on the
+/// durable state), and health's store flag is down.
+#[tokio::test]
+async fn a_failed_apply_stops_the_writer() {
+    let store = Arc::new(FailingFlush::default());
+    let n = Node::on(store.clone(), config()).await;
+    store.apply_fails.store(true, Ordering::SeqCst);
+    let e = n
+        .try_flow(&n.registrant, None, create(n.materials(OWN)))
+        .await
+        .unwrap_err();
+    assert!(matches!(&e, EngineError::Store(_)), "{e:?}");
+    let why = n
+        .engine
+        .fatal()
+        .borrow()
+        .clone()
+        .expect("the writer stopped");
+    assert!(why.contains("failed to apply"), "{why}");
+    assert!(!*n.engine.store_ok().borrow());
+    // Even once the store would take it, no write goes on the store that failed.
+    store.apply_fails.store(false, Ordering::SeqCst);
+    let before = snapshot(&n.engine);
+    let e = n
+        .try_flow(&n.registrant, None, create(n.materials(OWN)))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("restarts on its durable state"),
+        "{e}"
+    );
+    assert_eq!(snapshot(&n.engine), before);
 }
 
 #[path = "log_tests.rs"]

@@ -148,6 +148,13 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
         .name("sjdj-writer".into())
         .spawn(move || {
             while let Some(first) = rx.blocking_recv() {
+                if let Some(why) = shared.fatal.borrow().clone() {
+                    // Refused unread: the writer cannot go on (see `Shared::fatal`).
+                    let _ = first
+                        .reply
+                        .send(Err(EngineError::Store(StoreError::Engine(why))));
+                    continue;
+                }
                 let mut group = vec![first];
                 while group.len() < MAX_GROUP {
                     match rx.try_recv() {
@@ -200,10 +207,15 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
             ops: view.pending.into_iter().collect(),
         };
         if let Err(e) = store.apply(batch) {
-            tracing::error!(error = %e, "group commit failed; every write of the group is refused");
+            tracing::error!(error = %e, "group commit failed; every write of the group is refused and the writer stops");
             shared
                 .store_ok
                 .send_if_modified(|ok| std::mem::replace(ok, false));
+            // The store may hold part of the batch in memory: nothing more is written on it.
+            shared.fatal.send_replace(Some(format!(
+                "the store failed to apply a batch of writes ({e}); the node stops so that it \
+                 restarts on its durable state"
+            )));
             for (_, result) in done.iter_mut() {
                 if result.is_ok() {
                     *result = Err(EngineError::Store(StoreError::Engine(e.to_string())));

@@ -296,8 +296,15 @@ impl Node {
         let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
         // Notification streams end at shutdown instead of holding the drain open.
         let watch_stop = stopping.clone();
+        // A writer that cannot go on stops the node too, with an error (see `Engine::fatal`).
+        let mut fatal = engine.fatal();
         let shutdown = async move {
-            shutdown.await;
+            tokio::select! {
+                () = shutdown => {}
+                _ = fatal.wait_for(Option::is_some) => {
+                    tracing::error!("the writer cannot go on; stopping the node");
+                }
+            }
             let _ = stopping_tx.send(true);
         };
         let drain_deadline = async move {
@@ -407,6 +414,9 @@ impl Node {
         }
         if let Some(m) = metrics {
             m.abort();
+        }
+        if let Some(why) = engine.fatal().borrow().clone() {
+            return Err(NodeError::Other(why));
         }
         // A node stopped cleanly leaves a checkpoint over everything it wrote.
         if let Err(e) = engine.publish_checkpoint().await {

@@ -155,7 +155,12 @@ fn spawn(args: &[String]) -> (Child, String) {
 impl Node {
     /// A dev node (`--dev`): built-in config, clock control on, one token per role.
     pub async fn dev() -> Node {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Node::dev_in(&std::env::temp_dir()).await
+    }
+
+    /// A dev node whose data dir is a new directory under `parent` (a filesystem a test made).
+    pub async fn dev_in(parent: &Path) -> Node {
+        let dir = tempfile::tempdir_in(parent).expect("temp dir");
         let args = vec![
             "--dev".into(),
             "--data-dir".into(),
@@ -578,6 +583,13 @@ impl Node {
             };
             assert!(status.success(), "node exited with {status} after SIGTERM");
         }
+    }
+
+    /// The node's exit status, if it has exited by itself.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().expect("wait for node")?;
+        self.child = None;
+        Some(status)
     }
 
     /// Kills the node with SIGKILL: no chance to flush anything.

@@ -1,0 +1,147 @@
+//! A full disk, on a small tmpfs this test mounts itself (it needs root; anywhere else it says
+//! it was skipped): writes fail fast with a clear status instead of hanging, a node whose store
+//! failed to apply a batch stops non-zero (sled may hold part of the batch in memory) instead of
+//! serving that state, and started again once there is space it holds every acknowledged write
+//! and passes the audit.
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmpfs of `mib` MiB, unmounted when dropped.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(mib: u32) -> Option<SmallDisk> {
+        // SAFETY: geteuid only reads the process's effective user id.
+        if unsafe { libc::geteuid() } != 0 {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap().keep();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk(dir))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Fills the filesystem of `dir` but `keep` bytes with one file, returned.
+fn fill(dir: &Path, keep: u64) -> PathBuf {
+    let filler = dir.join("filler");
+    let free = fs_free(dir);
+    let f = std::fs::File::create(&filler).unwrap();
+    std::io::Write::write_all(&mut &f, &vec![1u8; free.saturating_sub(keep) as usize])
+        .unwrap_or(());
+    filler
+}
+
+fn fs_free(dir: &Path) -> u64 {
+    let out = Command::new("df")
+        .args(["-B1", "--output=avail"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("df avail")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_fails_writes_fast_and_loses_nothing_acknowledged() {
+    let Some(disk) = SmallDisk::mount(32) else {
+        eprintln!("skipped: mounting a tmpfs needs root (this test makes its own small disk)");
+        return;
+    };
+    let mut node = Node::dev_in(&disk.0).await;
+    let filler = fill(&disk.0, 2 << 20);
+    let flow = node.flow().await;
+    let materials = flow.materials().await;
+    let mut acknowledged = Vec::new();
+    let mut refusal = None;
+    let started = Instant::now();
+    while refusal.is_none() && started.elapsed() < Duration::from_secs(120) {
+        let call = tokio::time::timeout(Duration::from_secs(10), flow.create(materials.clone()));
+        match call
+            .await
+            .expect("a write on a full disk answers, it does not hang")
+        {
+            Ok(app) => acknowledged.push(app.id),
+            Err(s) => refusal = Some(s),
+        }
+    }
+    let refusal = refusal.expect("the disk filled up");
+    assert!(
+        matches!(
+            (refusal.code(), reason(&refusal).as_str()),
+            (tonic::Code::Internal, "STORE_ERROR")
+                | (
+                    tonic::Code::Unavailable,
+                    "WRITE_OUTCOME_UNKNOWN" | "SHUTTING_DOWN"
+                )
+        ),
+        "{refusal:?}"
+    );
+    assert!(!acknowledged.is_empty(), "some writes fit");
+
+    // The node either stopped by itself (the store failed to apply a batch) or refuses writes
+    // while the store fails; either way, once there is space it serves every acknowledged write.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let stopped = loop {
+        if let Some(status) = node.exited() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    std::fs::remove_file(&filler).unwrap();
+    match stopped {
+        Some(status) => {
+            assert!(
+                !status.success(),
+                "a writer that cannot go on exits non-zero"
+            );
+            node.restart().await;
+        }
+        None => {
+            // Only flushes failed: the store is whole in memory, and writes resume by themselves.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while flow.create(materials.clone()).await.is_err() {
+                assert!(Instant::now() < deadline, "writes did not resume");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    let flow = node.flow().await;
+    for id in &acknowledged {
+        assert_eq!(&flow.get(id).await.id, id, "an acknowledged write is kept");
+    }
+    flow.create(materials)
+        .await
+        .expect("writes resume once there is space");
+    node.stop().await;
+    let (code, out) = audit(node.data_dir());
+    assert_eq!(code, 0, "{out}");
+    eprintln!(
+        "{} writes acknowledged before the disk filled; then {refusal:?}; the node {}",
+        acknowledged.len(),
+        if stopped.is_some() {
+            "stopped and was restarted"
+        } else {
+            "kept serving"
+        }
+    );
+}
