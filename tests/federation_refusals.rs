@@ -412,6 +412,9 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
         after.contains("sjdj_mirror_entries{node=\"gd\"} 10"),
         "{after}"
     );
+    // The store takes writes; what the alert rules compare is there.
+    assert!(after.contains("sjdj_store_ok 1"), "{after}");
+    assert!(after.contains("sjdj_log_durable_entries "), "{after}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -33,6 +33,11 @@ pub fn render(engine: &Engine) -> Result<String, String> {
         gauge(size),
     );
     reg.register(
+        "sjdj_log_durable_entries",
+        "Entries durable in the store; above sjdj_log_entries until the next checkpoint covers them",
+        gauge(*engine.durable().borrow()),
+    );
+    reg.register(
         "sjdj_store_ok",
         "1 while the store takes writes; 0 from a store error (a failed write or flush) until a write is flushed again",
         gauge(u64::from(*engine.store_ok().borrow())),
