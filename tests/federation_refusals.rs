@@ -415,6 +415,8 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
     // The store takes writes; what the alert rules compare is there.
     assert!(after.contains("sjdj_store_ok 1"), "{after}");
     assert!(after.contains("sjdj_log_durable_entries "), "{after}");
+    assert!(after.contains("sjdj_writer_ok 1"), "{after}");
+    assert!(after.contains("sjdj_kept_checkpoint_entries "), "{after}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -252,6 +252,17 @@ impl super::Engine {
         Ok(Some(c))
     }
 
+    /// The size of the checkpoint kept outside the store, as its file says now (`None`: no
+    /// file, or not one this node's current key signed).
+    pub fn kept_size(&self) -> Option<u64> {
+        let path = self.shared.cfg.kept_checkpoint.as_ref()?;
+        let kept = super::kept::read(path).ok()??;
+        let key = self.shared.key.verifying_key();
+        checkpoint::verify(kept.checkpoint.as_bytes(), &key, Some(&self.shared.origin))
+            .ok()
+            .map(|c| c.size)
+    }
+
     /// Rewrites the kept checkpoint file with the published checkpoint and the latest receipt
     /// (a province calls it once it keeps a new receipt).
     pub async fn keep_published(&self) -> Result<(), EngineError> {

@@ -2,8 +2,9 @@
 //! listener when `[metrics] listen` is set. Values are read from the engine at each scrape, so
 //! they are never stale: the log size, alarms by kind and node (a fork alarm is also a log line
 //! and `AdminService.ListAlarms`), what the national node holds of each province and whether its
-//! feed is frozen, open applications past their step's due date by step, whether the store takes
-//! writes, and on a province the size of the last national receipt.
+//! feed is frozen, open applications past their step's due date by step, whether the store and
+//! the writer take writes, the checkpoint kept outside the store, and on a province the size of
+//! the last national receipt.
 use crate::engine::Engine;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -36,6 +37,18 @@ pub fn render(engine: &Engine) -> Result<String, String> {
         "sjdj_log_durable_entries",
         "Entries durable in the store; above sjdj_log_entries until the next checkpoint covers them",
         gauge(*engine.durable().borrow()),
+    );
+    if let Some(kept) = engine.kept_size() {
+        reg.register(
+            "sjdj_kept_checkpoint_entries",
+            "Entries of the checkpoint kept outside the store (the node refuses a store shorter than it)",
+            gauge(kept),
+        );
+    }
+    reg.register(
+        "sjdj_writer_ok",
+        "1 while the writer takes writes; 0 once a batch failed to apply and the node is stopping",
+        gauge(u64::from(engine.fatal().borrow().is_none())),
     );
     reg.register(
         "sjdj_store_ok",
