@@ -1,6 +1,7 @@
 //! Quotas a write must stay within (`[quotas]`): the size of a command's materials (weighed
-//! before it is queued), a draft's edits and the bytes it stores, an application's objections. Each refusal is
-//! RESOURCE_EXHAUSTED with its reason code and config key, and the write changes nothing.
+//! before it is queued), a draft's edits and the bytes it stores, an application's objections.
+//! Each refusal is RESOURCE_EXHAUSTED with its reason code and config key, and the write changes
+//! nothing.
 use super::writer::Tx;
 use super::EngineError;
 use crate::domain::flow::{Application, Command, Refusal, State};
