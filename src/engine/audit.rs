@@ -150,7 +150,13 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
         {
             pinned.push((code.clone(), *version, certificate_sha256.clone()));
         }
-        let opened = super::audit_openings::open(store, next, &record)?;
+        let subject = match &record.body {
+            Body::Flow { application_id, .. } => {
+                folded.get(application_id).map(|a| a.subject.as_str())
+            }
+            _ => None,
+        };
+        let opened = super::audit_openings::open(store, next, &record, subject)?;
         report.commitments += opened.commitments;
         if let (
             Body::Flow {

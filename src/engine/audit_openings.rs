@@ -17,10 +17,16 @@ pub(super) struct Opened {
     pub commitments: usize,
 }
 
-pub(super) fn open(store: &dyn Store, index: u64, record: &Record) -> Result<Opened, Mismatch> {
+/// `subject`: the flow event's subject, when the audit has folded its application already.
+pub(super) fn open(
+    store: &dyn Store,
+    index: u64,
+    record: &Record,
+    subject: Option<&str>,
+) -> Result<Opened, Mismatch> {
     let get = |k: &[u8]| Ok(store.get(k)?);
     let (key, openings): (Vec<u8>, Vec<Opening>) =
-        match super::openings::read(&get, index, record).map_err(store_err)? {
+        match super::openings::read(&get, index, record, subject).map_err(store_err)? {
             Some(stored) => (stored.key, stored.openings),
             None => (keys::openings(index), Vec::new()),
         };

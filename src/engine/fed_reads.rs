@@ -76,7 +76,10 @@ impl Engine {
         let record = crate::log::entry::Record::decode(&bytes)
             .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
         let get = |k: &[u8]| Ok(self.store().get(k)?);
-        Ok(super::openings::read(&get, index, &record)?.map_or_else(Vec::new, |s| s.openings))
+        Ok(
+            super::openings::read(&get, index, &record, None)?
+                .map_or_else(Vec::new, |s| s.openings),
+        )
     }
 
     pub fn alarms(&self) -> Result<Vec<Alarm>, EngineError> {

@@ -405,7 +405,7 @@ impl Node {
         let in_openings = self.app(id).decisions.iter().any(|d| {
             let entry = store.get(&keys::event(d.log_index)).unwrap().unwrap();
             let record = crate::log::entry::Record::decode(&entry).unwrap();
-            super::super::openings::read(&get, d.log_index, &record)
+            super::super::openings::read(&get, d.log_index, &record, None)
                 .unwrap()
                 .is_some_and(|s| {
                     s.openings

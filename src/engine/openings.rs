@@ -39,7 +39,7 @@ mod embedded {
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        json: Option<Box<RawValue>>,
+        json: Option<&'a RawValue>,
     }
 
     #[derive(Deserialize)]
@@ -55,8 +55,9 @@ mod embedded {
     pub fn serialize<S: Serializer>(openings: &[Opening], s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(openings.iter().map(|o| {
             // Only a JSON object or array is embedded; any other text stays a string.
+            // Borrowed, so the text is checked but not copied.
             let json = (o.value.starts_with('{') || o.value.starts_with('['))
-                .then(|| RawValue::from_string(o.value.clone()).ok())
+                .then(|| serde_json::from_str::<&RawValue>(&o.value).ok())
                 .flatten();
             Out {
                 field: &o.field,
@@ -104,7 +105,14 @@ impl Stored {
 }
 
 /// The openings of entry `index` (`record`), wherever they are kept; `None` if there are none.
-pub(super) fn read(get: Get, index: u64, record: &Record) -> Result<Option<Stored>, EngineError> {
+/// `subject` is the flow event's subject when the caller knows it (the audit folding the
+/// application, the purge holding it); otherwise it is read from the application's state.
+pub(super) fn read(
+    get: Get,
+    index: u64,
+    record: &Record,
+    subject: Option<&str>,
+) -> Result<Option<Stored>, EngineError> {
     let key = keys::openings(index);
     if let Some(bytes) = get(&key)? {
         return Ok(Some(Stored {
@@ -117,10 +125,14 @@ pub(super) fn read(get: Get, index: u64, record: &Record) -> Result<Option<Store
         return Ok(None);
     };
     // An application's subject never changes, so its current state names the record.
-    let Some(app) = apps::current(get, application_id)? else {
-        return Ok(None);
+    let subject = match subject {
+        Some(s) => s.to_string(),
+        None => match apps::current(get, application_id)? {
+            Some(app) => app.subject,
+            None => return Ok(None),
+        },
     };
-    let key = keys::subject_event(&app.subject, index);
+    let key = keys::subject_event(&subject, index);
     let Some(bytes) = get(&key)? else {
         return Ok(None);
     };

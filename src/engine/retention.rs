@@ -117,9 +117,11 @@ fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineError> {
     let prefix = format!("appv/{id}/").into_bytes();
     let mut changed = false;
     let mut entries = Vec::new();
+    let mut subject = String::new();
     for (key, bytes) in tx.store().scan(&prefix, None, usize::MAX)? {
         let app: Application = codec::decode(&key, &bytes)?;
         entries = app.decisions.iter().map(|d| d.log_index).collect();
+        subject.clone_from(&app.subject);
         let clean = app.without_personal_data();
         if clean != app {
             tx.put(key, codec::encode(&clean));
@@ -134,7 +136,7 @@ fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineError> {
         let record = entry::Record::decode(&entry)
             .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
         let get = |k: &[u8]| tx.get(k);
-        let Some(mut stored) = super::openings::read(&get, index, &record)? else {
+        let Some(mut stored) = super::openings::read(&get, index, &record, Some(&subject))? else {
             continue;
         };
         let before = stored.openings.len();
