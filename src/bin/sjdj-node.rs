@@ -6,12 +6,16 @@
 //! - `sjdj-node admin-token --config FILE --holder NAME` issues an admin token offline (node stopped).
 //! - `sjdj-node audit --data-dir DIR` (a `--dev` dir) or `audit --config FILE` checks a stopped
 //!   node's store: log entries, tree tiles, the signed checkpoint and the state they record.
+//! - `sjdj-node backup --out FILE` takes an online backup of a running node (admin token);
+//!   `backup verify FILE` restores it into a temporary directory and audits it;
+//!   `restore FILE --data-dir DIR` restores it into a new store.
 use anyhow::Context;
 
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use sjdj::engine::EngineError;
+use sjdj::node::backup::Identity;
 use sjdj::node::{config::Config, dev, keyfile, Node, NodeError};
 use sjdj::store::StoreError;
 use std::path::PathBuf;
@@ -63,6 +67,39 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Take an online backup of a running node (needs an admin token): one archive, a
+    /// consistent snapshot at one log size, written while the node goes on serving.
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        #[command(subcommand)]
+        check: Option<BackupCmd>,
+        /// The archive to write; it must not exist (written as FILE.partial until whole).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        global: sjdj::cli::Global,
+    },
+    /// Restore a backup into a new store (an absent or empty directory), then audit it.
+    Restore {
+        file: PathBuf,
+        /// The store directory to create (the config's node.data_dir).
+        #[arg(long, conflicts_with = "config", required_unless_present = "config")]
+        data_dir: Option<PathBuf>,
+        /// The node's config: restore into its node.data_dir and check with its key.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCmd {
+    /// Restore an archive into a temporary directory and audit it; exits 1 if it fails.
+    Verify {
+        file: PathBuf,
+        /// Check it is this node's: its origin and checkpoint key (default: the manifest's key).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Exit code of a node that refuses its store (damaged, or not the history it published): a
@@ -105,6 +142,22 @@ fn run() -> anyhow::Result<()> {
                 admin_token(&config, holder).await
             }
             (Some(Command::Audit { config, data_dir }), _, _) => audit(config, data_dir),
+            (Some(Command::Backup { check, out, global }), _, _) => match check {
+                Some(BackupCmd::Verify { file, config }) => verify_backup(&file, config),
+                None => {
+                    let out = out.context("give --out FILE (or `backup verify FILE`)")?;
+                    take_backup(&global, &out).await
+                }
+            },
+            (
+                Some(Command::Restore {
+                    file,
+                    data_dir,
+                    config,
+                }),
+                _,
+                _,
+            ) => restore(&file, data_dir, config),
             (None, Some(path), false) => {
                 let v = Config::load(&path)?.validate()?;
                 if args.dev_tokens.is_some() && !v.config.clock.control {
@@ -245,4 +298,99 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
             std::process::exit(1);
         }
     }
+}
+
+async fn take_backup(global: &sjdj::cli::Global, out: &std::path::Path) -> anyhow::Result<()> {
+    let t = sjdj::cli::backup::take(global, out).await?;
+    let m = &t.manifest;
+    if global.json {
+        let summary = serde_json::json!({
+            "file": t.file,
+            "node_id": m.source.node_id,
+            "log_size": m.source.log_size,
+            "records": m.records,
+            "bytes": t.file_bytes,
+            "seconds": t.seconds,
+            "mb_per_second": t.mb_per_second(),
+            "records_per_second": t.records_per_second(),
+        });
+        println!("{summary}");
+    } else {
+        println!(
+            "backup of {} at {} log entries: {} store entries, {:.1} MB in {:.2} s \
+             ({:.1} MB/s, {:.0} entries/s) -> {}",
+            m.source.node_id,
+            m.source.log_size,
+            m.records,
+            t.file_bytes as f64 / 1e6,
+            t.seconds,
+            t.mb_per_second(),
+            t.records_per_second(),
+            t.file.display()
+        );
+    }
+    Ok(())
+}
+
+/// The node's config, and its public key and origin.
+fn node_identity(path: &std::path::Path) -> anyhow::Result<(Config, Identity)> {
+    let v = Config::load(path)?.validate()?;
+    let key = keyfile::load(&v.config.node.key_file)?.verifying_key();
+    let origin = sjdj::log::checkpoint::origin(&v.region.to_string(), &v.config.node.id);
+    Ok((v.config, Identity { key, origin }))
+}
+
+fn print_restored(r: &sjdj::node::backup::Restored, what: &str) {
+    use sjdj::node::backup::KeyUsed;
+    let m = &r.manifest.source;
+    println!(
+        "{what}: {} at {} log entries, {} store entries; audit ok: {} applications, {} certificates, \
+         checkpoint of {} entries signed by {}",
+        m.node_id,
+        m.log_size,
+        r.manifest.records,
+        r.audit.applications,
+        r.audit.certificates,
+        r.audit.checkpoint.map_or(0, |(size, _)| size),
+        match r.key {
+            KeyUsed::Node => "the node's key (from its config)",
+            KeyUsed::Manifest => "the key the manifest names (give --config to check it is the node's)",
+        }
+    );
+}
+
+fn verify_backup(file: &std::path::Path, config: Option<PathBuf>) -> anyhow::Result<()> {
+    let node = match config {
+        Some(path) => Some(node_identity(&path)?.1),
+        None => None,
+    };
+    match sjdj::node::backup::verify(file, node.as_ref()) {
+        Ok(r) => {
+            print_restored(&r, "backup ok");
+            Ok(())
+        }
+        Err(e) => {
+            println!("BACKUP FAILED: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn restore(
+    file: &std::path::Path,
+    data_dir: Option<PathBuf>,
+    config: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let (dir, node) = match (data_dir, config) {
+        (Some(dir), None) => (dir, None),
+        (None, Some(path)) => {
+            let (config, node) = node_identity(&path)?;
+            (config.node.data_dir, Some(node))
+        }
+        _ => anyhow::bail!("give --data-dir DIR or --config FILE"),
+    };
+    sjdj::store::files::private_umask();
+    let r = sjdj::node::backup::restore(file, &dir, node.as_ref())?;
+    print_restored(&r, &format!("restored into {}", dir.display()));
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! key generation, certificate verification). Human output by default, proto3 JSON with `--json`.
 mod admin;
 mod app;
+pub mod backup;
 mod client;
 mod federation;
 pub mod json;

@@ -12,7 +12,7 @@ use crate::log::entry::Body;
 use crate::store::{codec, keys};
 use sha2::{Digest, Sha256};
 
-fn require_admin(actor: &Actor) -> Result<(), Refusal> {
+pub(super) fn require_admin(actor: &Actor) -> Result<(), Refusal> {
     if actor.role == Role::Admin {
         Ok(())
     } else {

@@ -5,6 +5,7 @@ mod apps;
 pub mod audit;
 mod audit_mirrors;
 mod audit_openings;
+mod backup;
 mod clock;
 mod fed_reads;
 mod federation;
@@ -22,6 +23,7 @@ mod retention;
 pub mod tokens;
 mod writer;
 
+pub use backup::{BackupSnapshot, LastBackup};
 pub use clock::NodeClock;
 pub use fed_reads::{Confirmation, IssuerKey};
 pub use federation::{Alarm, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR};
@@ -83,6 +85,9 @@ pub struct Quotas {
     pub attachment_bytes_per_subject: u64,
     /// Bytes of log entries one ListEntries or FollowLog answer carries (at least one entry).
     pub entries_bytes: usize,
+    /// Bytes of before images an online backup may hold ahead of its reader
+    /// (`BACKUP_TOO_SLOW`).
+    pub backup_held_bytes: u64,
 }
 
 impl Default for Quotas {
@@ -94,6 +99,7 @@ impl Default for Quotas {
             materials_bytes: 1 << 20,
             attachment_bytes_per_subject: 1 << 30,
             entries_bytes: 4 << 20,
+            backup_held_bytes: 256 << 20,
         }
     }
 }
@@ -173,6 +179,8 @@ pub(crate) struct Shared {
     /// partly applied in the store's memory, so no write is taken after it and the node stops
     /// (non-zero) for its supervisor to restart it on the durable state.
     pub fatal: tokio::sync::watch::Sender<Option<String>>,
+    /// Online backups being read; the writer saves before images for them (`store::snapshot`).
+    pub snapshots: crate::store::snapshot::Snapshots,
 }
 
 #[derive(Clone)]
@@ -212,6 +220,7 @@ impl Engine {
             keeping: Default::default(),
             store_ok: tokio::sync::watch::Sender::new(true),
             fatal: tokio::sync::watch::Sender::new(None),
+            snapshots: Default::default(),
         };
         // What is in the store at open is durable: the last checkpoint is published as it is,
         // once the store is known to extend the one kept outside it (and that one is kept).

@@ -61,6 +61,13 @@ pub enum Op {
     Sweep,
     /// Sign a checkpoint over the log, if it grew.
     Checkpoint,
+    /// Begin an online backup: a checkpoint, and a snapshot of the store at its size. The
+    /// writer ends its group with it (see `writer`).
+    Backup {
+        actor: Actor,
+    },
+    /// Keep the figures of a backup served whole.
+    RecordBackup(super::LastBackup),
     /// Tests: an operation that writes and then panics, as a bug would.
     #[cfg(test)]
     Panic,
@@ -113,6 +120,14 @@ pub enum Reply {
     },
     /// The new checkpoint; `None` when the log had not grown.
     Checkpoint(Option<crate::log::checkpoint::SignedCheckpoint>),
+    /// A backup's log size and checkpoint; the writer adds the snapshot once the group that
+    /// ends with it is applied.
+    Backup {
+        size: u64,
+        checkpoint: Option<crate::log::checkpoint::SignedCheckpoint>,
+        snapshot: Option<std::sync::Arc<crate::store::snapshot::Snapshot>>,
+    },
+    Recorded,
     Trusted(Box<crate::sync::trust::TrustedNode>),
     Ingested(federation::Ingested),
     /// Refused, but with writes kept (a fork's evidence and the frozen feed).
@@ -208,6 +223,8 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
             registered: mint::sweep(shared, tx)?,
         }),
         Op::Checkpoint => Ok(Reply::Checkpoint(log_ops::sign_checkpoint(shared, tx)?)),
+        Op::Backup { actor } => super::backup::begin(shared, tx, &actor),
+        Op::RecordBackup(last) => super::backup::record(tx, &last),
         #[cfg(test)]
         Op::Panic => {
             tx.put(keys::meta("panicked"), vec![1]);

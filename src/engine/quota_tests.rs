@@ -13,6 +13,7 @@ fn small() -> EngineConfig {
             materials_bytes: 16 * 1024,
             attachment_bytes_per_subject: 1024,
             entries_bytes: 4096,
+            ..Quotas::default()
         },
         ..config()
     }

@@ -156,7 +156,9 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                     continue;
                 }
                 let mut group = vec![first];
-                while group.len() < MAX_GROUP {
+                // A backup ends its group: its snapshot begins once the group is applied, so
+                // it must hold exactly the log its checkpoint covers.
+                while group.len() < MAX_GROUP && !ends_group(&group) {
                     match rx.try_recv() {
                         Ok(job) => group.push(job),
                         Err(_) => break,
@@ -206,6 +208,7 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
         let batch = Batch {
             ops: view.pending.into_iter().collect(),
         };
+        shared.snapshots.preserve(store, &batch);
         if let Err(e) = store.apply(batch) {
             tracing::error!(error = %e, "group commit failed; every write of the group is refused and the writer stops");
             shared
@@ -225,5 +228,15 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
             return (None, done);
         }
     }
+    if let Some((_, Ok(Reply::Backup { snapshot, .. }))) = done.last_mut() {
+        let cap = shared.cfg.quotas.backup_held_bytes;
+        *snapshot = Some(Arc::new(shared.snapshots.begin(cap)));
+    }
     (Some(size), done)
+}
+
+fn ends_group(group: &[Job]) -> bool {
+    group
+        .last()
+        .is_some_and(|job| matches!(job.op, Op::Backup { .. }))
 }

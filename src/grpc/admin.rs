@@ -169,6 +169,15 @@ impl AdminService for Admin {
         self.trust(actor, body).await
     }
 
+    type BackupStream = super::backup::Stream;
+
+    async fn backup(&self, req: Request<pb::BackupRequest>) -> Res<Self::BackupStream> {
+        let actor = auth::actor(&self.engine, &req)?;
+        Ok(Response::new(
+            super::backup::backup(&self.engine, actor).await?,
+        ))
+    }
+
     async fn get_log_openings(
         &self,
         req: Request<pb::GetLogOpeningsRequest>,

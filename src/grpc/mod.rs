@@ -4,6 +4,7 @@
 mod admin;
 pub mod admission;
 pub mod auth;
+mod backup;
 pub mod convert;
 pub mod federation;
 pub mod incoming;

@@ -1,6 +1,7 @@
 //! Wiring: open the store, start the engine and the gRPC server with health and reflection, run
 //! background tasks, and stop gracefully. `run(listener, shutdown)` is the entry point; tests bind
 //! port 0 and pass their own shutdown.
+pub mod backup;
 pub mod config;
 pub mod dev;
 pub mod keyfile;

@@ -99,6 +99,10 @@ pub struct QuotasSection {
     /// Bytes of log entries in one ListEntries or FollowLog answer; a longer range is answered
     /// in part (at least one entry) and the caller asks again from where it ends. Default 4 MiB.
     pub entries_bytes: usize,
+    /// Bytes of before images an online backup may hold while the writer goes on ahead of its
+    /// reader (a slow backup client); past it the backup fails with RESOURCE_EXHAUSTED /
+    /// `BACKUP_TOO_SLOW` and writes are untouched. Default 256 MiB.
+    pub backup_held_bytes: u64,
 }
 
 impl Default for QuotasSection {
@@ -116,6 +120,7 @@ impl Default for QuotasSection {
             materials_bytes: e.materials_bytes,
             attachment_bytes_per_subject: e.attachment_bytes_per_subject,
             entries_bytes: e.entries_bytes,
+            backup_held_bytes: e.backup_held_bytes,
         }
     }
 }
@@ -266,6 +271,7 @@ impl QuotasSection {
                 self.attachment_bytes_per_subject,
             ),
             ("entries_bytes", self.entries_bytes as u64),
+            ("backup_held_bytes", self.backup_held_bytes),
         ] {
             if v == 0 {
                 errors.push(format!("quotas.{name} must be at least 1"));
@@ -282,6 +288,7 @@ impl QuotasSection {
             materials_bytes: self.materials_bytes,
             attachment_bytes_per_subject: self.attachment_bytes_per_subject,
             entries_bytes: self.entries_bytes,
+            backup_held_bytes: self.backup_held_bytes,
         }
     }
 }

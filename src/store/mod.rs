@@ -8,11 +8,13 @@
 //!
 //! Adapters: [`sled_store::SledStore`] (production) and [`memory::MemoryStore`] (tests). Both pass
 //! the same conformance suite in `conformance.rs`.
+pub mod archive;
 pub mod codec;
 pub mod files;
 pub mod keys;
 pub mod memory;
 pub mod sled_store;
+pub mod snapshot;
 
 #[cfg(test)]
 mod conformance;
@@ -30,6 +32,9 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Keys and values, in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// Writes applied together or not at all. `None` deletes the key.
 #[derive(Debug, Default, Clone)]

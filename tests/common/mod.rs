@@ -160,7 +160,11 @@ impl Node {
 
     /// A dev node whose data dir is a new directory under `parent` (a filesystem a test made).
     pub async fn dev_in(parent: &Path) -> Node {
-        let dir = tempfile::tempdir_in(parent).expect("temp dir");
+        Node::dev_at(tempfile::tempdir_in(parent).expect("temp dir")).await
+    }
+
+    /// A dev node on a data dir made beforehand (a restored store, a copied key).
+    pub async fn dev_at(dir: tempfile::TempDir) -> Node {
         let args = vec![
             "--dev".into(),
             "--data-dir".into(),
