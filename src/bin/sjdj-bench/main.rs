@@ -25,6 +25,7 @@ use tonic::{Request, Status};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
+mod backup;
 mod bogus;
 mod ingest;
 mod measure;
@@ -91,6 +92,11 @@ struct Args {
     /// (whole flows with certificates), pushed in signed batches; 0 runs the other phases.
     #[arg(long, default_value_t = 0)]
     ingest_entries: u64,
+    /// Instead of the other phases: grow the log to this many entries, then take online
+    /// backups back to back while the clients write, beside the same writes without a backup
+    /// and the disk's sequential write rate; 0 runs the other phases.
+    #[arg(long, default_value_t = 0)]
+    backup_entries: u64,
     /// Entries per pushed batch for --ingest-entries.
     #[arg(long, default_value_t = 1000)]
     ingest_batch: u64,
@@ -178,6 +184,26 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
         .await?;
         report_ingest(&i, args.json)?;
+        drop(guard);
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    if args.backup_entries > 0 {
+        eprintln!(
+            "online backup: growing the log to {} entries, then backups under {} writers",
+            args.backup_entries, args.clients
+        );
+        let b = backup::backups(
+            &channels,
+            &ctx,
+            args.backup_entries,
+            span,
+            node,
+            &addr,
+            &tokens,
+        )
+        .await?;
+        report_backups(&b, args.json)?;
         drop(guard);
         return Ok(ExitCode::SUCCESS);
     }

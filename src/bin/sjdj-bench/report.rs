@@ -156,3 +156,34 @@ pub(super) fn report_ingest(i: &ingest::Ingest, json: bool) -> anyhow::Result<()
     }
     Ok(())
 }
+
+pub(super) fn report_backups(b: &backup::Backups, json: bool) -> anyhow::Result<()> {
+    let (records, bytes, _) = b.taken.last().copied().unwrap_or_default();
+    let text = format!(
+        "online backup of a {}-entry log ({records} store entries, {:.1} MB archive), {} taken back to back:\n\
+         \x20 {:.1} MB/s, {:.0} store entries/s; the disk's sequential write rate {:.0} MB/s (backup / disk = {:.2})\n\
+         \x20 creates: {:.0}/s without a backup, {:.0}/s during backups (during / without = {:.2}); \
+         p99 {:.1} ms / {:.1} ms; errors {} / {}\n",
+        b.log_size,
+        bytes as f64 / 1e6,
+        b.taken.len(),
+        b.mb_s(),
+        b.records_s(),
+        b.disk_mb_s,
+        b.mb_s() / b.disk_mb_s,
+        b.without.rate(),
+        b.during.rate(),
+        b.during.rate() / b.without.rate(),
+        b.without.p99(CREATE),
+        b.during.p99(CREATE),
+        b.without.s.errors,
+        b.during.s.errors,
+    );
+    if json {
+        eprint!("{text}");
+        println!("{}", serde_json::to_string_pretty(&b.json())?);
+    } else {
+        print!("{text}");
+    }
+    Ok(())
+}
