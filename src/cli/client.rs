@@ -108,6 +108,13 @@ fn resolve_token(g: &Global) -> anyhow::Result<Option<String>> {
     if let Some(t) = &g.token {
         return Ok(Some(t.clone()));
     }
+    if let Some(file) = &g.token_file {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("read {}", file.display()))?;
+        let token = text.trim();
+        anyhow::ensure!(!token.is_empty(), "{} holds no token", file.display());
+        return Ok(Some(token.to_string()));
+    }
     let Some(role) = &g.as_role else {
         return Ok(None);
     };

@@ -49,6 +49,10 @@ pub struct Global {
     /// Bearer token.
     #[arg(long, global = true, env = "SJDJ_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// A file holding the bearer token (a systemd credential, say), so it is not in argv or
+    /// the environment.
+    #[arg(long, global = true, env = "SJDJ_TOKEN_FILE", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
     /// Act as this role, taking its token from --tokens (a dev-tokens.json).
     #[arg(long = "as", global = true, value_name = "ROLE")]
     pub as_role: Option<String>,

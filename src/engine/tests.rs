@@ -798,3 +798,6 @@ mod lifecycle;
 
 #[path = "quota_tests.rs"]
 mod quotas;
+
+#[path = "backup_tests.rs"]
+mod backup;

@@ -4,7 +4,8 @@
 //! and `AdminService.ListAlarms`), what the national node holds of each province and whether its
 //! feed is frozen, open applications past their step's due date by step, whether the store and
 //! the writer take writes, the checkpoint kept outside the store, and on a province the size of
-//! the last national receipt.
+//! the last national receipt, and the last online backup served whole (when, at which log size,
+//! how many bytes).
 use crate::engine::Engine;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -55,6 +56,25 @@ pub fn render(engine: &Engine) -> Result<String, String> {
         "1 while the store takes writes; 0 from a store error (a failed write or flush) until a write is flushed again",
         gauge(u64::from(*engine.store_ok().borrow())),
     );
+    // 0 until the first backup, so "last backup too old" fires on a node never backed up.
+    let last = engine.last_backup();
+    reg.register(
+        "sjdj_backup_last_success_timestamp_seconds",
+        "Unix time the last online backup was served whole (0: never)",
+        gauge(last.as_ref().map_or(0, |b| b.at.max(0) as u64)),
+    );
+    if let Some(b) = &last {
+        reg.register(
+            "sjdj_backup_last_bytes",
+            "Bytes of store entries in the last online backup served whole",
+            gauge(b.bytes),
+        );
+        reg.register(
+            "sjdj_backup_last_log_entries",
+            "Log entries the last online backup served whole holds",
+            gauge(b.size),
+        );
+    }
     let alarms = engine.alarms().map_err(|e| e.to_string())?;
     let by_kind = Family::<Labels, Gauge>::default();
     for a in &alarms {

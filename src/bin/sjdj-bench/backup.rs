@@ -77,6 +77,7 @@ pub(super) async fn backups(
         client_cert: None,
         client_key: None,
         token: None,
+        token_file: None,
         as_role: Some("admin".into()),
         tokens: Some(tokens.to_path_buf()),
         request_id: None,
