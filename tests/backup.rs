@@ -153,6 +153,22 @@ async fn a_cut_or_altered_archive_fails_verify_and_restore_leaves_nothing() {
     let file = node.data_dir().join("backup.tar");
     backup(&node, &file).await;
     let bytes = std::fs::read(&file).unwrap();
+    // Checked against the node's own public key; another node's key refuses it.
+    let own = node.data_dir().join("node.key.pub");
+    let (ok, out) = node_cmd(&["backup", "verify", path(&file), "--public-key", path(&own)]);
+    assert!(ok && out.contains("signed by the node's key"), "{out}");
+    let other = node.data_dir().join("other.key");
+    let (ok, _, out) = sjdj(&["key", "generate", "--out", path(&other)]);
+    assert!(ok, "{out}");
+    let other_pub = node.data_dir().join("other.key.pub");
+    let (ok, out) = node_cmd(&[
+        "backup",
+        "verify",
+        path(&file),
+        "--public-key",
+        path(&other_pub),
+    ]);
+    assert!(!ok && out.contains("BACKUP FAILED"), "{out}");
 
     let cut = node.data_dir().join("cut.tar");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();

@@ -88,6 +88,10 @@ enum Command {
         /// The node's config: restore into its node.data_dir and check with its key.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Check it against this public key (64 hex digits, or a node.key.pub file) instead of
+        /// the one the manifest names.
+        #[arg(long, conflicts_with = "config")]
+        public_key: Option<String>,
     },
 }
 
@@ -99,6 +103,10 @@ enum BackupCmd {
         /// Check it is this node's: its origin and checkpoint key (default: the manifest's key).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Check it against this public key (64 hex digits, or a node.key.pub file), where the
+        /// config's key file is not readable here (a systemd credential).
+        #[arg(long, conflicts_with = "config")]
+        public_key: Option<String>,
     },
 }
 
@@ -143,7 +151,11 @@ fn run() -> anyhow::Result<()> {
             }
             (Some(Command::Audit { config, data_dir }), _, _) => audit(config, data_dir),
             (Some(Command::Backup { check, out, global }), _, _) => match check {
-                Some(BackupCmd::Verify { file, config }) => verify_backup(&file, config),
+                Some(BackupCmd::Verify {
+                    file,
+                    config,
+                    public_key,
+                }) => verify_backup(&file, identity(config, public_key)?),
                 None => {
                     let out = out.context("give --out FILE (or `backup verify FILE`)")?;
                     take_backup(&global, &out).await
@@ -154,10 +166,18 @@ fn run() -> anyhow::Result<()> {
                     file,
                     data_dir,
                     config,
+                    public_key,
                 }),
                 _,
                 _,
-            ) => restore(&file, data_dir, config),
+            ) => {
+                let dir = match (data_dir, &config) {
+                    (Some(dir), _) => dir,
+                    (None, Some(path)) => Config::load(path)?.validate()?.config.node.data_dir,
+                    (None, None) => anyhow::bail!("give --data-dir DIR or --config FILE"),
+                };
+                restore(&file, &dir, identity(config, public_key)?)
+            }
             (None, Some(path), false) => {
                 let v = Config::load(&path)?.validate()?;
                 if args.dev_tokens.is_some() && !v.config.clock.control {
@@ -332,12 +352,27 @@ async fn take_backup(global: &sjdj::cli::Global, out: &std::path::Path) -> anyho
     Ok(())
 }
 
-/// The node's config, and its public key and origin.
-fn node_identity(path: &std::path::Path) -> anyhow::Result<(Config, Identity)> {
-    let v = Config::load(path)?.validate()?;
-    let key = keyfile::load(&v.config.node.key_file)?.verifying_key();
-    let origin = sjdj::log::checkpoint::origin(&v.region.to_string(), &v.config.node.id);
-    Ok((v.config, Identity { key, origin }))
+/// Whose backup it must be: the node of a config (its key and origin), or a public key alone.
+fn identity(
+    config: Option<PathBuf>,
+    public_key: Option<String>,
+) -> anyhow::Result<Option<Identity>> {
+    Ok(match (config, public_key) {
+        (Some(path), _) => {
+            let v = Config::load(&path)?.validate()?;
+            let key = keyfile::load(&v.config.node.key_file)?.verifying_key();
+            let origin = sjdj::log::checkpoint::origin(&v.region.to_string(), &v.config.node.id);
+            Some(Identity {
+                key,
+                origin: Some(origin),
+            })
+        }
+        (None, Some(k)) => Some(Identity {
+            key: keyfile::parse_public(&k).map_err(anyhow::Error::msg)?,
+            origin: None,
+        }),
+        (None, None) => None,
+    })
 }
 
 fn print_restored(r: &sjdj::node::backup::Restored, what: &str) {
@@ -353,17 +388,14 @@ fn print_restored(r: &sjdj::node::backup::Restored, what: &str) {
         r.audit.certificates,
         r.audit.checkpoint.map_or(0, |(size, _)| size),
         match r.key {
-            KeyUsed::Node => "the node's key (from its config)",
-            KeyUsed::Manifest => "the key the manifest names (give --config to check it is the node's)",
+            KeyUsed::Node => "the node's key",
+            KeyUsed::Manifest =>
+                "the key the manifest names (give --config or --public-key to check it is the node's)",
         }
     );
 }
 
-fn verify_backup(file: &std::path::Path, config: Option<PathBuf>) -> anyhow::Result<()> {
-    let node = match config {
-        Some(path) => Some(node_identity(&path)?.1),
-        None => None,
-    };
+fn verify_backup(file: &std::path::Path, node: Option<Identity>) -> anyhow::Result<()> {
     match sjdj::node::backup::verify(file, node.as_ref()) {
         Ok(r) => {
             print_restored(&r, "backup ok");
@@ -378,19 +410,11 @@ fn verify_backup(file: &std::path::Path, config: Option<PathBuf>) -> anyhow::Res
 
 fn restore(
     file: &std::path::Path,
-    data_dir: Option<PathBuf>,
-    config: Option<PathBuf>,
+    dir: &std::path::Path,
+    node: Option<Identity>,
 ) -> anyhow::Result<()> {
-    let (dir, node) = match (data_dir, config) {
-        (Some(dir), None) => (dir, None),
-        (None, Some(path)) => {
-            let (config, node) = node_identity(&path)?;
-            (config.node.data_dir, Some(node))
-        }
-        _ => anyhow::bail!("give --data-dir DIR or --config FILE"),
-    };
     sjdj::store::files::private_umask();
-    let r = sjdj::node::backup::restore(file, &dir, node.as_ref())?;
+    let r = sjdj::node::backup::restore(file, dir, node.as_ref())?;
     print_restored(&r, &format!("restored into {}", dir.display()));
     Ok(())
 }

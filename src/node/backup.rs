@@ -26,10 +26,11 @@ pub enum RestoreError {
     Audit(String),
 }
 
-/// Whose backup it must be: the node's public key and its log's origin (from its config).
+/// Whose backup it must be: the node's public key, and its log's origin when known (from its
+/// config; the key alone already binds the checkpoint to the node's own origin).
 pub struct Identity {
     pub key: VerifyingKey,
-    pub origin: String,
+    pub origin: Option<String>,
 }
 
 /// What a restore made and checked.
@@ -115,10 +116,13 @@ fn restore_into(
     store.apply(batch).map_err(|e| store_error(e.to_string()))?;
     store.flush().map_err(|e| store_error(e.to_string()))?;
     let (key, used) = match node {
-        Some(node) if node.origin != manifest.source.origin => {
+        Some(Identity {
+            origin: Some(origin),
+            ..
+        }) if *origin != manifest.source.origin => {
             return Err(RestoreError::Audit(format!(
-                "it is a backup of {}, not of this node ({})",
-                manifest.source.origin, node.origin
+                "it is a backup of {}, not of this node ({origin})",
+                manifest.source.origin
             )))
         }
         Some(node) => (node.key, KeyUsed::Node),
