@@ -5,7 +5,7 @@ use super::*;
 use crate::domain::flow::RefusalKind;
 
 /// Every page of a backup, in order.
-fn read_all(b: &BackupSnapshot, page: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, EngineError> {
+fn read_all(b: &BackupSnapshot, page: usize) -> Result<crate::store::Entries, EngineError> {
     let mut all = Vec::new();
     loop {
         let p = b.next_page(page)?;
