@@ -77,7 +77,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
-        global: sjdj::cli::Global,
+        global: Box<sjdj::cli::Global>,
     },
     /// Restore a backup into a new store (an absent or empty directory), then audit it.
     Restore {
