@@ -4,23 +4,14 @@ mod common;
 use common::*;
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Runs `sjdj-node ARGS`: whether it succeeded, and its stdout and stderr together.
-fn node_cmd(args: &[&str]) -> (bool, String) {
-    let out = Command::new(node_bin())
-        .args(args)
-        .output()
-        .expect("run sjdj-node");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+fn run(args: &[&str]) -> (bool, String) {
+    let (code, text) = node_cmd(args);
+    (code == 0, text)
 }
 
 /// Takes a backup of `node` as its admin into `file`; the JSON summary.
@@ -41,7 +32,7 @@ async fn backup(node: &Node, file: &Path) -> serde_json::Value {
         "--json".into(),
     ];
     let (ok, out) = tokio::task::spawn_blocking(move || {
-        node_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        run(&args.iter().map(String::as_str).collect::<Vec<_>>())
     })
     .await
     .unwrap();
@@ -116,7 +107,7 @@ async fn a_backup_taken_under_64_writers_restores_every_write_below_its_size_and
         }
     }
 
-    let (ok, out) = node_cmd(&["backup", "verify", path(&file)]);
+    let (ok, out) = run(&["backup", "verify", path(&file)]);
     assert!(ok && out.contains("backup ok"), "{out}");
 
     // Restored into a new dev dir (with the node's key and tokens), it starts and holds exactly
@@ -126,7 +117,7 @@ async fn a_backup_taken_under_64_writers_restores_every_write_below_its_size_and
         std::fs::copy(node.data_dir().join(f), restored.path().join(f)).unwrap();
     }
     let store = restored.path().join("store");
-    let (ok, out) = node_cmd(&["restore", path(&file), "--data-dir", path(&store)]);
+    let (ok, out) = run(&["restore", path(&file), "--data-dir", path(&store)]);
     assert!(ok && out.contains("audit ok"), "{out}");
     let mut r = Node::dev_at(restored).await;
     let held: std::collections::HashSet<String> = r
@@ -155,13 +146,13 @@ async fn a_cut_or_altered_archive_fails_verify_and_restore_leaves_nothing() {
     let bytes = std::fs::read(&file).unwrap();
     // Checked against the node's own public key; another node's key refuses it.
     let own = node.data_dir().join("node.key.pub");
-    let (ok, out) = node_cmd(&["backup", "verify", path(&file), "--public-key", path(&own)]);
+    let (ok, out) = run(&["backup", "verify", path(&file), "--public-key", path(&own)]);
     assert!(ok && out.contains("signed by the node's key"), "{out}");
     let other = node.data_dir().join("other.key");
     let (ok, _, out) = sjdj(&["key", "generate", "--out", path(&other)]);
     assert!(ok, "{out}");
     let other_pub = node.data_dir().join("other.key.pub");
-    let (ok, out) = node_cmd(&[
+    let (ok, out) = run(&[
         "backup",
         "verify",
         path(&file),
@@ -172,7 +163,7 @@ async fn a_cut_or_altered_archive_fails_verify_and_restore_leaves_nothing() {
 
     let cut = node.data_dir().join("cut.tar");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let (ok, out) = node_cmd(&["backup", "verify", path(&cut)]);
+    let (ok, out) = run(&["backup", "verify", path(&cut)]);
     assert!(!ok && out.contains("BACKUP FAILED"), "{out}");
 
     // One bit flipped inside the first part's data: the part no longer matches the manifest.
@@ -180,13 +171,13 @@ async fn a_cut_or_altered_archive_fails_verify_and_restore_leaves_nothing() {
     let mut flipped = bytes.clone();
     flipped[512 + 100] ^= 1;
     std::fs::write(&altered, &flipped).unwrap();
-    let (ok, out) = node_cmd(&["backup", "verify", path(&altered)]);
+    let (ok, out) = run(&["backup", "verify", path(&altered)]);
     assert!(
         !ok && out.contains("store-000000.kv does not match the manifest"),
         "{out}"
     );
     let target = node.data_dir().join("restored");
-    let (ok, out) = node_cmd(&["restore", path(&altered), "--data-dir", path(&target)]);
+    let (ok, out) = run(&["restore", path(&altered), "--data-dir", path(&target)]);
     assert!(!ok && out.contains("does not match the manifest"), "{out}");
     assert!(!target.exists(), "a failed restore leaves no store behind");
 }
@@ -199,12 +190,12 @@ async fn restore_refuses_a_directory_that_is_not_empty_and_backup_never_overwrit
     // Into the live store's own directory (or any non-empty one): refused, nothing touched.
     let store = node.data_dir().join("store");
     let before = std::fs::read_dir(&store).unwrap().count();
-    let (ok, out) = node_cmd(&["restore", path(&file), "--data-dir", path(&store)]);
+    let (ok, out) = run(&["restore", path(&file), "--data-dir", path(&store)]);
     assert!(!ok && out.contains("is not empty"), "{out}");
     assert_eq!(std::fs::read_dir(&store).unwrap().count(), before);
 
     let tokens = node.data_dir().join("dev-tokens.json");
-    let (ok, out) = node_cmd(&[
+    let (ok, out) = run(&[
         "backup",
         "--addr",
         &node.url(),
@@ -227,7 +218,7 @@ async fn only_an_admin_takes_a_backup() {
     let file = node.data_dir().join("backup.tar");
     let tokens = node.data_dir().join("dev-tokens.json");
     for role in ["registrant", "clerk", "auditor"] {
-        let (ok, out) = node_cmd(&[
+        let (ok, out) = run(&[
             "backup",
             "--addr",
             &node.url(),
@@ -241,6 +232,6 @@ async fn only_an_admin_takes_a_backup() {
         assert!(!ok && out.contains("WRONG_ROLE"), "{role}: {out}");
         assert!(!file.exists() && !node.data_dir().join("backup.tar.partial").exists());
     }
-    let (ok, out) = node_cmd(&["backup", "--addr", &node.url(), "--out", path(&file)]);
+    let (ok, out) = run(&["backup", "--addr", &node.url(), "--out", path(&file)]);
     assert!(!ok && out.contains("UNAUTHENTICATED"), "{out}");
 }

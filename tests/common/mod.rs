@@ -66,10 +66,15 @@ pub fn audit(dir: &Path) -> (i32, String) {
     } else {
         ["audit", "--data-dir", dir.to_str().expect("utf-8 path")]
     };
+    node_cmd(&args)
+}
+
+/// Runs `sjdj-node ARGS` to its end: (exit code, stdout and stderr together).
+pub fn node_cmd(args: &[&str]) -> (i32, String) {
     let out = Command::new(node_bin())
         .args(args)
         .output()
-        .expect("run sjdj-node audit");
+        .expect("run sjdj-node");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
