@@ -9,6 +9,8 @@
 //! - `sjdj-node backup --out FILE` takes an online backup of a running node (admin token);
 //!   `backup verify FILE` restores it into a temporary directory and audits it;
 //!   `restore FILE --data-dir DIR` restores it into a new store.
+//! - `sjdj-node recover --config FILE` gets back the entries a stopped province's store lost
+//!   from the national node's mirror of its log, checked against its last published checkpoint.
 use anyhow::Context;
 
 #[global_allocator]
@@ -92,6 +94,17 @@ enum Command {
         /// the one the manifest names.
         #[arg(long, conflicts_with = "config")]
         public_key: Option<String>,
+    },
+    /// A stopped province node whose store lost entries it published (restored from an older
+    /// backup, or empty: only its key and config left) gets them back from the national node's
+    /// verified mirror of its log, checked against its last published checkpoint; then the
+    /// store is audited. Writes nothing and exits 1 if the copy does not rebuild it.
+    Recover {
+        #[arg(long)]
+        config: PathBuf,
+        /// The node to fetch from (default: the config's federation.national_url).
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
     },
 }
 
@@ -178,6 +191,7 @@ fn run() -> anyhow::Result<()> {
                 };
                 restore(&file, &dir, identity(config, public_key)?)
             }
+            (Some(Command::Recover { config, from }), _, _) => recover(&config, from).await,
             (None, Some(path), false) => {
                 let v = Config::load(&path)?.validate()?;
                 if args.dev_tokens.is_some() && !v.config.clock.control {
@@ -318,6 +332,29 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
             std::process::exit(1);
         }
     }
+}
+
+async fn recover(config: &std::path::Path, from: Option<String>) -> anyhow::Result<()> {
+    let v = Config::load(config)?.validate()?;
+    let key = keyfile::load(&v.config.node.key_file)?;
+    let o = sjdj::node::recover::recover(v, key, from).await?;
+    let r = &o.recovered;
+    println!(
+        "recovered log entries {} to {} from {}: {} applications, {} registry records, {} \
+         certificates; audit ok: {} entries ({} recovered without openings), {} applications, \
+         {} certificates",
+        r.from,
+        r.to.saturating_sub(1),
+        o.source,
+        r.applications,
+        r.records,
+        r.certificates,
+        o.audit.entries,
+        o.audit.recovered,
+        o.audit.applications,
+        o.audit.certificates
+    );
+    Ok(())
 }
 
 async fn take_backup(global: &sjdj::cli::Global, out: &std::path::Path) -> anyhow::Result<()> {

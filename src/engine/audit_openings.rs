@@ -17,6 +17,21 @@ pub(super) struct Opened {
     pub commitments: usize,
 }
 
+impl Opened {
+    /// An entry as the log publishes it, for one recovered from the other tier without its
+    /// openings: the flow event's public view, the holder as published.
+    pub(super) fn published(record: &Record) -> Opened {
+        Opened {
+            holder: record.holder.clone(),
+            event: match &record.body {
+                Body::Flow { event, .. } => Some(event.view()),
+                _ => None,
+            },
+            commitments: 0,
+        }
+    }
+}
+
 /// `subject`: the flow event's subject, when the audit has folded its application already.
 pub(super) fn open(
     store: &dyn Store,

@@ -152,7 +152,9 @@ impl Engine {
         let Some(receipt) = receipt else {
             return Ok(None);
         };
-        let Some(size) = receipt_size(&receipt).filter(|size| *size > c.log_index) else {
+        let Some(size) =
+            crate::log::checkpoint::note_size(&receipt).filter(|size| *size > c.log_index)
+        else {
             return Ok(None);
         };
         let (entry, proof) = if own || self.config().role != "national" {
@@ -206,11 +208,6 @@ impl TileSource for MirrorTiles<'_> {
             .get(&keys::fed_tile(self.node, level, n))
             .map_err(|e| LogError::Corrupt(e.to_string()))
     }
-}
-
-/// The size line of a signed checkpoint note.
-fn receipt_size(note: &[u8]) -> Option<u64> {
-    std::str::from_utf8(note).ok()?.lines().nth(1)?.parse().ok()
 }
 
 impl Engine {

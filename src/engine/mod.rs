@@ -14,11 +14,13 @@ pub mod kept;
 mod lifecycle;
 mod log_ops;
 mod mint;
+mod mirror_page;
 mod openings;
 mod ops;
 mod quotas;
 mod reads;
 mod record_ops;
+pub mod recover;
 mod retention;
 pub mod tokens;
 mod writer;
@@ -28,6 +30,7 @@ pub use clock::NodeClock;
 pub use fed_reads::{Confirmation, IssuerKey};
 pub use federation::{Alarm, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR};
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
+pub use mirror_page::MirrorPage;
 pub use ops::{Op, Reply};
 pub use reads::{CertificateView, Change, Page, QueueEntry, SearchFilter, Verification};
 pub use writer::panic_text;
@@ -183,6 +186,37 @@ pub(crate) struct Shared {
     pub snapshots: crate::store::snapshot::Snapshots,
 }
 
+impl Shared {
+    /// The shared state over an open store, nothing published yet.
+    fn new(store: DynStore, key: SigningKey, cfg: EngineConfig) -> Result<Shared, EngineError> {
+        let offset = match store.get(&keys::meta("clock_offset"))? {
+            Some(b) => i64::from_be_bytes(
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| EngineError::corrupt(b"meta/clock_offset", "not 8 bytes"))?,
+            ),
+            None => 0,
+        };
+        let clock = NodeClock::new(offset, cfg.clock_control);
+        // What is in the store at open is durable.
+        let size = log_ops::size(|k| Ok(store.get(k)?))?;
+        let origin = crate::log::checkpoint::origin(&cfg.region.to_string(), &cfg.node_id);
+        Ok(Shared {
+            store,
+            key,
+            cfg,
+            clock,
+            origin,
+            published: Default::default(),
+            durable: tokio::sync::watch::Sender::new(size),
+            keeping: Default::default(),
+            store_ok: tokio::sync::watch::Sender::new(true),
+            fatal: tokio::sync::watch::Sender::new(None),
+            snapshots: Default::default(),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
@@ -197,31 +231,7 @@ impl Engine {
         key: SigningKey,
         cfg: EngineConfig,
     ) -> Result<Engine, EngineError> {
-        let offset = match store.get(&keys::meta("clock_offset"))? {
-            Some(b) => i64::from_be_bytes(
-                b.as_slice()
-                    .try_into()
-                    .map_err(|_| EngineError::corrupt(b"meta/clock_offset", "not 8 bytes"))?,
-            ),
-            None => 0,
-        };
-        let clock = NodeClock::new(offset, cfg.clock_control);
-        // What is in the store at open is durable.
-        let size = log_ops::size(|k| Ok(store.get(k)?))?;
-        let origin = crate::log::checkpoint::origin(&cfg.region.to_string(), &cfg.node_id);
-        let mut shared = Shared {
-            store,
-            key,
-            cfg,
-            clock,
-            origin,
-            published: Default::default(),
-            durable: tokio::sync::watch::Sender::new(size),
-            keeping: Default::default(),
-            store_ok: tokio::sync::watch::Sender::new(true),
-            fatal: tokio::sync::watch::Sender::new(None),
-            snapshots: Default::default(),
-        };
+        let mut shared = Shared::new(store, key, cfg)?;
         // What is in the store at open is durable: the last checkpoint is published as it is,
         // once the store is known to extend the one kept outside it (and that one is kept).
         let stored = log_ops::stored_checkpoint(&shared, |k| Ok(shared.store.get(k)?))?;

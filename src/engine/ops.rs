@@ -566,6 +566,17 @@ pub(super) fn commit_events(
         app = Some(next);
     }
     let app = app.ok_or_else(|| EngineError::Internal("a command produced no events".into()))?;
+    store_state(tx, before, &app);
+    Ok((app, index))
+}
+
+/// Stores an application's new state and keeps its indexes in step (subject, state, publicity
+/// end, the per-code lock); `before` is the state and publicity it had, if it existed.
+pub(super) fn store_state(
+    tx: &mut Tx,
+    before: Option<(State, Option<crate::domain::flow::Publicity>)>,
+    app: &Application,
+) {
     match before {
         None => tx.put(keys::subject_index(&app.subject, &app.id), Vec::new()),
         Some((state, publicity)) => {
@@ -580,12 +591,11 @@ pub(super) fn commit_events(
         }
     }
     tx.put(keys::state_index(app.state.name(), &app.id), Vec::new());
-    super::lifecycle::hold(tx, &app);
+    super::lifecycle::hold(tx, app);
     if let (State::InPublicity, Some(p)) = (app.state, app.publicity) {
         tx.put(keys::publicity_end(p.end, &app.id), Vec::new());
     }
-    for (k, v) in apps::writes(&app) {
+    for (k, v) in apps::writes(app) {
         tx.put(k, v);
     }
-    Ok((app, index))
 }

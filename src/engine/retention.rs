@@ -113,7 +113,7 @@ pub(super) fn purge_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineErr
 /// Rewrites every stored snapshot of an application without personal contact data, and drops
 /// the openings of the contact commitments its log entries carry (the commitments stay, and
 /// open to nothing any more); `false` if there was none left to remove.
-fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineError> {
+pub(super) fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineError> {
     let prefix = format!("appv/{id}/").into_bytes();
     let mut changed = false;
     let mut entries = Vec::new();

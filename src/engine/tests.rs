@@ -801,3 +801,6 @@ mod quotas;
 
 #[path = "backup_tests.rs"]
 mod backup;
+
+#[path = "recover_tests.rs"]
+mod recover_tests;

@@ -30,7 +30,15 @@ pub(super) struct View<'a> {
     pending: HashMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// The committed store alone: for work on a store no running node holds (recovery).
+    pub(super) fn committed(store: &'a dyn Store) -> Self {
+        View {
+            store,
+            pending: HashMap::new(),
+        }
+    }
+
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, EngineError> {
         match self.pending.get(key) {
             Some(v) => Ok(v.clone()),
@@ -80,7 +88,7 @@ impl<'v, 'a> Tx<'v, 'a> {
         }
     }
 
-    fn into_writes(mut self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    pub(super) fn into_writes(mut self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         let local = &mut self.local;
         self.order
             .into_iter()

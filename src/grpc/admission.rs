@@ -53,7 +53,7 @@ pub fn policy(path: &str) -> Policy {
             Policy::Token
         }
         "sjdj.v1.FederationService" => match method {
-            "GetSyncState" | "GetTrustList" => Policy::Public,
+            "GetSyncState" | "GetTrustList" | "GetMirror" => Policy::Public,
             _ => Policy::Node,
         },
         "grpc.health.v1.Health" => Policy::Open,

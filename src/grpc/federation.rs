@@ -440,6 +440,29 @@ impl FederationService for Federation {
             .map(Response::new)
     }
 
+    async fn get_mirror(&self, req: Request<pb::GetMirrorRequest>) -> Res<pb::GetMirrorResponse> {
+        let r = req.into_inner();
+        // A public read, rate-limited per address by admission; the store reads run on a
+        // blocking thread, as many at once as envelope checks.
+        let _permit = self
+            .checks
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Status::unavailable("SHUTTING_DOWN: the node is shutting down"))?;
+        let engine = self.engine.clone();
+        let page = tokio::task::spawn_blocking(move || engine.mirror_page(&r.node_id, r.from))
+            .await
+            .map_err(|e| Status::internal(format!("reading a mirror: {e}")))?
+            .map_err(status::status)?;
+        Ok(Response::new(pb::GetMirrorResponse {
+            checkpoint: page.checkpoint,
+            held: page.held,
+            entries: page.entries,
+            certificates: page.certificates,
+        }))
+    }
+
     async fn get_trust_list(&self, _req: Request<pb::GetTrustListRequest>) -> Res<pb::TrustList> {
         let nodes = self.engine.trust_list().map_err(status::status)?;
         Ok(Response::new(pb::TrustList {

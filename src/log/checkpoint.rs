@@ -56,6 +56,12 @@ impl signed_note::Signer for NoteSigner<'_> {
 }
 
 /// The signed-note key id of `key` under `name`, as 8 hex digits: how envelopes name their signer.
+/// The size line of a checkpoint note, read without checking its signature (for a size to
+/// report or compare before the note is verified).
+pub fn note_size(note: &[u8]) -> Option<u64> {
+    std::str::from_utf8(note).ok()?.lines().nth(1)?.parse().ok()
+}
+
 pub fn note_key_id(name: &str, key: &VerifyingKey) -> String {
     format!("{:08x}", key_id(name, key))
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod dev;
 pub mod keyfile;
 pub mod metrics;
+pub mod recover;
 mod server_config;
 
 use crate::engine::{Engine, EngineConfig, EngineError, Op};
@@ -102,6 +103,42 @@ async fn store_health(
     }
 }
 
+/// What the engine needs of a validated config.
+pub fn engine_config(v: &Validated) -> EngineConfig {
+    let c = &v.config;
+    EngineConfig {
+        node_id: c.node.id.clone(),
+        role: c.node.role.clone(),
+        region: v.region,
+        limits: v.limits.clone(),
+        calendar: v.calendar.clone(),
+        max_attachment_bytes: c.attachments.max_bytes,
+        clock_control: c.clock.control,
+        federated: !c.federation.national_url.is_empty(),
+        national_key: crate::sync::trust::parse_key(&c.federation.national_key).ok(),
+        tokens: c.tokens.limits(),
+        quotas: c.quotas.engine(),
+        kept_checkpoint: Some(c.node.kept_checkpoint()),
+    }
+}
+
+/// The TLS a province talks to its national node with: the national CA and, for mutual TLS,
+/// this node's client certificate.
+pub fn national_tls(
+    f: &config::FederationSection,
+) -> Result<Option<tonic::transport::ClientTlsConfig>, NodeError> {
+    Ok(match &f.ca_file {
+        Some(ca) => {
+            let identity = f
+                .client_cert_file
+                .as_deref()
+                .zip(f.client_key_file.as_deref());
+            Some(grpc::tls::client(ca, identity).map_err(NodeError::Other)?)
+        }
+        None => None,
+    })
+}
+
 /// How long in-flight calls may take to finish after a shutdown signal.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
@@ -144,35 +181,13 @@ impl Node {
             NodeError::Other(format!("cannot create data dir {}: {e}", dir.display()))
         })?;
         let store = open_store(dir)?;
-        let cfg = EngineConfig {
-            node_id: c.node.id.clone(),
-            role: c.node.role.clone(),
-            region: v.region,
-            limits: v.limits.clone(),
-            calendar: v.calendar.clone(),
-            max_attachment_bytes: c.attachments.max_bytes,
-            clock_control: c.clock.control,
-            federated: !c.federation.national_url.is_empty(),
-            national_key: crate::sync::trust::parse_key(&c.federation.national_key).ok(),
-            tokens: c.tokens.limits(),
-            quotas: c.quotas.engine(),
-            kept_checkpoint: Some(c.node.kept_checkpoint()),
-        };
+        let cfg = engine_config(&v);
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");
         }
         let engine = Engine::start(Arc::new(store), key, cfg)?;
         let f = &c.federation;
-        let client_tls = match &f.ca_file {
-            Some(ca) => {
-                let identity = f
-                    .client_cert_file
-                    .as_deref()
-                    .zip(f.client_key_file.as_deref());
-                Some(grpc::tls::client(ca, identity).map_err(NodeError::Other)?)
-            }
-            None => None,
-        };
+        let client_tls = national_tls(f)?;
         let push = (!f.national_url.is_empty()).then(|| crate::sync::driver::PushConfig {
             national_url: f.national_url.clone(),
             national_key: crate::sync::trust::parse_key(&f.national_key)

@@ -80,6 +80,19 @@ pub struct Accepted {
     pub records: BTreeMap<String, RegistryRecord>,
     /// Certificates issued in the batch.
     pub certificates: Vec<SignedCertificate>,
+    /// Each flow entry of the batch: its index, its application's id in the national book, and
+    /// the application's step and state after it.
+    pub steps: Vec<Step>,
+}
+
+/// One flow entry as folded: what a notification stream tells of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub index: u64,
+    pub application_id: String,
+    pub step: &'static str,
+    pub state: &'static str,
+    pub at: i64,
 }
 
 impl Accepted {
@@ -228,6 +241,7 @@ pub fn check_push(
         records: BTreeMap::new(),
         issued: Vec::new(),
         certificates: prepared.certificates,
+        steps: Vec::new(),
     };
     for (i, record) in prepared.records.into_iter().enumerate() {
         let index = mirror.held + i as u64;
@@ -247,6 +261,7 @@ pub fn check_push(
         apps: rules.changed,
         records: rules.records,
         certificates: rules.issued,
+        steps: rules.steps,
     })
 }
 
@@ -364,6 +379,7 @@ struct Rules<'a> {
     /// Certificates sent, by SHA-256 hex, with their signature check; taken out as entries pin
     /// them.
     certificates: BTreeMap<String, Result<SignedCertificate, String>>,
+    steps: Vec<Step>,
 }
 
 impl Rules<'_> {
@@ -469,9 +485,20 @@ impl Rules<'_> {
             kind: event,
         };
         let mut after = flow::apply(before, &e);
+        // As the province recorded it: each step names the entry that records it.
+        if let Some(d) = after.decisions.last_mut() {
+            d.log_index = index;
+        }
         if let Some(facts) = sealed.facts() {
             facts.apply_to(&mut after);
         }
+        self.steps.push(Step {
+            index,
+            application_id: id.clone(),
+            step: e.kind.step(),
+            state: after.state.name(),
+            at: e.at,
+        });
         if let EventKind::CertificateIssued {
             code,
             version,

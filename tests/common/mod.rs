@@ -512,13 +512,18 @@ impl Node {
             tls,
         };
         node.wait_ready().await;
-        let tokens = node.dir.path().join("dev-tokens.json");
+        node.load_tokens();
+        node
+    }
+
+    /// Reads the dev tokens the node wrote (`dev-tokens.json`), if it wrote any.
+    fn load_tokens(&mut self) {
+        let tokens = self.dir.path().join("dev-tokens.json");
         if tokens.exists() {
-            node.tokens =
+            self.tokens =
                 serde_json::from_str(&std::fs::read_to_string(tokens).expect("read tokens"))
                     .expect("tokens JSON");
         }
-        node
     }
 
     async fn wait_ready(&self) {
@@ -631,6 +636,7 @@ impl Node {
         self.child = Some(child);
         self.addr = addr;
         self.wait_ready().await;
+        self.load_tokens();
     }
 
     pub fn data_dir(&self) -> &Path {
