@@ -446,6 +446,14 @@ impl World {
                 pb::GetTrustListRequest {}
             ),
             "FollowLog" => u!("FederationService", "FollowLog", self.follow(node)),
+            "GetMirror" => u!(
+                "FederationService",
+                "GetMirror",
+                pb::GetMirrorRequest {
+                    node_id: "mx".into(),
+                    from: 0
+                }
+            ),
             other => panic!("no call for {other}"),
         }
     }
@@ -507,6 +515,7 @@ const MATRIX: &[(&str, [&str; 11])] = {
         ("GetSyncState", [K, U, X, K, K, K, K, K, K, K, K]),
         ("GetTrustList", [K, U, X, K, K, K, K, K, K, K, K]),
         ("FollowLog", [S, U, X, S, S, S, S, S, S, S, K]),
+        ("GetMirror", [K, U, X, K, K, K, K, K, K, K, K]),
     ]
 };
 

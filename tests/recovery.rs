@@ -207,3 +207,92 @@ async fn recovery_refuses_when_nothing_is_lost_or_no_copy_is_held_and_writes_not
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("MIRROR_UNKNOWN"), "{out}");
 }
+
+/// What `node` holds of the log copied under `node_id` (a province's copy of the national log:
+/// "national").
+async fn copy_held(node: &Node, node_id: &str) -> u64 {
+    let mut fed = pb::federation_service_client::FederationServiceClient::new(node.channel().await);
+    let req = pb::GetMirrorRequest {
+        node_id: node_id.into(),
+        from: 0,
+    };
+    fed.get_mirror(req).await.map_or(0, |r| r.into_inner().held)
+}
+
+/// The national book's records of `codes`, once it holds them all.
+async fn book(national: &Node, codes: &[String]) -> Option<Vec<pb::Record>> {
+    let mut out = Vec::new();
+    for c in codes {
+        out.push(record(national, c).await.ok()?);
+    }
+    Some(out)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_national_node_restored_from_an_older_backup_recovers_its_log_from_a_province() {
+    let mut national = Node::dev().await;
+    let mut gd = Node::federated("gd", "440000", &national).await;
+    let first = gd.registered().await;
+    confirmed(&national, &gd, "gd", 0).await;
+    let file = national.data_dir().join("older.tar");
+    backup(&national, &file);
+    // After the backup: a second province is delegated (an entry of the national log the
+    // backup lacks), and both provinces register, confirmed by the national node.
+    let mut fj = Node::federated("fj", "350000", &national).await;
+    let codes = [
+        first.code,
+        gd.registered().await.code,
+        fj.registered().await.code,
+    ];
+    let before = eventually(30, "every code in the national book", || {
+        book(&national, &codes)
+    })
+    .await;
+    // gd follows the national log: once it holds a copy of all the national node published,
+    // the national node's disk dies (a graceful stop would publish a last checkpoint first).
+    eventually(30, "gd to hold the whole national log", || async {
+        let size = checkpoint_size(&national).await;
+        let held = copy_held(&gd, "national").await;
+        (held >= size && checkpoint_size(&national).await == size).then_some(())
+    })
+    .await;
+    national.kill9();
+    let store = national.data_dir().join("store");
+    std::fs::remove_dir_all(&store).unwrap();
+    let (code, out) = node_cmd(&[
+        "restore",
+        file.to_str().unwrap(),
+        "--data-dir",
+        store.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "restore: {out}");
+    let (code, out) = national.refused_start();
+    assert_eq!(code, 3, "{out}");
+    let dir = national.data_dir().display().to_string();
+    let (code, out) = node_cmd(&["recover", "--data-dir", &dir, "--from", &gd.url()]);
+    assert_eq!(code, 0, "recover: {out}");
+    national.restart_same_port().await;
+    // The trust list holds fj again, both provinces push again from what the restored mirrors
+    // hold, and the national book is what it was.
+    let after = eventually(60, "the national book whole again", || {
+        book(&national, &codes)
+    })
+    .await;
+    assert_eq!(after, before);
+    for p in ["gd", "fj"] {
+        assert!(!sync_state(&national, p).await.frozen, "{p} frozen");
+    }
+    let size = checkpoint_size(&gd).await;
+    confirmed(&national, &gd, "gd", size).await;
+    let size = checkpoint_size(&fj).await;
+    confirmed(&national, &fj, "fj", size).await;
+    gd.stop().await;
+    fj.stop().await;
+    for (name, dir) in [("gd", gd.data_dir()), ("fj", fj.data_dir())] {
+        let (code, out) = audit(dir);
+        assert_eq!(code, 0, "audit of {name}: {out}");
+    }
+    national.stop().await;
+    let (code, out) = audit(national.data_dir());
+    assert_eq!(code, 0, "audit of the national node: {out}");
+}

@@ -9,8 +9,9 @@
 //! - `sjdj-node backup --out FILE` takes an online backup of a running node (admin token);
 //!   `backup verify FILE` restores it into a temporary directory and audits it;
 //!   `restore FILE --data-dir DIR` restores it into a new store.
-//! - `sjdj-node recover --config FILE` gets back the entries a stopped province's store lost
-//!   from the national node's mirror of its log, checked against its last published checkpoint.
+//! - `sjdj-node recover --config FILE [--from URL]` gets back the entries a stopped node's
+//!   store lost from the other tier's copy of its log, checked against its last published
+//!   checkpoint.
 use anyhow::Context;
 
 #[global_allocator]
@@ -95,13 +96,22 @@ enum Command {
         #[arg(long, conflicts_with = "config")]
         public_key: Option<String>,
     },
-    /// A stopped province node whose store lost entries it published (restored from an older
-    /// backup, or empty: only its key and config left) gets them back from the national node's
-    /// verified mirror of its log, checked against its last published checkpoint; then the
+    /// A stopped node whose store lost entries it published (restored from an older backup, or
+    /// empty: only its key and config left) gets them back from the other tier's copy of its log
+    /// (a province from the national node's mirror, the national node from a province's copy of
+    /// the national log, `--from URL`), checked against its last published checkpoint; then the
     /// store is audited. Writes nothing and exits 1 if the copy does not rebuild it.
     Recover {
+        /// The node's config (production layout).
+        #[arg(
+            long,
+            conflicts_with = "data_dir",
+            required_unless_present = "data_dir"
+        )]
+        config: Option<PathBuf>,
+        /// A `--dev` data dir (store, key and config inside it).
         #[arg(long)]
-        config: PathBuf,
+        data_dir: Option<PathBuf>,
         /// The node to fetch from (default: the config's federation.national_url).
         #[arg(long, value_name = "URL")]
         from: Option<String>,
@@ -191,7 +201,15 @@ fn run() -> anyhow::Result<()> {
                 };
                 restore(&file, &dir, identity(config, public_key)?)
             }
-            (Some(Command::Recover { config, from }), _, _) => recover(&config, from).await,
+            (
+                Some(Command::Recover {
+                    config,
+                    data_dir,
+                    from,
+                }),
+                _,
+                _,
+            ) => recover(config, data_dir, from).await,
             (None, Some(path), false) => {
                 let v = Config::load(&path)?.validate()?;
                 if args.dev_tokens.is_some() && !v.config.clock.control {
@@ -334,8 +352,16 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
     }
 }
 
-async fn recover(config: &std::path::Path, from: Option<String>) -> anyhow::Result<()> {
-    let v = Config::load(config)?.validate()?;
+async fn recover(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    from: Option<String>,
+) -> anyhow::Result<()> {
+    let v = match (config, data_dir) {
+        (Some(path), _) => Config::load(&path)?.validate()?,
+        (None, Some(dir)) => Config::dev(&dir, "127.0.0.1:0").validate()?,
+        (None, None) => anyhow::bail!("give --config FILE or --data-dir DIR"),
+    };
     let key = keyfile::load(&v.config.node.key_file)?;
     let o = sjdj::node::recover::recover(v, key, from).await?;
     let r = &o.recovered;

@@ -190,6 +190,24 @@ fn fold_trust(
     Ok(next)
 }
 
+/// Folds one entry of the national log into the trust list and the hosted namespaces: a
+/// province for the national log it follows, the national node for its own log when it
+/// recovers it. Returns the trust-list entry changed, if any.
+pub(super) fn fold_national(
+    shared: &Shared,
+    tx: &mut Tx,
+    body: &Body,
+    index: u64,
+) -> Result<Option<TrustedNode>, trust::TrustError> {
+    if let Body::Hosted { region } = body {
+        tx.put(keys::hosted(region), Vec::new());
+    }
+    if trust::concerns(body).is_none() {
+        return Ok(None);
+    }
+    fold_trust(shared, tx, body, index).map(Some)
+}
+
 /// A province's store of the national log it follows is a mirror like any other, under this id.
 pub const NATIONAL_MIRROR: &str = "national";
 
@@ -264,16 +282,13 @@ pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Rep
         let record = crate::log::entry::Record::decode(data).map_err(|e| {
             Refusal::invalid("SYNC_BAD_ENTRY", format!("national entry {index}: {e}"))
         })?;
-        if let Body::Hosted { region } = &record.body {
-            tx.put(keys::hosted(region), Vec::new());
-        }
-        if trust::concerns(&record.body).is_some() {
-            let node = fold_trust(shared, tx, &record.body, index).map_err(|e| {
-                Refusal::invalid(
-                    "SYNC_BAD_ENTRY",
-                    format!("national entry {index}: {}", e.message),
-                )
-            })?;
+        let folded = fold_national(shared, tx, &record.body, index).map_err(|e| {
+            Refusal::invalid(
+                "SYNC_BAD_ENTRY",
+                format!("national entry {index}: {}", e.message),
+            )
+        })?;
+        if let Some(node) = folded {
             if node.node_id == shared.cfg.node_id {
                 let own = shared.key.verifying_key();
                 if node.active_key() != Some(own) {

@@ -1,16 +1,19 @@
-//! Recovery from the other tier. A province node restored from an older backup (or from
-//! nothing but its key and config) gets back the entries of its own log it lost from the copy
-//! the national node keeps of it (`GetMirror`); nothing of that copy is trusted: the entries
-//! must rebuild the tree of the checkpoint this node published last (kept beside the store,
-//! `engine::kept`), or, with no kept file, of the latest checkpoint the other tier holds signed
-//! by this node's own key.
+//! Recovery from the other tier. A node restored from an older backup (or from nothing but
+//! its key and config) gets back the entries of its own log it lost from the copy the other
+//! tier keeps of it (`GetMirror`): a province from the national node's verified mirror of it,
+//! the national node from a province's copy of the national log. Nothing of that copy is
+//! trusted: the entries must rebuild the tree of the checkpoint this node published last
+//! (kept beside the store, `engine::kept`), or, with no kept file, of the latest checkpoint
+//! the other tier holds signed by this node's own key.
 //!
-//! The entries are folded into the node's state by the same rules the national node folds a
-//! province's push with (`sync::ingest`): applications as the log publishes them, registry
+//! A province's entries are folded into its state by the same rules the national node folds
+//! a province's push with (`sync::ingest`): applications as the log publishes them, registry
 //! records, certificates, and the serials minted, so the sweep resumes at the right serial and
-//! no code is minted twice. What the log only commits to (draft materials, contacts, objectors'
-//! names, supplement notes) cannot come back from the other tier: those entries are marked
-//! recovered (`meta/recovered`) and the audit checks them without openings.
+//! no code is minted twice. The national node's entries are folded as a province folds the
+//! national log it follows (the trust list, hosted namespaces). What the log only commits to
+//! (draft materials, contacts, objectors' names, supplement notes) cannot come back from the
+//! other tier: those entries are marked recovered (`meta/recovered`) and the audit checks them
+//! without openings.
 //!
 //! Runs on a store no node holds open (sled's lock keeps it so), before the node starts.
 use super::log_ops::{self, StoreTiles};
@@ -19,6 +22,7 @@ use super::{kept, EngineConfig, EngineError, Shared};
 use crate::domain::codes::Region;
 use crate::log::checkpoint::{self, SignedCheckpoint};
 use crate::log::entry::Body;
+use crate::log::tree::TileWrite;
 use crate::store::{codec, keys, Batch, DynStore};
 use crate::sync::ingest::{self, Mirror, Push};
 use ed25519_dalek::SigningKey;
@@ -114,14 +118,6 @@ pub fn recover(
     fetched: Fetched,
 ) -> Result<Recovered, EngineError> {
     let shared = Shared::new(store, key, cfg)?;
-    if shared.cfg.role == "national" {
-        return Err(refused(
-            "RECOVER_NATIONAL",
-            "a national node recovers its own log from a province's copy of it; \
-             this recovery folds a province's log"
-                .into(),
-        ));
-    }
     let store = shared.store.as_ref();
     let from = log_ops::size(|k| Ok(store.get(k)?))?;
     let target = target(&shared, &fetched)?;
@@ -151,57 +147,122 @@ pub fn recover(
         ));
     }
     let entries = &fetched.entries[..needed];
+    let lost = Lost {
+        from,
+        target: &target,
+        entries,
+        certificates: &fetched.certificates,
+    };
+    let view = View::committed(store);
+    let mut tx = Tx::new(&view);
+    let purged = own_actions(&mut tx, entries)?;
+    let (tiles, mut recovered) = if shared.cfg.role == "national" {
+        fold_national_log(&shared, &mut tx, &lost)?
+    } else {
+        fold_province_log(&shared, &mut tx, &lost, &purged)?
+    };
+    for id in &purged {
+        super::retention::purge_application(&mut tx, id)?;
+    }
+    for (i, e) in entries.iter().enumerate() {
+        tx.put(keys::event(from + i as u64), e.clone());
+    }
+    tx.put(keys::meta("next_event"), target.size.to_be_bytes().to_vec());
+    for t in &tiles {
+        tx.put(keys::tile(t.level, t.n), t.data.clone());
+    }
+    tx.put(keys::meta("checkpoint"), target.note.clone());
+    let mut ranges = recovered_ranges(|k| Ok(store.get(k)?))?;
+    ranges.push(RecoveredRange {
+        from,
+        to: target.size,
+        at: shared.clock.now(),
+    });
+    tx.put(keys::meta("recovered"), codec::encode(&ranges));
+    (recovered.from, recovered.to) = (from, target.size);
+    let mut batch = Batch::default();
+    for (k, v) in tx.into_writes() {
+        match v {
+            Some(v) => batch.put(k, v),
+            None => batch.delete(k),
+        }
+    }
+    store.apply(batch)?;
+    store.flush()?;
+    if let Some(path) = &shared.cfg.kept_checkpoint {
+        if kept::read(path)?.is_none() {
+            kept::write(path, &kept::Kept::of(&target, None))
+                .map_err(|e| kept::cannot_keep(path, e))?;
+        }
+    }
+    Ok(recovered)
+}
+
+/// The entries a store lost, from its size `from` to the checkpoint `target`.
+struct Lost<'a> {
+    from: u64,
+    target: &'a SignedCheckpoint,
+    entries: &'a [Vec<u8>],
+    certificates: &'a [Vec<u8>],
+}
+
+impl Lost<'_> {
+    fn push(&self) -> Push<'_> {
+        Push {
+            note: &self.target.note,
+            from: self.from,
+            signed_proof: &[],
+            batch_proof: &[],
+            entries: self.entries,
+            certificates: self.certificates,
+        }
+    }
+}
+
+fn copy_refused(r: ingest::Refused) -> EngineError {
+    refused(
+        r.reason(),
+        format!("the other tier's copy of this log cannot be recovered: {r}"),
+    )
+}
+
+/// A province's own log, folded by the national node's ingest rules: applications as the log
+/// publishes them (the purged without contacts), records, certificates and serials.
+fn fold_province_log(
+    shared: &Shared,
+    tx: &mut Tx,
+    lost: &Lost,
+    purged: &std::collections::BTreeSet<String>,
+) -> Result<(Vec<TileWrite>, Recovered), EngineError> {
+    let store = shared.store.as_ref();
     let mut keys = vec![shared.key.verifying_key()];
-    keys.extend(log_ops::retired_own_keys(&shared, &|k| Ok(store.get(k)?))?);
+    keys.extend(log_ops::retired_own_keys(shared, &|k| Ok(store.get(k)?))?);
     let mirror = Mirror {
         node_id: shared.cfg.node_id.clone(),
         origin: shared.origin.clone(),
         key: shared.key.verifying_key(),
         certificate_keys: keys.clone(),
         region: shared.cfg.region,
-        held: from,
+        held: lost.from,
         signed: None,
         serials: serials(store, shared.cfg.region)?,
     };
-    let view = View::committed(store);
-    let mut tx = Tx::new(&view);
     let prefix = format!("{}/", shared.cfg.node_id);
     let own_id = |id: &str| id.strip_prefix(&prefix).unwrap_or(id).to_string();
+    let get = |k: &[u8]| Ok(store.get(k)?);
     let accepted = {
-        let get = |k: &[u8]| Ok(store.get(k)?);
         let apps = |id: &str| super::apps::current(&get, &own_id(id)).map_err(|e| e.to_string());
         let records = |code: &str| -> Result<Option<crate::domain::record::Record>, String> {
-            super::federation::read(&tx, &keys::record(code)).map_err(|e| e.to_string())
+            super::federation::read(tx, &keys::record(code)).map_err(|e| e.to_string())
         };
         let book = ingest::Book {
             apps: &apps,
             records: &records,
         };
-        let push = Push {
-            note: &target.note,
-            from,
-            signed_proof: &[],
-            batch_proof: &[],
-            entries,
-            certificates: &fetched.certificates,
-        };
-        let prepared = ingest::prepare(&keys, entries, &fetched.certificates);
-        ingest::check_push(&mirror, &StoreTiles(store), &book, &push, prepared).map_err(|r| {
-            refused(
-                r.reason(),
-                format!("the other tier's copy of this log cannot be recovered: {r}"),
-            )
-        })?
+        let prepared = ingest::prepare(&keys, lost.entries, lost.certificates);
+        ingest::check_push(&mirror, &StoreTiles(store), &book, &lost.push(), prepared)
+            .map_err(copy_refused)?
     };
-    for (i, e) in entries.iter().enumerate() {
-        tx.put(keys::event(from + i as u64), e.clone());
-    }
-    tx.put(keys::meta("next_event"), target.size.to_be_bytes().to_vec());
-    for t in &accepted.tiles {
-        tx.put(keys::tile(t.level, t.n), t.data.clone());
-    }
-    let get = |k: &[u8]| Ok(store.get(k)?);
-    let purged = own_actions(&mut tx, entries)?;
     let mut subjects = BTreeMap::new();
     for (id, app) in &accepted.apps {
         let mut app = app.clone();
@@ -210,7 +271,7 @@ pub fn recover(
             app = app.without_personal_data();
         }
         let before = super::apps::current(&get, &app.id)?.map(|a| (a.state, a.publicity));
-        super::ops::store_state(&mut tx, before, &app);
+        super::ops::store_state(tx, before, &app);
         subjects.insert(id.clone(), app.subject.clone());
     }
     // The notification streams read a flow entry from its subject's event record; a recovered
@@ -232,9 +293,6 @@ pub fn recover(
             }),
         );
     }
-    for id in &purged {
-        super::retention::purge_application(&mut tx, id)?;
-    }
     for (code, record) in &accepted.records {
         // The book names applications `{node id}/{id}`; this node by their own ids.
         let mut record = record.clone();
@@ -245,10 +303,10 @@ pub fn recover(
             end.application_id = own_id(&end.application_id);
         }
         tx.put(keys::record(code), codec::encode(&record));
-        super::retention::schedule_record(&shared, &mut tx, &record)?;
+        super::retention::schedule_record(shared, tx, &record)?;
     }
     for signed in &accepted.certificates {
-        super::mint::keep_certificate(&mut tx, signed);
+        super::mint::keep_certificate(tx, signed);
     }
     let region = shared.cfg.region.to_string();
     for (year, serial) in &accepted.serials {
@@ -257,40 +315,81 @@ pub fn recover(
             serial.to_be_bytes().to_vec(),
         );
     }
-    tx.put(keys::meta("checkpoint"), target.note.clone());
-    let mut ranges = recovered_ranges(get)?;
-    ranges.push(RecoveredRange {
-        from,
-        to: target.size,
-        at: shared.clock.now(),
-    });
-    tx.put(keys::meta("recovered"), codec::encode(&ranges));
     let recovered = Recovered {
-        from,
-        to: target.size,
+        from: lost.from,
+        to: lost.target.size,
         applications: accepted.apps.len(),
         records: accepted.records.len(),
         certificates: accepted.certificates.len(),
     };
-    let mut batch = Batch::default();
-    for (k, v) in tx.into_writes() {
-        match v {
-            Some(v) => batch.put(k, v),
-            None => batch.delete(k),
-        }
-    }
-    store.apply(batch)?;
-    store.flush()?;
-    if let Some(path) = &shared.cfg.kept_checkpoint {
-        if kept::read(path)?.is_none() {
-            kept::write(path, &kept::Kept::of(&target, None))
-                .map_err(|e| kept::cannot_keep(path, e))?;
-        }
-    }
-    Ok(recovered)
+    Ok((accepted.tiles, recovered))
 }
 
-/// Folds what the national book ignores of a province's own log but the node itself keeps:
+/// The national node's own log: the trust list and the hosted namespaces folded as a province
+/// folds them when it follows this log. Its confirmations of province checkpoints need no
+/// fold: each province pushes again from what the restored mirror holds and is confirmed
+/// again. Registrations the national node made itself in the lost range are refused: their
+/// certificates and records are not in a province's copy of the national log.
+fn fold_national_log(
+    shared: &Shared,
+    tx: &mut Tx,
+    lost: &Lost,
+) -> Result<(Vec<TileWrite>, Recovered), EngineError> {
+    let store = shared.store.as_ref();
+    let tree = ingest::check_tree(
+        &shared.key.verifying_key(),
+        &shared.origin,
+        lost.from,
+        None,
+        &StoreTiles(store),
+        &lost.push(),
+        &ingest::leaf_hashes(lost.entries),
+    )
+    .map_err(copy_refused)?;
+    for (i, e) in lost.entries.iter().enumerate() {
+        let index = lost.from + i as u64;
+        let bad = |why: String| {
+            refused(
+                "RECOVER_BAD_ENTRY",
+                format!("national entry {index} cannot be recovered: {why}"),
+            )
+        };
+        let record = crate::log::entry::Record::decode(e).map_err(|e| bad(e.to_string()))?;
+        if record.index != index {
+            return Err(bad(format!("it says it is entry {}", record.index)));
+        }
+        match &record.body {
+            Body::Flow { .. }
+            | Body::RecordCorrected { .. }
+            | Body::RecordRevoked { .. }
+            | Body::RecordImported { .. } => {
+                return Err(refused(
+                    "RECOVER_NATIONAL_REGISTRATION",
+                    format!(
+                        "national entry {index} records a registration of the national node's \
+                         own; a province's copy of the national log does not hold its \
+                         certificate or application, so it cannot be recovered from there. \
+                         Restore a backup taken after entry {index}"
+                    ),
+                ))
+            }
+            body => {
+                super::federation::fold_national(shared, tx, body, index)
+                    .map_err(|e| bad(e.message))?;
+            }
+        }
+    }
+    let recovered = Recovered {
+        from: lost.from,
+        to: lost.target.size,
+        applications: 0,
+        records: 0,
+        certificates: 0,
+    };
+    Ok((tree.tiles, recovered))
+}
+
+/// Folds what the national book ignores of a node's own log but the node itself keeps:
 /// the node clock's offset (drill nodes), revoked tokens (a token revoked after the backup
 /// must not come back), and the contact purges; returns the applications purged. Tokens issued
 /// after the backup cannot come back: the log never held their secrets.

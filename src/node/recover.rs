@@ -1,7 +1,8 @@
-//! `sjdj-node recover --config FILE`: a stopped province node gets back the entries of its log
-//! that its store lost (restored from an older backup, or from nothing but its key and config)
-//! from the national node's verified mirror of it (`FederationService.GetMirror`), checked
-//! against its own last published checkpoint (`engine::recover`), then audits the store.
+//! `sjdj-node recover`: a stopped node gets back the entries of its log that its store lost
+//! (restored from an older backup, or from nothing but its key and config) from the other
+//! tier's copy of it (`FederationService.GetMirror`: a province from the national node, the
+//! national node from a province), checked against its own last published checkpoint
+//! (`engine::recover`), then audits the store.
 use super::config::Validated;
 use super::{engine_config, national_tls, open_store, NodeError};
 use crate::engine::audit::{self, AuditReport};
@@ -20,7 +21,7 @@ pub struct Outcome {
 }
 
 /// Fetches what the store lacks of this node's log from `source` (default: the config's
-/// national node) and recovers it into the store; refuses, writing nothing, if the entries do
+/// national node; the national node names a province) and recovers it into the store; refuses, writing nothing, if the entries do
 /// not rebuild this node's own checkpoint.
 pub async fn recover(
     v: Validated,
@@ -32,7 +33,8 @@ pub async fn recover(
     if source.is_empty() {
         return Err(NodeError::Other(
             "this node follows no national node (federation.national_url is empty): give \
-             --from URL of a node that holds a copy of this node's log"
+             --from URL of a node that holds a copy of this node's log (for the national \
+             node: a province that follows it)"
                 .into(),
         ));
     }
@@ -62,7 +64,14 @@ pub async fn recover(
     } else {
         None
     };
-    let fetched = fetch(&source, tls.as_ref(), &c.node.id, from).await?;
+    // A province keeps its copy of the national log under one id, whatever the national
+    // node's own id.
+    let copy = if c.node.role == "national" {
+        crate::engine::NATIONAL_MIRROR
+    } else {
+        c.node.id.as_str()
+    };
+    let fetched = fetch(&source, tls.as_ref(), copy, from).await?;
     let cfg = engine_config(&v);
     let origin = crate::log::checkpoint::origin(&v.region.to_string(), &c.node.id);
     let verifying = key.verifying_key();
@@ -72,7 +81,12 @@ pub async fn recover(
             crate::engine::recover::recover(store, key, cfg, fetched)
         })
         .await
-        .map_err(|e| NodeError::Other(format!("recovery failed: {e}")))??
+        .map_err(|e| NodeError::Other(format!("recovery failed: {e}")))?
+        .map_err(|e| match e {
+            // The refusal once, not also as its own cause.
+            crate::engine::EngineError::Refused(r) => NodeError::Other(r.to_string()),
+            e => NodeError::Engine(e),
+        })?
     };
     let report = audit::audit(store.as_ref(), &verifying, &origin)
         .map_err(|m| NodeError::Other(format!("the recovered store fails the audit: {m}")))?;

@@ -45,7 +45,8 @@ pub enum PushError {
 /// What one round did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Pushed {
-    /// Nothing new: the latest checkpoint already has its receipt (or there is none).
+    /// Nothing new: the latest checkpoint already has its receipt and the national node holds
+    /// it (or there is no checkpoint).
     Idle,
     /// The national node confirmed the checkpoint of this size.
     Confirmed(u64),
@@ -67,7 +68,7 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
         .max_encoding_message_size(usize::MAX);
     let mut tick = tokio::time::interval(cfg.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (mut failing, mut follow_failing) = (false, false);
+    let (mut failing, mut follow_failing, mut idle) = (false, false, 0);
     loop {
         tick.tick().await;
         let followed = match follow_once(&engine, &mut client, &cfg).await {
@@ -82,7 +83,8 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
             }
             Err(_) => {}
         }
-        match push_once(&engine, &mut client, &cfg).await {
+        idle = (idle + 1) % RECHECK_EVERY;
+        match push_once(&engine, &mut client, &cfg, idle == 0).await {
             Ok(Pushed::Confirmed(size)) => {
                 failing = false;
                 tracing::info!(size, "national node confirmed checkpoint");
@@ -186,22 +188,39 @@ pub async fn import_handed_over(
     Ok(pending.len())
 }
 
-/// One round: bring the national node up to the latest checkpoint and keep its receipt.
+/// Idle rounds between two checks that the national node still holds what it confirmed.
+const RECHECK_EVERY: u32 = 30;
+
+/// One round: bring the national node up to the latest checkpoint and keep its receipt. With
+/// `recheck`, a confirmed checkpoint is pushed again if the national node no longer holds it
+/// (restored from an older backup).
 pub async fn push_once(
     engine: &Engine,
     client: &mut FederationServiceClient<Channel>,
     cfg: &PushConfig,
+    recheck: bool,
 ) -> Result<Pushed, PushError> {
     let Some(cp) = engine.checkpoint() else {
         return Ok(Pushed::Idle);
     };
-    if engine
+    let confirmed = engine
         .latest_receipt()?
-        .is_some_and(|(size, _)| size >= cp.size)
-    {
+        .is_some_and(|(size, _)| size >= cp.size);
+    if confirmed && !recheck {
         return Ok(Pushed::Idle);
     }
     let node_id = engine.config().node_id.clone();
+    let state = client
+        .get_sync_state(pb::GetSyncStateRequest {
+            node_id: node_id.clone(),
+        })
+        .await?
+        .into_inner();
+    // Confirmed, and the national node still holds it all. (A national node restored from an
+    // older backup holds less than it confirmed: the push starts again from what it holds.)
+    if confirmed && state.held >= cp.size && state.accepted_size >= cp.size {
+        return Ok(Pushed::Idle);
+    }
     // What concerns this node in the national log: once its key is rotated away or revoked
     // there, pushing under it would only be refused.
     if let Some(me) = engine.trusted_node(&node_id)? {
@@ -211,12 +230,6 @@ pub async fn push_once(
             ));
         }
     }
-    let state = client
-        .get_sync_state(pb::GetSyncStateRequest {
-            node_id: node_id.clone(),
-        })
-        .await?
-        .into_inner();
     if state.frozen {
         return Err(PushError::Refused(
             "the national node froze this node's feed (fork alarm); an operator must act".into(),
@@ -224,7 +237,7 @@ pub async fn push_once(
     }
     if state.accepted_size > cp.size || state.held > cp.size {
         return Err(PushError::Refused(format!(
-            "the national node holds {} entries of this log but it has only {}: was the store restored from an old backup?",
+            "the national node holds {} entries of this log but it has only {}: the store lost entries it published; stop the node and run `sjdj-node recover`",
             state.held.max(state.accepted_size),
             cp.size
         )));
