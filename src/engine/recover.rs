@@ -156,7 +156,7 @@ pub fn recover(
     let view = View::committed(store);
     let mut tx = Tx::new(&view);
     let purged = own_actions(&mut tx, entries)?;
-    let (tiles, mut recovered) = if shared.cfg.role == "national" {
+    let (tiles, recovered) = if shared.cfg.role == "national" {
         fold_national_log(&shared, &mut tx, &lost)?
     } else {
         fold_province_log(&shared, &mut tx, &lost, &purged)?
@@ -179,7 +179,6 @@ pub fn recover(
         at: shared.clock.now(),
     });
     tx.put(keys::meta("recovered"), codec::encode(&ranges));
-    (recovered.from, recovered.to) = (from, target.size);
     let mut batch = Batch::default();
     for (k, v) in tx.into_writes() {
         match v {

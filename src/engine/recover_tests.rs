@@ -127,3 +127,74 @@ async fn a_copy_that_does_not_rebuild_the_nodes_checkpoint_is_refused_and_writes
     assert_eq!(reason(r), "RECOVER_FOREIGN_CHECKPOINT");
     assert!(everything(store.as_ref()).is_empty());
 }
+
+fn national() -> EngineConfig {
+    EngineConfig {
+        node_id: "nat".into(),
+        role: "national".into(),
+        region: Region::parse("100000").unwrap(),
+        ..config()
+    }
+}
+
+/// The national node's log as a province's copy holds it: the entries, no certificates.
+async fn national_copy(n: &Node) -> Fetched {
+    let cp = n.engine.publish_checkpoint().await.unwrap().unwrap();
+    Fetched {
+        checkpoint: cp.note,
+        entries: n
+            .engine
+            .log_entries(0, cp.size)
+            .unwrap()
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect(),
+        certificates: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_national_log_of_trust_list_changes_recovers_the_trust_list() {
+    let n = Node::start(national()).await;
+    let body = crate::log::entry::Body::Delegated {
+        node_id: "gd".into(),
+        region: "440000".into(),
+        key: hex::encode(
+            SigningKey::from_bytes(&[3u8; 32])
+                .verifying_key()
+                .to_bytes(),
+        ),
+    };
+    n.engine
+        .execute(Op::Trust {
+            actor: admin(),
+            body,
+        })
+        .await
+        .unwrap();
+    let f = national_copy(&n).await;
+    let store: crate::store::DynStore = Arc::new(MemoryStore::new());
+    recover(store.clone(), key(), national(), f).unwrap();
+    for prefix in [&b"trust/"[..], b"trustkey/", b"trustregion/"] {
+        let want = n.engine.store().scan(prefix, None, usize::MAX).unwrap();
+        assert_eq!(store.scan(prefix, None, usize::MAX).unwrap(), want);
+    }
+    assert!(!store.scan(b"trust/", None, 1).unwrap().is_empty());
+    crate::engine::audit::audit(
+        store.as_ref(),
+        &key().verifying_key(),
+        n.engine.log_origin(),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_national_log_with_its_own_registrations_is_refused_and_writes_nothing() {
+    let n = Node::start(national()).await;
+    n.in_publicity().await;
+    let f = national_copy(&n).await;
+    let store: crate::store::DynStore = Arc::new(MemoryStore::new());
+    let r = recover(store.clone(), key(), national(), f);
+    assert_eq!(reason(r), "RECOVER_NATIONAL_REGISTRATION");
+    assert!(everything(store.as_ref()).is_empty());
+}
