@@ -16,21 +16,8 @@ fn run(args: &[&str]) -> (bool, String) {
 
 /// Takes a backup of `node` as its admin into `file`; the JSON summary.
 async fn backup(node: &Node, file: &Path) -> serde_json::Value {
-    let args = [
-        "backup".to_string(),
-        "--addr".into(),
-        node.url(),
-        "--as".into(),
-        "admin".into(),
-        "--tokens".into(),
-        node.data_dir()
-            .join("dev-tokens.json")
-            .display()
-            .to_string(),
-        "--out".into(),
-        file.display().to_string(),
-        "--json".into(),
-    ];
+    let mut args = backup_args(node, file);
+    args.push("--json".into());
     let (ok, out) = tokio::task::spawn_blocking(move || {
         run(&args.iter().map(String::as_str).collect::<Vec<_>>())
     })
@@ -194,18 +181,8 @@ async fn restore_refuses_a_directory_that_is_not_empty_and_backup_never_overwrit
     assert!(!ok && out.contains("is not empty"), "{out}");
     assert_eq!(std::fs::read_dir(&store).unwrap().count(), before);
 
-    let tokens = node.data_dir().join("dev-tokens.json");
-    let (ok, out) = run(&[
-        "backup",
-        "--addr",
-        &node.url(),
-        "--as",
-        "admin",
-        "--tokens",
-        path(&tokens),
-        "--out",
-        path(&file),
-    ]);
+    let args = backup_args(&node, &file);
+    let (ok, out) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         !ok && out.contains("backups are never overwritten"),
         "{out}"

@@ -3,7 +3,7 @@
 //! certificates, confirmed and cosigned.
 mod common;
 
-use common::{authed, eventually, Node};
+use common::{authed, eventually, sync_state, Node};
 use sjdj::grpc::pb;
 
 async fn record(node: &Node, code: &str) -> Result<pb::Record, tonic::Status> {
@@ -280,15 +280,6 @@ async fn tokens(node: &Node, n: usize) {
             .await
             .expect("token");
     }
-}
-
-async fn sync_state(national: &Node, node_id: &str) -> pb::SyncState {
-    let mut fed =
-        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
-    let req = pb::GetSyncStateRequest {
-        node_id: node_id.into(),
-    };
-    fed.get_sync_state(req).await.unwrap().into_inner()
 }
 
 /// Waits until the national node holds a strict part of what the province has to send.

@@ -7,15 +7,6 @@ use sjdj::domain::codes::UnifiedCode;
 use sjdj::grpc::pb;
 use std::path::Path;
 
-async fn sync_state(national: &Node, node_id: &str) -> pb::SyncState {
-    let mut fed =
-        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
-    let req = pb::GetSyncStateRequest {
-        node_id: node_id.into(),
-    };
-    fed.get_sync_state(req).await.unwrap().into_inner()
-}
-
 async fn checkpoint_size(node: &Node) -> u64 {
     let mut t =
         pb::transparency_service_client::TransparencyServiceClient::new(node.channel().await);
@@ -56,18 +47,8 @@ fn config(node: &Node) -> String {
 
 /// Takes an online backup of `node` (its dev admin token) into `file`.
 fn backup(node: &Node, file: &Path) {
-    let tokens = node.data_dir().join("dev-tokens.json");
-    let (code, out) = node_cmd(&[
-        "backup",
-        "--addr",
-        &node.url(),
-        "--as",
-        "admin",
-        "--tokens",
-        tokens.to_str().unwrap(),
-        "--out",
-        file.to_str().unwrap(),
-    ]);
+    let args = backup_args(node, file);
+    let (code, out) = node_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(code, 0, "backup: {out}");
 }
 

@@ -217,16 +217,7 @@ impl Federation {
     ) -> Result<T, Status> {
         self.node_limit
             .check(&node_id.to_string(), "NODE_RATE_LIMITED")?;
-        let _permit = self
-            .checks
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("SHUTTING_DOWN: the node is shutting down"))?;
-        let engine = self.engine.clone();
-        let checked = tokio::task::spawn_blocking(move || check(&engine))
-            .await
-            .map_err(|e| Status::internal(format!("checking an envelope: {e}")))?;
+        let checked = self.blocking(check).await;
         if let (Err(_), Some(ip)) = (&checked, peer) {
             // Counted whether or not the bucket still had room: it only has to run dry.
             let _ = self
@@ -234,6 +225,23 @@ impl Federation {
                 .check(&super::ratelimit::address_key(ip), "NODE_REFUSED_TOO_OFTEN");
         }
         checked
+    }
+
+    /// Runs `work` on a blocking thread, at most `checks` at once.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> Result<T, Status> + Send + 'static,
+    ) -> Result<T, Status> {
+        let _permit = self
+            .checks
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Status::unavailable("SHUTTING_DOWN: the node is shutting down"))?;
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || work(&engine))
+            .await
+            .map_err(|e| Status::internal(format!("off the async threads: {e}")))?
     }
 
     /// Opens a pushed batch off the async threads: the envelope with the sender's active key,
@@ -444,17 +452,13 @@ impl FederationService for Federation {
         let r = req.into_inner();
         // A public read, rate-limited per address by admission; the store reads run on a
         // blocking thread, as many at once as envelope checks.
-        let _permit = self
-            .checks
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("SHUTTING_DOWN: the node is shutting down"))?;
-        let engine = self.engine.clone();
-        let page = tokio::task::spawn_blocking(move || engine.mirror_page(&r.node_id, r.from))
-            .await
-            .map_err(|e| Status::internal(format!("reading a mirror: {e}")))?
-            .map_err(status::status)?;
+        let page = self
+            .blocking(move |engine| {
+                engine
+                    .mirror_page(&r.node_id, r.from)
+                    .map_err(status::status)
+            })
+            .await?;
         Ok(Response::new(pb::GetMirrorResponse {
             checkpoint: page.checkpoint,
             held: page.held,

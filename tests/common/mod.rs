@@ -771,6 +771,30 @@ pub fn reason(s: &tonic::Status) -> String {
         .unwrap_or_else(|| format!("<no ErrorInfo: {s:?}>"))
 }
 
+/// What `national` holds of `node_id`'s log (FederationService.GetSyncState).
+pub async fn sync_state(national: &Node, node_id: &str) -> pb::SyncState {
+    let mut fed =
+        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
+    let req = pb::GetSyncStateRequest {
+        node_id: node_id.into(),
+    };
+    fed.get_sync_state(req).await.unwrap().into_inner()
+}
+
+/// The arguments of `sjdj-node backup` of `node` as its dev admin into `file`.
+pub fn backup_args(node: &Node, file: &Path) -> Vec<String> {
+    let tokens = node.data_dir().join("dev-tokens.json");
+    ["backup", "--addr", &node.url(), "--as", "admin", "--tokens"]
+        .map(String::from)
+        .into_iter()
+        .chain([
+            tokens.display().to_string(),
+            "--out".into(),
+            file.display().to_string(),
+        ])
+        .collect()
+}
+
 /// A RegistryService client on `ch`.
 pub fn registry(ch: Channel) -> pb::registry_service_client::RegistryServiceClient<Channel> {
     pb::registry_service_client::RegistryServiceClient::new(ch)
