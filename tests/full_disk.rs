@@ -58,6 +58,76 @@ fn fs_free(dir: &Path) -> u64 {
         .expect("df avail")
 }
 
+use tonic_health::pb::health_check_response::ServingStatus as Serving;
+
+/// The node's overall health status.
+async fn health(node: &Node) -> Result<Serving, tonic::Status> {
+    let ch = node
+        .channel_from("127.0.0.1")
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let r = tonic_health::pb::health_client::HealthClient::new(ch)
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await?;
+    Ok(Serving::try_from(r.into_inner().status).unwrap_or(Serving::Unknown))
+}
+
+async fn read(node: &Node, id: &str) -> Result<sjdj::grpc::pb::Application, tonic::Status> {
+    let ch = node
+        .channel_from("127.0.0.1")
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let req = sjdj::grpc::pb::GetApplicationRequest {
+        application_id: id.into(),
+    };
+    sjdj::grpc::pb::registration_service_client::RegistrationServiceClient::new(ch)
+        .get_application(authed(&node.token("registrant"), req))
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// Fills the node's disk and writes until a write is refused.
+async fn until_refused(node: &Node, disk: &Path) -> PathBuf {
+    let filler = fill(disk, 2 << 20);
+    let flow = node.flow().await;
+    let materials = flow.materials().await;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        let call = tokio::time::timeout(Duration::from_secs(10), flow.create(materials.clone()));
+        if call.await.expect("a write on a full disk answers").is_err() {
+            return filler;
+        }
+    }
+    panic!("the disk never filled up");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_a_node_on_a_full_disk_within_seconds() {
+    let Some(disk) = SmallDisk::mount(32) else {
+        eprintln!("skipped: mounting a tmpfs needs root (this test makes its own small disk)");
+        return;
+    };
+    let mut node = Node::dev_in(&disk.0).await;
+    let filler = until_refused(&node, &disk.0).await;
+    let sent = Instant::now();
+    let _ = Command::new("kill")
+        .args(["-TERM", &node.pid().to_string()])
+        .status();
+    while node.exited().is_none() {
+        assert!(
+            sent.elapsed() < Duration::from_secs(15),
+            "the node did not stop within 15 s of SIGTERM on a full disk"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("stopped {:?} after SIGTERM on a full disk", sent.elapsed());
+    std::fs::remove_file(filler).unwrap();
+    node.restart().await;
+    node.stop().await;
+    let (code, out) = audit(node.data_dir());
+    assert_eq!(code, 0, "{out}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_fails_writes_fast_and_loses_nothing_acknowledged() {
     let Some(disk) = SmallDisk::mount(32) else {
@@ -94,6 +164,15 @@ async fn a_full_disk_fails_writes_fast_and_loses_nothing_acknowledged() {
         "{refusal:?}"
     );
     assert!(!acknowledged.is_empty(), "some writes fit");
+    // Still up (it may be draining to stop): health says so, and reads go on.
+    if let Ok(status) = health(&node).await {
+        assert_ne!(status, Serving::Serving, "health on a full disk");
+        if node.exited().is_none() {
+            if let Ok(app) = read(&node, &acknowledged[0]).await {
+                assert_eq!(app.id, acknowledged[0]);
+            }
+        }
+    }
 
     // The node either stopped by itself (the store failed to apply a batch) or refuses writes
     // while the store fails; either way, once there is space it serves every acknowledged write.
