@@ -21,8 +21,8 @@ pub struct Outcome {
 }
 
 /// Fetches what the store lacks of this node's log from `source` (default: the config's
-/// national node; the national node names a province) and recovers it into the store; refuses, writing nothing, if the entries do
-/// not rebuild this node's own checkpoint.
+/// national node; the national node names a province) and recovers it into the store;
+/// refuses, writing nothing, if the entries do not rebuild this node's own checkpoint.
 pub async fn recover(
     v: Validated,
     key: SigningKey,
@@ -59,7 +59,8 @@ pub async fn recover(
             )));
         }
     }
-    let tls = if source == c.federation.national_url {
+    // Over https, the federation's CA (and client certificate): the tiers share one PKI.
+    let tls = if source.starts_with("https://") {
         national_tls(&c.federation)?
     } else {
         None
