@@ -161,11 +161,12 @@ pub fn recover(
     } else {
         fold_province_log(&shared, &mut tx, &lost, &purged)?
     };
-    for id in &purged {
-        super::retention::purge_application(&mut tx, id)?;
-    }
     for (i, e) in entries.iter().enumerate() {
         tx.put(keys::event(from + i as u64), e.clone());
+    }
+    // After the entries: a purge reads the entries of the steps it purges.
+    for id in &purged {
+        super::retention::purge_application(&mut tx, id)?;
     }
     tx.put(keys::meta("next_event"), target.size.to_be_bytes().to_vec());
     for t in &tiles {

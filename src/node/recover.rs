@@ -29,15 +29,6 @@ pub async fn recover(
     source: Option<String>,
 ) -> Result<Outcome, NodeError> {
     let c = &v.config;
-    let source = source.unwrap_or_else(|| c.federation.national_url.clone());
-    if source.is_empty() {
-        return Err(NodeError::Other(
-            "this node follows no national node (federation.national_url is empty): give \
-             --from URL of a node that holds a copy of this node's log (for the national \
-             node: a province that follows it)"
-                .into(),
-        ));
-    }
     let dir = &c.node.data_dir;
     crate::store::files::private_umask();
     crate::store::files::create_private_dir_all(dir)
@@ -58,6 +49,15 @@ pub async fn recover(
                 c.node.kept_checkpoint().display()
             )));
         }
+    }
+    let source = source.unwrap_or_else(|| c.federation.national_url.clone());
+    if source.is_empty() {
+        return Err(NodeError::Other(
+            "this node follows no national node (federation.national_url is empty): give \
+             --from URL of a node that holds a copy of this node's log (for the national \
+             node: a province that follows it)"
+                .into(),
+        ));
     }
     // Over https, the federation's CA (and client certificate): the tiers share one PKI.
     let tls = if source.starts_with("https://") {
