@@ -35,6 +35,15 @@ impl Drop for SmallDisk {
     }
 }
 
+/// A 32 MiB tmpfs, or `None` (the test is skipped, and says so) where it cannot be mounted.
+fn small_disk() -> Option<SmallDisk> {
+    let disk = SmallDisk::mount(32);
+    if disk.is_none() {
+        eprintln!("skipped: mounting a tmpfs needs root (this test makes its own small disk)");
+    }
+    disk
+}
+
 /// Fills the filesystem of `dir` but `keep` bytes with one file, returned.
 fn fill(dir: &Path, keep: u64) -> PathBuf {
     let filler = dir.join("filler");
@@ -60,12 +69,16 @@ fn fs_free(dir: &Path) -> u64 {
 
 use tonic_health::pb::health_check_response::ServingStatus as Serving;
 
+/// A channel to the node, or why there is none (it may be stopping).
+async fn channel(node: &Node) -> Result<tonic::transport::Channel, tonic::Status> {
+    node.channel_from("127.0.0.1")
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))
+}
+
 /// The node's overall health status.
 async fn health(node: &Node) -> Result<Serving, tonic::Status> {
-    let ch = node
-        .channel_from("127.0.0.1")
-        .await
-        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let ch = channel(node).await?;
     let r = tonic_health::pb::health_client::HealthClient::new(ch)
         .check(tonic_health::pb::HealthCheckRequest::default())
         .await?;
@@ -73,10 +86,7 @@ async fn health(node: &Node) -> Result<Serving, tonic::Status> {
 }
 
 async fn read(node: &Node, id: &str) -> Result<sjdj::grpc::pb::Application, tonic::Status> {
-    let ch = node
-        .channel_from("127.0.0.1")
-        .await
-        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let ch = channel(node).await?;
     let req = sjdj::grpc::pb::GetApplicationRequest {
         application_id: id.into(),
     };
@@ -103,8 +113,7 @@ async fn until_refused(node: &Node, disk: &Path) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_stops_a_node_on_a_full_disk_within_seconds() {
-    let Some(disk) = SmallDisk::mount(32) else {
-        eprintln!("skipped: mounting a tmpfs needs root (this test makes its own small disk)");
+    let Some(disk) = small_disk() else {
         return;
     };
     let mut node = Node::dev_in(&disk.0).await;
@@ -130,8 +139,7 @@ async fn sigterm_stops_a_node_on_a_full_disk_within_seconds() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_fails_writes_fast_and_loses_nothing_acknowledged() {
-    let Some(disk) = SmallDisk::mount(32) else {
-        eprintln!("skipped: mounting a tmpfs needs root (this test makes its own small disk)");
+    let Some(disk) = small_disk() else {
         return;
     };
     let mut node = Node::dev_in(&disk.0).await;

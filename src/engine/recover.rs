@@ -59,6 +59,11 @@ pub struct RecoveredRange {
     pub at: i64,
 }
 
+/// The number of entries in a store's log: where a recovery starts.
+pub fn log_size(store: &dyn crate::store::Store) -> Result<u64, EngineError> {
+    log_ops::size(|k| Ok(store.get(k)?))
+}
+
 /// The ranges of the log recovered from the other tier.
 pub fn recovered_ranges(
     get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, EngineError>,
@@ -119,7 +124,7 @@ pub fn recover(
 ) -> Result<Recovered, EngineError> {
     let shared = Shared::new(store, key, cfg)?;
     let store = shared.store.as_ref();
-    let from = log_ops::size(|k| Ok(store.get(k)?))?;
+    let from = log_size(store)?;
     let target = target(&shared, &fetched)?;
     if from >= target.size {
         return Err(refused(

@@ -8,7 +8,6 @@ use super::{engine_config, national_tls, open_store, NodeError};
 use crate::engine::audit::{self, AuditReport};
 use crate::engine::recover::{Fetched, Recovered};
 use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
-use crate::store::Store;
 use ed25519_dalek::SigningKey;
 use std::sync::Arc;
 
@@ -34,11 +33,7 @@ pub async fn recover(
     crate::store::files::create_private_dir_all(dir)
         .map_err(|e| NodeError::Other(format!("cannot create data dir {}: {e}", dir.display())))?;
     let store = Arc::new(open_store(dir)?);
-    let from = store
-        .get(&crate::store::keys::meta("next_event"))
-        .map_err(|e| NodeError::Other(e.to_string()))?
-        .and_then(|b| b.try_into().ok().map(u64::from_be_bytes))
-        .unwrap_or(0);
+    let from = crate::engine::recover::log_size(store.as_ref())?;
     // Decided here, before asking anyone: a store that holds the kept checkpoint lost nothing.
     if let Some(k) = crate::engine::kept::read(&c.node.kept_checkpoint())? {
         let size = crate::log::checkpoint::note_size(k.checkpoint.as_bytes());

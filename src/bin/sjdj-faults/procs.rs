@@ -116,6 +116,11 @@ impl Proc {
         r
     }
 
+    /// The node's dev tokens, as `authorization` header values by role.
+    pub fn tokens(&self) -> HashMap<String, MetadataValue<Ascii>> {
+        self.tokens.clone()
+    }
+
     pub fn token_file(&self) -> PathBuf {
         self.dir.join("dev-tokens.json")
     }
