@@ -417,6 +417,11 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
     assert!(after.contains("sjdj_log_durable_entries "), "{after}");
     assert!(after.contains("sjdj_writer_ok 1"), "{after}");
     assert!(after.contains("sjdj_kept_checkpoint_entries "), "{after}");
+    assert!(after.contains("sjdj_store_free_bytes "), "{after}");
+    assert!(
+        after.contains(&format!("sjdj_store_min_free_bytes {}", 64 << 20)),
+        "{after}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -69,6 +69,10 @@ pub struct EngineConfig {
     /// Where the latest published checkpoint is kept outside the store (`kept`); `None` for a
     /// store that lives only in memory.
     pub kept_checkpoint: Option<std::path::PathBuf>,
+    /// Bytes the store's filesystem keeps free (`node.min_free_bytes`): a group of writes that
+    /// would leave less is refused whole (`STORE_FULL`) before the store sees it, so the store
+    /// never meets a full disk in the middle of a batch.
+    pub min_free_bytes: u64,
 }
 
 /// What one application, subject or call may take (`[quotas]`); each has its reason code.
@@ -146,6 +150,13 @@ pub enum EngineError {
     /// not survive a crash, so the caller retries with the same request id (never "refused").
     #[error("the outcome of this write is unknown: {0}")]
     OutcomeUnknown(String),
+    /// The store's disk is too full to take the write (`node.min_free_bytes`): nothing was
+    /// written, and writes resume by themselves once space is freed.
+    #[error(
+        "the store's disk has {free} bytes free, and this write would leave less than \
+         node.min_free_bytes ({min}): nothing was written; retry once space is freed"
+    )]
+    StoreFull { free: u64, min: u64 },
     /// The store is not (or no longer) the history this node published: refused at start.
     #[error("the store does not hold the history this node published: {0}")]
     Diverged(String),
@@ -287,6 +298,16 @@ impl Engine {
     /// to change.
     pub fn store_ok(&self) -> tokio::sync::watch::Receiver<bool> {
         self.shared.store_ok.subscribe()
+    }
+
+    /// Whether the store's disk has room for writes (`node.min_free_bytes`), and the bytes free
+    /// when the store has a disk.
+    pub fn store_room(&self) -> (bool, Option<u64>) {
+        let free = self.shared.store.free_bytes();
+        (
+            free.is_none_or(|f| f >= self.shared.cfg.min_free_bytes),
+            free,
+        )
     }
 
     /// Why the writer stopped taking writes, once it has (see `Shared::fatal`).

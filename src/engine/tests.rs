@@ -31,6 +31,7 @@ fn config() -> EngineConfig {
         tokens: crate::engine::TokenLimits::default(),
         quotas: crate::engine::Quotas::default(),
         kept_checkpoint: None,
+        min_free_bytes: 0,
     }
 }
 
@@ -670,12 +671,13 @@ async fn a_panicking_operation_is_refused_and_the_writer_goes_on() {
 }
 
 /// A memory store whose flush (`failing`) or apply (`apply_fails`) fails while set, as a full
-/// or failing disk's would.
+/// or failing disk's would, and whose disk has `free` bytes free once set (0: no disk).
 #[derive(Default)]
 struct FailingFlush {
     inner: MemoryStore,
     failing: std::sync::atomic::AtomicBool,
     apply_fails: std::sync::atomic::AtomicBool,
+    free: std::sync::atomic::AtomicU64,
 }
 
 impl crate::store::Store for FailingFlush {
@@ -705,6 +707,63 @@ impl crate::store::Store for FailingFlush {
         }
         self.inner.flush()
     }
+    fn free_bytes(&self) -> Option<u64> {
+        Some(self.free.load(Ordering::SeqCst)).filter(|&f| f > 0)
+    }
+}
+
+/// A write that would leave the disk under `node.min_free_bytes` is refused whole before the
+/// store sees it (UNAVAILABLE / STORE_FULL, nothing written): the writer goes on, the store's
+/// flag stays up, reads go on, and the next write once there is room is taken.
+#[tokio::test]
+async fn a_full_disk_refuses_writes_before_the_store_and_they_resume_with_space() {
+    let store = Arc::new(FailingFlush::default());
+    let n = Node::on(
+        store.clone(),
+        EngineConfig {
+            min_free_bytes: 1 << 20,
+            ..config()
+        },
+    )
+    .await;
+    store.free.store(10 << 20, Ordering::SeqCst);
+    let kept = n.flow(&n.registrant, None, create(n.materials(OWN))).await;
+    assert!(n.engine.store_room().0);
+
+    store.free.store((1 << 20) + 100, Ordering::SeqCst);
+    assert!(n.engine.store_room().0, "room, but not for a draft");
+    let before = snapshot(&n.engine);
+    let e = n
+        .try_flow(&n.registrant, None, create(n.materials(OWN)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, EngineError::StoreFull { free, min } if free == (1 << 20) + 100 && min == 1 << 20),
+        "{e:?}"
+    );
+    let status = crate::grpc::status::status(e);
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert!(
+        status.message().contains("STORE_FULL"),
+        "{}",
+        status.message()
+    );
+    assert!(status.message().contains("node.min_free_bytes"));
+    assert_eq!(snapshot(&n.engine), before, "nothing of it was written");
+    store.free.store(1000, Ordering::SeqCst);
+    assert_eq!(n.engine.store_room(), (false, Some(1000)));
+    assert!(
+        *n.engine.store_ok().borrow(),
+        "the store itself did not fail"
+    );
+    assert!(n.engine.fatal().borrow().is_none(), "the writer goes on");
+    let read = n.engine.get_application(&n.registrant, &kept.id).unwrap();
+    assert_eq!(read.id, kept.id, "reads go on");
+
+    store.free.store(10 << 20, Ordering::SeqCst);
+    let app = n.flow(&n.registrant, None, create(n.materials(OWN))).await;
+    assert_eq!(app.state, State::Draft, "writes resume once there is space");
+    assert_ne!(app.id, kept.id);
 }
 
 /// A write whose flush failed was applied but may not be durable: it is answered "outcome

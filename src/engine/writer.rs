@@ -216,6 +216,16 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
         let batch = Batch {
             ops: view.pending.into_iter().collect(),
         };
+        if let Some((free, min)) = too_full(shared, &batch) {
+            for (_, result) in done.iter_mut() {
+                if result.is_ok() {
+                    *result = Err(EngineError::StoreFull { free, min });
+                }
+            }
+            // Nothing of this group landed: the log is as it was before it.
+            let before = super::log_ops::size(|k| Ok(store.get(k)?)).unwrap_or(0);
+            return (Some(before), done);
+        }
         shared.snapshots.preserve(store, &batch);
         if let Err(e) = store.apply(batch) {
             tracing::error!(error = %e, "group commit failed; every write of the group is refused and the writer stops");
@@ -241,6 +251,22 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
         *snapshot = Some(Arc::new(shared.snapshots.begin(cap)));
     }
     (Some(size), done)
+}
+
+/// The refusal of a batch that would leave the store's disk with less than
+/// `node.min_free_bytes` free. A store that meets a full disk while it applies a batch may hold
+/// part of it in memory and cannot go on; refused here, the batch never reaches it, reads go on
+/// and the next group is written as soon as there is room.
+/// Returns the bytes free and the minimum.
+fn too_full(shared: &Shared, batch: &Batch) -> Option<(u64, u64)> {
+    let free = shared.store.free_bytes()?;
+    let bytes: u64 = batch
+        .ops
+        .iter()
+        .map(|(k, v)| (k.len() + v.as_ref().map_or(0, Vec::len)) as u64)
+        .sum();
+    let min = shared.cfg.min_free_bytes;
+    (free < min.saturating_add(bytes)).then_some((free, min))
 }
 
 fn ends_group(group: &[Job]) -> bool {

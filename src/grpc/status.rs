@@ -88,6 +88,10 @@ pub fn status(e: EngineError) -> Status {
                 ),
             )
         }
+        e @ EngineError::StoreFull { .. } => {
+            tracing::debug!(error = %e, "a write was refused: the store's disk is full");
+            with_reason(Code::Unavailable, "STORE_FULL", e.to_string())
+        }
         EngineError::Diverged(m) => {
             tracing::error!(error = %m, "the store diverged from the published history");
             with_reason(Code::DataLoss, "STORE_DIVERGED", m)

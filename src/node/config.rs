@@ -152,6 +152,16 @@ pub struct NodeSection {
     /// from signing a second history.
     #[serde(default)]
     pub kept_checkpoint_file: Option<PathBuf>,
+    /// Bytes the store's filesystem keeps free. A write that would leave less is refused
+    /// (UNAVAILABLE / `STORE_FULL`) before it reaches the store, so the store never meets a
+    /// full disk in the middle of a batch; health is NOT_SERVING meanwhile, reads go on, and
+    /// writes resume by themselves once space is freed. Default 64 MiB.
+    #[serde(default = "default_min_free_bytes")]
+    pub min_free_bytes: u64,
+}
+
+fn default_min_free_bytes() -> u64 {
+    64 << 20
 }
 
 impl NodeSection {
@@ -542,6 +552,7 @@ impl Config {
                 data_dir: data_dir.join("store"),
                 key_file: data_dir.join("node.key"),
                 kept_checkpoint_file: None,
+                min_free_bytes: default_min_free_bytes(),
             },
             limits: LimitsSection::default(),
             calendar: CalendarSection::default(),

@@ -56,6 +56,18 @@ pub fn render(engine: &Engine) -> Result<String, String> {
         "1 while the store takes writes; 0 from a store error (a failed write or flush) until a write is flushed again",
         gauge(u64::from(*engine.store_ok().borrow())),
     );
+    if let (_, Some(free)) = engine.store_room() {
+        reg.register(
+            "sjdj_store_free_bytes",
+            "Bytes free on the store's filesystem; below node.min_free_bytes writes are refused (STORE_FULL)",
+            gauge(free),
+        );
+        reg.register(
+            "sjdj_store_min_free_bytes",
+            "node.min_free_bytes: the free space below which writes are refused",
+            gauge(engine.config().min_free_bytes),
+        );
+    }
     // 0 until the first backup, so "last backup too old" fires on a node never backed up.
     let last = engine.last_backup();
     reg.register(

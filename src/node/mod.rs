@@ -69,11 +69,10 @@ pub fn open_store(dir: &std::path::Path) -> Result<SledStore, NodeError> {
 }
 
 /// Health follows the store: NOT_SERVING, overall and for every service, from a store error until
-/// the store takes writes again, so a load balancer or supervisor sees a node that cannot write.
-async fn store_health(
-    mut ok: tokio::sync::watch::Receiver<bool>,
-    health: tonic_health::server::HealthReporter,
-) {
+/// the store takes writes again, and while its disk has less than `node.min_free_bytes` free, so
+/// a load balancer or supervisor sees a node that cannot write. Space comes back without any
+/// write, so it is looked at every second.
+async fn store_health(engine: Engine, health: tonic_health::server::HealthReporter) {
     use tonic::server::NamedService;
     let services = [
         "",
@@ -84,21 +83,36 @@ async fn store_health(
         pb::transparency_service_server::TransparencyServiceServer::<grpc::Transparency>::NAME,
         pb::federation_service_server::FederationServiceServer::<grpc::Federation>::NAME,
     ];
+    let mut ok = engine.store_ok();
+    let mut shown = None;
     loop {
-        let serving = *ok.borrow_and_update();
-        if !serving {
-            tracing::error!("the store is not taking writes: health is NOT_SERVING");
+        let (room, free) = engine.store_room();
+        let serving = *ok.borrow_and_update() && room;
+        if shown != Some(serving) {
+            if !room {
+                tracing::error!(
+                    free_bytes = free,
+                    min_free_bytes = engine.config().min_free_bytes,
+                    "the store's disk is full: writes are refused and health is NOT_SERVING"
+                );
+            } else if !serving {
+                tracing::error!("the store is not taking writes: health is NOT_SERVING");
+            } else if shown.is_some() {
+                tracing::info!("the store takes writes again: health is SERVING");
+            }
+            let status = if serving {
+                tonic_health::ServingStatus::Serving
+            } else {
+                tonic_health::ServingStatus::NotServing
+            };
+            for name in services {
+                health.set_service_status(name, status).await;
+            }
+            shown = Some(serving);
         }
-        let status = if serving {
-            tonic_health::ServingStatus::Serving
-        } else {
-            tonic_health::ServingStatus::NotServing
-        };
-        for name in services {
-            health.set_service_status(name, status).await;
-        }
-        if ok.changed().await.is_err() {
-            return;
+        tokio::select! {
+            changed = ok.changed() => if changed.is_err() { return },
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
         }
     }
 }
@@ -119,6 +133,7 @@ pub fn engine_config(v: &Validated) -> EngineConfig {
         tokens: c.tokens.limits(),
         quotas: c.quotas.engine(),
         kept_checkpoint: Some(c.node.kept_checkpoint()),
+        min_free_bytes: c.node.min_free_bytes,
     }
 }
 
@@ -282,7 +297,7 @@ impl Node {
             .build_v1alpha()
             .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
 
-        let store_health = tokio::spawn(store_health(engine.store_ok(), health.clone()));
+        let store_health = tokio::spawn(store_health(engine.clone(), health.clone()));
         let sweeper = tokio::spawn(sweep_loop(engine.clone(), self.sweep_interval));
         let checkpointer = tokio::spawn(checkpoint_loop(engine.clone(), self.checkpoint_interval));
         let metrics = match self.metrics {
@@ -489,6 +504,8 @@ async fn sweep_loop(engine: Engine, every: Duration) {
         match engine.execute(Op::Sweep).await {
             Ok(_) => {}
             Err(EngineError::Unavailable) => return,
+            // Said once by the health task, not every interval.
+            Err(e @ EngineError::StoreFull { .. }) => tracing::debug!(error = %e, "sweep waits"),
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
         }
     }
@@ -504,6 +521,9 @@ async fn checkpoint_loop(engine: Engine, every: Duration) {
             Ok(Some(c)) => tracing::debug!(size = c.size, "checkpoint published"),
             Ok(None) => {}
             Err(EngineError::Unavailable) => return,
+            Err(e @ EngineError::StoreFull { .. }) => {
+                tracing::debug!(error = %e, "checkpoint waits")
+            }
             Err(e) => tracing::error!(error = %e, "checkpoint failed"),
         }
     }

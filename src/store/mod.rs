@@ -74,6 +74,11 @@ pub trait Store: Send + Sync + 'static {
     fn apply(&self, batch: Batch) -> Result<()>;
     /// Makes every applied batch durable.
     fn flush(&self) -> Result<()>;
+    /// Bytes free to the node on the filesystem that holds the store; `None` for a store with
+    /// no filesystem (in memory), which is never full.
+    fn free_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 pub type DynStore = Arc<dyn Store>;

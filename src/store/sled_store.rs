@@ -6,6 +6,7 @@ use std::path::Path;
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
+    dir: std::path::PathBuf,
 }
 
 fn engine(e: sled::Error) -> StoreError {
@@ -31,7 +32,11 @@ impl SledStore {
             .open()
             .map_err(engine)?;
         let tree = db.open_tree("sjdj").map_err(engine)?;
-        Ok(SledStore { db, tree })
+        Ok(SledStore {
+            db,
+            tree,
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// Bytes on disk, for metrics and benchmarks.
@@ -94,5 +99,10 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<()> {
         self.tree.flush().map(|_| ()).map_err(engine)
+    }
+
+    fn free_bytes(&self) -> Option<u64> {
+        // Space left to unprivileged writers (statvfs f_bavail), which is what the node is.
+        fs2::available_space(&self.dir).ok()
     }
 }
