@@ -46,6 +46,11 @@ struct Args {
     /// to DIR/dev-tokens.json, as --dev does. Refused on other nodes.
     #[arg(long, requires = "config", value_name = "DIR")]
     dev_tokens: Option<PathBuf>,
+    /// With --config: read the node key from this file instead of the config's node.key_file
+    /// (a systemd unit passes its credential, `${CREDENTIALS_DIRECTORY}/node.key`, while the
+    /// config names the root-only file the operator's own commands read).
+    #[arg(long, requires = "config", value_name = "FILE")]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -217,7 +222,8 @@ fn run() -> anyhow::Result<()> {
                         "--dev-tokens is for test and drill nodes: the config must set clock.control = true"
                     );
                 }
-                let key = keyfile::load(&v.config.node.key_file)?;
+                let key_file = args.key_file.as_ref().unwrap_or(&v.config.node.key_file);
+                let key = keyfile::load(key_file)?;
                 serve(v, key, args.dev_tokens).await
             }
             (None, None, true) => {
