@@ -305,7 +305,9 @@ impl Node {
                 let l = TcpListener::bind(addr)
                     .await
                     .map_err(|e| NodeError::Listen(addr.to_string(), e))?;
-                tracing::info!(%addr, "metrics at /metrics");
+                // The bound address: port 0 in the config picks a free one.
+                let bound = l.local_addr().unwrap_or(addr);
+                tracing::info!(addr = %bound, "metrics at /metrics");
                 Some(tokio::spawn(metrics::serve(l, engine.clone())))
             }
             None => None,
