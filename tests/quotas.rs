@@ -301,3 +301,40 @@ async fn anonymous_objections_are_bounded_per_caller_and_per_application() {
         "twenty objections grew the store by {grown} bytes"
     );
 }
+
+/// A request over a service's message limit is refused by tonic before it is decoded; the node
+/// answers it like every other refusal: RESOURCE_EXHAUSTED, reason `MESSAGE_TOO_LARGE`, sizes
+/// and what sets the limit. The node goes on serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_over_the_message_limit_is_refused_with_a_reason_code() {
+    let node = Node::dev().await;
+    let review = || async {
+        pb::review_service_client::ReviewServiceClient::new(
+            node.channel_from("127.0.0.1").await.unwrap(),
+        )
+    };
+    let req = |reason: String| pb::DecisionRequest {
+        request_id: "big".into(),
+        application_id: "A0000000001".into(),
+        reason,
+    };
+    let refused = review()
+        .await
+        .accept_application(authed(&node.token("clerk"), req("理".repeat(2 << 20))))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), reason(&refused).as_str()),
+        (Code::ResourceExhausted, "MESSAGE_TOO_LARGE"),
+        "{refused:?}"
+    );
+    assert!(refused.message().contains("found 6291"), "{refused:?}");
+    assert!(refused.message().contains("4 MiB"), "{refused:?}");
+    // A small request on the same node is answered by the rules, as before.
+    let small = review()
+        .await
+        .accept_application(authed(&node.token("clerk"), req("材料齐全".into())))
+        .await
+        .unwrap_err();
+    assert_eq!(small.code(), Code::NotFound, "{small:?}");
+}

@@ -283,11 +283,18 @@ where
         let timeout = self.gate.limits.request_timeout;
         Box::pin(async move {
             match tokio::time::timeout(timeout, inner.call(req)).await {
-                Ok(Ok(response)) => Ok(match slot {
-                    // The slot goes with the response body: a stream holds it while it is open.
-                    Some(slot) => response.map(|body| Body::new(Held { body, _slot: slot })),
-                    None => response,
-                }),
+                Ok(Ok(response)) => {
+                    // tonic refuses an oversized message itself, with no reason code.
+                    if let Some(refusal) = super::status::message_too_large(response.headers()) {
+                        return Ok(refusal.into_http());
+                    }
+                    Ok(match slot {
+                        // The slot goes with the response body: a stream holds it while it is
+                        // open.
+                        Some(slot) => response.map(|body| Body::new(Held { body, _slot: slot })),
+                        None => response,
+                    })
+                }
                 Ok(Err(e)) => Err(e),
                 Err(_) => Ok(super::status::timed_out(timeout).into_http()),
             }

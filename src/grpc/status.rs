@@ -104,6 +104,28 @@ pub fn invalid(reason: &'static str, message: impl Into<String>) -> Status {
     refusal(Refusal::invalid(reason, message))
 }
 
+/// tonic's refusal of a request message over a service's decoding limit (a bare OUT_OF_RANGE
+/// with a message of its own), answered instead like every other refusal: RESOURCE_EXHAUSTED
+/// with reason `MESSAGE_TOO_LARGE` and what sets the limit. `None` for any other response.
+pub fn message_too_large(headers: &tonic::codegen::http::HeaderMap) -> Option<Status> {
+    if headers.get("grpc-status")?.as_bytes() != b"11" {
+        return None;
+    }
+    let bare = Status::from_header_map(headers)?;
+    let tail = bare
+        .message()
+        .strip_prefix("Error, decoded message length too large: ")?;
+    Some(with_reason(
+        Code::ResourceExhausted,
+        "MESSAGE_TOO_LARGE",
+        format!(
+            "the request message is too large ({tail}); RegistrationService takes \
+             attachments.max_bytes plus 64 KiB, FederationService a push envelope, every other \
+             service 4 MiB"
+        ),
+    ))
+}
+
 /// A call that did not answer within the request timeout (`server.request_timeout_ms`).
 pub fn timed_out(after: std::time::Duration) -> Status {
     with_reason(
