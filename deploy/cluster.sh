@@ -54,6 +54,7 @@ start() {
   "$BIN/sjdj-node" --config "$DIR/$1/node.toml" --dev-tokens "$DIR/$1" \
     >"$DIR/$1/stdout.log" 2>"$DIR/$1/node.log" &
   pids+=($!)
+  echo $! >"$DIR/$1/pid"   # to stop or restart this one node on its own (README)
   for _ in $(seq 1 300); do
     grep -q '^listening on' "$DIR/$1/stdout.log" 2>/dev/null && return 0
     kill -0 "${pids[-1]}" 2>/dev/null || { cat "$DIR/$1/node.log"; exit 1; }

@@ -596,3 +596,44 @@ fn env_signatures(req: &mut pb::PushRequest, n: usize) {
         })
         .collect();
 }
+
+/// A province whose `node.region` is not the namespace the national log delegates to it signs
+/// under the origin of that other namespace; the national node finds its key there and answers
+/// with what to set (FAILED_PRECONDITION / `SYNC_WRONG_REGION`), not an unknown key. A key it
+/// does not hold under any namespace stays `ENVELOPE_UNKNOWN_KEY`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_signed_for_another_region_than_delegated_names_the_region_to_set() {
+    let mut p = Fake::new(1);
+    p.tokens(3);
+    let national = national_with(&p).await;
+    let batch = p.batch(0, 3, 3);
+    let sealed_under = |region: &str, key: &SigningKey| {
+        let origin = checkpoint::origin(region, NODE);
+        let keyid = checkpoint::note_key_id(&origin, &key.verifying_key());
+        let env =
+            sjdj::sync::envelope::seal(&push_batch_type(), batch.encode_to_vec(), &keyid, key);
+        pb::PushRequest {
+            node_id: NODE.into(),
+            envelope: Some(to_wire(env)),
+        }
+    };
+    let r = push(&national, sealed_under("350000", &p.key))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (r.code(), reason(&r).as_str()),
+        (tonic::Code::FailedPrecondition, "SYNC_WRONG_REGION"),
+        "{r:?}"
+    );
+    assert!(
+        r.message().contains("namespace 350000")
+            && r.message().contains("set node.region = \"440000\""),
+        "{r:?}"
+    );
+    let stranger = SigningKey::from_bytes(&[7; 32]);
+    let r = push(&national, sealed_under("350000", &stranger))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&r), "ENVELOPE_UNKNOWN_KEY", "{r:?}");
+    assert_eq!(state(&national).await.held, 0, "nothing was applied");
+}

@@ -61,6 +61,17 @@ fn open_from<M: Message + Default>(
         .collect();
     let env = from_wire(env.unwrap_or_default());
     let (payload, _) = envelope::open(&env, payload_type, &trusted).map_err(|e| {
+        if let Some(region) = signed_under_other_region(&node, &env) {
+            return status::refusal(crate::domain::flow::Refusal::precondition(
+                "SYNC_WRONG_REGION",
+                format!(
+                    "envelope from {node_id} is signed with its key under the origin of \
+                     namespace {region}, but the national log delegates namespace {} to it: \
+                     set node.region = \"{}\" in its config and restart it",
+                    node.region, node.region
+                ),
+            ));
+        }
         status::refusal(crate::domain::flow::Refusal::denied(
             e.reason(),
             format!("envelope from {node_id}: {e}"),
@@ -69,6 +80,24 @@ fn open_from<M: Message + Default>(
     let message = M::decode(payload)
         .map_err(|e| status::invalid("SYNC_BAD_PAYLOAD", format!("payload: {e}")))?;
     Ok((node, message))
+}
+
+/// The namespace whose origin an envelope naming none of `node`'s keys was signed under, when
+/// it is `node`'s own active key under another namespace: a province whose `node.region` is not
+/// the one delegated to it (it signs under its own origin, `sjdj/<region>/<id>`). Looked for only
+/// on a refused envelope, over the 90 possible namespaces.
+fn signed_under_other_region(node: &TrustedNode, env: &Envelope) -> Option<String> {
+    let key = node.active_key()?;
+    (11..=99u32)
+        .map(|xx| format!("{xx}0000"))
+        .chain(std::iter::once(
+            crate::domain::codes::Region::CENTRAL.to_string(),
+        ))
+        .filter(|r| *r != node.region)
+        .find(|r| {
+            let id = note_key_id(&crate::log::checkpoint::origin(r, &node.node_id), &key);
+            env.signatures.iter().any(|s| s.keyid == id)
+        })
 }
 
 pub struct Federation {
