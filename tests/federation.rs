@@ -3,7 +3,7 @@
 //! certificates, confirmed and cosigned.
 mod common;
 
-use common::{authed, eventually, sync_state, Node};
+use common::{authed, eventually, metric, scrape, sync_state, Node};
 use sjdj::grpc::pb;
 
 async fn record(node: &Node, code: &str) -> Result<pb::Record, tonic::Status> {
@@ -398,7 +398,7 @@ fn key_status(list: &[pb::TrustedNode], node_id: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn provinces_follow_the_national_trust_list_and_apply_what_concerns_them() {
-    let national = Node::dev().await;
+    let (national, metrics) = Node::national_with_metrics().await;
     let gd = Node::federated("gd", "440000", &national).await;
     let fj = Node::federated("fj", "350000", &national).await;
     // gd started before fj was delegated; it learns of fj from the national log.
@@ -422,20 +422,28 @@ async fn provinces_follow_the_national_trust_list_and_apply_what_concerns_them()
         })
         .await;
     }
-    // A revoked node's push is refused by the national node, and fj no longer pushes.
+    // fj no longer pushes: the national node refuses a revoked key (SYNC_KEY_REVOKED, counted
+    // in /metrics), and fj stops sending. gd pushes on the same interval: two of its
+    // registrations reaching the national book after fj's show that fj had its turns to push.
+    let revoked = "sjdj_federation_refused_envelopes{node=\"fj\",reason=\"SYNC_KEY_REVOKED\"}";
+    let refused_before = metric(&scrape(&metrics), revoked);
     let before = sync_state(&national, "fj").await;
     let app = fj.registered().await;
-    let mut fed =
-        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
-    let r = fed
-        .get_sync_state(pb::GetSyncStateRequest {
-            node_id: "fj".into(),
+    for _ in 0..2 {
+        let later = gd.registered().await;
+        eventually(20, "gd's registration in the national book", || async {
+            record(&national, &later.code).await.ok()
         })
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
+    }
     assert_eq!(
-        r.held, before.held,
+        metric(&scrape(&metrics), revoked),
+        refused_before,
+        "fj pushed under its revoked key"
+    );
+    assert_eq!(
+        sync_state(&national, "fj").await.held,
+        before.held,
         "nothing more is taken from a revoked node"
     );
     assert!(record(&national, &app.code).await.is_err());

@@ -3,7 +3,7 @@
 //! refused with a clear reason and nothing applied; a fork freezes the feed and raises an alarm.
 mod common;
 
-use common::{authed, eventually, reason, Node};
+use common::{authed, eventually, reason, scrape, Node};
 use ed25519_dalek::SigningKey;
 use prost::Message;
 use sjdj::domain::codes::{Region, UnifiedCode};
@@ -317,34 +317,12 @@ async fn a_push_stream_answers_each_batch_in_order_and_ends_at_the_first_refusal
     );
 }
 
-/// A national node (config-based, dev tokens) with `/metrics` on a port the OS picked.
+/// A national node with `/metrics`, with the fake province delegated.
 async fn national_with_metrics(fake: &Fake) -> (Node, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let metrics = format!("127.0.0.1:{port}");
-    let toml = format!(
-        "[node]\nid = \"national\"\nrole = \"national\"\nregion = \"100000\"\nlisten = \"127.0.0.1:0\"\n\
-         data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n[clock]\ncontrol = true\n\
-         [metrics]\nlisten = \"{metrics}\"\n"
-    );
-    let national = Node::from_config_tls(tempfile::tempdir().unwrap(), &toml, None).await;
+    let (national, metrics) = Node::national_with_metrics().await;
     let key = hex::encode(fake.key.verifying_key().to_bytes());
     national.delegate(NODE, REGION, &key).await.unwrap();
     (national, metrics)
-}
-
-/// GET /metrics over plain HTTP/1.1.
-fn scrape(addr: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -393,8 +371,23 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
         .unwrap_err();
     assert_eq!(reason(&r), "SYNC_FROZEN");
     assert_eq!(state(&national).await.held, 10);
+    // An envelope signed by a key the trust list does not hold for gd is refused before its
+    // payload is read, and counted by node and reason.
+    let stranger = SigningKey::from_bytes(&[9; 32]);
+    let r = push(&national, p.sealed(&p.batch(10, 10, 12), &stranger))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&r), "ENVELOPE_UNKNOWN_KEY");
     // The alarm is a metric too.
     let after = scrape(&metrics);
+    assert_eq!(
+        common::metric(
+            &after,
+            "sjdj_federation_refused_envelopes{node=\"gd\",reason=\"ENVELOPE_UNKNOWN_KEY\"}"
+        ),
+        1,
+        "{after}"
+    );
     assert!(
         after.contains("sjdj_alarms{kind=\"FORK\",node=\"gd\"} 1"),
         "{after}"

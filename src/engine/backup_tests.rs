@@ -89,7 +89,7 @@ async fn a_backup_the_writer_outruns_fails_with_backup_too_slow_and_writes_go_on
 async fn the_last_backup_served_is_kept_in_the_store_for_metrics() {
     let n = Node::start(config()).await;
     assert!(n.engine.last_backup().is_none());
-    let text = crate::node::metrics::render(&n.engine).unwrap();
+    let text = crate::node::metrics::render(&n.engine, &Default::default()).unwrap();
     assert!(
         text.contains("sjdj_backup_last_success_timestamp_seconds 0"),
         "{text}"
@@ -101,7 +101,7 @@ async fn the_last_backup_served_is_kept_in_the_store_for_metrics() {
         bytes: 4321,
     };
     n.engine.backup_served(last).await.unwrap();
-    let text = crate::node::metrics::render(&n.engine).unwrap();
+    let text = crate::node::metrics::render(&n.engine, &Default::default()).unwrap();
     for line in [
         "sjdj_backup_last_success_timestamp_seconds 1800000000",
         "sjdj_backup_last_bytes 4321",

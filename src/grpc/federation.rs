@@ -100,6 +100,35 @@ fn signed_under_other_region(node: &TrustedNode, env: &Envelope) -> Option<Strin
         })
 }
 
+/// Envelopes refused, by the node they name and the reason, for `/metrics`: a province that
+/// keeps pushing under a revoked key, a wrong region or a forked log shows here. Node ids the
+/// trust list does not hold count as one, so a caller cannot grow the table.
+#[derive(Default)]
+pub struct RefusedEnvelopes(std::sync::Mutex<std::collections::BTreeMap<(String, String), u64>>);
+
+impl RefusedEnvelopes {
+    fn note(&self, node_id: &str, refusal: &Status) {
+        use tonic_types::StatusExt;
+        let reason = refusal
+            .get_error_details()
+            .error_info()
+            .map_or_else(|| refusal.code().to_string(), |i| i.reason.clone());
+        let node = if reason == "SYNC_UNKNOWN_NODE" {
+            ""
+        } else {
+            node_id
+        };
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry((node.to_string(), reason)).or_default() += 1;
+    }
+
+    /// ((node id, reason), envelopes refused) since the node started.
+    pub fn counts(&self) -> Vec<((String, String), u64)> {
+        let counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        counts.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+}
+
 pub struct Federation {
     pub engine: Engine,
     /// Mutual TLS: pushes and follows must come over a connection with a client certificate
@@ -113,6 +142,8 @@ pub struct Federation {
     /// a genuine node sends none, so a peer that used its share is refused before any work
     /// (admission looks at the same buckets).
     pub refused: std::sync::Arc<super::ratelimit::RateLimiter<std::net::IpAddr>>,
+    /// Refused envelopes counted for `/metrics`.
+    pub refusals: std::sync::Arc<RefusedEnvelopes>,
 }
 
 /// The client certificates of a call's connection (mutual TLS), kept before the request is
@@ -232,6 +263,7 @@ impl Federation {
             node_limit: self.node_limit.clone(),
             checks: self.checks.clone(),
             refused: self.refused.clone(),
+            refusals: self.refusals.clone(),
         }
     }
 
@@ -247,6 +279,9 @@ impl Federation {
         self.node_limit
             .check(&node_id.to_string(), "NODE_RATE_LIMITED")?;
         let checked = self.blocking(check).await;
+        if let Err(refusal) = &checked {
+            self.refusals.note(node_id, refusal);
+        }
         if let (Err(_), Some(ip)) = (&checked, peer) {
             // Counted whether or not the bucket still had room: it only has to run dry.
             let _ = self

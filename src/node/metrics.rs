@@ -5,8 +5,9 @@
 //! feed is frozen, open applications past their step's due date by step, whether the store and
 //! the writer take writes, the checkpoint kept outside the store, and on a province the size of
 //! the last national receipt, and the last online backup served whole (when, at which log size,
-//! how many bytes).
+//! how many bytes), and the envelopes FederationService refused by node and reason.
 use crate::engine::Engine;
+use crate::grpc::federation::RefusedEnvelopes;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Request, Response, StatusCode};
@@ -15,6 +16,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use std::convert::Infallible;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 type Labels = Vec<(String, String)>;
@@ -26,8 +28,19 @@ fn gauge(value: u64) -> Gauge {
 }
 
 /// The metrics text, read from the engine now.
-pub fn render(engine: &Engine) -> Result<String, String> {
+pub fn render(engine: &Engine, refused: &RefusedEnvelopes) -> Result<String, String> {
     let mut reg = Registry::default();
+    let by_reason = Family::<Labels, Gauge>::default();
+    for ((node, reason), n) in refused.counts() {
+        by_reason
+            .get_or_create(&vec![("node".into(), node), ("reason".into(), reason)])
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    reg.register(
+        "sjdj_federation_refused_envelopes",
+        "Envelopes (pushes, follows) refused since start, by the node they name (empty: not in the trust list) and reason",
+        by_reason,
+    );
     let size = engine.checkpoint().map_or(0, |c| c.size);
     reg.register(
         "sjdj_log_entries",
@@ -157,6 +170,7 @@ pub fn render(engine: &Engine) -> Result<String, String> {
 
 async fn answer(
     engine: Engine,
+    refused: Arc<RefusedEnvelopes>,
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (status, body) = if req.uri().path() != "/metrics" {
@@ -165,7 +179,7 @@ async fn answer(
             "only /metrics is served here\n".to_string(),
         )
     } else {
-        match render(&engine) {
+        match render(&engine, &refused) {
             Ok(text) => (StatusCode::OK, text),
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("metrics: {e}\n")),
         }
@@ -180,14 +194,15 @@ async fn answer(
 }
 
 /// Serves `/metrics` until the task is dropped.
-pub async fn serve(listener: TcpListener, engine: Engine) {
+pub async fn serve(listener: TcpListener, engine: Engine, refused: Arc<RefusedEnvelopes>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        let engine = engine.clone();
+        let (engine, refused) = (engine.clone(), refused.clone());
         tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| answer(engine.clone(), req));
+            let svc =
+                hyper::service::service_fn(move |req| answer(engine.clone(), refused.clone(), req));
             let io = hyper_util::rt::TokioIo::new(stream);
             if let Err(e) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(io, svc)

@@ -171,6 +171,8 @@ pub struct Node {
     /// Node calls per node id, and refused envelopes per peer (shared with admission).
     pub node_limit: Arc<grpc::ratelimit::RateLimiter<String>>,
     pub node_refused: Arc<grpc::ratelimit::RateLimiter<std::net::IpAddr>>,
+    /// Envelopes refused per node and reason (FederationService, shown in `/metrics`).
+    pub refusals: Arc<grpc::federation::RefusedEnvelopes>,
     /// Objections one caller may file on one application a day.
     pub objections_per_caller: u32,
     /// Province: where and how to push its log to the national node.
@@ -256,6 +258,7 @@ impl Node {
                 "federation.node_rate_per_second, node_burst",
             )),
             node_refused,
+            refusals: Arc::default(),
             objections_per_caller: c.quotas.objections_per_caller,
             server: c.server.clone(),
         })
@@ -308,7 +311,11 @@ impl Node {
                 // The bound address: port 0 in the config picks a free one.
                 let bound = l.local_addr().unwrap_or(addr);
                 tracing::info!(addr = %bound, "metrics at /metrics");
-                Some(tokio::spawn(metrics::serve(l, engine.clone())))
+                Some(tokio::spawn(metrics::serve(
+                    l,
+                    engine.clone(),
+                    self.refusals.clone(),
+                )))
             }
             None => None,
         };
@@ -425,6 +432,7 @@ impl Node {
                         std::thread::available_parallelism().map_or(1, |n| n.get()),
                     )),
                     refused: self.node_refused,
+                    refusals: self.refusals.clone(),
                 })
                 .max_decoding_message_size(crate::sync::envelope::MAX_PAYLOAD + 64 * 1024),
             )

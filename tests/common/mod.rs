@@ -400,6 +400,24 @@ impl Node {
         Node::start(dir, args).await
     }
 
+    /// A national node (config-based, dev tokens) with `/metrics` on a port the OS picked, and
+    /// that address.
+    pub async fn national_with_metrics() -> (Node, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let metrics = format!("127.0.0.1:{port}");
+        let toml = format!(
+            "[node]\nid = \"national\"\nrole = \"national\"\nregion = \"100000\"\nlisten = \"127.0.0.1:0\"\n\
+             data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n[clock]\ncontrol = true\n\
+             [metrics]\nlisten = \"{metrics}\"\n"
+        );
+        let national = Node::from_config_tls(tempfile::tempdir().unwrap(), &toml, None).await;
+        (national, metrics)
+    }
+
     /// The node's public key, 64 hex digits (from `node.key.pub` beside its key).
     pub fn public_key_hex(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("node.key.pub"))
@@ -732,6 +750,30 @@ impl Drop for Node {
 }
 
 /// Wraps a message with a bearer token.
+/// GET /metrics over plain HTTP/1.1.
+pub fn scrape(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// The value of one metric line (`name{labels}` exactly as exposed), 0 when absent.
+pub fn metric(text: &str, series: &str) -> u64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
 pub fn authed<T>(token: &str, msg: T) -> Request<T> {
     let mut r = Request::new(msg);
     r.metadata_mut().insert(
