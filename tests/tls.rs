@@ -4,11 +4,10 @@
 //! listener does not connect.
 mod common;
 
-use common::Node;
+use common::{eventually, Node};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use sjdj::grpc::pb;
 use std::path::Path;
-use std::time::{Duration, Instant};
 use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 
 /// A CA and what it signs, written as PEM files into `dir`.
@@ -105,25 +104,14 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
     gd.wait_delegated().await;
     let app = gd.registered().await;
     // The public registry needs no client certificate, only TLS.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let record = eventually(20, "gd's record in the national book", || async {
         let mut reg =
             pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
-        let r = reg
-            .get_record(pb::GetRecordRequest {
-                code: app.code.clone(),
-            })
-            .await;
-        if let Ok(r) = r {
-            assert_eq!(r.into_inner().issuer_node, "gd");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gd's record never reached the national book"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        let code = app.code.clone();
+        reg.get_record(pb::GetRecordRequest { code }).await.ok()
+    })
+    .await;
+    assert_eq!(record.into_inner().issuer_node, "gd");
 
     // A node-to-node call over TLS but without a client certificate is refused.
     let mut fed =

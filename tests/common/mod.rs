@@ -333,9 +333,9 @@ impl Node {
     /// Waits until the node's own copy of the national trust list (which it takes from the
     /// national log it follows) delegates its namespace to it: from then on it mints.
     pub async fn wait_delegated(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
         let id = self.args_node_id();
-        loop {
+        let what = format!("{id} to see its delegation in the national log");
+        eventually(30, &what, || async {
             let mut fed =
                 pb::federation_service_client::FederationServiceClient::new(self.channel().await);
             let list = fed
@@ -343,15 +343,9 @@ impl Node {
                 .await
                 .expect("trust list")
                 .into_inner();
-            if list.nodes.iter().any(|n| n.node_id == id) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{id} never saw its delegation in the national log"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            list.nodes.iter().any(|n| n.node_id == id).then_some(())
+        })
+        .await
     }
 
     /// The node id in the node's config file.
@@ -545,28 +539,18 @@ impl Node {
     }
 
     async fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(ch) = self.try_channel().await {
-                let mut h = tonic_health::pb::health_client::HealthClient::new(ch);
-                let req = tonic_health::pb::HealthCheckRequest {
-                    service: String::new(),
-                };
-                if let Ok(r) = h.check(req).await {
-                    if r.into_inner().status
-                        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-                    {
-                        return;
-                    }
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "node at {} did not become ready",
-                self.addr
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let what = format!("node at {} to become ready", self.addr);
+        eventually(30, &what, || async {
+            let ch = self.try_channel().await.ok()?;
+            let mut h = tonic_health::pb::health_client::HealthClient::new(ch);
+            let req = tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            };
+            let status = h.check(req).await.ok()?.into_inner().status;
+            (status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+                .then_some(())
+        })
+        .await
     }
 
     /// The node's URL: `https://` when it is reached over TLS.
@@ -602,17 +586,11 @@ impl Node {
                 .arg("-TERM")
                 .arg(child.id().to_string())
                 .status();
-            let deadline = Instant::now() + Duration::from_secs(30);
-            let status = loop {
-                if let Some(status) = child.try_wait().expect("wait for node") {
-                    break status;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "node did not stop within 30 s of SIGTERM"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            };
+            let status = eventually(30, "the node to stop after SIGTERM", || {
+                let exited = child.try_wait().expect("wait for node");
+                std::future::ready(exited)
+            })
+            .await;
             assert!(status.success(), "node exited with {status} after SIGTERM");
         }
     }
