@@ -6,6 +6,8 @@ pub mod config;
 pub mod dev;
 pub mod keyfile;
 pub mod metrics;
+pub mod pull;
+pub mod push;
 pub mod recover;
 mod server_config;
 
@@ -176,11 +178,11 @@ pub struct Node {
     /// Objections one caller may file on one application a day.
     pub objections_per_caller: u32,
     /// Province: where and how to push its log to the national node.
-    pub push: Option<crate::sync::driver::PushConfig>,
+    pub push: Option<push::PushConfig>,
     /// Address of the `/metrics` listener, when configured.
     pub metrics: Option<std::net::SocketAddr>,
     /// National: provinces to pull from.
-    pub pulls: Vec<crate::sync::pull::PullConfig>,
+    pub pulls: Vec<pull::PullConfig>,
     /// TLS on the listener, when configured.
     pub tls: Option<tonic::transport::ServerTlsConfig>,
     /// Mutual TLS: FederationService requires a client certificate.
@@ -205,7 +207,7 @@ impl Node {
         let engine = Engine::start(Arc::new(store), key, cfg)?;
         let f = &c.federation;
         let client_tls = national_tls(f)?;
-        let push = (!f.national_url.is_empty()).then(|| crate::sync::driver::PushConfig {
+        let push = (!f.national_url.is_empty()).then(|| push::PushConfig {
             national_url: f.national_url.clone(),
             national_key: crate::sync::trust::parse_key(&f.national_key)
                 .expect("validated with the config"),
@@ -219,7 +221,7 @@ impl Node {
                 Some(ca) => Some(grpc::tls::client(ca, None).map_err(NodeError::Other)?),
                 None => None,
             };
-            pulls.push(crate::sync::pull::PullConfig {
+            pulls.push(pull::PullConfig {
                 node_id: p.node_id.clone(),
                 url: p.url.clone(),
                 interval: Duration::from_millis(f.push_interval_ms),
@@ -324,12 +326,12 @@ impl Node {
             .into_iter()
             .map(|cfg| {
                 tracing::info!(node = %cfg.node_id, url = %cfg.url, "pulling a province's log");
-                tokio::spawn(crate::sync::pull::run(engine.clone(), cfg))
+                tokio::spawn(pull::run(engine.clone(), cfg))
             })
             .collect();
         let pusher = self.push.map(|cfg| {
             tracing::info!(national = %cfg.national_url, "pushing the log to the national node");
-            tokio::spawn(crate::sync::driver::run(engine.clone(), cfg))
+            tokio::spawn(push::run(engine.clone(), cfg))
         });
         // On shutdown, in-flight calls get DRAIN_GRACE to finish; idle clients that never close
         // their connections must not keep the node up forever.

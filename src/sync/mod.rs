@@ -5,12 +5,10 @@
 //!   consistency or fork, entries that rebuild the root, namespace and serial rules) — pure.
 //!
 //! - [`trust`]: the national trust list folded from the national log — pure.
-//! - [`driver`]: the province's loop over FederationService: follow the national log, push its
-//!   own (async).
-//! - [`pull`]: the national node's fallback for a province that cannot push: read its public
-//!   log and certificates and ingest them as a push (async).
-pub mod driver;
+//!
+//! The loops that carry these over the wire (a province's push and follow, the national node's
+//! pull) run the engine and a gRPC client, so they live above both, in `node::push` and
+//! `node::pull`.
 pub mod envelope;
 pub mod ingest;
-pub mod pull;
 pub mod trust;

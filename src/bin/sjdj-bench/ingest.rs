@@ -16,7 +16,7 @@ use sjdj::grpc::federation::{push_batch_type, to_wire};
 use sjdj::log::checkpoint;
 use sjdj::log::entry::{Body, Record};
 use sjdj::log::tree::{self, MemoryTiles};
-use sjdj::sync::driver::PUSH_WINDOW;
+use sjdj::node::push::PUSH_WINDOW;
 use std::sync::Arc;
 
 const NODE_ID: &str = "bench-province";
