@@ -191,3 +191,34 @@ impl Actor {
         }
     }
 }
+
+/// Which tier a node is (`node.role`): the national registration platform, or a province's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeRole {
+    National,
+    Province,
+}
+
+impl NodeRole {
+    /// From its config spelling, `national` or `province`.
+    pub fn parse(s: &str) -> Option<NodeRole> {
+        match s {
+            "national" => Some(NodeRole::National),
+            "province" => Some(NodeRole::Province),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeRole::National => "national",
+            NodeRole::Province => "province",
+        }
+    }
+}
+
+impl std::fmt::Display for NodeRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

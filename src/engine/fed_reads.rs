@@ -4,6 +4,7 @@ use super::federation::{bundle_entries, Alarm, MirrorState, BUNDLE};
 use super::{Engine, EngineError};
 use crate::domain::certificate::Certificate;
 use crate::domain::flow::Application;
+use crate::domain::types::NodeRole;
 use crate::log::tree::{self, TileSource};
 use crate::log::LogError;
 use crate::store::{codec, keys};
@@ -144,7 +145,7 @@ impl Engine {
     pub fn confirmation(&self, c: &Certificate) -> Result<Option<Confirmation>, EngineError> {
         let store = self.store().as_ref();
         let own = c.issuer_node == self.config().node_id;
-        let receipt = match (self.config().role == "national", own) {
+        let receipt = match (self.config().role == NodeRole::National, own) {
             (true, true) => self.checkpoint().map(|cp| cp.note),
             (true, false) => store.get(&keys::fed_receipt(&c.issuer_node))?,
             (false, _) => self.latest_receipt()?.map(|(_, r)| r),
@@ -157,7 +158,7 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let (entry, proof) = if own || self.config().role != "national" {
+        let (entry, proof) = if own || self.config().role != NodeRole::National {
             let entry = store
                 .get(&keys::event(c.log_index))?
                 .ok_or_else(|| EngineError::corrupt(&keys::event(c.log_index), "entry missing"))?;

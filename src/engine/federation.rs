@@ -11,6 +11,7 @@ use super::ops::Reply;
 use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
 use crate::domain::flow::{Application, Refusal, State};
+use crate::domain::types::NodeRole;
 use crate::domain::types::{Actor, Role};
 use crate::log::checkpoint::{self, SignedCheckpoint};
 use crate::log::entry::Body;
@@ -71,7 +72,7 @@ pub struct Ingested {
 }
 
 fn require_national(shared: &Shared) -> Result<(), Refusal> {
-    if shared.cfg.role == "national" {
+    if shared.cfg.role == NodeRole::National {
         Ok(())
     } else {
         Err(Refusal::precondition(
@@ -151,7 +152,7 @@ fn fold_trust(
     let key_known = match &key_hex {
         Some(k) => {
             tx.get(&keys::trust_key(k)).map_err(internal)?.is_some()
-                || (shared.cfg.role == "national"
+                || (shared.cfg.role == NodeRole::National
                     && *k == hex::encode(shared.key.verifying_key().to_bytes()))
         }
         None => false,
@@ -226,7 +227,7 @@ pub struct FollowBatch {
 /// Province: checks a batch of the national log against the root key and what it already
 /// holds, stores it, and applies the trust-list entries to its own copy of the list.
 pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Reply, EngineError> {
-    if shared.cfg.role == "national" {
+    if shared.cfg.role == NodeRole::National {
         return Err(
             Refusal::precondition("NOT_PROVINCE", "the national node follows no one").into(),
         );

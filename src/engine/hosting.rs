@@ -11,6 +11,7 @@ use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
 use crate::domain::codes::Region;
 use crate::domain::flow::{Application, Refusal};
+use crate::domain::types::NodeRole;
 use crate::domain::types::{Actor, Role};
 use crate::log::entry::Body;
 use crate::store::{codec, keys};
@@ -28,7 +29,7 @@ pub(super) fn host(
     if actor.role != Role::Admin {
         return Err(Refusal::denied("WRONG_ROLE", "hosting needs the admin role").into());
     }
-    if shared.cfg.role != "national" {
+    if shared.cfg.role != NodeRole::National {
         return Err(Refusal::precondition("NOT_NATIONAL", "only the national node hosts").into());
     }
     let r = Region::parse(&region)
@@ -129,7 +130,7 @@ pub(super) fn handed_over(
     codes: &[String],
 ) -> Result<(), EngineError> {
     tx.delete(keys::hosted(region));
-    if shared.cfg.role == "national" {
+    if shared.cfg.role == NodeRole::National {
         let state = MirrorState {
             serials: serials.clone(),
             ..MirrorState::default()
@@ -165,7 +166,7 @@ pub(super) fn namespace(
     tx: &Tx,
     app: &Application,
 ) -> Result<Option<Region>, EngineError> {
-    if shared.cfg.role != "national" {
+    if shared.cfg.role != NodeRole::National {
         if shared.cfg.federated {
             let me: Option<TrustedNode> =
                 super::federation::read(tx, &keys::trust(&shared.cfg.node_id))?;

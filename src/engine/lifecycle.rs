@@ -7,6 +7,7 @@ use super::{EngineError, Shared};
 use crate::domain::codes::{Region, UnifiedCode};
 use crate::domain::flow::{Application, Refusal, Target};
 use crate::domain::record::Record;
+use crate::domain::types::NodeRole;
 use crate::store::keys;
 use time::Date;
 
@@ -49,7 +50,7 @@ pub(super) fn target(
 /// Whether this node registers in `region`: a province in its own; the national node in the
 /// central namespace and the ones it hosts.
 fn registers_in(shared: &Shared, tx: &Tx, region: Region) -> Result<bool, EngineError> {
-    if shared.cfg.role != "national" {
+    if shared.cfg.role != NodeRole::National {
         return Ok(region == shared.cfg.region);
     }
     Ok(region == Region::CENTRAL || tx.get(&keys::hosted(&region.to_string()))?.is_some())

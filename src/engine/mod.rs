@@ -50,8 +50,7 @@ const QUEUE_DEPTH: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub node_id: String,
-    /// "national" or "province".
-    pub role: String,
+    pub role: crate::domain::types::NodeRole,
     /// The namespace codes are minted in (`XX0000`, or `100000` for the central level).
     pub region: Region,
     pub limits: Limits,

@@ -20,6 +20,7 @@ use super::log_ops::{self, StoreTiles};
 use super::writer::{Tx, View};
 use super::{kept, EngineConfig, EngineError, Shared};
 use crate::domain::codes::Region;
+use crate::domain::types::NodeRole;
 use crate::log::checkpoint::{self, SignedCheckpoint};
 use crate::log::entry::Body;
 use crate::log::tree::TileWrite;
@@ -161,7 +162,7 @@ pub fn recover(
     let view = View::committed(store);
     let mut tx = Tx::new(&view);
     let purged = own_actions(&mut tx, entries)?;
-    let (tiles, recovered) = if shared.cfg.role == "national" {
+    let (tiles, recovered) = if shared.cfg.role == NodeRole::National {
         fold_national_log(&shared, &mut tx, &lost)?
     } else {
         fold_province_log(&shared, &mut tx, &lost, &purged)?

@@ -131,7 +131,7 @@ async fn a_copy_that_does_not_rebuild_the_nodes_checkpoint_is_refused_and_writes
 fn national() -> EngineConfig {
     EngineConfig {
         node_id: "nat".into(),
-        role: "national".into(),
+        role: crate::domain::types::NodeRole::National,
         region: Region::parse("100000").unwrap(),
         ..config()
     }

@@ -20,7 +20,7 @@ const PAST_PUBLICITY: i64 = 40;
 fn config() -> EngineConfig {
     EngineConfig {
         node_id: "gd".into(),
-        role: "province".into(),
+        role: crate::domain::types::NodeRole::Province,
         region: Region::parse("440000").unwrap(),
         limits: Limits::default(),
         calendar: Calendar::builtin(),

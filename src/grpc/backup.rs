@@ -21,7 +21,7 @@ pub async fn backup(engine: &Engine, actor: Actor) -> Result<Stream, Status> {
     let snapshot = engine.backup(actor).await.map_err(status::status)?;
     let source = Source {
         node_id: engine.config().node_id.clone(),
-        role: engine.config().role.clone(),
+        role: engine.config().role.name().into(),
         region: engine.config().region.to_string(),
         origin: engine.log_origin().to_string(),
         public_key: hex::encode(engine.verifying_key().as_bytes()),

@@ -195,7 +195,7 @@ impl RegistryService for Registry {
         let key = self.engine.verifying_key();
         Ok(Response::new(pb::NodeInfo {
             node_id: cfg.node_id.clone(),
-            role: cfg.role.clone(),
+            role: cfg.role.name().into(),
             region: cfg.region.to_string(),
             public_key: key.to_bytes().to_vec(),
             key_id: hex::encode(crate::domain::certificate::key_id(&key)),

@@ -4,6 +4,7 @@ pub use super::server_config::{QuotasSection, ServerSection, TokensSection};
 use crate::domain::calendar::Calendar;
 use crate::domain::codes::Region;
 use crate::domain::flow::Limits;
+use crate::domain::types::NodeRole;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -338,7 +339,8 @@ impl Config {
                 n.id
             ));
         }
-        if n.role != "national" && n.role != "province" {
+        let role = NodeRole::parse(&n.role);
+        if role.is_none() {
             errors.push(format!(
                 "node.role {:?} must be \"national\" or \"province\"",
                 n.role
@@ -352,7 +354,7 @@ impl Config {
                 ));
                 None
             }
-            Ok(r) if n.role == "province" && r == Region::CENTRAL => {
+            Ok(r) if role == Some(NodeRole::Province) && r == Region::CENTRAL => {
                 errors.push("node.region 100000 is the central namespace; a province node uses its province code".into());
                 None
             }
@@ -446,7 +448,7 @@ impl Config {
             }
         }
         if !f.national_url.is_empty() {
-            if n.role != "province" {
+            if role != Some(NodeRole::Province) {
                 errors.push("federation.national_url is for province nodes".into());
             }
             if !(f.national_url.starts_with("http://") || f.national_url.starts_with("https://")) {
@@ -475,7 +477,7 @@ impl Config {
             }
         }
         for p in &f.pull {
-            if n.role != "national" {
+            if role != Some(NodeRole::National) {
                 errors.push("federation.pull is for the national node".into());
             }
             if let Err(e) = crate::sync::trust::check_node_id(&p.node_id) {
@@ -546,7 +548,7 @@ impl Config {
         Config {
             node: NodeSection {
                 id: "dev-national".into(),
-                role: "national".into(),
+                role: NodeRole::National.name().into(),
                 region: "100000".into(),
                 listen: listen.into(),
                 data_dir: data_dir.join("store"),

@@ -6,6 +6,7 @@
 //! the writer take writes, the checkpoint kept outside the store, and on a province the size of
 //! the last national receipt, and the last online backup served whole (when, at which log size,
 //! how many bytes), and the envelopes FederationService refused by node and reason.
+use crate::domain::types::NodeRole;
 use crate::engine::Engine;
 use crate::grpc::federation::RefusedEnvelopes;
 use http_body_util::Full;
@@ -123,7 +124,7 @@ pub fn render(engine: &Engine, refused: &RefusedEnvelopes) -> Result<String, Str
         .into_iter()
         .map(|n| n.node_id)
         .collect();
-    if engine.config().role != "national" {
+    if engine.config().role != NodeRole::National {
         nodes = vec![crate::engine::NATIONAL_MIRROR.to_string()];
     }
     for node in nodes {

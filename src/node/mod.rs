@@ -124,7 +124,7 @@ pub fn engine_config(v: &Validated) -> EngineConfig {
     let c = &v.config;
     EngineConfig {
         node_id: c.node.id.clone(),
-        role: c.node.role.clone(),
+        role: crate::domain::types::NodeRole::parse(&c.node.role).expect("validated"),
         region: v.region,
         limits: v.limits.clone(),
         calendar: v.calendar.clone(),

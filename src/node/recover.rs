@@ -62,7 +62,7 @@ pub async fn recover(
     };
     // A province keeps its copy of the national log under one id, whatever the national
     // node's own id.
-    let copy = if c.node.role == "national" {
+    let copy = if c.node.role == crate::domain::types::NodeRole::National.name() {
         crate::engine::NATIONAL_MIRROR
     } else {
         c.node.id.as_str()
