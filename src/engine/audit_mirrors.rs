@@ -91,7 +91,7 @@ fn audit_one(store: &dyn Store, node: &str, state: &MirrorState) -> Result<Mirro
             format!("{node}: tile {level}/{n} is missing"),
         ));
     }
-    if let Some((_, size, root)) = &state.signed {
+    if let Some(super::federation::AcceptedCheckpoint { size, root, .. }) = &state.signed {
         if *size == state.held && *size > 0 {
             let got = tree::root(&rebuilt, *size).map_err(|e| at(&state_key, e.to_string()))?;
             if got.0 != *root {

@@ -28,11 +28,55 @@ use std::collections::BTreeMap;
 pub struct MirrorState {
     /// Entries held: a prefix of the accepted checkpoint.
     pub held: u64,
-    /// The latest checkpoint accepted (its signed note, size and root).
-    pub signed: Option<(Vec<u8>, u64, [u8; 32])>,
+    /// The latest checkpoint accepted.
+    pub signed: Option<AcceptedCheckpoint>,
     pub serials: BTreeMap<u16, u32>,
     /// The alarm that froze the feed, if any.
     pub frozen: Option<u64>,
+}
+
+/// A checkpoint accepted from another node: its signed note as received, and the size and root
+/// it signs. Stored as the `[note, size, root]` triple it always was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(Vec<u8>, u64, [u8; 32])", into = "(Vec<u8>, u64, [u8; 32])")]
+pub struct AcceptedCheckpoint {
+    pub note: Vec<u8>,
+    pub size: u64,
+    pub root: [u8; 32],
+}
+
+impl From<(Vec<u8>, u64, [u8; 32])> for AcceptedCheckpoint {
+    fn from((note, size, root): (Vec<u8>, u64, [u8; 32])) -> Self {
+        AcceptedCheckpoint { note, size, root }
+    }
+}
+
+impl From<AcceptedCheckpoint> for (Vec<u8>, u64, [u8; 32]) {
+    fn from(c: AcceptedCheckpoint) -> Self {
+        (c.note, c.size, c.root)
+    }
+}
+
+impl AcceptedCheckpoint {
+    /// The same checkpoint as the ingest checks take it, under the log's `origin` (its time is
+    /// not kept: the checks compare sizes and roots).
+    pub fn under(&self, origin: String) -> SignedCheckpoint {
+        SignedCheckpoint {
+            note: self.note.clone(),
+            origin,
+            size: self.size,
+            root: self.root,
+            time: 0,
+        }
+    }
+
+    fn of(cp: &SignedCheckpoint) -> AcceptedCheckpoint {
+        AcceptedCheckpoint {
+            note: cp.note.clone(),
+            size: cp.size,
+            root: cp.root,
+        }
+    }
 }
 
 /// A raised alarm and its evidence (`alarm/{n}`).
@@ -244,13 +288,7 @@ pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Rep
     let signed = state
         .signed
         .as_ref()
-        .map(|(note, size, root)| SignedCheckpoint {
-            note: note.clone(),
-            origin: b.national_origin.clone(),
-            size: *size,
-            root: *root,
-            time: 0,
-        });
+        .map(|c| c.under(b.national_origin.clone()));
     let push = Push {
         note: &b.note,
         from: b.from,
@@ -311,7 +349,7 @@ pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Rep
     let cp = &checked.checkpoint;
     let next = MirrorState {
         held: checked.held,
-        signed: Some((cp.note.clone(), cp.size, cp.root)),
+        signed: Some(AcceptedCheckpoint::of(cp)),
         serials: BTreeMap::new(),
         frozen: None,
     };
@@ -375,16 +413,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         certificate_keys: node.certificate_keys(),
         region,
         held: state.held,
-        signed: state
-            .signed
-            .as_ref()
-            .map(|(note, size, root)| SignedCheckpoint {
-                note: note.clone(),
-                origin: node.origin(),
-                size: *size,
-                root: *root,
-                time: 0,
-            }),
+        signed: state.signed.as_ref().map(|c| c.under(node.origin())),
         serials: state.serials.clone(),
     };
     let push = Push {
@@ -423,7 +452,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
     let was_confirmed = state
         .signed
         .as_ref()
-        .is_some_and(|(_, size, _)| *size == accepted.checkpoint.size && state.held == *size);
+        .is_some_and(|c| c.size == accepted.checkpoint.size && state.held == c.size);
     store_entries(tx, &b.node_id, b.from, &b.entries)?;
     for t in &accepted.tiles {
         tx.put(keys::fed_tile(&b.node_id, t.level, t.n), t.data.clone());
@@ -445,7 +474,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
     let cp = &accepted.checkpoint;
     let next = MirrorState {
         held: accepted.held,
-        signed: Some((cp.note.clone(), cp.size, cp.root)),
+        signed: Some(AcceptedCheckpoint::of(cp)),
         serials: accepted.serials.clone(),
         frozen: None,
     };
@@ -581,7 +610,7 @@ fn raise_fork(
     fork: Refused,
 ) -> Result<Reply, EngineError> {
     let number = super::ops::next_counter(tx, "next_alarm")?;
-    let mut evidence: Vec<Vec<u8>> = state.signed.iter().map(|(n, _, _)| n.clone()).collect();
+    let mut evidence: Vec<Vec<u8>> = state.signed.iter().map(|c| c.note.clone()).collect();
     evidence.push(note.to_vec());
     let alarm = Alarm {
         number,

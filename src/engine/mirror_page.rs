@@ -25,7 +25,10 @@ impl Engine {
     /// `quotas.entries_bytes` (at least one), with the certificates they pin.
     pub fn mirror_page(&self, node_id: &str, from: u64) -> Result<MirrorPage, EngineError> {
         let state = self.mirror_state(node_id)?;
-        let Some((checkpoint, _, _)) = state.signed else {
+        let Some(super::federation::AcceptedCheckpoint {
+            note: checkpoint, ..
+        }) = state.signed
+        else {
             return Err(Refusal::new(
                 RefusalKind::NotFound,
                 "MIRROR_UNKNOWN",

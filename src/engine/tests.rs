@@ -863,3 +863,26 @@ mod backup;
 
 #[path = "recover_tests.rs"]
 mod recover_tests;
+
+/// The accepted checkpoint is a named type in code and the `[note, size, root]` triple it always
+/// was in the store, so stores written before read the same.
+#[test]
+fn an_accepted_checkpoint_is_stored_as_the_triple_it_was() {
+    use crate::engine::federation::{AcceptedCheckpoint, MirrorState};
+    let state = MirrorState {
+        held: 3,
+        signed: Some(AcceptedCheckpoint {
+            note: b"n".to_vec(),
+            size: 3,
+            root: [7; 32],
+        }),
+        ..Default::default()
+    };
+    let json = serde_json::to_string(&state).unwrap();
+    assert!(
+        json.contains(&format!("\"signed\":[[110],3,{:?}]", [7u8; 32]).replace(' ', "")),
+        "{json}"
+    );
+    let back: MirrorState = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.signed, state.signed);
+}

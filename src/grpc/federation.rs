@@ -495,7 +495,7 @@ impl FederationService for Federation {
             .map_err(status::status)?;
         Ok(Response::new(pb::SyncState {
             held: s.held,
-            accepted_size: s.signed.map_or(0, |(_, size, _)| size),
+            accepted_size: s.signed.map_or(0, |c| c.size),
             frozen: s.frozen.is_some(),
             national_origin: self.engine.log_origin().to_string(),
         }))

@@ -68,7 +68,7 @@ pub async fn pull_once(
         Err(s) => return Err(s.into()),
     };
     let state = engine.mirror_state(node_id)?;
-    let accepted = state.signed.as_ref().map_or(0, |(_, size, _)| *size);
+    let accepted = state.signed.as_ref().map_or(0, |c| c.size);
     if state.held == cp.size && accepted == cp.size {
         return Ok(state.held);
     }

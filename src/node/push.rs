@@ -113,7 +113,7 @@ pub async fn follow_once(
         let query = pb::FollowLogQuery {
             node_id: node_id.clone(),
             from: state.held,
-            accepted: state.signed.as_ref().map_or(0, |(_, size, _)| *size),
+            accepted: state.signed.as_ref().map_or(0, |c| c.size),
         };
         let envelope = engine.seal(&follow_log_type(), query.encode_to_vec());
         let r = match fed
@@ -137,7 +137,7 @@ pub async fn follow_once(
             && state
                 .signed
                 .as_ref()
-                .is_some_and(|(note, _, _)| *note == r.checkpoint)
+                .is_some_and(|c| c.note == r.checkpoint)
         {
             return Ok(state.held);
         }
