@@ -85,7 +85,6 @@ pub(super) fn handover_body(
     let mut serials = BTreeMap::new();
     let prefix = keys::serial_prefix(&region);
     let first = tx
-        .store()
         .scan(&prefix, None, 1)?
         .first()
         .and_then(|(k, _)| keys::suffix(k, &prefix).parse::<i32>().ok());
@@ -105,7 +104,7 @@ pub(super) fn handover_body(
     let mut codes = Vec::new();
     for data_type in ['1', '2', '3'] {
         let prefix = format!("rec/{data_type}{region}").into_bytes();
-        for (k, _) in tx.store().scan(&prefix, None, usize::MAX)? {
+        for (k, _) in tx.scan(&prefix, None, usize::MAX)? {
             codes.push(keys::suffix(&k, keys::RECORD_PREFIX).to_string());
         }
     }

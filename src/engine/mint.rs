@@ -38,7 +38,7 @@ fn register_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
     let mut registered = 0;
     let mut after: Option<Vec<u8>> = None;
     loop {
-        let page = tx.store().scan(prefix, after.as_deref(), SWEEP_PAGE)?;
+        let page = tx.scan(prefix, after.as_deref(), SWEEP_PAGE)?;
         let full = page.len() == SWEEP_PAGE;
         for (key, _) in page {
             let rest = keys::suffix(&key, prefix);

@@ -59,7 +59,6 @@ pub(super) fn purge_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineErr
     let today = china_date(shared.clock.now()).to_string();
     let prefix = keys::PURGE_PREFIX.as_bytes();
     let due: Vec<Vec<u8>> = tx
-        .store()
         .scan(prefix, None, PURGE_LIMIT)?
         .into_iter()
         .map(|(k, _)| k)
@@ -118,7 +117,7 @@ pub(super) fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineErr
     let mut changed = false;
     let mut entries = Vec::new();
     let mut subject = String::new();
-    for (key, bytes) in tx.store().scan(&prefix, None, usize::MAX)? {
+    for (key, bytes) in tx.scan(&prefix, None, usize::MAX)? {
         let app: Application = codec::decode(&key, &bytes)?;
         entries = app.decisions.iter().map(|d| d.log_index).collect();
         subject.clone_from(&app.subject);

@@ -9,7 +9,7 @@
 use super::ops::{self, Op, Reply};
 use super::{EngineError, Shared};
 use crate::store::{Batch, Store, StoreError};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -70,8 +70,38 @@ impl<'v, 'a> Tx<'v, 'a> {
         }
     }
 
-    pub fn store(&self) -> &dyn Store {
-        self.view.store
+    /// Up to `limit` entries whose key starts with `prefix`, strictly after `after`, in key
+    /// order, as this job sees the store: committed entries under the group's pending writes
+    /// and this job's own (a key deleted there is not listed, one written there is).
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, EngineError> {
+        let in_range = |k: &[u8]| k.starts_with(prefix) && after.is_none_or(|a| k > a);
+        let mut over: BTreeMap<&[u8], Option<&Vec<u8>>> = BTreeMap::new();
+        for (k, v) in self.view.pending.iter().chain(self.local.iter()) {
+            if in_range(k) {
+                over.insert(k, v.as_ref());
+            }
+        }
+        // Enough committed entries that `limit` of them remain after the deletions; the first
+        // `limit` merged keys are then all at or before the last one fetched, so writes past it
+        // (which may skip committed keys not fetched) sort after them and are not reached.
+        let hidden = over.values().filter(|v| v.is_none()).count();
+        let committed = self
+            .view
+            .store
+            .scan(prefix, after, limit.saturating_add(hidden))?;
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = committed.into_iter().collect();
+        for (k, v) in over {
+            match v {
+                Some(v) => merged.insert(k.to_vec(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+        Ok(merged.into_iter().take(limit).collect())
     }
 
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
@@ -274,3 +304,7 @@ fn ends_group(group: &[Job]) -> bool {
         .last()
         .is_some_and(|job| matches!(job.op, Op::Backup { .. }))
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;
