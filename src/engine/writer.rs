@@ -78,7 +78,7 @@ impl<'v, 'a> Tx<'v, 'a> {
         prefix: &[u8],
         after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, EngineError> {
+    ) -> Result<crate::store::Entries, EngineError> {
         let in_range = |k: &[u8]| k.starts_with(prefix) && after.is_none_or(|a| k > a);
         let mut over: BTreeMap<&[u8], Option<&Vec<u8>>> = BTreeMap::new();
         for (k, v) in self.view.pending.iter().chain(self.local.iter()) {

@@ -19,7 +19,7 @@ impl Lcg {
 
 fn key(n: u64) -> Vec<u8> {
     // Two prefixes, so the scan must also leave the other one out.
-    format!("{}/{n:02}", if n % 5 == 0 { "b" } else { "a" }).into_bytes()
+    format!("{}/{n:02}", if n.is_multiple_of(5) { "b" } else { "a" }).into_bytes()
 }
 
 #[test]
