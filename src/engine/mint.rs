@@ -15,22 +15,22 @@ use crate::domain::types::{Actor, DataType};
 use crate::store::{codec, keys};
 use sha2::{Digest, Sha256};
 
-/// Most applications registered by one sweep; the rest wait for the next, so one sweep never
-/// holds the writer for long.
-const SWEEP_LIMIT: usize = 1000;
+/// Most applications registered by one sweep job, so one job never holds the writer (and its
+/// batch the memory) for long; the sweep loop runs the next job at once while there are more.
+pub(super) const SWEEP_BATCH: usize = 1000;
 /// Index entries read per page while looking for applications to register.
 const SWEEP_PAGE: usize = if cfg!(test) { 2 } else { 1000 };
 
 /// What falls due with time: registrations whose publicity ended, then retention purges.
-/// Returns how many applications were registered.
+/// Returns how many applications were registered ([`SWEEP_BATCH`]: there may be more).
 pub(super) fn sweep(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
     let registered = register_due(shared, tx)?;
     super::retention::purge_due(shared, tx)?;
     Ok(registered)
 }
 
-/// Registers every application whose publicity ended before today, up to [`SWEEP_LIMIT`] per
-/// sweep. Pages past applications held by an open objection, however many there are.
+/// Registers every application whose publicity ended before today, up to [`SWEEP_BATCH`] per
+/// job. Pages past applications held by an open objection, however many there are.
 fn register_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
     let now = shared.clock.now();
     let today = china_date(now).to_string();
@@ -51,7 +51,7 @@ fn register_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
             }
             if register(shared, tx, id, now)? {
                 registered += 1;
-                if registered == SWEEP_LIMIT {
+                if registered == SWEEP_BATCH {
                     return Ok(registered);
                 }
             }

@@ -117,6 +117,8 @@ pub enum Reply {
     },
     Swept {
         registered: usize,
+        /// A full batch was registered: more may be due, and the next sweep runs at once.
+        more: bool,
     },
     /// The new checkpoint; `None` when the log had not grown.
     Checkpoint(Option<crate::log::checkpoint::SignedCheckpoint>),
@@ -219,9 +221,13 @@ pub(super) fn run(shared: &Shared, tx: &mut Tx, op: Op, fp: String) -> Result<Re
         Op::AdvanceClock { actor, seconds } => {
             admin_ops::advance_clock(shared, tx, &actor, seconds)
         }
-        Op::Sweep => Ok(Reply::Swept {
-            registered: mint::sweep(shared, tx)?,
-        }),
+        Op::Sweep => {
+            let registered = mint::sweep(shared, tx)?;
+            Ok(Reply::Swept {
+                registered,
+                more: registered == mint::SWEEP_BATCH,
+            })
+        }
         Op::Checkpoint => Ok(Reply::Checkpoint(log_ops::sign_checkpoint(shared, tx)?)),
         Op::Backup { actor } => super::backup::begin(shared, tx, &actor),
         Op::RecordBackup(last) => super::backup::record(tx, &last),

@@ -513,12 +513,23 @@ async fn sweep_loop(engine: Engine, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match engine.execute(Op::Sweep).await {
-            Ok(_) => {}
-            Err(EngineError::Unavailable) => return,
-            // Said once by the health task, not every interval.
-            Err(e @ EngineError::StoreFull { .. }) => tracing::debug!(error = %e, "sweep waits"),
-            Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+        // Batch after batch while a full one was registered: what fell due is registered at
+        // once, each batch one job among the others (so writes go on between them).
+        loop {
+            match engine.execute(Op::Sweep).await {
+                Ok(crate::engine::Reply::Swept { more: true, .. }) => continue,
+                Ok(_) => break,
+                Err(EngineError::Unavailable) => return,
+                // Said once by the health task, not every interval.
+                Err(e @ EngineError::StoreFull { .. }) => {
+                    tracing::debug!(error = %e, "sweep waits");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "deadline sweep failed");
+                    break;
+                }
+            }
         }
     }
 }

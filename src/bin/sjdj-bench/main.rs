@@ -47,6 +47,8 @@ const TARGET_RATIO: f64 = 0.3;
 const TARGET_P99_MS: f64 = 20.0;
 /// One clock move past acceptance, review and 10 working days of publicity: 30 days.
 const CLOCK_STEP: i64 = 2_592_000;
+/// How long phase 3 waits after the clock move for the sweep to register every flow.
+const SWEEP_WAIT: Duration = Duration::from_secs(600);
 /// The subject the dev registrant token is bound to.
 const SUBJECT: &str = "91350100M000100Y43";
 const CHECK: &str = "health Check";
@@ -267,7 +269,8 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
 
     eprintln!("phase 3: full flows");
-    let (flows, drive) = full_flows(&channels, &ctx, args.flows, node).await?;
+    let (flows, drive, registering) = full_flows(&channels, &ctx, args.flows, node).await?;
+    let registered_per_s = registering.map(|d| flows.s.ops as f64 / d.as_secs_f64().max(1e-9));
 
     let proofs = if args.proof_entries > 0 {
         eprintln!(
@@ -294,6 +297,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "cores": cores, "clients": args.clients, "seconds": args.seconds, "flows_requested": args.flows,
         "node": {"addr": addr, "started_by_bench": guard.is_some()},
         "echo": echo.json(), "creates": creates.json(), "submits": submits.json(), "pairs": pairs.json(), "flows": flows.json(), "flows_drive_s": drive.as_secs_f64(),
+        "flows_registration_s": registering.map(|d| d.as_secs_f64()), "flows_registered_per_s": registered_per_s,
         "ratio_submits_to_echo": ratio,
         "raw_store_writes_per_s": raw, "ratio_submits_to_raw_store": submits.rate() / raw,
         "log": {"appends_per_s": appends, "ack_to_checkpoint": {"n": n_cov, "uncovered": uncovered, "p50_ms": cov50, "p99_ms": cov99, "max_ms": cov_max}},
@@ -306,7 +310,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         cores,
         &addr,
         [&echo, &creates, &submits, &pairs, &flows],
-        drive,
+        (drive, registering, registered_per_s),
         ratio,
         p99,
     );

@@ -11,6 +11,8 @@ pub(super) struct Samples {
     pub(super) ids: Vec<String>,
     /// When each acknowledged write was answered, and the log entry that records it.
     pub(super) acks: Vec<(Instant, u64)>,
+    /// When the last success was seen (the full flows: the last registration confirmed).
+    pub(super) last: Option<Instant>,
 }
 
 impl Samples {
@@ -33,6 +35,7 @@ impl Samples {
         self.first_error = self.first_error.take().or(o.first_error);
         self.ids.extend(o.ids);
         self.acks.extend(o.acks);
+        self.last = self.last.max(o.last);
     }
 }
 

@@ -204,53 +204,65 @@ pub(super) async fn one_flow(
     Ok(id)
 }
 
-/// Confirms that the ids with index ≡ i (mod step) are registered with a code.
+/// Waits until each id with index ≡ i (mod step) is registered with a code (the sweep registers
+/// them after the clock move, in batches) or `deadline` passes; notes when the last one was seen.
 pub(super) async fn verify_loop(
     ctx: Arc<Ctx>,
     ids: Arc<Vec<String>>,
     i: usize,
     step: usize,
     ch: Channel,
+    deadline: Instant,
 ) -> Samples {
     let (mut reg, mut s) = (RegClient::new(ch), Samples::default());
     for id in ids.iter().skip(i).step_by(step) {
-        let t = Instant::now();
-        let get = pb::GetApplicationRequest {
-            application_id: id.clone(),
-        };
-        let app = match reg.get_application(ctx.req("registrant", get)).await {
-            Ok(r) => r.into_inner(),
-            Err(e) => {
-                s.fail(VERIFY, status_text(&e));
-                continue;
+        loop {
+            let t = Instant::now();
+            let get = pb::GetApplicationRequest {
+                application_id: id.clone(),
+            };
+            let app = match reg.get_application(ctx.req("registrant", get)).await {
+                Ok(r) => r.into_inner(),
+                Err(e) => {
+                    s.fail(VERIFY, status_text(&e));
+                    break;
+                }
+            };
+            s.time(VERIFY, t);
+            if app.state == pb::ApplicationState::Registered as i32 && !app.code.is_empty() {
+                s.ops += 1;
+                s.last = Some(Instant::now());
+                break;
             }
-        };
-        s.time(VERIFY, t);
-        if app.state == pb::ApplicationState::Registered as i32 && !app.code.is_empty() {
-            s.ops += 1;
-        } else {
-            let state =
-                pb::ApplicationState::try_from(app.state).map_or("?", |st| st.as_str_name());
-            s.fail(
-                VERIFY,
-                format!(
-                    "{id} is {state} with code {:?} after the clock move",
-                    app.code
-                ),
-            );
+            let publicity = app.state == pb::ApplicationState::InPublicity as i32;
+            if !publicity || Instant::now() > deadline {
+                let state =
+                    pb::ApplicationState::try_from(app.state).map_or("?", |st| st.as_str_name());
+                s.fail(
+                    VERIFY,
+                    format!(
+                        "{id} is {state} with code {:?} after the clock move",
+                        app.code
+                    ),
+                );
+                break;
+            }
+            // Not swept yet: look again shortly (the sweep registers in batches, in id order).
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
     s
 }
 
 /// Drives `flows` applications to publicity with every client, moves the clock once, and
-/// confirms each is registered. Returns the phase and the time spent driving the flows.
+/// waits until each is registered. Returns the phase, the time spent driving the flows, and the
+/// time from the clock move to the last registration seen.
 pub(super) async fn full_flows(
     channels: &[Channel],
     ctx: &Arc<Ctx>,
     flows: usize,
     node: Option<u32>,
-) -> anyhow::Result<(Phase, Duration)> {
+) -> anyhow::Result<(Phase, Duration, Option<Duration>)> {
     let (start, cpu0, next) = (Instant::now(), cpu_now(node), Arc::new(AtomicUsize::new(0)));
     let mut s = on_all(channels, |_, ch| {
         flow_loop(ctx.clone(), next.clone(), flows, ch)
@@ -274,15 +286,17 @@ pub(super) async fn full_flows(
     }
     // Phase 3 counts the applications confirmed registered, over its whole wall time.
     let n = channels.len();
-    s.merge(
-        on_all(channels, |i, ch| {
-            verify_loop(ctx.clone(), ids.clone(), i, n, ch)
-        })
-        .await?,
-    );
+    let deadline = t + SWEEP_WAIT;
+    let verified = on_all(channels, |i, ch| {
+        verify_loop(ctx.clone(), ids.clone(), i, n, ch, deadline)
+    })
+    .await?;
+    let registering = verified.last.map(|last| last - t);
+    s.merge(verified);
     let calls = [CREATE, SUBMIT, ACCEPT, REVIEW, FLOW, CLOCK, VERIFY];
     Ok((
         Phase::new("3 full flows (registered)", s, start, cpu0, node, &calls),
         drive,
+        registering,
     ))
 }

@@ -7,7 +7,7 @@ pub(super) fn table(
     cores: usize,
     addr: &str,
     phases: [&Phase; 5],
-    drive: Duration,
+    (drive, registering, registered_per_s): (Duration, Option<Duration>, Option<f64>),
     ratio: f64,
     p99: f64,
 ) -> String {
@@ -56,9 +56,16 @@ pub(super) fn table(
     }
     let _ = writeln!(
         t,
-        "  (phase 3 = {:.2} s driving the flows, then the clock move and the check)",
+        "  (phase 3 = {:.2} s driving the flows, then the clock move and the wait for the sweep)",
         drive.as_secs_f64()
     );
+    if let (Some(d), Some(rate)) = (registering, registered_per_s) {
+        let _ = writeln!(
+            t,
+            "  sweep: the last of them registered {:.2} s after the clock move: {rate:.0} registrations/s",
+            d.as_secs_f64()
+        );
+    }
     t += &row(
         "\nlatency ms",
         &["n", "p50", "p90", "p99", "max"].map(String::from),
