@@ -5,6 +5,7 @@ pub mod certificate;
 pub mod codes;
 pub mod flow;
 pub mod materials;
+pub mod reasons;
 pub mod record;
 pub mod statistics;
 pub mod types;

@@ -145,8 +145,10 @@ impl Gate {
                     l.node_peers.check(&ip, "NODE_RATE_LIMITED")?;
                 }
                 if l.require_client_cert && client_certs(req).is_none() {
-                    return Err(Status::unauthenticated(
-                        "CLIENT_CERT_REQUIRED: node-to-node calls need a client certificate (mutual TLS)",
+                    return Err(super::status::with_reason(
+                        tonic::Code::Unauthenticated,
+                        "CLIENT_CERT_REQUIRED",
+                        "node-to-node calls need a client certificate (mutual TLS)".into(),
                     ));
                 }
             }

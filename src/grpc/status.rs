@@ -20,7 +20,7 @@ fn message(reason: &str, message: &str) -> String {
     bounded(format!("{reason}: {message}"), MAX_MESSAGE_CHARS)
 }
 
-fn with_reason(code: Code, reason: &str, message: String) -> Status {
+pub(crate) fn with_reason(code: Code, reason: &str, message: String) -> Status {
     let details = ErrorDetails::with_error_info(reason, DOMAIN, HashMap::new());
     Status::with_error_details(code, self::message(reason, &message), details)
 }
