@@ -32,7 +32,7 @@ async fn a_refusal_repeats_at_most_64_characters_of_a_1_mib_input() {
 
 #[tokio::test]
 async fn a_token_expires_on_the_node_clock_with_its_own_reason() {
-    let node = Node::province_dev_with("ttl", "440000", "").await;
+    let node = Node::province_dev("ttl", "440000").await;
     let mut admin = node.admin().await;
     let created = node.issue_token(pb::Role::Auditor, "审计员", "", 1).await;
     let info = created.info.unwrap();
@@ -121,7 +121,7 @@ async fn another_subject_and_the_public_learn_nothing_of_which_application_ids_e
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_public_log_holds_no_draft_contact_objector_or_token_holder_in_clear() {
-    let node = Node::province_dev_with("privacy", "440000", "").await;
+    let node = Node::province_dev("privacy", "440000").await;
     let mut admin = node.admin().await;
     node.issue_token(pb::Role::Clerk, "受理员欧阳娜娜", "", 0)
         .await;

@@ -6,7 +6,7 @@
 //! signature). Printed as the markdown table the README shows.
 mod common;
 
-use common::{authed, reason, rid, Node};
+use common::{authed, reason, rid, Node, Spec};
 use ed25519_dalek::SigningKey;
 use prost::Message;
 use sjdj::grpc::federation::{follow_log_type, push_batch_type, to_wire};
@@ -523,11 +523,11 @@ const MATRIX: &[(&str, [&str; 11])] = {
 async fn every_rpc_by_every_caller_is_admitted_or_refused_as_the_matrix_says() {
     // A national drill node: the node column is a province it delegated 440000 to. Its share
     // of refused envelopes per address is large: the matrix sends dozens from one address.
-    let toml = "[node]\nid = \"matrix\"\nrole = \"national\"\nregion = \"100000\"\n\
-                listen = \"127.0.0.1:0\"\ndata_dir = \"{dir}/store\"\nkey_file = \"{dir}/node.key\"\n\
-                [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n\
-                [federation]\nrefused_burst = 10000\n";
-    let node = Node::from_config_tls(tempfile::tempdir().unwrap(), toml, None).await;
+    let node = Spec::new("national", "matrix", "100000")
+        .drill()
+        .set("federation.refused_burst", 10000)
+        .start()
+        .await;
     let node_key = SigningKey::from_bytes(&[42; 32]);
     node.delegate(
         "mx",

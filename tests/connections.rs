@@ -3,7 +3,7 @@
 //! served. Each test is named for the finding it guards against, on a real node.
 mod common;
 
-use common::{authed, reason, registry, Node};
+use common::{authed, reason, registry, Node, Spec};
 use sjdj::grpc::pb;
 use std::time::{Duration, Instant};
 use tonic::codegen::Bytes;
@@ -79,12 +79,12 @@ fn percent_decode(s: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn half_sent_uploads_are_refused_at_their_headers_or_cut_by_the_request_timeout() {
-    let node = Node::province_dev_with(
-        "uploads",
-        "440000",
-        "[server]\nrequest_timeout_ms = 3000\n[quotas]\nuploads_in_flight = 4\n",
-    )
-    .await;
+    let node = Spec::province("uploads", "440000")
+        .drill()
+        .set("server.request_timeout_ms", 3000)
+        .set("quotas.uploads_in_flight", 4)
+        .start()
+        .await;
     let before = node.rss_kib();
     let mut send = h2_connection(&node).await;
     // 60 anonymous uploads of 9 MiB each, 1 MiB sent: refused before a byte of body is read.
@@ -167,13 +167,14 @@ async fn node_info_from(node: &Node, local: &str) -> Result<pb::NodeInfo, tonic:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_idle_connections_leave_the_node_serving_everyone_else() {
-    let node = Node::province_dev_with(
-        "idle",
-        "440000",
-        "[server]\nmax_connections = 300\nmax_connections_per_address = 100\n\
-         idle_timeout_ms = 6000\nkeepalive_interval_ms = 1000\n",
-    )
-    .await;
+    let node = Spec::province("idle", "440000")
+        .drill()
+        .set("server.max_connections", 300)
+        .set("server.max_connections_per_address", 100)
+        .set("server.idle_timeout_ms", 6000)
+        .set("server.keepalive_interval_ms", 1000)
+        .start()
+        .await;
     // 1000 silent connections from ten addresses, 100 each.
     let mut idle = Vec::new();
     for i in 0..10 {

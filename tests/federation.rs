@@ -3,7 +3,7 @@
 //! certificates, confirmed and cosigned.
 mod common;
 
-use common::{authed, eventually, metric, scrape, sync_state, Node};
+use common::{authed, eventually, metric, scrape, sync_state, Node, Spec};
 use sjdj::grpc::pb;
 
 async fn record(node: &Node, code: &str) -> Result<pb::Record, tonic::Status> {
@@ -455,14 +455,15 @@ async fn the_national_node_pulls_from_a_province_that_cannot_push() {
     let gd = Node::province_dev("gd", "440000").await;
     let app = gd.registered().await;
     // The national node pulls from it.
-    let dir = tempfile::tempdir().unwrap();
-    let toml = format!(
-        "[node]\nid = \"national\"\nrole = \"national\"\nregion = \"100000\"\nlisten = \"127.0.0.1:0\"\n\
-         data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n[clock]\ncontrol = true\n\
-         [federation]\npush_interval_ms = 100\n[[federation.pull]]\nnode_id = \"gd\"\nurl = \"{}\"\n",
-        gd.url()
-    );
-    let national = Node::from_config_tls(dir, &toml, None).await;
+    let mut pull = toml::Table::new();
+    pull.insert("node_id".into(), "gd".into());
+    pull.insert("url".into(), gd.url().into());
+    let national = Spec::national()
+        .set("clock.control", true)
+        .set("federation.push_interval_ms", 100)
+        .push("federation.pull", pull)
+        .start()
+        .await;
     national
         .delegate("gd", "440000", &gd.public_key_hex())
         .await

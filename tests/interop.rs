@@ -235,14 +235,11 @@ fn a_world_readable_key_file_is_refused() {
 
 #[tokio::test]
 async fn public_calls_are_rate_limited_per_client() {
-    let node = Node::province(
-        "limited",
-        "[public_api]
-rate_per_second = 1
-burst = 3
-",
-    )
-    .await;
+    let node = Spec::province("limited", "440000")
+        .set("public_api.rate_per_second", 1)
+        .set("public_api.burst", 3)
+        .start()
+        .await;
     let mut registry =
         sjdj::grpc::pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
     for _ in 0..3 {

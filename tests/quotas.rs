@@ -4,14 +4,17 @@
 //! against, on a real node.
 mod common;
 
-use common::{authed, reason, registry, Node};
+use common::{authed, reason, registry, Node, Spec};
 use sjdj::grpc::pb;
 use tonic::Code;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_registrant_holds_at_most_its_quota_of_notification_streams() {
-    let node =
-        Node::province_dev_with("streams", "440000", "[quotas]\nstreams_per_token = 2\n").await;
+    let node = Spec::province("streams", "440000")
+        .drill()
+        .set("quotas.streams_per_token", 2)
+        .start()
+        .await;
     let token = node.token("registrant");
     let watch = || async {
         let mut reg =
@@ -54,12 +57,14 @@ async fn a_registrant_holds_at_most_its_quota_of_notification_streams() {
 
 #[tokio::test]
 async fn token_holders_have_their_own_public_rate_limit_and_anonymous_callers_theirs() {
-    let node = Node::province_dev_with(
-        "rates",
-        "440000",
-        "[public_api]\nrate_per_second = 1\nburst = 2\n[quotas]\ntoken_rate_per_second = 1\ntoken_burst = 4\n",
-    )
-    .await;
+    let node = Spec::province("rates", "440000")
+        .drill()
+        .set("public_api.rate_per_second", 1)
+        .set("public_api.burst", 2)
+        .set("quotas.token_rate_per_second", 1)
+        .set("quotas.token_burst", 4)
+        .start()
+        .await;
     let mut r = registry(node.channel().await);
     let auditor = node.token("auditor");
     for _ in 0..4 {
@@ -108,13 +113,16 @@ fn forwarded<T>(client: &str, msg: T) -> tonic::Request<T> {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_named_client_is_limited_not_the_proxy() {
-    let limits = "[public_api]\nrate_per_second = 1\nburst = 2\n";
-    let behind = Node::province_dev_with(
-        "proxied",
-        "440000",
-        &format!("{limits}[server]\ntrusted_proxies = [\"127.0.0.1\"]\n"),
-    )
-    .await;
+    let limited = |id: &str| {
+        Spec::province(id, "440000")
+            .drill()
+            .set("public_api.rate_per_second", 1)
+            .set("public_api.burst", 2)
+    };
+    let behind = limited("proxied")
+        .set("server.trusted_proxies", vec!["127.0.0.1"])
+        .start()
+        .await;
     let mut r = registry(behind.channel().await);
     for client in ["198.51.100.7", "198.51.100.7"] {
         r.get_node_info(forwarded(client, pb::GetNodeInfoRequest {}))
@@ -144,7 +152,7 @@ async fn behind_a_trusted_proxy_each_named_client_is_limited_not_the_proxy() {
         .unwrap_err();
     assert_eq!(reason(&refused), "RATE_LIMITED");
     // A node that trusts no proxy ignores the header: the caller is its peer address.
-    let open = Node::province_dev_with("direct", "440000", limits).await;
+    let open = limited("direct").start().await;
     let mut r = registry(open.channel().await);
     for client in ["198.51.100.1", "198.51.100.2"] {
         r.get_node_info(forwarded(client, pb::GetNodeInfoRequest {}))
@@ -176,12 +184,12 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_registrant_cannot_fill_the_store_with_edits_of_a_large_draft() {
-    let node = Node::province_dev_with(
-        "drafts",
-        "440000",
-        "[quotas]\ndraft_bytes = 4194304\nentries_bytes = 1048576\n",
-    )
-    .await;
+    let node = Spec::province("drafts", "440000")
+        .drill()
+        .set("quotas.draft_bytes", 4_194_304)
+        .set("quotas.entries_bytes", 1_048_576)
+        .start()
+        .await;
     let flow = node.flow().await;
     let mut m = flow.materials().await;
     // 9.6 MB of materials, as measured (fields are a list with no count limit of their own):
@@ -251,7 +259,7 @@ async fn a_registrant_cannot_fill_the_store_with_edits_of_a_large_draft() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn anonymous_objections_are_bounded_per_caller_and_per_application() {
-    let node = Node::province_dev_with("objections", "440000", "").await;
+    let node = Node::province_dev("objections", "440000").await;
     let app = node.in_publicity().await;
     let before = dir_bytes(&node.dir.path().join("store"));
     let object = || pb::FileObjectionRequest {

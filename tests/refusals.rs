@@ -319,7 +319,7 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
 
 #[tokio::test]
 async fn the_clerk_who_accepted_cannot_review_and_clock_control_needs_config() {
-    let node = Node::province("gd", "").await;
+    let node = Node::province("gd").await;
     let ch = node.channel().await;
     let admin = {
         // A config node has no dev tokens: issue an admin token offline is tested in interop;

@@ -4,7 +4,7 @@
 //! listener does not connect.
 mod common;
 
-use common::{eventually, Node};
+use common::{eventually, Spec};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use sjdj::grpc::pb;
 use std::path::Path;
@@ -54,12 +54,11 @@ impl Ca {
     }
 }
 
-fn node_toml(id: &str, role: &str, region: &str, extra: &str) -> String {
-    format!(
-        "[node]\nid = \"{id}\"\nrole = \"{role}\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\n\
-         data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n\
-         [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n{extra}"
-    )
+/// TLS on the node's listener with the certificate `name` issued in `dir`.
+fn with_tls(spec: Spec, dir: &Path, name: &str) -> Spec {
+    let file = |f: String| dir.join(f).display().to_string();
+    spec.set("tls.cert_file", file(format!("{name}.crt")))
+        .set("tls.key_file", file(format!("{name}.key")))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -69,13 +68,11 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
     let dir = tempfile::tempdir().unwrap();
     ca.write(dir.path());
     ca.issue(dir.path(), "national");
-    let tls = "[tls]\ncert_file = \"{dir}/national.crt\"\nkey_file = \"{dir}/national.key\"\nclient_ca_file = \"{dir}/ca.crt\"\n";
-    let national = Node::from_config_tls(
-        dir,
-        &node_toml("national", "national", "100000", tls),
-        Some(ca.client(None)),
-    )
-    .await;
+    let ca_file = dir.path().join("ca.crt").display().to_string();
+    let national = with_tls(Spec::national().drill(), dir.path(), "national")
+        .set("tls.client_ca_file", ca_file)
+        .start_in(dir, Some(ca.client(None)))
+        .await;
     assert!(national.url().starts_with("https://"));
 
     // Guangdong: its own TLS listener, and a client certificate for the national node.
@@ -87,19 +84,16 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
         .delegate("gd", "440000", &hex::encode(key.verifying_key().to_bytes()))
         .await
         .unwrap();
-    let extra = format!(
-        "[tls]\ncert_file = \"{{dir}}/gd.crt\"\nkey_file = \"{{dir}}/gd.key\"\n\
-         [federation]\nnational_url = \"{}\"\nnational_key = \"{}\"\npush_interval_ms = 100\n\
-         ca_file = \"{{dir}}/ca.crt\"\nclient_cert_file = \"{{dir}}/gd.crt\"\nclient_key_file = \"{{dir}}/gd.key\"\n",
-        national.url(),
-        national.public_key_hex()
-    );
-    let gd = Node::from_config_tls(
-        dir,
-        &node_toml("gd", "province", "440000", &extra),
-        Some(ca.client(None)),
-    )
-    .await;
+    let file = |f: &str| dir.path().join(f).display().to_string();
+    let gd = with_tls(Spec::province("gd", "440000").drill(), dir.path(), "gd")
+        .set("federation.national_url", national.url())
+        .set("federation.national_key", national.public_key_hex())
+        .set("federation.push_interval_ms", 100)
+        .set("federation.ca_file", file("ca.crt"))
+        .set("federation.client_cert_file", file("gd.crt"))
+        .set("federation.client_key_file", file("gd.key"))
+        .start_in(dir, Some(ca.client(None)))
+        .await;
     // Over mutual TLS gd follows the national log until it sees its own delegation.
     gd.wait_delegated().await;
     let app = gd.registered().await;
@@ -202,14 +196,9 @@ fn a_tls_key_others_can_read_is_refused() {
     let key = dir.path().join("national.key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     sjdj::node::keyfile::generate(&dir.path().join("node.key")).unwrap();
-    let tls = "[tls]\ncert_file = \"{dir}/national.crt\"\nkey_file = \"{dir}/national.key\"\n";
     let config = dir.path().join("node.toml");
-    let d = dir.path().display().to_string();
-    std::fs::write(
-        &config,
-        node_toml("national", "national", "100000", tls).replace("{dir}", &d),
-    )
-    .unwrap();
+    let spec = with_tls(Spec::national().drill(), dir.path(), "national");
+    std::fs::write(&config, spec.toml(dir.path())).unwrap();
     let out = std::process::Command::new(common::node_bin())
         .arg("--config")
         .arg(&config)

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 use tonic::Request;
 
+mod spec;
+pub use spec::Spec;
+
 pub struct Node {
     child: Option<Child>,
     pub dir: tempfile::TempDir,
@@ -180,49 +183,14 @@ impl Node {
         Node::start(dir, args).await
     }
 
-    /// A node from a config file written into its temp dir; `{dir}` in the text is replaced.
-    pub async fn with_config(toml: &str) -> Node {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let key = dir.path().join("node.key");
-        sjdj::node::keyfile::generate(&key).expect("key");
-        let path = dir.path().join("node.toml");
-        std::fs::write(
-            &path,
-            toml.replace("{dir}", &dir.path().display().to_string()),
-        )
-        .expect("write config");
-        let args = vec!["--config".into(), path.display().to_string()];
-        Node::start(dir, args).await
-    }
-
-    /// A province node (440000) from a config file, with `extra` TOML appended.
-    pub async fn province(id: &str, extra: &str) -> Node {
-        let base = format!(
-            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"440000\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n"
-        );
-        Node::with_config(&(base + extra)).await
+    /// A province node (440000) from a config file, with no clock control and no dev tokens.
+    pub async fn province(id: &str) -> Node {
+        Spec::province(id, "440000").start().await
     }
 
     /// A province node on its own (no national link), with dev tokens and clock control.
     pub async fn province_dev(id: &str, region: &str) -> Node {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let toml = format!(
-            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\n\
-             data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n\
-             [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n"
-        );
-        Node::from_config_tls(dir, &toml, None).await
-    }
-
-    /// As [`Node::province_dev`], with `extra` TOML appended to its config.
-    pub async fn province_dev_with(id: &str, region: &str, extra: &str) -> Node {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let toml = format!(
-            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\n\
-             data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n\
-             [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n{extra}"
-        );
-        Node::from_config_tls(dir, &toml, None).await
+        Spec::province(id, region).drill().start().await
     }
 
     /// The node process's id.
@@ -375,41 +343,18 @@ impl Node {
         national: &Node,
         batch: u64,
     ) -> Node {
-        let d = dir.path().display().to_string();
-        let toml = format!(
-            "[node]\nid = \"{id}\"\nrole = \"province\"\nregion = \"{region}\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{d}/store\"\nkey_file = \"{d}/node.key\"\n\
-             [clock]\ncontrol = true\nsweep_interval_ms = 100\n[log]\ncheckpoint_interval_ms = 100\n\
-             [federation]\nnational_url = \"http://{}\"\nnational_key = \"{}\"\npush_interval_ms = 100\nbatch_entries = {batch}\n",
-            national.addr,
-            national.public_key_hex()
-        );
-        let path = dir.path().join("node.toml");
-        std::fs::write(&path, toml).expect("write config");
-        let args = vec![
-            "--config".into(),
-            path.display().to_string(),
-            "--dev-tokens".into(),
-            d,
-        ];
-        Node::start(dir, args).await
+        Spec::province(id, region)
+            .drill()
+            .federated(national, batch)
+            .start_in(dir, None)
+            .await
     }
 
     /// A national node (config-based, dev tokens) with `/metrics` on a port the OS picked, and
     /// that address.
     pub async fn national_with_metrics() -> (Node, String) {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let metrics = format!("127.0.0.1:{port}");
-        let toml = format!(
-            "[node]\nid = \"national\"\nrole = \"national\"\nregion = \"100000\"\nlisten = \"127.0.0.1:0\"\n\
-             data_dir = \"{{dir}}/store\"\nkey_file = \"{{dir}}/node.key\"\n[clock]\ncontrol = true\n\
-             [metrics]\nlisten = \"{metrics}\"\n"
-        );
-        let national = Node::from_config_tls(tempfile::tempdir().unwrap(), &toml, None).await;
-        (national, metrics)
+        let (spec, metrics) = Spec::national().drill().metrics();
+        (spec.start().await, metrics)
     }
 
     /// The node's public key, 64 hex digits (from `node.key.pub` beside its key).
@@ -487,9 +432,10 @@ impl Node {
         Node::start_tls(dir, args, None).await
     }
 
-    /// A node from a config (`{dir}` replaced by its temp dir, a key generated there first),
-    /// with dev tokens (the config must set clock.control), reached over TLS with `tls`.
-    pub async fn from_config_tls(
+    /// A node from a config text (a key generated in `dir` first unless there is one), with
+    /// dev tokens when the config sets clock.control, reached over TLS with `tls`. Tests build
+    /// the text with [`Spec`].
+    pub(crate) async fn from_config_tls(
         dir: tempfile::TempDir,
         toml: &str,
         tls: Option<tonic::transport::ClientTlsConfig>,
@@ -499,13 +445,15 @@ impl Node {
             sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
         }
         let path = dir.path().join("node.toml");
-        std::fs::write(&path, toml.replace("{dir}", &d)).expect("write config");
-        let args = vec![
-            "--config".into(),
-            path.display().to_string(),
-            "--dev-tokens".into(),
-            d,
-        ];
+        std::fs::write(&path, toml).expect("write config");
+        let mut args = vec!["--config".into(), path.display().to_string()];
+        let drill = toml::from_str::<toml::Table>(toml)
+            .ok()
+            .and_then(|t| t.get("clock")?.get("control")?.as_bool())
+            .unwrap_or(false);
+        if drill {
+            args.extend(["--dev-tokens".into(), d]);
+        }
         Node::start_tls(dir, args, tls).await
     }
 
