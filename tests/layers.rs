@@ -3,23 +3,14 @@
 //! Test code is exempt — files named `tests.rs`, `*_tests.rs` or `proptests.rs`, and a file's
 //! `#[cfg(test)]` items (a `mod x;` line, or an inline module, which comes last) — since tests
 //! may drive a layer from above.
-use std::path::{Path, PathBuf};
+mod source_tree;
+use source_tree::{is_test_file, rust_files};
+use std::path::Path;
 
 /// Lowest first.
 const LAYERS: [&str; 8] = [
     "domain", "store", "log", "sync", "engine", "grpc", "node", "cli",
 ];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// The code of a file without its `#[cfg(test)]` items: a `#[cfg(test)] mod x;` line is
 /// dropped, and an inline test module ends the code (it is the file's last item).
@@ -37,11 +28,6 @@ fn without_tests(text: &str) -> String {
         code.push('\n');
     }
     code
-}
-
-fn is_test_file(path: &Path) -> bool {
-    let name = path.file_stem().unwrap().to_string_lossy();
-    name == "tests" || name == "proptests" || name.ends_with("_tests")
 }
 
 /// The first path segment after each `crate::` in `code`, `crate::{a::x, b}` giving `a` and `b`.
@@ -103,8 +89,7 @@ fn the_layers_are_the_modules_of_lib_rs() {
 fn no_layer_imports_one_above_it() {
     let mut wrong = Vec::new();
     for (rank, layer) in LAYERS.iter().enumerate() {
-        let mut files = Vec::new();
-        rust_files(&Path::new("src").join(layer), &mut files);
+        let files = rust_files(&Path::new("src").join(layer));
         assert!(!files.is_empty(), "src/{layer} has no source files");
         for file in files.iter().filter(|f| !is_test_file(f)) {
             let text = std::fs::read_to_string(file).unwrap();

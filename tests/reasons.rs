@@ -3,7 +3,8 @@
 //! other words listed here (states, event kinds, key statuses, variable names); every
 //! catalogued code is used; the README's table lists each code with its status.
 use sjdj::domain::reasons::{reason, REASONS};
-use std::path::{Path, PathBuf};
+mod source_tree;
+use source_tree::{is_test_file, rust_files};
 
 /// ALL-CAPS literals of the library that are not reason codes, by what they are.
 const OTHER_WORDS: &[(&str, &str)] = &[
@@ -55,17 +56,6 @@ const OTHER_WORDS: &[(&str, &str)] = &[
     ("WITHDRAWN", "application state, event kind"),
 ];
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// The ALL-CAPS string literals (three characters or more) of the library's non-test code,
 /// with where each is.
 fn literals() -> Vec<(String, String)> {
@@ -73,13 +63,12 @@ fn literals() -> Vec<(String, String)> {
     for layer in std::fs::read_dir("src").unwrap() {
         let path = layer.unwrap().path();
         if path.is_dir() && !path.ends_with("bin") {
-            rust_files(&path, &mut files);
+            files.extend(rust_files(&path));
         }
     }
     let mut found = Vec::new();
     for file in files {
-        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-        if stem == "tests" || stem == "proptests" || stem.ends_with("_tests") || stem == "reasons" {
+        if is_test_file(&file) || file.ends_with("domain/reasons.rs") {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
