@@ -670,6 +670,14 @@ async fn a_panicking_operation_is_refused_and_the_writer_goes_on() {
     assert_eq!(app.state, State::Draft);
 }
 
+/// The status message of `e` on the wire, which must be UNAVAILABLE with `reason`.
+fn unavailable(e: EngineError, reason: &str) -> String {
+    let status = crate::grpc::status::status(e);
+    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+    assert!(status.message().starts_with(reason), "{}", status.message());
+    status.message().to_string()
+}
+
 /// A memory store whose flush (`failing`) or apply (`apply_fails`) fails while set, as a full
 /// or failing disk's would, and whose disk has `free` bytes free once set (0: no disk).
 #[derive(Default)]
@@ -741,14 +749,7 @@ async fn a_full_disk_refuses_writes_before_the_store_and_they_resume_with_space(
         matches!(e, EngineError::StoreFull { free, min } if free == (1 << 20) + 100 && min == 1 << 20),
         "{e:?}"
     );
-    let status = crate::grpc::status::status(e);
-    assert_eq!(status.code(), tonic::Code::Unavailable);
-    assert!(
-        status.message().contains("STORE_FULL"),
-        "{}",
-        status.message()
-    );
-    assert!(status.message().contains("node.min_free_bytes"));
+    assert!(unavailable(e, "STORE_FULL").contains("node.min_free_bytes"));
     assert_eq!(snapshot(&n.engine), before, "nothing of it was written");
     store.free.store(1000, Ordering::SeqCst);
     assert_eq!(n.engine.store_room(), (false, Some(1000)));
@@ -785,14 +786,7 @@ async fn a_failed_flush_leaves_the_outcome_unknown_and_a_retry_returns_the_first
         matches!(&e, EngineError::OutcomeUnknown(m) if m.contains("No space left")),
         "{e:?}"
     );
-    let status = crate::grpc::status::status(e);
-    assert_eq!(status.code(), tonic::Code::Unavailable);
-    assert!(
-        status.message().contains("WRITE_OUTCOME_UNKNOWN"),
-        "{}",
-        status.message()
-    );
-    assert!(status.message().contains("retry with the same request_id"));
+    assert!(unavailable(e, "WRITE_OUTCOME_UNKNOWN").contains("retry with the same request_id"));
     assert!(
         !*n.engine.store_ok().borrow(),
         "the store is not taking writes"
