@@ -7,7 +7,6 @@ mod audit_mirrors;
 mod audit_openings;
 mod backup;
 mod clock;
-mod fed_reads;
 mod federation;
 mod hosting;
 pub mod kept;
@@ -27,12 +26,12 @@ mod writer;
 
 pub use backup::{BackupSnapshot, LastBackup};
 pub use clock::NodeClock;
-pub use fed_reads::{Confirmation, IssuerKey};
 pub use federation::{Alarm, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR};
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use mirror_page::MirrorPage;
 pub use ops::{Op, Reply};
 pub use reads::{CertificateView, Change, Page, QueueEntry, SearchFilter, Verification};
+pub use reads::{Confirmation, IssuerKey};
 pub use writer::panic_text;
 
 use crate::domain::calendar::Calendar;

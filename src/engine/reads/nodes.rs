@@ -1,10 +1,10 @@
 //! Reads for federation: the trust list, what the national node holds of each province, alarms,
 //! receipts, and the issuer key and national confirmation of a certificate.
-use super::federation::{bundle_entries, Alarm, MirrorState, BUNDLE};
-use super::{Engine, EngineError};
 use crate::domain::certificate::Certificate;
 use crate::domain::flow::Application;
 use crate::domain::types::NodeRole;
+use crate::engine::federation::{bundle_entries, Alarm, MirrorState, BUNDLE};
+use crate::engine::{Engine, EngineError};
 use crate::log::tree::{self, TileSource};
 use crate::log::LogError;
 use crate::store::{codec, keys};
@@ -77,10 +77,8 @@ impl Engine {
         let record = crate::log::entry::Record::decode(&bytes)
             .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
         let get = |k: &[u8]| Ok(self.store().get(k)?);
-        Ok(
-            super::openings::read(&get, index, &record, None)?
-                .map_or_else(Vec::new, |s| s.openings),
-        )
+        Ok(crate::engine::openings::read(&get, index, &record, None)?
+            .map_or_else(Vec::new, |s| s.openings))
     }
 
     pub fn alarms(&self) -> Result<Vec<Alarm>, EngineError> {
@@ -93,7 +91,7 @@ impl Engine {
 
     /// Province: the latest receipt the national node gave (size, cosigned note).
     pub fn latest_receipt(&self) -> Result<Option<(u64, Vec<u8>)>, EngineError> {
-        super::log_ops::latest_receipt(self.store().as_ref())
+        crate::engine::log_ops::latest_receipt(self.store().as_ref())
     }
 
     /// Province: codes handed over by the national node whose records it has not imported yet.
@@ -162,7 +160,8 @@ impl Engine {
             let entry = store
                 .get(&keys::event(c.log_index))?
                 .ok_or_else(|| EngineError::corrupt(&keys::event(c.log_index), "entry missing"))?;
-            let proof = tree::inclusion_proof(&super::StoreTiles(store), c.log_index, size)?;
+            let proof =
+                tree::inclusion_proof(&crate::engine::StoreTiles(store), c.log_index, size)?;
             (entry, proof)
         } else {
             let node = c.issuer_node.as_str();
