@@ -261,7 +261,7 @@ async fn serve(
         tracing::info!(tokens = %dir.join("dev-tokens.json").display(), "dev tokens written");
     }
     // Scripts and tests read the bound address from this line (port 0 picks one).
-    println!("listening on {}", listener.local_addr()?);
+    println!("{}{}", sjdj::node::LISTENING, listener.local_addr()?);
     node.run(listener, sjdj::node::shutdown_signal()).await?;
     Ok(())
 }

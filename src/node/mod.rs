@@ -119,6 +119,31 @@ async fn store_health(engine: Engine, health: tonic_health::server::HealthReport
     }
 }
 
+/// The line `sjdj-node` prints once it listens: this prefix, then the address.
+pub const LISTENING: &str = "listening on ";
+
+/// The address a started `sjdj-node` prints on `stdout` ([`LISTENING`]), or `None` if it
+/// prints none within `wait`. The rest of its output is drained on a thread of its own, so the
+/// node never blocks writing to a pipe nobody reads.
+pub fn listening_addr(
+    stdout: impl std::io::Read + Send + 'static,
+    wait: Duration,
+) -> Option<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(addr) = line.strip_prefix(LISTENING) {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    rx.recv_timeout(wait).ok()
+}
+
 /// What the engine needs of a validated config.
 pub fn engine_config(v: &Validated) -> EngineConfig {
     let c = &v.config;

@@ -13,7 +13,6 @@ use sjdj::grpc::pb;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::future::Future;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

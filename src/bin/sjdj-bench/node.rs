@@ -36,21 +36,9 @@ pub(super) fn start_node(bin: &Path) -> anyhow::Result<(NodeGuard, String)> {
     })?;
     let stdout = child.stdout.take().context("node stdout")?;
     let guard = NodeGuard { child, dir };
-    let (tx, rx) = std::sync::mpsc::channel();
-    // Read the address, then keep draining stdout so the node never blocks writing to it.
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                let _ = tx.send(addr.trim().to_string());
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(addr) => Ok((guard, addr)),
-        Err(_) => {
+    match sjdj::node::listening_addr(stdout, Duration::from_secs(60)) {
+        Some(addr) => Ok((guard, addr)),
+        None => {
             let log = std::fs::read_to_string(guard.dir.join("node.log")).unwrap_or_default();
             let tail = log.lines().rev().take(20).collect::<Vec<_>>();
             let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");

@@ -4,7 +4,6 @@
 use anyhow::{anyhow, bail, Context};
 use sjdj::grpc::pb;
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -73,22 +72,9 @@ impl Proc {
             .spawn()
             .with_context(|| format!("start {}", self.bin.display()))?;
         let stdout = child.stdout.take().context("node stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        // The address, then the rest drained so the node never blocks writing to stdout.
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-            }
-        });
         self.child = Some(child);
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .map_err(|_| anyhow!("{} did not start: see {}", self.name, self.log()))?;
+        let addr = sjdj::node::listening_addr(stdout, Duration::from_secs(60))
+            .ok_or_else(|| anyhow!("{} did not start: see {}", self.name, self.log()))?;
         if !self.addr.is_empty() && addr != self.addr {
             bail!("{} came back on {addr}, not {}", self.name, self.addr);
         }
