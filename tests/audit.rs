@@ -146,11 +146,10 @@ async fn a_whole_store_passes_and_each_damage_is_named() {
             "state-without-entries",
             Box::new(|s| {
                 // A copy of a real application's state under an id the log never saw.
-                let rev = s.get(&keys::app("A0000000001")).unwrap().unwrap();
-                let r = u64::from_be_bytes(rev.as_slice().try_into().unwrap());
-                let snap = s.get(&keys::app_version("A0000000001", r)).unwrap();
-                put(s, keys::app_version("A9999999999", r), snap);
-                put(s, keys::app("A9999999999"), Some(rev));
+                let state = s.get(&keys::app("A0000000001")).unwrap();
+                let materials = s.get(&keys::app_materials("A0000000001")).unwrap();
+                put(s, keys::app_materials("A9999999999"), materials);
+                put(s, keys::app("A9999999999"), state);
             }),
             "has no entries in the log".into(),
         ),

@@ -168,7 +168,7 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
             report.recovered += 1;
             super::audit_openings::Opened::published(&record)
         } else {
-            super::audit_openings::open(store, next, &record, subject)?
+            super::audit_openings::open(&get, next, &record, subject)?
         };
         report.commitments += opened.commitments;
         if let (
@@ -296,7 +296,6 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
     }
 
     // 4: state against what the entries record.
-    let get_dyn = |k: &[u8]| -> Result<Option<Vec<u8>>, EngineError> { Ok(store.get(k)?) };
     let mut stored_ids = Vec::new();
     scan_all(store, keys::APP_PREFIX, |k, _| {
         stored_ids.push(keys::suffix(&k, keys::APP_PREFIX).to_string());
@@ -304,7 +303,7 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
     })?;
     for id in &stored_ids {
         let key = keys::app(id);
-        let stored = apps::current(&get_dyn, id)
+        let stored = apps::current(&get, id)
             .map_err(|e| at(&key, e.to_string()))?
             .ok_or_else(|| at(&key, "application vanished during the audit"))?;
         let Some(f) = folded.remove(id) else {

@@ -1,11 +1,12 @@
 //! The audit's check of a v2 entry's commitments: each one opened by the opening the node keeps
 //! (`engine::openings`), so the log commits to exactly what the state holds. An entry's person
 //! behind the actor and its flow event come back whole, for the audit to fold.
+use super::apps::Get;
 use super::audit::{at, store_err, Mismatch};
 use crate::domain::flow::EventKind;
 use crate::log::commitment::Opening;
 use crate::log::entry::{Body, Record};
-use crate::store::{keys, Store};
+use crate::store::keys;
 
 /// An entry with its commitments opened.
 pub(super) struct Opened {
@@ -33,15 +34,15 @@ impl Opened {
 }
 
 /// `subject`: the flow event's subject, when the audit has folded its application already.
+/// `get` reads the store, or the writer's view of it.
 pub(super) fn open(
-    store: &dyn Store,
+    get: Get,
     index: u64,
     record: &Record,
     subject: Option<&str>,
 ) -> Result<Opened, Mismatch> {
-    let get = |k: &[u8]| Ok(store.get(k)?);
     let (key, openings): (Vec<u8>, Vec<Opening>) =
-        match super::openings::read(&get, index, record, subject).map_err(store_err)? {
+        match super::openings::read(get, index, record, subject).map_err(store_err)? {
             Some(stored) => (stored.key, stored.openings),
             None => (keys::openings(index), Vec::new()),
         };

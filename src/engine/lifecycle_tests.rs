@@ -389,19 +389,13 @@ async fn statistics_count_the_registry_by_region_type_industry_status_and_month(
 }
 
 impl Node {
-    /// Whether any stored snapshot of the application still holds personal contact data.
-    /// Whether the application's snapshots hold personal contact data; the openings of its
+    /// Whether the application's stored state holds personal contact data; the openings of its
     /// entries' contact commitments must say the same (kept with the contacts, purged with them).
     fn holds_contacts(&self, id: &str) -> bool {
         let store = self.engine.store();
-        let prefix = format!("appv/{id}/").into_bytes();
-        let snapshots = store.scan(&prefix, None, usize::MAX).unwrap();
-        assert!(!snapshots.is_empty());
-        let in_snapshots = snapshots.iter().any(|(k, v)| {
-            let app: Application = crate::store::codec::decode(k, v).unwrap();
-            app != app.without_personal_data()
-        });
         let get = |k: &[u8]| Ok(store.get(k)?);
+        let app = super::super::apps::current(&get, id).unwrap().unwrap();
+        let in_state = app != app.without_personal_data();
         let in_openings = self.app(id).decisions.iter().any(|d| {
             let entry = store.get(&keys::event(d.log_index)).unwrap().unwrap();
             let record = crate::log::entry::Record::decode(&entry).unwrap();
@@ -413,8 +407,8 @@ impl Node {
                         .any(|o| crate::log::public::PURGEABLE.contains(&o.field.as_str()))
                 })
         });
-        assert_eq!(in_snapshots, in_openings, "snapshots and openings of {id}");
-        in_snapshots
+        assert_eq!(in_state, in_openings, "state and openings of {id}");
+        in_state
     }
 
     /// Every published log entry, as text.

@@ -531,6 +531,8 @@ pub(super) fn commit_events(
     now: i64,
 ) -> Result<(Application, u64), EngineError> {
     let before = existing.as_ref().map(|a| (a.state, a.publicity));
+    // Most steps leave the materials as they were, and then they are not written again.
+    let materials_before = existing.as_ref().map(|a| a.materials.clone());
     let mut app = existing;
     let mut index = 0;
     let mut salt = crate::log::commitment::salt;
@@ -572,16 +574,19 @@ pub(super) fn commit_events(
         app = Some(next);
     }
     let app = app.ok_or_else(|| EngineError::Internal("a command produced no events".into()))?;
-    store_state(tx, before, &app);
+    let materials = materials_before.as_ref() != Some(&app.materials);
+    store_state(tx, before, &app, materials);
     Ok((app, index))
 }
 
 /// Stores an application's new state and keeps its indexes in step (subject, state, publicity
-/// end, the per-code lock); `before` is the state and publicity it had, if it existed.
+/// end, the per-code lock); `before` is the state and publicity it had, if it existed;
+/// `materials`: whether its materials are to be written too (changed, or new to the store).
 pub(super) fn store_state(
     tx: &mut Tx,
     before: Option<(State, Option<crate::domain::flow::Publicity>)>,
     app: &Application,
+    materials: bool,
 ) {
     match before {
         None => tx.put(keys::subject_index(&app.subject, &app.id), Vec::new()),
@@ -601,7 +606,7 @@ pub(super) fn store_state(
     if let (State::InPublicity, Some(p)) = (app.state, app.publicity) {
         tx.put(keys::publicity_end(p.end, &app.id), Vec::new());
     }
-    for (k, v) in apps::writes(app) {
+    for (k, v) in apps::writes(app, materials) {
         tx.put(k, v);
     }
 }

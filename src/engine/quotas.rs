@@ -72,9 +72,9 @@ pub(super) fn within(
     }
 }
 
-/// Adds an edited draft's new snapshot to the bytes its edits have stored, refusing the write
-/// past the quota: every edit stores the whole application again, so edits alone could fill the
-/// disk. The creation is not counted (its materials are bounded on their own), which spares every
+/// Adds an edited draft's new state to the bytes its edits have stored, refusing the write past
+/// the quota: every edit stores its whole materials again (in the openings kept with its log
+/// entry), so edits alone could fill the disk. The creation is not counted (its materials are bounded on their own), which spares every
 /// new application a counter write.
 pub(super) fn count_draft_bytes(
     q: &super::Quotas,
@@ -85,10 +85,12 @@ pub(super) fn count_draft_bytes(
         return Ok(());
     }
     let key = keys::draft_usage(&app.id);
-    // The snapshot this write stores, as `commit_events` encoded it.
-    let snapshot = tx
-        .get(&keys::app_version(&app.id, app.revision))?
-        .map_or(0, |s| s.len() as u64);
+    // The state this write stores, as `commit_events` encoded it: an edit's log entry and the
+    // openings kept beside it hold its materials again, about as many bytes.
+    let mut snapshot = 0;
+    for key in [keys::app(&app.id), keys::app_materials(&app.id)] {
+        snapshot += tx.get(&key)?.map_or(0, |s| s.len() as u64);
+    }
     let used = super::ops::read_u64(tx, &key)? + snapshot;
     if used > q.draft_bytes {
         return Err(Refusal::quota(

@@ -109,18 +109,25 @@ pub(super) fn purge_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineErr
     Ok(done)
 }
 
-/// Rewrites every stored snapshot of an application without personal contact data, and drops
-/// the openings of the contact commitments its log entries carry (the commitments stay, and
-/// open to nothing any more); `false` if there was none left to remove.
+/// Rewrites an application's stored state (and any per-revision snapshot an older store kept)
+/// without personal contact data, and drops the openings of the contact commitments its log
+/// entries carry (the commitments stay, and open to nothing any more); `false` if there was
+/// none left to remove.
 pub(super) fn purge_application(tx: &mut Tx, id: &str) -> Result<bool, EngineError> {
-    let prefix = format!("appv/{id}/").into_bytes();
-    let mut changed = false;
-    let mut entries = Vec::new();
-    let mut subject = String::new();
-    for (key, bytes) in tx.scan(&prefix, None, usize::MAX)? {
+    let Some(app) = super::apps::current(&|k| tx.get(k), id)? else {
+        return Ok(false);
+    };
+    let entries: Vec<u64> = app.decisions.iter().map(|d| d.log_index).collect();
+    let subject = app.subject.clone();
+    let clean = app.without_personal_data();
+    let mut changed = clean != app;
+    if changed {
+        for (k, v) in super::apps::writes(&clean, true) {
+            tx.put(k, v);
+        }
+    }
+    for (key, bytes) in tx.scan(&format!("appv/{id}/").into_bytes(), None, usize::MAX)? {
         let app: Application = codec::decode(&key, &bytes)?;
-        entries = app.decisions.iter().map(|d| d.log_index).collect();
-        subject.clone_from(&app.subject);
         let clean = app.without_personal_data();
         if clean != app {
             tx.put(key, codec::encode(&clean));

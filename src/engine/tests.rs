@@ -344,6 +344,121 @@ async fn retried_request_returns_the_first_result() {
     assert_eq!(snapshot(&n.engine), before);
 }
 
+/// A retry's first answer is rebuilt from the log once the application has moved on: no revision
+/// keeps a copy of the whole state, yet each retry gets exactly what it first got.
+#[tokio::test]
+async fn a_retry_after_later_steps_returns_the_state_it_first_returned() {
+    let n = Node::start(config()).await;
+    let run = |who: &Actor, rid: &str, id: Option<&str>, command: Command| Op::Flow {
+        actor: who.clone(),
+        request_id: rid.into(),
+        application_id: id.map(Into::into),
+        command: Box::new(command),
+    };
+    let created = app_of(
+        n.engine
+            .execute(run(&n.registrant, "c", None, create(n.materials(OWN))))
+            .await,
+    );
+    let id = created.id.clone();
+    let mut edited = n.materials(OWN);
+    edited.resource.summary = "改过的摘要".into();
+    let edit = || Command::Edit {
+        materials: edited.clone(),
+    };
+    let after_edit = app_of(
+        n.engine
+            .execute(run(&n.registrant, "e", Some(&id), edit()))
+            .await,
+    );
+    let text = publicity_text(after_edit.registration_type, &after_edit.materials);
+    let publicity_text_sha256 = hex::encode(Sha256::digest(text));
+    let submit = || Command::Submit {
+        publicity_text_sha256: publicity_text_sha256.clone(),
+    };
+    n.engine
+        .execute(run(&n.registrant, "s", Some(&id), submit()))
+        .await
+        .unwrap();
+    let accepted = app_of(
+        n.engine
+            .execute(run(&n.clerk, "a", Some(&id), accept()))
+            .await,
+    );
+    n.flow(
+        &n.reviewer,
+        Some(&id),
+        Command::PassReview { reason: "".into() },
+    )
+    .await;
+    let now = n.app(&id);
+    assert_eq!(now.revision, 5);
+    let again = app_of(
+        n.engine
+            .execute(run(&n.registrant, "c", None, create(n.materials(OWN))))
+            .await,
+    );
+    assert_eq!(again, created, "the create's retry");
+    let again = app_of(
+        n.engine
+            .execute(run(&n.registrant, "e", Some(&id), edit()))
+            .await,
+    );
+    assert_eq!(again, after_edit, "the edit's retry");
+    let again = app_of(
+        n.engine
+            .execute(run(&n.clerk, "a", Some(&id), accept()))
+            .await,
+    );
+    assert_eq!(
+        again, accepted,
+        "the acceptance's retry, with the clerk who accepted"
+    );
+    assert_eq!(again.accepted_by.as_deref(), Some(n.clerk.holder.as_str()));
+    assert_eq!(n.app(&id), now, "retries wrote nothing");
+    // Stored once: one value per application, none per revision.
+    assert!(n.engine.store().scan(b"appv/", None, 1).unwrap().is_empty());
+}
+
+/// Stores written before the state moved into `app/{id}` hold a revision pointer there and a
+/// snapshot per revision under `appv/`: they still read, and the next step writes the state.
+#[tokio::test]
+async fn a_store_with_per_revision_snapshots_still_reads() {
+    let n = Node::start(config()).await;
+    let app = n.flow(&n.registrant, None, create(n.materials(OWN))).await;
+    let legacy = crate::store::Batch {
+        ops: vec![
+            (
+                keys::app_version(&app.id, app.revision),
+                Some(crate::store::codec::encode(&app)),
+            ),
+            (
+                keys::app(&app.id),
+                Some(app.revision.to_be_bytes().to_vec()),
+            ),
+        ],
+    };
+    n.engine.store().apply(legacy).unwrap();
+    assert_eq!(n.app(&app.id), app);
+    let listed = n.engine.list_applications(&n.clerk, None, 0, "").unwrap();
+    assert_eq!(listed.items, vec![app.clone()]);
+    let mut m = n.materials(OWN);
+    m.resource.summary = "改过".into();
+    let edited = n
+        .flow(&n.registrant, Some(&app.id), Command::Edit { materials: m })
+        .await;
+    assert_eq!(n.app(&app.id), edited);
+    assert!(
+        n.engine
+            .store()
+            .get(&keys::app(&app.id))
+            .unwrap()
+            .unwrap()
+            .len()
+            > 8
+    );
+}
+
 #[tokio::test]
 async fn a_refused_command_writes_nothing() {
     let n = Node::start(config()).await;

@@ -3,8 +3,9 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `app/{id}` | current revision of the application (u64 BE) |
-//! | `appv/{id}/{revision u64 BE}` | application state after that revision (codec), immutable |
+//! | `app/{id}` | the application's current state without its materials (compact codec); in stores written before, its revision (u64 BE) |
+//! | `appm/{id}` | the application's current materials (compact codec), written by the steps that change them |
+//! | `appv/{id}/{revision u64 BE}` | stores written before only: the state after that revision (codec) |
 //! | `ev/{index u64 BE}` | log entry `index` (its own versioned layout, `log::entry`) |
 //! | `lt/{level}/{n u64 BE}` | log tree tile: hashes of level `8·level`, from `256·n` (`log::tree`) |
 //! | `idx/state/{STATE}/{id}` | empty: applications by state |
@@ -37,7 +38,7 @@
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
 //! | `open/{index u64 BE}` | the openings of a log entry's commitments that is not a flow event (codec: `log::commitment::Opening`s), for the audit and the auditor role |
-//! | `use/draft/{id}` | bytes of application snapshots a draft's edits stored (u64 BE): quota |
+//! | `use/draft/{id}` | bytes a draft's edits stored, counted as the state each left (u64 BE): quota |
 //! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
 
 /// The openings of log entry `index`'s commitments, when it is not a flow event (a flow event's
@@ -62,6 +63,10 @@ pub const APP_PREFIX: &[u8] = b"app/";
 
 pub fn app(id: &str) -> Vec<u8> {
     format!("app/{id}").into_bytes()
+}
+
+pub fn app_materials(id: &str) -> Vec<u8> {
+    format!("appm/{id}").into_bytes()
 }
 
 pub fn app_version(id: &str, revision: u64) -> Vec<u8> {

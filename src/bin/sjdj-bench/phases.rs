@@ -2,24 +2,25 @@
 use super::*;
 
 // ---- Phase 0: the store's own limit. The node's store engine alone, in this process, taking
-// ---- writes shaped like a submit (one ~3 KB state value and six small index/event/counter
-// ---- rows) in atomic batches of 8 with one flush each, as the node's group commit does. No
+// ---- writes shaped like a submit (the ~2 KB application state, its ~750-byte log entry, its
+// ---- subject's event record, the request-id record, a state index moved, the log counter) in
+// ---- atomic batches of 8 with one flush each, as the node's group commit does. No
 // ---- rules, no JSON, no gRPC: the ceiling for durable writes on this disk and these cores.
 
 pub(super) fn raw_store_rate(span: Duration, group: usize) -> anyhow::Result<f64> {
     use sjdj::store::{sled_store::SledStore, Batch, Store};
     let dir = std::env::temp_dir().join(format!("sjdj-bench-raw-{}", std::process::id()));
     let store = SledStore::open(&dir).map_err(|e| anyhow!("open raw store: {e}"))?;
-    let state = vec![b'x'; 3 * 1024];
+    let state = vec![b'x'; 2 * 1024];
     let (start, mut writes) = (Instant::now(), 0u64);
     while start.elapsed() < span {
         let mut batch = Batch::default();
         for _ in 0..group {
             writes += 1;
             let id = format!("{writes:012}");
-            batch.put(format!("appv/{id}"), state.clone());
-            batch.put(format!("app/{id}"), writes.to_be_bytes().to_vec());
-            batch.put(format!("ev/{id}"), vec![b'e'; 200]);
+            batch.put(format!("app/{id}"), state.clone());
+            batch.put(format!("ev/{id}"), vec![b'e'; 750]);
+            batch.put(format!("sev/bench/{id}"), vec![b's'; 220]);
             batch.put(format!("idx/state/SUBMITTED/{id}"), Vec::new());
             batch.delete(format!("idx/state/DRAFT/{id}"));
             batch.put(format!("idem/bench/{id}"), vec![b'i'; 120]);

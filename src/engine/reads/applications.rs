@@ -49,11 +49,7 @@ impl Engine {
             for (key, value) in &chunk {
                 let id = keys::suffix(key, &prefix);
                 let app = if prefix.as_slice() == keys::APP_PREFIX {
-                    apps::at(
-                        &|k| Ok(self.store().get(k)?),
-                        id,
-                        apps::pointer(key, value)?,
-                    )?
+                    apps::decode(&|k| Ok(self.store().get(k)?), id, key, value)?
                 } else {
                     self.read_app(id)?.ok_or_else(|| {
                         EngineError::corrupt(key, "index names a missing application")
