@@ -3,8 +3,10 @@
 //! a damaged store file — is found and named, with exit code 1.
 mod common;
 use common::*;
+use sjdj::engine::Change;
+use sjdj::log::commitment::Opening;
 use sjdj::store::sled_store::SledStore;
-use sjdj::store::{keys, Batch, Store};
+use sjdj::store::{codec, keys, Batch, Store};
 
 /// A stopped dev node whose log holds a registration: tokens, the flow, a clock move, a code.
 async fn stopped_node_with_a_registration() -> Node {
@@ -44,16 +46,17 @@ fn put(store: &SledStore, key: Vec<u8>, value: Option<Vec<u8>>) {
         .unwrap();
 }
 
-/// Edits the openings kept in the first application event's record (`sev/…`, a codec value:
-/// format byte 1, then JSON).
-fn edit_first_event_record(store: &SledStore, edit: impl FnOnce(&mut Vec<serde_json::Value>)) {
+/// Edits the openings kept in the first application event's record (`sev/…`, a compact codec
+/// value: the change, then the openings).
+fn edit_first_event_record(store: &SledStore, edit: impl FnOnce(&mut Vec<Opening>)) {
     let (key, value) = store.scan(b"sev/", None, 1).unwrap().remove(0);
-    let mut record: serde_json::Value = serde_json::from_slice(&value[1..]).unwrap();
-    let openings = record["openings"].as_array_mut().unwrap();
-    edit(openings);
-    let mut bytes = vec![1];
-    bytes.extend(serde_json::to_vec(&record).unwrap());
-    put(store, key, Some(bytes));
+    let (change, mut openings): (Change, Vec<Opening>) = codec::decode(&key, &value).unwrap();
+    edit(&mut openings);
+    put(
+        store,
+        key.clone(),
+        Some(codec::encode_compact(&(change, openings))),
+    );
 }
 
 #[tokio::test]
@@ -119,11 +122,9 @@ async fn a_whole_store_passes_and_each_damage_is_named() {
                 edit_first_event_record(s, |openings| {
                     let application = openings
                         .iter_mut()
-                        .find(|o| o["field"] == "application")
+                        .find(|o| o.field == "application")
                         .unwrap();
-                    // Stored as the JSON it is (`json`), not as a string.
-                    let text = application["json"].to_string().replacen('a', "b", 1);
-                    application["json"] = serde_json::from_str(&text).unwrap();
+                    application.value = application.value.replacen('a', "b", 1);
                 });
             }),
             "the application opening does not open its commitment".into(),

@@ -11,36 +11,49 @@ use crate::log::entry::{Body, Record};
 use crate::store::{codec, keys};
 use serde::{Deserialize, Serialize};
 
-/// A subject's event record as stored: the change its notification stream shows, and the
-/// openings of the entry's commitments, which the stream never reads (a `Change` decoded from
-/// this value skips them).
+/// A subject's event record as stored: the change its notification stream shows, then the
+/// openings of the entry's commitments, in the compact codec (a plain pair, so it reads back
+/// as `(Change, Vec<Opening>)`).
 #[derive(Serialize, Deserialize)]
-pub(super) struct SubjectEvent {
-    #[serde(flatten)]
-    pub change: Change,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "embedded")]
-    pub openings: Vec<Opening>,
+struct SubjectEvent {
+    change: Change,
+    openings: Vec<Opening>,
 }
 
-/// Openings as a subject's event record stores them: a value that is itself a JSON text (a
-/// draft's materials, a contact) is written as that JSON rather than as a string escaping
-/// every quote of it, which costs the writer more than the rest of the record. Read back, the
-/// value is the same text byte for byte (a JSON value is kept as written), so it still opens
-/// its commitment.
+/// The value of a subject's event record.
+pub(super) fn subject_event(change: Change, openings: Vec<Opening>) -> Vec<u8> {
+    codec::encode_compact(&SubjectEvent { change, openings })
+}
+
+/// A subject's event record read back: compact, or JSON as stores written before kept it.
+pub(super) fn decode_subject_event(
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<(Change, Vec<Opening>), EngineError> {
+    if bytes.first() == Some(&codec::FORMAT_JSON_V1) {
+        let old: JsonSubjectEvent = codec::decode(key, bytes)?;
+        return Ok((old.change, old.openings));
+    }
+    let e: SubjectEvent = codec::decode(key, bytes)?;
+    Ok((e.change, e.openings))
+}
+
+/// The record as stores written before kept it, in JSON: the change's fields and the openings,
+/// a value that is itself a JSON text (a draft's materials, a contact) embedded as that JSON.
+#[derive(Deserialize)]
+struct JsonSubjectEvent {
+    #[serde(flatten)]
+    change: Change,
+    #[serde(default, with = "embedded")]
+    openings: Vec<Opening>,
+}
+
+/// Openings embedded in a JSON record: read back, an embedded value is the same text byte for
+/// byte (a JSON value is kept as written), so it still opens its commitment.
 mod embedded {
     use crate::log::commitment::Opening;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserialize, Deserializer};
     use serde_json::value::RawValue;
-
-    #[derive(Serialize)]
-    struct Out<'a> {
-        field: &'a str,
-        salt: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        value: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        json: Option<&'a RawValue>,
-    }
 
     #[derive(Deserialize)]
     struct In {
@@ -50,22 +63,6 @@ mod embedded {
         value: Option<String>,
         #[serde(default)]
         json: Option<Box<RawValue>>,
-    }
-
-    pub fn serialize<S: Serializer>(openings: &[Opening], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(openings.iter().map(|o| {
-            // Only a JSON object or array is embedded; any other text stays a string.
-            // Borrowed, so the text is checked but not copied.
-            let json = (o.value.starts_with('{') || o.value.starts_with('['))
-                .then(|| serde_json::from_str::<&RawValue>(&o.value).ok())
-                .flatten();
-            Out {
-                field: &o.field,
-                salt: &o.salt,
-                value: json.is_none().then_some(o.value.as_str()),
-                json,
-            }
-        }))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Opening>, D::Error> {
@@ -95,10 +92,7 @@ impl Stored {
     /// The value that stores `self.openings` under `self.key`.
     pub fn encode(&self) -> Vec<u8> {
         match &self.change {
-            Some(change) => codec::encode(&SubjectEvent {
-                change: change.clone(),
-                openings: self.openings.clone(),
-            }),
+            Some(change) => subject_event(change.clone(), self.openings.clone()),
             None => codec::encode(&self.openings),
         }
     }
@@ -136,10 +130,53 @@ pub(super) fn read(
     let Some(bytes) = get(&key)? else {
         return Ok(None);
     };
-    let stored: SubjectEvent = codec::decode(&key, &bytes)?;
+    let (change, openings) = decode_subject_event(&key, &bytes)?;
     Ok(Some(Stored {
         key,
-        openings: stored.openings,
-        change: Some(stored.change),
+        openings,
+        change: Some(change),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_kept_in_json_by_an_older_store_reads_as_the_compact_one() {
+        let change = Change {
+            index: 4,
+            application_id: "A0000000001".into(),
+            step: "CREATED".into(),
+            state: "DRAFT".into(),
+            at: 1_796_248_990,
+        };
+        let openings = vec![
+            Opening {
+                field: "application".into(),
+                salt: "ab".repeat(32),
+                value: r#"{"subject":"91350100M000100Y43","n":[1, 2]}"#.into(),
+            },
+            Opening {
+                field: "holder".into(),
+                salt: "cd".repeat(32),
+                value: "张三".into(),
+            },
+        ];
+        let json = format!(
+            "\u{1}{{\"index\":4,\"application_id\":\"A0000000001\",\"step\":\"CREATED\",\
+             \"state\":\"DRAFT\",\"at\":1796248990,\"openings\":[\
+             {{\"field\":\"application\",\"salt\":\"{}\",\"json\":{}}},\
+             {{\"field\":\"holder\",\"salt\":\"{}\",\"value\":\"张三\"}}]}}",
+            "ab".repeat(32),
+            openings[0].value,
+            "cd".repeat(32),
+        );
+        let key = b"sev/91350100M000100Y43/x";
+        let old = decode_subject_event(key, json.as_bytes()).unwrap();
+        assert_eq!(old, (change.clone(), openings.clone()));
+        let new = subject_event(change.clone(), openings.clone());
+        assert!(new.len() < json.len());
+        assert_eq!(decode_subject_event(key, &new).unwrap(), (change, openings));
+    }
 }

@@ -150,12 +150,13 @@ pub enum Reply {
     },
 }
 
-/// The first result of an idempotent write, kept under its request id.
+/// The first result of an idempotent write, kept under its request id (compact codec: a plain
+/// struct, fields only added with a new format).
 #[derive(Serialize, Deserialize)]
 struct Idempotent {
     /// SHA-256 of the request: a reused id with another request is refused.
     fingerprint: String,
-    /// The application and the revision the first reply showed (its snapshot is kept).
+    /// The application and the revision the first reply showed (`apps::at` rebuilds it).
     application: Option<(String, u64)>,
     objection_id: Option<String>,
     token: Option<TokenRecord>,
@@ -362,7 +363,8 @@ fn idempotent(
         },
         _ => return Ok(reply),
     };
-    tx.put(key, codec::encode(&stored));
+    // Compact: one is written per request, and older ones in JSON still read.
+    tx.put(key, codec::encode_compact(&stored));
     Ok(reply)
 }
 
@@ -569,7 +571,7 @@ pub(super) fn commit_events(
         };
         tx.put(
             keys::subject_event(&next.subject, index),
-            codec::encode(&super::openings::SubjectEvent { change, openings }),
+            super::openings::subject_event(change, openings),
         );
         app = Some(next);
     }

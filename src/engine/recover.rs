@@ -293,10 +293,7 @@ fn fold_province_log(
         let subject = &subjects[&s.application_id];
         tx.put(
             keys::subject_event(subject, s.index),
-            codec::encode(&super::openings::SubjectEvent {
-                change,
-                openings: Vec::new(),
-            }),
+            super::openings::subject_event(change, Vec::new()),
         );
     }
     for (code, record) in &accepted.records {

@@ -26,6 +26,7 @@ use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
 mod backup;
 mod bogus;
+mod disk;
 mod ingest;
 mod measure;
 mod node;
@@ -98,6 +99,11 @@ struct Args {
     /// and the disk's sequential write rate; 0 runs the other phases.
     #[arg(long, default_value_t = 0)]
     backup_entries: u64,
+    /// Instead of the other phases: register this many applications through the whole flow on
+    /// the bench's own fresh node, then report its store's bytes on disk per registered record
+    /// and its resident memory; 0 runs the other phases. 100000 takes a few minutes.
+    #[arg(long, default_value_t = 0)]
+    disk_flows: usize,
     /// Entries per pushed batch for --ingest-entries.
     #[arg(long, default_value_t = 1000)]
     ingest_batch: u64,
@@ -185,6 +191,21 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
         .await?;
         report_ingest(&i, args.json)?;
+        drop(guard);
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    if args.disk_flows > 0 {
+        let mut guard = guard;
+        let Some(g) = guard.as_mut() else {
+            bail!("--disk-flows measures the bench's own node: leave out --addr");
+        };
+        eprintln!(
+            "disk: registering {} applications through the whole flow",
+            args.disk_flows
+        );
+        let d = disk::disk(&channels, &ctx, args.disk_flows, g).await?;
+        report_disk(&d, args.json)?;
         drop(guard);
         return Ok(ExitCode::SUCCESS);
     }

@@ -194,3 +194,38 @@ pub(super) fn report_backups(b: &backup::Backups, json: bool) -> anyhow::Result<
     }
     Ok(())
 }
+
+pub(super) fn report_disk(d: &disk::Disk, json: bool) -> anyhow::Result<()> {
+    let per = d.per_record();
+    let verdict = if per <= disk::TARGET_BYTES_PER_RECORD {
+        "PASS"
+    } else {
+        "FAIL"
+    };
+    let text = format!(
+        "disk: {} applications registered in {:.1} s ({} errors); store {:.1} MB on disk, \
+         {per:.0} bytes per registered record; node RSS {}\n\
+         target: <= {:.0} bytes per registered record (attachments aside): {verdict}\n\
+         live bytes (keys and values) per registered record, by key family:\n",
+        d.registered,
+        d.flows.wall.as_secs_f64(),
+        d.flows.s.errors,
+        d.store_bytes as f64 / 1e6,
+        d.rss_bytes
+            .map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / 1e6)),
+        disk::TARGET_BYTES_PER_RECORD,
+    );
+    let mut text = text;
+    let live: u64 = d.families.iter().map(|f| f.1).sum();
+    for (family, bytes, keys) in d.families.iter().chain([&("all".into(), live, 0)]) {
+        let per = *bytes as f64 / d.registered.max(1) as f64;
+        let _ = writeln!(text, "  {family:<10} {per:>8.0} bytes  ({keys} keys)");
+    }
+    if json {
+        eprint!("{text}");
+        println!("{}", serde_json::to_string_pretty(&d.json())?);
+    } else {
+        print!("{text}");
+    }
+    Ok(())
+}

@@ -86,7 +86,7 @@ impl Engine {
         let after_key = after.map(|i| keys::subject_event(&subject.to_ascii_uppercase(), i));
         let mut out = Vec::new();
         for (key, value) in self.store().scan(&prefix, after_key.as_deref(), limit)? {
-            let change: Change = codec::decode(&key, &value)?;
+            let (change, _) = super::super::openings::decode_subject_event(&key, &value)?;
             if change.index >= durable {
                 break;
             }
