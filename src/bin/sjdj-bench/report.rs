@@ -145,9 +145,8 @@ pub(super) fn report_ingest(i: &ingest::Ingest, json: bool) -> anyhow::Result<()
         genuine.map_or(f64::NAN, |g| g.1),
         genuine.map_or(f64::NAN, |g| g.0),
     );
-    if json {
-        eprint!("{text}");
-        let report = json!({"ingest": {
+    let report = json.then(|| {
+        json!({"ingest": {
             "entries": i.entries, "batches": i.batches, "payload_bytes": i.bytes,
             "wall_s": i.wall.as_secs_f64(), "entries_per_s": rate, "s_per_million": i.per_million_s(),
             "batch_ms": {"p50": p50, "p99": p99, "max": max}, "node_cpu_pct": i.node_cpu,
@@ -156,10 +155,19 @@ pub(super) fn report_ingest(i: &ingest::Ingest, json: bool) -> anyhow::Result<()
                             "node_cpu_ms_each": i.bogus.cpu_ms, "refusal": i.bogus.reason},
             "genuine_batch": {"node_cpu_ms": genuine.map(|g| g.0), "payload_mib": genuine.map(|g| g.1)},
             "target": {"entries_per_s_min": 50000, "s_per_million_max": 30,
-                       "rate_pass": rate >= 50000.0, "catch_up_pass": i.per_million_s() <= 30.0}}});
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{text}");
+                       "rate_pass": rate >= 50000.0, "catch_up_pass": i.per_million_s() <= 30.0}}})
+    });
+    emit(&text, report)
+}
+
+/// The table on stdout; with `--json`, the table on stderr and the figures on stdout.
+fn emit(text: &str, json: Option<Value>) -> anyhow::Result<()> {
+    match json {
+        Some(report) => {
+            eprint!("{text}");
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        None => print!("{text}"),
     }
     Ok(())
 }
@@ -186,13 +194,7 @@ pub(super) fn report_backups(b: &backup::Backups, json: bool) -> anyhow::Result<
         b.without.s.errors,
         b.during.s.errors,
     );
-    if json {
-        eprint!("{text}");
-        println!("{}", serde_json::to_string_pretty(&b.json())?);
-    } else {
-        print!("{text}");
-    }
-    Ok(())
+    emit(&text, json.then(|| b.json()))
 }
 
 pub(super) fn report_disk(d: &disk::Disk, json: bool) -> anyhow::Result<()> {
@@ -221,11 +223,5 @@ pub(super) fn report_disk(d: &disk::Disk, json: bool) -> anyhow::Result<()> {
         let per = *bytes as f64 / d.registered.max(1) as f64;
         let _ = writeln!(text, "  {family:<10} {per:>8.0} bytes  ({keys} keys)");
     }
-    if json {
-        eprint!("{text}");
-        println!("{}", serde_json::to_string_pretty(&d.json())?);
-    } else {
-        print!("{text}");
-    }
-    Ok(())
+    emit(&text, json.then(|| d.json()))
 }
