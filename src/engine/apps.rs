@@ -36,7 +36,7 @@ pub(super) fn not_visible(id: &str) -> EngineError {
 pub(super) type Get<'a> = &'a dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, EngineError>;
 
 /// The length of a revision pointer, the value `app/{id}` held in stores written before it held
-/// the state itself; no encoded state is this short (a format byte and a JSON object).
+/// the state itself; no encoded state is this short (a format byte, then the id and the rest).
 const POINTER_LEN: usize = 8;
 
 /// The application a stored `app/{id}` value holds, with its materials: its state, or in an

@@ -74,8 +74,8 @@ pub(super) fn within(
 
 /// Adds an edited draft's new state to the bytes its edits have stored, refusing the write past
 /// the quota: every edit stores its whole materials again (in the openings kept with its log
-/// entry), so edits alone could fill the disk. The creation is not counted (its materials are bounded on their own), which spares every
-/// new application a counter write.
+/// entry), so edits alone could fill the disk. The creation is not counted (its materials are
+/// bounded on their own), which spares every new application a counter write.
 pub(super) fn count_draft_bytes(
     q: &super::Quotas,
     tx: &mut Tx,

@@ -14,14 +14,14 @@
 //! | `rec/{code}` | public registry record (codec) |
 //! | `purge/{date}/{c or a}/{code or id}` | empty: purge that record's (or application's) contacts on or after the date |
 //! | `purgeat/{c or a}/{code or id}` | the date it is scheduled under, so a reschedule removes the old key |
-//! | `sev/{credit code}/{log index u64 BE}` | a subject's application events, for notification streams, with the openings of the entry's commitments (codec: `engine::Change` and `openings`, see `engine::openings`) |
+//! | `sev/{credit code}/{log index u64 BE}` | a subject's application events, for notification streams, with the openings of the entry's commitments (compact codec: `engine::Change`, then the openings; JSON in stores written before; see `engine::openings`) |
 //! | `busy/{code}` | id of the change, correction, renewal or deregistration open on the code |
 //! | `cert/{code}/{version u32 BE}` | signed certificate bytes (their own versioned layout) |
 //! | `qc/{query code}` | `{code}/{version}` |
 //! | `serial/{region}/{year}` | last serial minted (u32 BE) |
 //! | `tok/{sha256 hex of token}` | token record (codec); the token itself is never stored |
 //! | `tokid/{token id}` | sha256 hex of the token |
-//! | `idem/{actor id}/{request id}` | first result of an idempotent write (codec) |
+//! | `idem/{actor id}/{request id}` | first result of an idempotent write (compact codec; JSON in stores written before) |
 //! | `att/{sha256 hex}` | attachment bytes |
 //! | `meta/{name}` | counters (`next_event` = log size), clock offset, `checkpoint` (signed note) |
 //! | `trust/{node id}` | national: the node's trust-list record (codec, `sync::trust`) |
