@@ -94,6 +94,58 @@ async fn reflection_v1_and_v1alpha_and_health_describe_the_node() {
     );
 }
 
+/// A refusal's details (`google.rpc.ErrorInfo` with its reason, `BadRequest` with the bad
+/// fields) decode in a client that knows only the address: reflection serves their file and
+/// every file it imports.
+#[tokio::test]
+async fn reflection_serves_the_error_details_a_refusal_carries() {
+    use prost::Message;
+    use tonic_reflection::pb::v1::{
+        server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        ServerReflectionRequest,
+    };
+    let node = Node::dev().await;
+    let mut c = ServerReflectionClient::new(node.channel().await);
+    let mut ask = async |request: MessageRequest| {
+        let req = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(request),
+        };
+        let mut stream = c
+            .server_reflection_info(tokio_stream::iter(vec![req]))
+            .await
+            .unwrap()
+            .into_inner();
+        match stream.next().await.unwrap().unwrap().message_response {
+            Some(MessageResponse::FileDescriptorResponse(f)) => f
+                .file_descriptor_proto
+                .iter()
+                .map(|b| prost_types::FileDescriptorProto::decode(b.as_slice()).unwrap())
+                .collect::<Vec<_>>(),
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    for symbol in [
+        "google.rpc.ErrorInfo",
+        "google.rpc.BadRequest",
+        "google.rpc.Status",
+    ] {
+        let files = ask(MessageRequest::FileContainingSymbol(symbol.into())).await;
+        let file = &files[0];
+        let name = symbol.rsplit('.').next().unwrap();
+        assert!(
+            file.message_type.iter().any(|m| m.name() == name),
+            "{symbol} not in {}",
+            file.name()
+        );
+        for dependency in &file.dependency {
+            let found = ask(MessageRequest::FileByFilename(dependency.clone())).await;
+            assert_eq!(found[0].name(), dependency, "{symbol} imports {dependency}");
+        }
+    }
+}
+
 #[test]
 fn code_check_exits_zero_only_for_valid_codes_and_names_the_reason() {
     let (ok, out, _) = sjdj(&["code", "check", "110000020260000015"]);

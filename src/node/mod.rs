@@ -316,14 +316,18 @@ impl Node {
         health
             .set_serving::<pb::federation_service_server::FederationServiceServer<grpc::Federation>>()
             .await;
-        let reflection_v1 = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // google.rpc's error details too, so a stock client (grpcurl, grpcio) decodes the
+        // ErrorInfo and BadRequest of a refusal by reflection alone.
+        let described = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection_v1 = described()
             .build_v1()
             .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
-        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(grpc::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        let reflection_v1alpha = described()
             .build_v1alpha()
             .map_err(|e| NodeError::Other(format!("reflection: {e}")))?;
 

@@ -24,6 +24,13 @@ try:
     call("sjdj.v1.RegistryService", "GetRecord", {"code": "ABC"})
 except grpc.RpcError as e:
     print("refusal:", e.code(), e.details())
+    # The refusal's details, decoded with descriptors the node serves by reflection alone.
+    details = dict(e.trailing_metadata())["grpc-status-details-bin"]
+    status = GetMessageClass(pool.FindMessageTypeByName("google.rpc.Status")).FromString(details)
+    for any_detail in status.details:
+        name = any_detail.type_url.split("/")[-1]
+        detail = GetMessageClass(pool.FindMessageTypeByName(name)).FromString(any_detail.value)
+        print("detail:", name, json.dumps(json_format.MessageToDict(detail), sort_keys=True))
 # A 1 MiB code: the refusal must still reach a stock client, its reason readable and short
 # (an echoed input used to make a ~900 KB trailer that grpcio rejects).
 try:

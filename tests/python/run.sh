@@ -17,6 +17,8 @@ echo "$out"
 grep -q "node: dev-national" <<<"$out"
 grep -q "tokens: 6" <<<"$out"
 grep -q "refusal: StatusCode.INVALID_ARGUMENT CODE_LENGTH" <<<"$out"
+# Its ErrorInfo decodes as JSON from the descriptors reflection serves.
+grep -q '^detail: google.rpc.ErrorInfo .*"reason": "CODE_LENGTH"' <<<"$out"
 # The 1 MiB code's refusal arrives with its reason, in under 1 KB.
 grep -Eq "^long refusal: StatusCode.INVALID_ARGUMENT CODE_LENGTH [0-9]{1,3} bytes$" <<<"$out"
 selftest=$(python3 tests/python/log_verifier_selftest.py) || { echo "$selftest"; exit 1; }
