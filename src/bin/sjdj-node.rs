@@ -260,9 +260,11 @@ async fn serve(
         dev::ensure_tokens(&node.engine, &dir).await?;
         tracing::info!(tokens = %dir.join("dev-tokens.json").display(), "dev tokens written");
     }
+    // Listening for SIGTERM before the line below, which tells scripts the node is up.
+    let stop = sjdj::node::shutdown_signal();
     // Scripts and tests read the bound address from this line (port 0 picks one).
     println!("{}{}", sjdj::node::LISTENING, listener.local_addr()?);
-    node.run(listener, sjdj::node::shutdown_signal()).await?;
+    node.run(listener, stop).await?;
     Ok(())
 }
 
