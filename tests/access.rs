@@ -52,7 +52,10 @@ async fn a_token_expires_on_the_node_clock_with_its_own_reason() {
         (Code::Unauthenticated, "TOKEN_EXPIRED")
     );
     let listed = admin
-        .list_tokens(authed(&node.token("admin"), pb::ListTokensRequest {}))
+        .list_tokens(authed(
+            &node.token("admin"),
+            pb::ListTokensRequest::default(),
+        ))
         .await
         .unwrap()
         .into_inner();

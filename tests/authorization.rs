@@ -377,7 +377,11 @@ impl World {
                     token_id: "000000000000".into()
                 }
             ),
-            "ListTokens" => u!("AdminService", "ListTokens", pb::ListTokensRequest {}),
+            "ListTokens" => u!(
+                "AdminService",
+                "ListTokens",
+                pb::ListTokensRequest::default()
+            ),
             "GetClock" => u!("AdminService", "GetClock", pb::GetClockRequest {}),
             "AdvanceClock" => u!(
                 "AdminService",
@@ -425,7 +429,11 @@ impl World {
                     public_key: "00".into()
                 }
             ),
-            "ListAlarms" => u!("AdminService", "ListAlarms", pb::ListAlarmsRequest {}),
+            "ListAlarms" => u!(
+                "AdminService",
+                "ListAlarms",
+                pb::ListAlarmsRequest::default()
+            ),
             "GetLogOpenings" => u!(
                 "AdminService",
                 "GetLogOpenings",

@@ -353,7 +353,10 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
     // The alarm names the node and keeps both signed checkpoints.
     let mut admin = pb::admin_service_client::AdminServiceClient::new(national.channel().await);
     let alarms = admin
-        .list_alarms(authed(&national.token("auditor"), pb::ListAlarmsRequest {}))
+        .list_alarms(authed(
+            &national.token("auditor"),
+            pb::ListAlarmsRequest::default(),
+        ))
         .await
         .unwrap()
         .into_inner()

@@ -136,11 +136,22 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
             });
         }
         AdminCmd::TokenList => {
-            let l = a
-                .list_tokens(c.req(pb::ListTokensRequest {})?)
-                .await
-                .map_err(rpc_error)?
-                .into_inner();
+            // Every page, shown as one list.
+            let mut l = pb::ListTokensResponse::default();
+            loop {
+                let page_token = std::mem::take(&mut l.next_page_token);
+                let req = pb::ListTokensRequest {
+                    page_size: 0,
+                    page_token,
+                };
+                let page = a.list_tokens(c.req(req)?).await.map_err(rpc_error)?;
+                let page = page.into_inner();
+                l.tokens.extend(page.tokens);
+                l.next_page_token = page.next_page_token;
+                if l.next_page_token.is_empty() {
+                    break;
+                }
+            }
             show(g.json, "sjdj.v1.ListTokensResponse", &l, |l| {
                 l.tokens
                     .iter()
@@ -246,11 +257,21 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
             show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
         }
         AdminCmd::Alarms => {
-            let l = a
-                .list_alarms(c.req(pb::ListAlarmsRequest {})?)
-                .await
-                .map_err(rpc_error)?
-                .into_inner();
+            let mut l = pb::ListAlarmsResponse::default();
+            loop {
+                let page_token = std::mem::take(&mut l.next_page_token);
+                let req = pb::ListAlarmsRequest {
+                    page_size: 0,
+                    page_token,
+                };
+                let page = a.list_alarms(c.req(req)?).await.map_err(rpc_error)?;
+                let page = page.into_inner();
+                l.alarms.extend(page.alarms);
+                l.next_page_token = page.next_page_token;
+                if l.next_page_token.is_empty() {
+                    break;
+                }
+            }
             show(g.json, "sjdj.v1.ListAlarmsResponse", &l, |l| {
                 if l.alarms.is_empty() {
                     return "no alarms\n".into();

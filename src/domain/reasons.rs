@@ -629,6 +629,11 @@ pub const REASONS: &[Reason] = &[
         meaning: "Field reason in MATERIALS_INVALID: an authorised operator cites statutory duty instead of its authorisation agreement.",
     },
     Reason {
+        code: "PAGE_TOKEN_INVALID",
+        status: "INVALID_ARGUMENT",
+        meaning: "A list call's page_token is not one that list gave (ListAlarms takes the number of the last alarm of the previous page).",
+    },
+    Reason {
         code: "PROOF_FORMAT",
         status: "-",
         meaning: "Printed by sjdj cert verify --proof (NOT PROVEN): the proof file is not of the expected format or its entry is not base64.",

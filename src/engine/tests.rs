@@ -557,12 +557,39 @@ async fn a_token_expires_on_the_node_clock_and_its_lifetime_is_bounded() {
         "{expired}"
     );
     n.engine.authenticate(&default.token).unwrap();
-    let listed = n.engine.list_tokens(&admin()).unwrap();
+    let listed = n.engine.list_tokens(&admin(), 0, "").unwrap().items;
     assert!(listed.iter().all(|r| r.expires_at > r.created_at));
     assert_eq!(
         reason(n.engine.execute(issue(3651)).await),
         "TOKEN_TTL_TOO_LONG"
     );
+}
+
+/// Tokens and alarms are listed a page at a time; following the tokens covers each list once.
+#[tokio::test]
+async fn tokens_and_alarms_are_paged() {
+    let n = Node::start(config()).await;
+    let all = n.engine.list_tokens(&admin(), 0, "").unwrap();
+    assert!(
+        all.items.len() >= 3 && all.next.is_none(),
+        "{}",
+        all.items.len()
+    );
+    let (mut seen, mut after) = (Vec::new(), String::new());
+    loop {
+        let page = n.engine.list_tokens(&admin(), 2, &after).unwrap();
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.into_iter().map(|t| t.token_id));
+        match page.next {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    let ids: Vec<_> = all.items.into_iter().map(|t| t.token_id).collect();
+    assert_eq!(seen, ids);
+    let none = n.engine.alarms_page(0, "").unwrap();
+    assert!(none.items.is_empty() && none.next.is_none());
+    assert_eq!(reason(n.engine.alarms_page(0, "x")), "PAGE_TOKEN_INVALID");
 }
 
 #[tokio::test]

@@ -98,9 +98,14 @@ impl AdminService for Admin {
         req: Request<pb::ListTokensRequest>,
     ) -> Res<pb::ListTokensResponse> {
         let actor = auth::actor(&self.engine, &req)?;
-        let tokens = self.engine.list_tokens(&actor).map_err(status::status)?;
+        let r = req.into_inner();
+        let page = self
+            .engine
+            .list_tokens(&actor, r.page_size, &r.page_token)
+            .map_err(status::status)?;
         Ok(Response::new(pb::ListTokensResponse {
-            tokens: tokens.iter().map(views::token).collect(),
+            tokens: page.items.iter().map(views::token).collect(),
+            next_page_token: page.next.unwrap_or_default(),
         }))
     }
 
@@ -212,9 +217,15 @@ impl AdminService for Admin {
                 "alarms are for the admin and auditors",
             )));
         }
-        let alarms = self.engine.alarms().map_err(status::status)?;
+        let r = req.into_inner();
+        let page = self
+            .engine
+            .alarms_page(r.page_size, &r.page_token)
+            .map_err(status::status)?;
         Ok(Response::new(pb::ListAlarmsResponse {
-            alarms: alarms
+            next_page_token: page.next.unwrap_or_default(),
+            alarms: page
+                .items
                 .into_iter()
                 .map(|a| pb::Alarm {
                     number: a.number,

@@ -1,7 +1,8 @@
 //! Reads for federation: the trust list, what the national node holds of each province, alarms,
 //! receipts, and the issuer key and national confirmation of a certificate.
+use super::{page_size, Page};
 use crate::domain::certificate::Certificate;
-use crate::domain::flow::Application;
+use crate::domain::flow::{echo, Application, Refusal};
 use crate::domain::types::NodeRole;
 use crate::engine::federation::{bundle_entries, Alarm, MirrorState, BUNDLE};
 use crate::engine::{Engine, EngineError};
@@ -81,12 +82,39 @@ impl Engine {
             .map_or_else(Vec::new, |s| s.openings))
     }
 
+    /// Every alarm raised, in order (the metrics count them all).
     pub fn alarms(&self) -> Result<Vec<Alarm>, EngineError> {
         let mut out = Vec::new();
         for (k, v) in self.store().scan(keys::ALARM_PREFIX, None, usize::MAX)? {
             out.push(codec::decode(&k, &v)?);
         }
         Ok(out)
+    }
+
+    /// A page of `size` alarms, in the order they were raised, after the alarm number `after`
+    /// (empty: from the first); a token that is not an alarm number is refused.
+    pub fn alarms_page(&self, size: i32, after: &str) -> Result<Page<Alarm>, EngineError> {
+        let size = page_size(size, 100);
+        let cursor = match after {
+            "" => None,
+            n => Some(keys::alarm(n.parse().map_err(|_| {
+                Refusal::invalid(
+                    "PAGE_TOKEN_INVALID",
+                    format!("page_token {} is not one this list gave", echo(n)),
+                )
+            })?)),
+        };
+        let mut items: Vec<Alarm> = Vec::new();
+        for (k, v) in self
+            .store()
+            .scan(keys::ALARM_PREFIX, cursor.as_deref(), size)?
+        {
+            items.push(codec::decode(&k, &v)?);
+        }
+        let next = (items.len() == size)
+            .then(|| items.last().map(|a| a.number.to_string()))
+            .flatten();
+        Ok(Page { items, next })
     }
 
     /// Province: the latest receipt the national node gave (size, cosigned note).

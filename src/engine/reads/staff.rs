@@ -66,22 +66,39 @@ impl Engine {
         Ok(out)
     }
 
-    pub fn list_tokens(&self, actor: &Actor) -> Result<Vec<TokenRecord>, EngineError> {
+    /// Tokens by token id, a page of `size` after the token id `after` (empty: from the first).
+    pub fn list_tokens(
+        &self,
+        actor: &Actor,
+        size: i32,
+        after: &str,
+    ) -> Result<Page<TokenRecord>, EngineError> {
         if actor.role != Role::Admin {
             return Err(
                 Refusal::denied("WRONG_ROLE", "listing tokens needs the admin role").into(),
             );
         }
-        let mut out = Vec::new();
-        for (_, hash) in self.store().scan(keys::TOKEN_ID_PREFIX, None, usize::MAX)? {
-            let key = keys::token(&String::from_utf8_lossy(&hash));
+        let size = page_size(size, 100);
+        let cursor = (!after.is_empty()).then(|| keys::token_id(after));
+        let mut items = Vec::new();
+        let ids = self
+            .store()
+            .scan(keys::TOKEN_ID_PREFIX, cursor.as_deref(), size)?;
+        for (_, hash) in &ids {
+            let key = keys::token(&String::from_utf8_lossy(hash));
             if let Some(b) = self.store().get(&key)? {
                 let mut t: TokenRecord = codec::decode(&key, &b)?;
                 // A token issued before tokens carried an expiry shows the one it has.
                 t.expires_at = t.expiry(self.config().tokens.ttl_days);
-                out.push(t);
+                items.push(t);
             }
         }
-        Ok(out)
+        let next = (ids.len() == size)
+            .then(|| {
+                ids.last()
+                    .map(|(k, _)| keys::suffix(k, keys::TOKEN_ID_PREFIX).to_string())
+            })
+            .flatten();
+        Ok(Page { items, next })
     }
 }
