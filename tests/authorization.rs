@@ -70,7 +70,7 @@ async fn push_stream(
     token: Option<&str>,
 ) -> Result<(), Status> {
     let mut fed = pb::federation_service_client::FederationServiceClient::new(ch.clone());
-    let batches = tokio_stream::iter(vec![push]);
+    let batches = tokio_stream::iter(vec![pb::PushStreamRequest { push: Some(push) }]);
     let r = match token {
         Some(t) => authed(t, batches),
         None => Request::new(batches),
@@ -148,11 +148,15 @@ impl World {
         let node = who == CALLERS.len() - 1;
         let ch = &self.ch;
         let app = self.app.clone();
-        let decision = || pb::DecisionRequest {
-            request_id: rid(),
-            application_id: app.clone(),
-            reason: "理由".into(),
-        };
+        macro_rules! decision {
+            ($t:ident) => {
+                pb::$t {
+                    request_id: rid(),
+                    application_id: app.clone(),
+                    reason: "理由".into(),
+                }
+            };
+        }
         macro_rules! u {
             ($svc:literal, $m:literal, $req:expr) => {
                 unary(ch, concat!("/sjdj.v1.", $svc, "/", $m), $req, t).await
@@ -233,10 +237,15 @@ impl World {
                 "ListQueue",
                 pb::ListQueueRequest {
                     step: pb::QueueStep::Acceptance as i32,
-                    page_size: 1
+                    page_size: 1,
+                    page_token: String::new(),
                 }
             ),
-            "AcceptApplication" => u!("ReviewService", "AcceptApplication", decision()),
+            "AcceptApplication" => u!(
+                "ReviewService",
+                "AcceptApplication",
+                decision!(AcceptApplicationRequest)
+            ),
             "ReturnForSupplement" => u!(
                 "ReviewService",
                 "ReturnForSupplement",
@@ -247,9 +256,17 @@ impl World {
                     reason: String::new()
                 }
             ),
-            "RefuseAcceptance" => u!("ReviewService", "RefuseAcceptance", decision()),
-            "PassReview" => u!("ReviewService", "PassReview", decision()),
-            "RefuseReview" => u!("ReviewService", "RefuseReview", decision()),
+            "RefuseAcceptance" => u!(
+                "ReviewService",
+                "RefuseAcceptance",
+                decision!(RefuseAcceptanceRequest)
+            ),
+            "PassReview" => u!("ReviewService", "PassReview", decision!(PassReviewRequest)),
+            "RefuseReview" => u!(
+                "ReviewService",
+                "RefuseReview",
+                decision!(RefuseReviewRequest)
+            ),
             "ResolveObjection" => u!(
                 "ReviewService",
                 "ResolveObjection",

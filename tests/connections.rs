@@ -154,7 +154,10 @@ async fn idle_connections(node: &Node, local: &str, n: usize) -> Vec<tokio::net:
     out
 }
 
-async fn node_info_from(node: &Node, local: &str) -> Result<pb::NodeInfo, tonic::Status> {
+async fn node_info_from(
+    node: &Node,
+    local: &str,
+) -> Result<pb::GetNodeInfoResponse, tonic::Status> {
     let ch = node
         .channel_from(local)
         .await

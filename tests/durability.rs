@@ -16,8 +16,8 @@ async fn get(node: &Node, id: &str) -> pb::Application {
         },
     ))
     .await
+    .carried()
     .unwrap()
-    .into_inner()
 }
 
 #[tokio::test]
@@ -29,7 +29,7 @@ async fn a_restart_in_the_middle_of_a_flow_keeps_its_state() {
     };
     let app = flow.submitted().await;
     Review::new(node.channel().await)
-        .accept_application(authed(&node.token("clerk"), decision(&app.id, "")))
+        .accept_application(authed(&node.token("clerk"), accept(&app.id, "")))
         .await
         .unwrap();
     let before = get(&node, &app.id).await;
@@ -41,7 +41,7 @@ async fn a_restart_in_the_middle_of_a_flow_keeps_its_state() {
 
     // The flow goes on where it stopped, with the same tokens, to a code.
     Review::new(node.channel().await)
-        .pass_review(authed(&node.token("reviewer"), decision(&app.id, "")))
+        .pass_review(authed(&node.token("reviewer"), pass(&app.id, "")))
         .await
         .unwrap();
     node.advance_days(30).await;
@@ -53,8 +53,8 @@ async fn a_restart_in_the_middle_of_a_flow_keeps_its_state() {
     let clock = pb::admin_service_client::AdminServiceClient::new(node.channel().await)
         .get_clock(authed(&node.token("admin"), pb::GetClockRequest {}))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert!(clock.offset_seconds >= 30 * 86_400);
 }
 

@@ -3,14 +3,14 @@
 //! certificates, confirmed and cosigned.
 mod common;
 
-use common::{authed, eventually, metric, scrape, sync_state, Node, Spec};
+use common::{authed, eventually, metric, scrape, sync_state, CarriedAnswer, Carries, Node, Spec};
 use sjdj::grpc::pb;
 
 async fn record(node: &Node, code: &str) -> Result<pb::Record, tonic::Status> {
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
     reg.get_record(pb::GetRecordRequest { code: code.into() })
         .await
-        .map(|r| r.into_inner())
+        .carried()
 }
 
 async fn certificate(node: &Node, code: &str) -> pb::Certificate {
@@ -21,8 +21,8 @@ async fn certificate(node: &Node, code: &str) -> pb::Certificate {
     };
     reg.get_certificate(req)
         .await
+        .carried()
         .expect("certificate")
-        .into_inner()
 }
 
 async fn verify(node: &Node, signed: Vec<u8>) -> pb::VerifyCertificateResponse {
@@ -283,7 +283,7 @@ async fn tokens(node: &Node, n: usize) {
 }
 
 /// Waits until the national node holds a strict part of what the province has to send.
-async fn mid_sync(national: &Node, node_id: &str) -> pb::SyncState {
+async fn mid_sync(national: &Node, node_id: &str) -> pb::GetSyncStateResponse {
     eventually(30, "a sync in the middle", || async {
         let s = sync_state(national, node_id).await;
         (s.held > 0 && s.held < s.accepted_size).then_some(s)
@@ -292,7 +292,7 @@ async fn mid_sync(national: &Node, node_id: &str) -> pb::SyncState {
 }
 
 /// Waits until the national node holds the province's whole published log.
-async fn caught_up(national: &Node, province: &Node, node_id: &str) -> pb::SyncState {
+async fn caught_up(national: &Node, province: &Node, node_id: &str) -> pb::GetSyncStateResponse {
     let size = {
         let mut t = pb::transparency_service_client::TransparencyServiceClient::new(
             province.channel().await,
@@ -393,7 +393,13 @@ async fn trust_list(node: &Node) -> Vec<pb::TrustedNode> {
 
 fn key_status(list: &[pb::TrustedNode], node_id: &str) -> Option<String> {
     let n = list.iter().find(|n| n.node_id == node_id)?;
-    Some(n.keys.last()?.status.clone())
+    let status = pb::KeyStatus::try_from(n.keys.last()?.status).ok()?;
+    Some(
+        status
+            .as_str_name()
+            .trim_start_matches("KEY_STATUS_")
+            .to_string(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -478,7 +484,9 @@ async fn the_national_node_pulls_from_a_province_that_cannot_push() {
         .ok()
     })
     .await
-    .into_inner();
+    .into_inner()
+    .carried()
+    .unwrap();
     assert_eq!(record.issuer_node, "gd");
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
     let cert = reg
@@ -487,8 +495,8 @@ async fn the_national_node_pulls_from_a_province_that_cannot_push() {
             version: 0,
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert!(cert.nationally_confirmed);
 }
 

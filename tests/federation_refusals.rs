@@ -3,7 +3,7 @@
 //! refused with a clear reason and nothing applied; a fork freezes the feed and raises an alarm.
 mod common;
 
-use common::{authed, eventually, reason, scrape, Node};
+use common::{authed, eventually, reason, scrape, CarriedAnswer, Carries, Node};
 use ed25519_dalek::SigningKey;
 use prost::Message;
 use sjdj::domain::codes::{Region, UnifiedCode};
@@ -168,7 +168,7 @@ async fn push(national: &Node, req: pb::PushRequest) -> Result<pb::PushResponse,
     fed.push(req).await.map(|r| r.into_inner())
 }
 
-async fn state(national: &Node) -> pb::SyncState {
+async fn state(national: &Node) -> pb::GetSyncStateResponse {
     let mut fed =
         pb::federation_service_client::FederationServiceClient::new(national.channel().await);
     let req = pb::GetSyncStateRequest {
@@ -259,6 +259,10 @@ async fn tampered_unsigned_replayed_and_foreign_pushes_are_refused_and_change_no
     );
 }
 
+fn stream_request(push: pb::PushRequest) -> pb::PushStreamRequest {
+    pb::PushStreamRequest { push: Some(push) }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_push_stream_answers_each_batch_in_order_and_ends_at_the_first_refusal() {
     let mut p = Fake::new(3);
@@ -278,11 +282,12 @@ async fn a_push_stream_answers_each_batch_in_order_and_ends_at_the_first_refusal
     let mut fed =
         pb::federation_service_client::FederationServiceClient::new(national.channel().await);
     let mut answers = fed
-        .push_stream(tokio_stream::iter(sent))
+        .push_stream(tokio_stream::iter(sent.into_iter().map(stream_request)))
         .await
         .unwrap()
         .into_inner();
     let first = answers.message().await.unwrap().expect("the first answer");
+    let first = first.carried().unwrap();
     assert_eq!((first.held, first.receipt.is_empty()), (10, true));
     let refused = answers.message().await.unwrap_err();
     assert_eq!(reason(&refused), "SYNC_ROOT_MISMATCH");
@@ -303,12 +308,12 @@ async fn a_push_stream_answers_each_batch_in_order_and_ends_at_the_first_refusal
         p.sealed(&p.batch(30, 20, 30), &p.key),
     ];
     let mut answers = fed
-        .push_stream(tokio_stream::iter(rest))
+        .push_stream(tokio_stream::iter(rest.into_iter().map(stream_request)))
         .await
         .unwrap()
         .into_inner();
-    let a = answers.message().await.unwrap().unwrap();
-    let b = answers.message().await.unwrap().unwrap();
+    let a = answers.message().await.unwrap().unwrap().carried().unwrap();
+    let b = answers.message().await.unwrap().unwrap().carried().unwrap();
     assert_eq!((a.held, b.held), (20, 30));
     assert!(!b.receipt.is_empty(), "the last batch brings the receipt");
     assert!(
@@ -363,8 +368,8 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
         .alarms;
     assert_eq!(alarms.len(), 1);
     assert_eq!(
-        (alarms[0].node_id.as_str(), alarms[0].kind.as_str()),
-        (NODE, "FORK")
+        (alarms[0].node_id.as_str(), alarms[0].kind),
+        (NODE, pb::AlarmKind::Fork as i32)
     );
     assert_eq!(alarms[0].evidence, [p.checkpoint(), fork.checkpoint()]);
     // Nothing more is applied from the frozen feed, even a good continuation.
@@ -439,10 +444,13 @@ async fn after_rotation_only_the_new_key_pushes_and_after_revocation_none_does()
         .await
         .rotate_node_key(authed(&national.token("admin"), req))
         .await
-        .unwrap()
-        .into_inner();
-    let statuses: Vec<&str> = node.keys.iter().map(|k| k.status.as_str()).collect();
-    assert_eq!(statuses, ["RETIRED", "ACTIVE"]);
+        .carried()
+        .unwrap();
+    let statuses: Vec<i32> = node.keys.iter().map(|k| k.status).collect();
+    assert_eq!(
+        statuses,
+        [pb::KeyStatus::Retired as i32, pb::KeyStatus::Active as i32]
+    );
     p.tokens(5);
     let r = push(&national, p.sealed(&p.batch(10, 10, 15), &p.key))
         .await

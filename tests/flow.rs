@@ -44,6 +44,7 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
             pb::ListQueueRequest {
                 step: pb::QueueStep::Acceptance as i32,
                 page_size: 10,
+                page_token: String::new(),
             },
         ))
         .await
@@ -59,16 +60,16 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
 
     // 2. Acceptance, 3. formal review.
     let a = review
-        .accept_application(authed(&clerk, decision(&app.id, "材料齐全")))
+        .accept_application(authed(&clerk, accept(&app.id, "材料齐全")))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(a.state, pb::ApplicationState::InReview as i32);
     let a = review
-        .pass_review(authed(&reviewer, decision(&app.id, "形式审查通过")))
+        .pass_review(authed(&reviewer, pass(&app.id, "形式审查通过")))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(a.state, pb::ApplicationState::InPublicity as i32);
     assert!(a.publicity_end > a.publicity_start);
 
@@ -94,8 +95,8 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
             reason: "数据来源存疑".into(),
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(objection.state, pb::ObjectionState::Open as i32);
 
     // While the objection is open, moving past publicity assigns no code.
@@ -109,6 +110,7 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
             pb::ListQueueRequest {
                 step: pb::QueueStep::Objections as i32,
                 page_size: 10,
+                page_token: String::new(),
             },
         ))
         .await
@@ -159,8 +161,8 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
             version: 0,
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     let signed = SignedCertificate::from_bytes(cert.signed.clone()).unwrap();
     let c = signed.verify(&key).expect("signature verifies");
     assert_eq!(
@@ -180,8 +182,8 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
             version: 0,
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(by_qc.signed, cert.signed);
     let v = registry
         .verify_certificate(pb::VerifyCertificateRequest {
@@ -213,13 +215,13 @@ async fn initial_registration_runs_all_five_steps_and_issues_a_verifiable_certif
             code: done.code.clone(),
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(record.status, pb::RecordStatus::Valid as i32);
     assert!(record
         .history
         .iter()
-        .any(|d| d.step == "OBJECTION_RESOLVED"));
+        .any(|d| d.step == pb::Step::ObjectionResolved as i32));
     let search = |q: &str| pb::SearchRecordsRequest {
         query: q.into(),
         ..Default::default()
@@ -274,8 +276,8 @@ async fn a_returned_application_is_supplemented_once_and_restarts_the_acceptance
     let returned = review
         .return_for_supplement(authed(&clerk, ret))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(returned.state, pb::ApplicationState::Returned as i32);
     assert_eq!(returned.supplement_items.len(), 2);
 
@@ -302,8 +304,8 @@ async fn a_returned_application_is_supplemented_once_and_restarts_the_acceptance
     let again = reg
         .supplement_application(authed(&flow.registrant, sup))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(again.state, pb::ApplicationState::Submitted as i32);
     assert!(
         again.due_date > app.due_date,
@@ -340,11 +342,11 @@ async fn an_upheld_objection_refuses_registration_and_no_code_is_minted() {
     let mut review = Review::new(ch.clone());
     let app = flow.submitted().await;
     review
-        .accept_application(authed(&node.token("clerk"), decision(&app.id, "")))
+        .accept_application(authed(&node.token("clerk"), accept(&app.id, "")))
         .await
         .unwrap();
     review
-        .pass_review(authed(&node.token("reviewer"), decision(&app.id, "")))
+        .pass_review(authed(&node.token("reviewer"), pass(&app.id, "")))
         .await
         .unwrap();
     let o = Registry::new(ch.clone())
@@ -356,8 +358,8 @@ async fn an_upheld_objection_refuses_registration_and_no_code_is_minted() {
             reason: "涉及个人隐私".into(),
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     let resolve = pb::ResolveObjectionRequest {
         request_id: rid(),
         application_id: app.id.clone(),
@@ -368,8 +370,8 @@ async fn an_upheld_objection_refuses_registration_and_no_code_is_minted() {
     let refused = review
         .resolve_objection(authed(&node.token("registrar"), resolve))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(refused.state, pb::ApplicationState::Refused as i32);
     node.advance_days(60).await;
     let after = Reg::new(ch)
@@ -380,8 +382,8 @@ async fn an_upheld_objection_refuses_registration_and_no_code_is_minted() {
             },
         ))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(
         (after.state, after.code.as_str()),
         (pb::ApplicationState::Refused as i32, "")

@@ -96,7 +96,7 @@ async fn read(node: &Node, id: &str) -> Result<sjdj::grpc::pb::Application, toni
     sjdj::grpc::pb::registration_service_client::RegistrationServiceClient::new(ch)
         .get_application(authed(&node.token("registrant"), req))
         .await
-        .map(|r| r.into_inner())
+        .carried()
 }
 
 /// Fills the node's disk and writes until a write is refused.

@@ -3,7 +3,7 @@
 //! records to the province's new node; no code is minted twice across it.
 mod common;
 
-use common::{eventually, Node};
+use common::{eventually, CarriedAnswer, Carries, Node};
 use sjdj::grpc::pb;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -74,7 +74,7 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         .ok()
     })
     .await;
-    assert_eq!(moved.into_inner().code, hosted.code);
+    assert_eq!(moved.into_inner().carried().unwrap().code, hosted.code);
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(gz.channel().await);
     let cert = reg
         .get_certificate(pb::GetCertificateRequest {
@@ -82,8 +82,8 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
             version: 0,
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     let v = reg
         .verify_certificate(pb::VerifyCertificateRequest {
             certificate: Some(pb::verify_certificate_request::Certificate::Signed(

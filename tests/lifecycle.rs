@@ -3,15 +3,15 @@
 //! version, and each end, reaches the national book, which checks they arrive in order.
 mod common;
 
-use common::{eventually, reason, Node};
+use common::{eventually, reason, CarriedAnswer, Node};
 use sjdj::grpc::pb;
 
 async fn record(node: &Node, code: &str) -> Option<pb::Record> {
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
     reg.get_record(pb::GetRecordRequest { code: code.into() })
         .await
+        .carried()
         .ok()
-        .map(|r| r.into_inner())
 }
 
 async fn certificate(node: &Node, code: &str, version: u32) -> pb::Certificate {
@@ -22,8 +22,8 @@ async fn certificate(node: &Node, code: &str, version: u32) -> pb::Certificate {
     };
     reg.get_certificate(req)
         .await
+        .carried()
         .expect("certificate")
-        .into_inner()
 }
 
 /// Runs a `t` application on `code` at the province until it completes.
@@ -99,8 +99,8 @@ async fn changes_corrections_revocations_and_deregistrations_reach_the_national_
     let corrected = review
         .correct_record(common::authed(&gd.token("registrar"), fix))
         .await
-        .expect("correct")
-        .into_inner();
+        .carried()
+        .expect("correct");
     assert_eq!(corrected.current_version, 3);
     let v3 = eventually(30, "the correction in the national book", || async {
         record(&national, &code)
@@ -131,6 +131,7 @@ async fn changes_corrections_revocations_and_deregistrations_reach_the_national_
     review
         .revoke_record(common::authed(&gd.token("registrar"), revoke))
         .await
+        .carried()
         .expect("revoke");
     let revoked = eventually(30, "the revocation in the national book", || async {
         record(&national, &other)
@@ -162,7 +163,10 @@ async fn changes_corrections_revocations_and_deregistrations_reach_the_national_
     assert!(!tomb.ended_on.is_empty());
     let local = record(&gd, &code).await.unwrap();
     assert_eq!(local.status, pb::RecordStatus::Deregistered as i32);
-    assert!(local.history.iter().any(|d| d.step == "DEREGISTERED"));
+    assert!(local
+        .history
+        .iter()
+        .any(|d| d.step == pb::Step::Deregistered as i32));
 
     // Both stores audit clean: the entries rebuild the trees, the state and the certificates.
     let (mut gd, mut national) = (gd, national);
@@ -186,7 +190,7 @@ async fn withdraw(p: &Node, id: &str) {
         .expect("withdraw");
 }
 
-async fn statistics(node: &Node) -> pb::Statistics {
+async fn statistics(node: &Node) -> pb::GetStatisticsResponse {
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
     reg.get_statistics(pb::GetStatisticsRequest {})
         .await

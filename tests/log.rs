@@ -45,7 +45,7 @@ async fn next_consistent(
 }
 
 /// Polls until the node publishes a checkpoint of at least `size` entries (signed once a second).
-async fn checkpoint_covering(node: &Node, size: u64) -> pb::Checkpoint {
+async fn checkpoint_covering(node: &Node, size: u64) -> pb::GetCheckpointResponse {
     let mut t = transparency(node).await;
     for _ in 0..300 {
         if let Ok(c) = t.get_checkpoint(pb::GetCheckpointRequest {}).await {
@@ -73,8 +73,8 @@ async fn registered(node: &Node) -> (String, u64) {
             version: 0,
         })
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     (code, cert.log_index)
 }
 

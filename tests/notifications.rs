@@ -7,7 +7,7 @@ use common::{authed, reason, Node};
 use sjdj::grpc::pb;
 use tonic::Streaming;
 
-async fn watch(node: &Node, token: &str, after: &str) -> Streaming<pb::ApplicationChange> {
+async fn watch(node: &Node, token: &str, after: &str) -> Streaming<pb::WatchApplicationsResponse> {
     let mut reg =
         pb::registration_service_client::RegistrationServiceClient::new(node.channel().await);
     let req = pb::WatchApplicationsRequest {
@@ -20,7 +20,10 @@ async fn watch(node: &Node, token: &str, after: &str) -> Streaming<pb::Applicati
 }
 
 /// The next `n` changes of a stream, as (application, step, cursor).
-async fn next(s: &mut Streaming<pb::ApplicationChange>, n: usize) -> Vec<(String, String, String)> {
+async fn next(
+    s: &mut Streaming<pb::WatchApplicationsResponse>,
+    n: usize,
+) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     while out.len() < n {
         let c = tokio::time::timeout(std::time::Duration::from_secs(20), s.message())
@@ -28,7 +31,7 @@ async fn next(s: &mut Streaming<pb::ApplicationChange>, n: usize) -> Vec<(String
             .expect("a change within 20 s")
             .expect("the stream is open")
             .expect("a change");
-        out.push((c.application_id, c.step, c.cursor));
+        out.push((c.application_id, common::step(c.step), c.cursor));
     }
     out
 }

@@ -321,7 +321,7 @@ async fn a_request_over_the_message_limit_is_refused_with_a_reason_code() {
             node.channel_from("127.0.0.1").await.unwrap(),
         )
     };
-    let req = |reason: String| pb::DecisionRequest {
+    let req = |reason: String| pb::AcceptApplicationRequest {
         request_id: "big".into(),
         application_id: "A0000000001".into(),
         reason,

@@ -34,7 +34,7 @@ async fn record(node: &Node, code: &str) -> Result<pb::Record, tonic::Status> {
     registry(node.channel().await)
         .get_record(pb::GetRecordRequest { code: code.into() })
         .await
-        .map(|r| r.into_inner())
+        .carried()
 }
 
 fn serial(code: &str) -> u32 {

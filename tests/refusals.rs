@@ -72,7 +72,7 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
     );
     expect(
         review
-            .accept_application(authed(&flow.registrant, decision(&app.id, "")))
+            .accept_application(authed(&flow.registrant, accept(&app.id, "")))
             .await
             .unwrap_err(),
         Code::PermissionDenied,
@@ -80,7 +80,7 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
     );
     expect(
         review
-            .accept_application(authed(&node.token("reviewer"), decision(&app.id, "")))
+            .accept_application(authed(&node.token("reviewer"), accept(&app.id, "")))
             .await
             .unwrap_err(),
         Code::PermissionDenied,
@@ -153,7 +153,7 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
     // Out of order: pass review before acceptance; submit twice; object before publicity.
     expect(
         review
-            .pass_review(authed(&node.token("reviewer"), decision(&app.id, "")))
+            .pass_review(authed(&node.token("reviewer"), pass(&app.id, "")))
             .await
             .unwrap_err(),
         Code::FailedPrecondition,
@@ -283,13 +283,13 @@ async fn refusals_carry_reason_codes_and_leave_the_store_unchanged() {
     let first = reg
         .withdraw_application(authed(&flow.registrant, w1.clone()))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     let retry = reg
         .withdraw_application(authed(&flow.registrant, w1))
         .await
-        .unwrap()
-        .into_inner();
+        .carried()
+        .unwrap();
     assert_eq!(
         (first.id.as_str(), first.revision),
         (retry.id.as_str(), retry.revision),
@@ -389,12 +389,12 @@ async fn the_clerk_who_accepted_cannot_review_and_clock_control_needs_config() {
     let app = flow.submitted().await;
     let mut review = Review::new(ch.clone());
     review
-        .accept_application(authed(&clerk, decision(&app.id, "")))
+        .accept_application(authed(&clerk, accept(&app.id, "")))
         .await
         .unwrap();
     expect(
         review
-            .pass_review(authed(&reviewer_same, decision(&app.id, "")))
+            .pass_review(authed(&reviewer_same, pass(&app.id, "")))
             .await
             .unwrap_err(),
         Code::PermissionDenied,

@@ -4,7 +4,7 @@
 //! listener does not connect.
 mod common;
 
-use common::{eventually, Spec};
+use common::{eventually, Carries, Spec};
 use rcgen::{CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use sjdj::grpc::pb;
 use std::path::Path;
@@ -105,7 +105,7 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
         reg.get_record(pb::GetRecordRequest { code }).await.ok()
     })
     .await;
-    assert_eq!(record.into_inner().issuer_node, "gd");
+    assert_eq!(record.into_inner().carried().unwrap().issuer_node, "gd");
 
     // A node-to-node call over TLS but without a client certificate is refused.
     let mut fed =

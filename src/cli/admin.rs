@@ -2,7 +2,7 @@
 use super::client::Client;
 use super::output::{rpc_error, show};
 use super::Global;
-use crate::grpc::pb;
+use crate::grpc::{pb, Carries};
 use anyhow::Context;
 use clap::Subcommand;
 
@@ -81,7 +81,11 @@ pub(super) fn trusted(n: &pb::TrustedNode) -> String {
     for k in &n.keys {
         out += &format!(
             "  {} {:<8} since log #{}\n",
-            k.public_key, k.status, k.since
+            k.public_key,
+            pb::KeyStatus::try_from(k.status)
+                .map_or("?", |s| s.as_str_name())
+                .trim_start_matches("KEY_STATUS_"),
+            k.since
         );
     }
     out
@@ -131,6 +135,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let t = t.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.TokenInfo", &t, |t| {
                 format!("revoked {}\n", t.token_id)
             });
@@ -179,6 +184,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let s = s.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.ClockState", &s, clock);
         }
         AdminCmd::AdvanceClock { days, seconds } => {
@@ -189,6 +195,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let s = s.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.ClockState", &s, clock);
         }
         AdminCmd::Delegate {
@@ -206,6 +213,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let n = n.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
         }
         AdminCmd::RotateKey { node_id, key } => {
@@ -218,6 +226,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let n = n.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
         }
         AdminCmd::RevokeKey { node_id, reason } => {
@@ -227,6 +236,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let n = n.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
         }
         AdminCmd::Host { region } => {
@@ -254,6 +264,7 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let n = n.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
         }
         AdminCmd::Alarms => {
@@ -282,7 +293,9 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
                         format!(
                             "#{} {} {}: {} ({} signed checkpoints kept)\n",
                             a.number,
-                            a.kind,
+                            pb::AlarmKind::try_from(a.kind)
+                                .map_or("?", |k| k.as_str_name())
+                                .trim_start_matches("ALARM_KIND_"),
                             a.node_id,
                             a.message,
                             a.evidence.len()

@@ -3,7 +3,7 @@ use super::client::Client;
 use super::json::from_json;
 use super::output::{self, rpc_error, show};
 use super::Global;
-use crate::grpc::pb;
+use crate::grpc::{pb, CarriedAnswer, Carries};
 use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -118,11 +118,12 @@ async fn upload(c: &Client, path: &Path, kind: Kind) -> anyhow::Result<pb::Attac
         file_name,
         content,
     };
-    Ok(c.registration()
+    let answer = c
+        .registration()
         .upload_attachment(c.req(req)?)
         .await
-        .map_err(rpc_error)?
-        .into_inner())
+        .map_err(rpc_error)?;
+    answer.into_inner().carried().map_err(rpc_error)
 }
 
 /// Reads a materials file and uploads/attaches every `--attach KIND=PATH`.
@@ -176,7 +177,7 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
                 materials: Some(materials(&c, &path, &attach).await?),
                 target_code: code.unwrap_or_default(),
             };
-            reg.create_application(c.req(req)?).await
+            reg.create_application(c.req(req)?).await.carried()
         }
         AppCmd::Update {
             id,
@@ -188,7 +189,7 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
                 application_id: id,
                 materials: Some(materials(&c, &path, &attach).await?),
             };
-            reg.update_application(c.req(req)?).await
+            reg.update_application(c.req(req)?).await.carried()
         }
         AppCmd::Watch { after } => {
             let req = pb::WatchApplicationsRequest {
@@ -200,13 +201,16 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
                 .map_err(rpc_error)?
                 .into_inner();
             while let Some(change) = stream.message().await.map_err(rpc_error)? {
-                show(g.json, "sjdj.v1.ApplicationChange", &change, |c| {
+                show(g.json, "sjdj.v1.WatchApplicationsResponse", &change, |c| {
                     let state = pb::ApplicationState::try_from(c.state)
                         .map(|s| s.as_str_name().trim_start_matches("APPLICATION_STATE_"))
                         .unwrap_or("?");
                     format!(
                         "{}  {}  {:<24} {}\n",
-                        c.cursor, c.application_id, c.step, state
+                        c.cursor,
+                        c.application_id,
+                        output::step(c.step),
+                        state
                     )
                 });
             }
@@ -223,6 +227,7 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
                         .await
                         .map_err(rpc_error)?
                         .into_inner();
+                    let current = current.carried().map_err(rpc_error)?;
                     eprintln!(
                         "Publicity text (公示内容) to be published:\n\n{}",
                         current.publicity_text
@@ -239,6 +244,7 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
                 publicity_text_sha256: sha,
             })?)
             .await
+            .carried()
         }
         AppCmd::Supplement {
             id,
@@ -267,20 +273,20 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
                     text.as_bytes(),
                 )),
             };
-            reg.supplement_application(c.req(req)?).await
+            reg.supplement_application(c.req(req)?).await.carried()
         }
-        AppCmd::Withdraw { id, reason } => {
-            reg.withdraw_application(c.req(pb::WithdrawApplicationRequest {
+        AppCmd::Withdraw { id, reason } => reg
+            .withdraw_application(c.req(pb::WithdrawApplicationRequest {
                 request_id: c.request_id(),
                 application_id: id,
                 reason,
             })?)
             .await
-        }
-        AppCmd::Get { id } => {
-            reg.get_application(c.req(pb::GetApplicationRequest { application_id: id })?)
-                .await
-        }
+            .carried(),
+        AppCmd::Get { id } => reg
+            .get_application(c.req(pb::GetApplicationRequest { application_id: id })?)
+            .await
+            .carried(),
         AppCmd::List { state, limit } => {
             let state = state.as_deref().map(parse_state).transpose()?.unwrap_or(0);
             let list = reg
@@ -305,7 +311,7 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let app = app.map_err(rpc_error)?.into_inner();
+    let app = app.map_err(rpc_error)?;
     show(g.json, APP, &app, output::application);
     Ok(())
 }

@@ -23,7 +23,7 @@ pub async fn run(cmd: FederationCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
-            show(g.json, "sjdj.v1.TrustList", &l, |l| {
+            show(g.json, "sjdj.v1.GetTrustListResponse", &l, |l| {
                 if l.nodes.is_empty() {
                     return "no province nodes in the trust list\n".into();
                 }
@@ -38,7 +38,7 @@ pub async fn run(cmd: FederationCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
-            show(g.json, "sjdj.v1.SyncState", &s, |s| {
+            show(g.json, "sjdj.v1.GetSyncStateResponse", &s, |s| {
                 format!(
                     "{node_id}: {} entries held of a checkpoint of {}{}\n",
                     s.held,

@@ -64,7 +64,10 @@ pub async fn run(cmd: LogCmd, g: &Global) -> anyhow::Result<()> {
                 eprintln!("saved {}", out.display());
             }
             if g.json {
-                println!("{}", super::json::to_json("sjdj.v1.Checkpoint", &cp));
+                println!(
+                    "{}",
+                    super::json::to_json("sjdj.v1.GetCheckpointResponse", &cp)
+                );
             } else {
                 println!(
                     "{}checkpoint of {}\n  size  {}\n  root  {}\n  time  {}\n  key   {}",
@@ -159,7 +162,7 @@ fn parse_key(k: &str) -> anyhow::Result<VerifyingKey> {
     keyfile::parse_public(k).map_err(anyhow::Error::msg)
 }
 
-async fn get_checkpoint(c: &Client) -> anyhow::Result<pb::Checkpoint> {
+async fn get_checkpoint(c: &Client) -> anyhow::Result<pb::GetCheckpointResponse> {
     Ok(c.transparency()
         .get_checkpoint(c.req(pb::GetCheckpointRequest {})?)
         .await
@@ -168,7 +171,7 @@ async fn get_checkpoint(c: &Client) -> anyhow::Result<pb::Checkpoint> {
 }
 
 /// Verifies the signed note itself; the parsed fields of the response are not trusted.
-fn verify(cp: &pb::Checkpoint, key: &VerifyingKey) -> anyhow::Result<SignedCheckpoint> {
+fn verify(cp: &pb::GetCheckpointResponse, key: &VerifyingKey) -> anyhow::Result<SignedCheckpoint> {
     checkpoint::verify(&cp.note, key, None).map_err(|e| anyhow::anyhow!("checkpoint: {e}"))
 }
 

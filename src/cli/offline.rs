@@ -5,7 +5,7 @@ use super::output::{self, rpc_error, show};
 use super::Global;
 use crate::domain::certificate::SignedCertificate;
 use crate::domain::codes::{CreditCode, UnifiedCode};
-use crate::grpc::pb;
+use crate::grpc::{pb, Carries};
 use crate::log::bundle::CertificateProof;
 use crate::node::keyfile;
 use anyhow::{bail, Context};
@@ -173,6 +173,7 @@ pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let cert = cert.carried().map_err(rpc_error)?;
             if let Some(out) = out {
                 std::fs::write(&out, &cert.armored)
                     .with_context(|| format!("write {}", out.display()))?;
@@ -225,6 +226,7 @@ pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let cert = cert.carried().map_err(rpc_error)?;
             let signed = SignedCertificate::from_armored(&cert.armored)
                 .map_err(|e| anyhow::anyhow!("the node sent a malformed certificate: {e}"))?;
             let index = signed.certificate().log_index;

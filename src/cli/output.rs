@@ -12,6 +12,13 @@ pub fn show<M: prost::Message>(json: bool, name: &str, msg: &M, human: impl FnOn
     }
 }
 
+/// A history step's name without the enum prefix (`SUBMITTED`).
+pub fn step(v: i32) -> String {
+    pb::Step::try_from(v)
+        .map(|s| s.as_str_name().trim_start_matches("STEP_").to_string())
+        .unwrap_or_else(|_| v.to_string())
+}
+
 fn state(v: i32) -> String {
     pb::ApplicationState::try_from(v)
         .map(|s| {
@@ -75,7 +82,7 @@ pub fn application(a: &pb::Application) -> String {
         out += &format!(
             "    {}  {:<24} log #{:<6} {}  {}\n",
             ts(&d.at),
-            d.step,
+            step(d.step),
             d.log_index,
             d.actor,
             d.reason
@@ -129,7 +136,7 @@ pub fn record(r: &pb::Record) -> String {
         out += &format!(
             "    {}  {:<24} log #{:<6} {}\n",
             ts(&d.at),
-            d.step,
+            step(d.step),
             d.log_index,
             d.reason
         );
@@ -159,7 +166,7 @@ pub fn rpc_error(s: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!(msg)
 }
 
-pub fn statistics(s: &pb::Statistics) -> String {
+pub fn statistics(s: &pb::GetStatisticsResponse) -> String {
     let mut out = format!(
         "{} records in the registry of {} on {}\n",
         s.records, s.node_id, s.as_of

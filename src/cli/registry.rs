@@ -2,7 +2,7 @@
 use super::client::Client;
 use super::output::{self, rpc_error, show};
 use super::Global;
-use crate::grpc::pb;
+use crate::grpc::{pb, Carries};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -55,6 +55,7 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let rec = rec.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.Record", &rec, output::record);
         }
         RegistryCmd::Search {
@@ -129,6 +130,7 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
+            let o = o.carried().map_err(rpc_error)?;
             show(g.json, "sjdj.v1.Objection", &o, |o| {
                 format!("objection {} filed\n", o.id)
             });
@@ -139,7 +141,12 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
-            show(g.json, "sjdj.v1.Statistics", &s, output::statistics);
+            show(
+                g.json,
+                "sjdj.v1.GetStatisticsResponse",
+                &s,
+                output::statistics,
+            );
         }
         RegistryCmd::Info => {
             let info = r
@@ -147,11 +154,14 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
-            show(g.json, "sjdj.v1.NodeInfo", &info, |i| {
+            show(g.json, "sjdj.v1.GetNodeInfoResponse", &info, |i| {
                 format!(
                     "node {} ({}, region {})\npublic key {}\nkey id {}\n",
                     i.node_id,
-                    i.role,
+                    pb::NodeRole::try_from(i.role)
+                        .map_or("?", |r| r.as_str_name())
+                        .trim_start_matches("NODE_ROLE_")
+                        .to_ascii_lowercase(),
                     i.region,
                     hex::encode(&i.public_key),
                     i.key_id

@@ -2,7 +2,7 @@
 use super::client::Client;
 use super::output::{self, rpc_error, show};
 use super::Global;
-use crate::grpc::pb;
+use crate::grpc::{pb, CarriedAnswer, Carries};
 use clap::{Subcommand, ValueEnum};
 
 #[derive(Subcommand)]
@@ -96,11 +96,6 @@ pub enum Resolution {
 pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
     let c = Client::connect(g).await?;
     let mut rv = c.review();
-    let decision = |id: String, reason: String| pb::DecisionRequest {
-        request_id: c.request_id(),
-        application_id: id,
-        reason,
-    };
     let app = match cmd {
         ReviewCmd::Correct {
             code,
@@ -120,7 +115,8 @@ pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
                 reason,
             };
             let r = rv.correct_record(c.req(req)?).await.map_err(rpc_error)?;
-            show(g.json, "sjdj.v1.Record", &r.into_inner(), output::record);
+            let record = r.into_inner().carried().map_err(rpc_error)?;
+            show(g.json, "sjdj.v1.Record", &record, output::record);
             return Ok(());
         }
         ReviewCmd::Revoke { code, reason } => {
@@ -130,7 +126,8 @@ pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
                 reason,
             };
             let r = rv.revoke_record(c.req(req)?).await.map_err(rpc_error)?;
-            show(g.json, "sjdj.v1.Record", &r.into_inner(), output::record);
+            let record = r.into_inner().carried().map_err(rpc_error)?;
+            show(g.json, "sjdj.v1.Record", &record, output::record);
             return Ok(());
         }
         ReviewCmd::Queue { step, limit } => {
@@ -144,6 +141,7 @@ pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
                 .list_queue(c.req(pb::ListQueueRequest {
                     step: step as i32,
                     page_size: limit,
+                    page_token: String::new(),
                 })?)
                 .await
                 .map_err(rpc_error)?
@@ -171,22 +169,46 @@ pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
             return Ok(());
         }
         ReviewCmd::Accept { id, reason } => {
-            rv.accept_application(c.req(decision(id, reason))?).await
+            let req = pb::AcceptApplicationRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                reason,
+            };
+            rv.accept_application(c.req(req)?).await.carried()
         }
-        ReviewCmd::Return { id, items, reason } => {
-            rv.return_for_supplement(c.req(pb::ReturnForSupplementRequest {
+        ReviewCmd::Return { id, items, reason } => rv
+            .return_for_supplement(c.req(pb::ReturnForSupplementRequest {
                 request_id: c.request_id(),
                 application_id: id,
                 items,
                 reason,
             })?)
             .await
-        }
+            .carried(),
         ReviewCmd::RefuseAcceptance { id, reason } => {
-            rv.refuse_acceptance(c.req(decision(id, reason))?).await
+            let req = pb::RefuseAcceptanceRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                reason,
+            };
+            rv.refuse_acceptance(c.req(req)?).await.carried()
         }
-        ReviewCmd::Pass { id, reason } => rv.pass_review(c.req(decision(id, reason))?).await,
-        ReviewCmd::Refuse { id, reason } => rv.refuse_review(c.req(decision(id, reason))?).await,
+        ReviewCmd::Pass { id, reason } => {
+            let req = pb::PassReviewRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                reason,
+            };
+            rv.pass_review(c.req(req)?).await.carried()
+        }
+        ReviewCmd::Refuse { id, reason } => {
+            let req = pb::RefuseReviewRequest {
+                request_id: c.request_id(),
+                application_id: id,
+                reason,
+            };
+            rv.refuse_review(c.req(req)?).await.carried()
+        }
         ReviewCmd::Resolve {
             id,
             objection,
@@ -205,14 +227,10 @@ pub async fn run(cmd: ReviewCmd, g: &Global) -> anyhow::Result<()> {
                 resolution: resolution as i32,
                 reason,
             };
-            rv.resolve_objection(c.req(req)?).await
+            rv.resolve_objection(c.req(req)?).await.carried()
         }
     };
-    show(
-        g.json,
-        "sjdj.v1.Application",
-        &app.map_err(rpc_error)?.into_inner(),
-        output::application,
-    );
+    let app = app.map_err(rpc_error)?;
+    show(g.json, "sjdj.v1.Application", &app, output::application);
     Ok(())
 }

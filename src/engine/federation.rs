@@ -79,13 +79,29 @@ impl AcceptedCheckpoint {
     }
 }
 
+/// What an alarm is about. Stored by its name (`FORK`), so new kinds keep old alarms readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlarmKind {
+    /// A node signed two checkpoints that cannot both hold: its feed is frozen.
+    #[serde(rename = "FORK")]
+    Fork,
+}
+
+impl AlarmKind {
+    /// Its stable name, as stored and as the metrics label it (`FORK`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AlarmKind::Fork => "FORK",
+        }
+    }
+}
+
 /// A raised alarm and its evidence (`alarm/{n}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alarm {
     pub number: u64,
     pub node_id: String,
-    /// Stable kind, e.g. `FORK`.
-    pub kind: String,
+    pub kind: AlarmKind,
     pub message: String,
     pub at: i64,
     /// The signed notes that cannot both hold, as received.
@@ -615,7 +631,7 @@ fn raise_fork(
     let alarm = Alarm {
         number,
         node_id: node_id.to_string(),
-        kind: "FORK".into(),
+        kind: AlarmKind::Fork,
         message: format!("node {node_id}: {fork}; its feed is frozen"),
         at: shared.clock.now(),
         evidence,

@@ -345,9 +345,9 @@ async fn overdue_applications_are_counted_by_step() {
     // In the queue, the overdue item comes first and says so.
     let queue = n
         .engine
-        .queue(&n.clerk, State::InReview, false, 10)
+        .queue(&n.clerk, State::InReview, false, 10, "")
         .unwrap();
-    assert!(queue[0].overdue);
+    assert!(queue.items[0].overdue);
 }
 
 /// Disclosure statistics over the registry, statuses as they stand today.

@@ -26,7 +26,9 @@ mod writer;
 
 pub use backup::{BackupSnapshot, LastBackup};
 pub use clock::NodeClock;
-pub use federation::{Alarm, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR};
+pub use federation::{
+    Alarm, AlarmKind, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR,
+};
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use mirror_page::MirrorPage;
 pub use ops::{Op, Reply};

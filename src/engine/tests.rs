@@ -703,14 +703,33 @@ async fn queues_put_overdue_applications_first() {
     let fresh = n.submitted(&n.other, n.materials(OTHER)).await;
     let queue = n
         .engine
-        .queue(&n.clerk, State::Submitted, false, 0)
+        .queue(&n.clerk, State::Submitted, false, 0, "")
         .unwrap();
     let order: Vec<(&str, bool)> = queue
+        .items
         .iter()
         .map(|e| (&*e.application.id, e.overdue))
         .collect();
     assert_eq!(order, [(late.as_str(), true), (fresh.as_str(), false)]);
-    let not_staff = n.engine.queue(&n.registrant, State::Submitted, false, 0);
+    assert!(queue.next.is_none());
+    // Paged one at a time, the same order, and the last page says there is no further one.
+    let first = n
+        .engine
+        .queue(&n.clerk, State::Submitted, false, 1, "")
+        .unwrap();
+    assert_eq!(first.items[0].application.id, late);
+    let token = first.next.expect("a second page");
+    let second = n
+        .engine
+        .queue(&n.clerk, State::Submitted, false, 1, &token)
+        .unwrap();
+    assert_eq!(second.items[0].application.id, fresh);
+    assert!(second.next.is_none());
+    let bad = n.engine.queue(&n.clerk, State::Submitted, false, 1, "x|y");
+    assert_eq!(reason(bad), "PAGE_TOKEN_INVALID");
+    let not_staff = n
+        .engine
+        .queue(&n.registrant, State::Submitted, false, 0, "");
     assert_eq!(reason(not_staff), "WRONG_ROLE");
 }
 

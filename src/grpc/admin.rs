@@ -31,14 +31,19 @@ impl Admin {
 }
 
 impl Admin {
-    async fn trust(&self, actor: crate::domain::types::Actor, body: Body) -> Res<pb::TrustedNode> {
+    /// Runs a trust-list change; answers with the node's entry after it.
+    async fn trust(
+        &self,
+        actor: crate::domain::types::Actor,
+        body: Body,
+    ) -> Result<Option<pb::TrustedNode>, Status> {
         match self
             .engine
             .execute(Op::Trust { actor, body })
             .await
             .map_err(status::status)?
         {
-            Reply::Trusted(node) => Ok(Response::new(super::federation::trusted_node(&node))),
+            Reply::Trusted(node) => Ok(Some(super::federation::trusted_node(&node))),
             other => Err(unexpected(other)),
         }
     }
@@ -79,7 +84,10 @@ impl AdminService for Admin {
         }
     }
 
-    async fn revoke_token(&self, req: Request<pb::RevokeTokenRequest>) -> Res<pb::TokenInfo> {
+    async fn revoke_token(
+        &self,
+        req: Request<pb::RevokeTokenRequest>,
+    ) -> Res<pb::RevokeTokenResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let token_id = req.into_inner().token_id;
         match self
@@ -88,7 +96,9 @@ impl AdminService for Admin {
             .await
             .map_err(status::status)?
         {
-            Reply::TokenRecord(t) => Ok(Response::new(views::token(&t))),
+            Reply::TokenRecord(t) => Ok(Response::new(pb::RevokeTokenResponse {
+                token: Some(views::token(&t)),
+            })),
             other => Err(unexpected(other)),
         }
     }
@@ -109,7 +119,7 @@ impl AdminService for Admin {
         }))
     }
 
-    async fn get_clock(&self, req: Request<pb::GetClockRequest>) -> Res<pb::ClockState> {
+    async fn get_clock(&self, req: Request<pb::GetClockRequest>) -> Res<pb::GetClockResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         if actor.role != Role::Admin {
             return Err(status::refusal(Refusal::denied(
@@ -117,10 +127,15 @@ impl AdminService for Admin {
                 "the clock is an admin matter",
             )));
         }
-        Ok(Response::new(self.clock()))
+        Ok(Response::new(pb::GetClockResponse {
+            clock: Some(self.clock()),
+        }))
     }
 
-    async fn advance_clock(&self, req: Request<pb::AdvanceClockRequest>) -> Res<pb::ClockState> {
+    async fn advance_clock(
+        &self,
+        req: Request<pb::AdvanceClockRequest>,
+    ) -> Res<pb::AdvanceClockResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let seconds = req.into_inner().seconds;
         match self
@@ -129,7 +144,9 @@ impl AdminService for Admin {
             .await
             .map_err(status::status)?
         {
-            Reply::Clock { .. } => Ok(Response::new(self.clock())),
+            Reply::Clock { .. } => Ok(Response::new(pb::AdvanceClockResponse {
+                clock: Some(self.clock()),
+            })),
             other => Err(unexpected(other)),
         }
     }
@@ -137,7 +154,7 @@ impl AdminService for Admin {
     async fn delegate_region(
         &self,
         req: Request<pb::DelegateRegionRequest>,
-    ) -> Res<pb::TrustedNode> {
+    ) -> Res<pb::DelegateRegionResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let body = Body::Delegated {
@@ -145,33 +162,36 @@ impl AdminService for Admin {
             region: r.region,
             key: r.public_key,
         };
-        self.trust(actor, body).await
+        let node = self.trust(actor, body).await?;
+        Ok(Response::new(pb::DelegateRegionResponse { node }))
     }
 
     async fn rotate_node_key(
         &self,
         req: Request<pb::RotateNodeKeyRequest>,
-    ) -> Res<pb::TrustedNode> {
+    ) -> Res<pb::RotateNodeKeyResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let body = Body::KeyRotated {
             node_id: r.node_id,
             key: r.public_key,
         };
-        self.trust(actor, body).await
+        let node = self.trust(actor, body).await?;
+        Ok(Response::new(pb::RotateNodeKeyResponse { node }))
     }
 
     async fn revoke_node_key(
         &self,
         req: Request<pb::RevokeNodeKeyRequest>,
-    ) -> Res<pb::TrustedNode> {
+    ) -> Res<pb::RevokeNodeKeyResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let body = Body::KeyRevoked {
             node_id: r.node_id,
             reason: r.reason,
         };
-        self.trust(actor, body).await
+        let node = self.trust(actor, body).await?;
+        Ok(Response::new(pb::RevokeNodeKeyResponse { node }))
     }
 
     type BackupStream = super::backup::Stream;
@@ -186,14 +206,14 @@ impl AdminService for Admin {
     async fn get_log_openings(
         &self,
         req: Request<pb::GetLogOpeningsRequest>,
-    ) -> Res<pb::LogOpenings> {
+    ) -> Res<pb::GetLogOpeningsResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let index = req.get_ref().index;
         let openings = self
             .engine
             .log_openings(&actor, index)
             .map_err(status::status)?;
-        Ok(Response::new(pb::LogOpenings {
+        Ok(Response::new(pb::GetLogOpeningsResponse {
             index,
             openings: openings
                 .into_iter()
@@ -230,7 +250,7 @@ impl AdminService for Admin {
                 .map(|a| pb::Alarm {
                     number: a.number,
                     node_id: a.node_id,
-                    kind: a.kind,
+                    kind: enums::alarm_kind_pb(a.kind),
                     message: a.message,
                     raised_at: Some(prost_types::Timestamp {
                         seconds: a.at,
@@ -262,7 +282,7 @@ impl AdminService for Admin {
     async fn hand_over_region(
         &self,
         req: Request<pb::HandOverRegionRequest>,
-    ) -> Res<pb::TrustedNode> {
+    ) -> Res<pb::HandOverRegionResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let body = Body::HandedOver {
@@ -273,6 +293,7 @@ impl AdminService for Admin {
             serials: Default::default(),
             codes: Vec::new(),
         };
-        self.trust(actor, body).await
+        let node = self.trust(actor, body).await?;
+        Ok(Response::new(pb::HandOverRegionResponse { node }))
     }
 }

@@ -205,7 +205,7 @@ pub(super) fn trusted_node(n: &TrustedNode) -> pb::TrustedNode {
             .iter()
             .map(|k| pb::NodeKey {
                 public_key: k.key.clone(),
-                status: k.status.name().into(),
+                status: super::convert::enums::key_status_pb(k.status),
                 since: k.since,
             })
             .collect(),
@@ -437,11 +437,11 @@ impl FederationService for Federation {
         push_response(answer).map(Response::new)
     }
 
-    type PushStreamStream = ReceiverStream<Result<pb::PushResponse, Status>>;
+    type PushStreamStream = ReceiverStream<Result<pb::PushStreamResponse, Status>>;
 
     async fn push_stream(
         &self,
-        req: Request<Streaming<pb::PushRequest>>,
+        req: Request<Streaming<pb::PushStreamRequest>>,
     ) -> Res<Self::PushStreamStream> {
         let (certs, peer) = (req.peer_certs(), peer(&req));
         let mut inbound = req.into_inner();
@@ -453,10 +453,16 @@ impl FederationService for Federation {
         tokio::spawn(async move {
             loop {
                 let next = match inbound.message().await {
-                    Ok(Some(r)) => match this.check_node_cert(&certs, &r.node_id) {
-                        Ok(()) => this.open_push(peer, r).await,
-                        Err(refused) => Err(refused),
-                    },
+                    Ok(Some(pb::PushStreamRequest { push: Some(r) })) => {
+                        match this.check_node_cert(&certs, &r.node_id) {
+                            Ok(()) => this.open_push(peer, r).await,
+                            Err(refused) => Err(refused),
+                        }
+                    }
+                    Ok(Some(pb::PushStreamRequest { push: None })) => Err(status::invalid(
+                        "FIELD_REQUIRED",
+                        "push is required in every PushStreamRequest",
+                    )),
                     Ok(None) => break,
                     Err(e) => Err(e),
                 };
@@ -476,7 +482,11 @@ impl FederationService for Federation {
         tokio::spawn(async move {
             while let Some(answer) = pending.recv().await {
                 let answer = match answer {
-                    Ok(answer) => answer.await.map_err(status::status).and_then(push_response),
+                    Ok(answer) => answer
+                        .await
+                        .map_err(status::status)
+                        .and_then(push_response)
+                        .map(|r| pb::PushStreamResponse { result: Some(r) }),
                     Err(status) => Err(status),
                 };
                 let stop = answer.is_err();
@@ -488,12 +498,15 @@ impl FederationService for Federation {
         Ok(Response::new(ReceiverStream::new(out)))
     }
 
-    async fn get_sync_state(&self, req: Request<pb::GetSyncStateRequest>) -> Res<pb::SyncState> {
+    async fn get_sync_state(
+        &self,
+        req: Request<pb::GetSyncStateRequest>,
+    ) -> Res<pb::GetSyncStateResponse> {
         let s = self
             .engine
             .mirror_state(&req.get_ref().node_id)
             .map_err(status::status)?;
-        Ok(Response::new(pb::SyncState {
+        Ok(Response::new(pb::GetSyncStateResponse {
             held: s.held,
             accepted_size: s.signed.map_or(0, |c| c.size),
             frozen: s.frozen.is_some(),
@@ -531,9 +544,12 @@ impl FederationService for Federation {
         }))
     }
 
-    async fn get_trust_list(&self, _req: Request<pb::GetTrustListRequest>) -> Res<pb::TrustList> {
+    async fn get_trust_list(
+        &self,
+        _req: Request<pb::GetTrustListRequest>,
+    ) -> Res<pb::GetTrustListResponse> {
         let nodes = self.engine.trust_list().map_err(status::status)?;
-        Ok(Response::new(pb::TrustList {
+        Ok(Response::new(pb::GetTrustListResponse {
             nodes: nodes.iter().map(trusted_node).collect(),
         }))
     }

@@ -5,6 +5,7 @@ mod admin;
 pub mod admission;
 pub mod auth;
 mod backup;
+mod carried;
 pub mod convert;
 pub mod federation;
 pub mod incoming;
@@ -21,6 +22,8 @@ mod watch;
 pub mod pb {
     tonic::include_proto!("sjdj.v1");
 }
+
+pub use carried::{CarriedAnswer, Carries};
 
 /// Encoded descriptors of every sjdj proto, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

@@ -30,9 +30,9 @@ impl Registration {
         request_id: String,
         id: String,
         command: Command,
-    ) -> Res<pb::Application> {
+    ) -> Result<Option<pb::Application>, Status> {
         let (app, _) = run_flow(&self.engine, actor, request_id, Some(id), command).await?;
-        Ok(Response::new(for_registrant(&app)))
+        Ok(Some(for_registrant(&app)))
     }
 }
 
@@ -41,7 +41,7 @@ impl RegistrationService for Registration {
     async fn create_application(
         &self,
         req: Request<pb::CreateApplicationRequest>,
-    ) -> Res<pb::Application> {
+    ) -> Res<pb::CreateApplicationResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let registration_type = enums::required(
@@ -55,47 +55,53 @@ impl RegistrationService for Registration {
             target_code: Some(r.target_code).filter(|c| !c.trim().is_empty()),
         };
         let (app, _) = run_flow(&self.engine, actor, r.request_id, None, command).await?;
-        Ok(Response::new(for_registrant(&app)))
+        Ok(Response::new(pb::CreateApplicationResponse {
+            application: Some(for_registrant(&app)),
+        }))
     }
 
     async fn update_application(
         &self,
         req: Request<pb::UpdateApplicationRequest>,
-    ) -> Res<pb::Application> {
+    ) -> Res<pb::UpdateApplicationResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        self.flow(
-            actor,
-            r.request_id,
-            r.application_id,
-            Command::Edit {
-                materials: materials(r.materials)?,
-            },
-        )
-        .await
+        let application = self
+            .flow(
+                actor,
+                r.request_id,
+                r.application_id,
+                Command::Edit {
+                    materials: materials(r.materials)?,
+                },
+            )
+            .await?;
+        Ok(Response::new(pb::UpdateApplicationResponse { application }))
     }
 
     async fn submit_application(
         &self,
         req: Request<pb::SubmitApplicationRequest>,
-    ) -> Res<pb::Application> {
+    ) -> Res<pb::SubmitApplicationResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        self.flow(
-            actor,
-            r.request_id,
-            r.application_id,
-            Command::Submit {
-                publicity_text_sha256: r.publicity_text_sha256,
-            },
-        )
-        .await
+        let application = self
+            .flow(
+                actor,
+                r.request_id,
+                r.application_id,
+                Command::Submit {
+                    publicity_text_sha256: r.publicity_text_sha256,
+                },
+            )
+            .await?;
+        Ok(Response::new(pb::SubmitApplicationResponse { application }))
     }
 
     async fn supplement_application(
         &self,
         req: Request<pb::SupplementApplicationRequest>,
-    ) -> Res<pb::Application> {
+    ) -> Res<pb::SupplementApplicationResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let command = Command::Supplement {
@@ -103,35 +109,45 @@ impl RegistrationService for Registration {
             note: r.note,
             publicity_text_sha256: r.publicity_text_sha256,
         };
-        self.flow(actor, r.request_id, r.application_id, command)
-            .await
+        let application = self
+            .flow(actor, r.request_id, r.application_id, command)
+            .await?;
+        Ok(Response::new(pb::SupplementApplicationResponse {
+            application,
+        }))
     }
 
     async fn withdraw_application(
         &self,
         req: Request<pb::WithdrawApplicationRequest>,
-    ) -> Res<pb::Application> {
+    ) -> Res<pb::WithdrawApplicationResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        self.flow(
-            actor,
-            r.request_id,
-            r.application_id,
-            Command::Withdraw { reason: r.reason },
-        )
-        .await
+        let application = self
+            .flow(
+                actor,
+                r.request_id,
+                r.application_id,
+                Command::Withdraw { reason: r.reason },
+            )
+            .await?;
+        Ok(Response::new(pb::WithdrawApplicationResponse {
+            application,
+        }))
     }
 
     async fn get_application(
         &self,
         req: Request<pb::GetApplicationRequest>,
-    ) -> Res<pb::Application> {
+    ) -> Res<pb::GetApplicationResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let app = self
             .engine
             .get_application(&actor, &req.get_ref().application_id)
             .map_err(status::status)?;
-        Ok(Response::new(for_registrant(&app)))
+        Ok(Response::new(pb::GetApplicationResponse {
+            application: Some(for_registrant(&app)),
+        }))
     }
 
     async fn list_applications(
@@ -170,7 +186,7 @@ impl RegistrationService for Registration {
     async fn upload_attachment(
         &self,
         req: Request<pb::UploadAttachmentRequest>,
-    ) -> Res<pb::AttachmentRef> {
+    ) -> Res<pb::UploadAttachmentResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         if actor.role != crate::domain::types::Role::Registrant {
             return Err(status::refusal(crate::domain::flow::Refusal::denied(
@@ -195,11 +211,13 @@ impl RegistrationService for Registration {
             .await
             .map_err(status::status)?
         {
-            Reply::Attachment { sha256, size } => Ok(Response::new(pb::AttachmentRef {
-                kind: enums::attachment_kind_pb(kind),
-                sha256,
-                file_name: r.file_name,
-                size,
+            Reply::Attachment { sha256, size } => Ok(Response::new(pb::UploadAttachmentResponse {
+                attachment: Some(pb::AttachmentRef {
+                    kind: enums::attachment_kind_pb(kind),
+                    sha256,
+                    file_name: r.file_name,
+                    size,
+                }),
             })),
             other => Err(Status::internal(format!("unexpected reply {other:?}"))),
         }

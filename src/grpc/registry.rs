@@ -20,12 +20,14 @@ type Res<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl RegistryService for Registry {
-    async fn get_record(&self, req: Request<pb::GetRecordRequest>) -> Res<pb::Record> {
+    async fn get_record(&self, req: Request<pb::GetRecordRequest>) -> Res<pb::GetRecordResponse> {
         let (record, history) = self
             .engine
             .get_record(req.get_ref().code.trim())
             .map_err(status::status)?;
-        Ok(Response::new(views::record(&record, &history)))
+        Ok(Response::new(pb::GetRecordResponse {
+            record: Some(views::record(&record, &history)),
+        }))
     }
 
     async fn search_records(
@@ -76,7 +78,10 @@ impl RegistryService for Registry {
         }))
     }
 
-    async fn file_objection(&self, req: Request<pb::FileObjectionRequest>) -> Res<pb::Objection> {
+    async fn file_objection(
+        &self,
+        req: Request<pb::FileObjectionRequest>,
+    ) -> Res<pb::FileObjectionResponse> {
         let caller = match req.extensions().get::<super::admission::Caller>() {
             Some(super::admission::Caller { actor: Some(a), .. }) => format!("token {}", a.id),
             Some(super::admission::Caller {
@@ -109,13 +114,15 @@ impl RegistryService for Registry {
             .iter()
             .find(|o| Some(&o.id) == objection_id.as_ref())
             .ok_or_else(|| Status::internal("the filed objection is missing"))?;
-        Ok(Response::new(views::objection(objection)))
+        Ok(Response::new(pb::FileObjectionResponse {
+            objection: Some(views::objection(objection)),
+        }))
     }
 
     async fn get_certificate(
         &self,
         req: Request<pb::GetCertificateRequest>,
-    ) -> Res<pb::Certificate> {
+    ) -> Res<pb::GetCertificateResponse> {
         let r = req.into_inner();
         let view = match r.key {
             Some(pb::get_certificate_request::Key::Code(c)) => {
@@ -132,7 +139,9 @@ impl RegistryService for Registry {
             }
         }
         .map_err(status::status)?;
-        Ok(Response::new(views::certificate(&view)))
+        Ok(Response::new(pb::GetCertificateResponse {
+            certificate: Some(views::certificate(&view)),
+        }))
     }
 
     async fn verify_certificate(
@@ -171,14 +180,17 @@ impl RegistryService for Registry {
         }))
     }
 
-    async fn get_statistics(&self, _req: Request<pb::GetStatisticsRequest>) -> Res<pb::Statistics> {
+    async fn get_statistics(
+        &self,
+        _req: Request<pb::GetStatisticsRequest>,
+    ) -> Res<pb::GetStatisticsResponse> {
         let s = super::scan(&self.scans, &self.engine, |e| e.statistics()).await?;
         let counts = |m: std::collections::BTreeMap<String, u64>| -> Vec<pb::Count> {
             m.into_iter()
                 .map(|(key, count)| pb::Count { key, count })
                 .collect()
         };
-        Ok(Response::new(pb::Statistics {
+        Ok(Response::new(pb::GetStatisticsResponse {
             node_id: self.engine.config().node_id.clone(),
             as_of: self.engine.today().to_string(),
             records: s.records,
@@ -190,12 +202,15 @@ impl RegistryService for Registry {
         }))
     }
 
-    async fn get_node_info(&self, _req: Request<pb::GetNodeInfoRequest>) -> Res<pb::NodeInfo> {
+    async fn get_node_info(
+        &self,
+        _req: Request<pb::GetNodeInfoRequest>,
+    ) -> Res<pb::GetNodeInfoResponse> {
         let cfg = self.engine.config();
         let key = self.engine.verifying_key();
-        Ok(Response::new(pb::NodeInfo {
+        Ok(Response::new(pb::GetNodeInfoResponse {
             node_id: cfg.node_id.clone(),
-            role: cfg.role.name().into(),
+            role: enums::node_role_pb(cfg.role),
             region: cfg.region.to_string(),
             public_key: key.to_bytes().to_vec(),
             key_id: hex::encode(crate::domain::certificate::key_id(&key)),

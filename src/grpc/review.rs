@@ -14,16 +14,40 @@ pub struct Review {
 
 type Res<T> = Result<Response<T>, Status>;
 
+/// The ids every decision request carries.
+trait Decision {
+    fn ids(&self) -> (String, String);
+}
+
+macro_rules! decision {
+    ($($t:ty),*) => {$(
+        impl Decision for $t {
+            fn ids(&self) -> (String, String) {
+                (self.request_id.clone(), self.application_id.clone())
+            }
+        }
+    )*};
+}
+
+decision!(
+    pb::AcceptApplicationRequest,
+    pb::ReturnForSupplementRequest,
+    pb::RefuseAcceptanceRequest,
+    pb::PassReviewRequest,
+    pb::RefuseReviewRequest,
+    pb::ResolveObjectionRequest
+);
+
 impl Review {
-    async fn decide<T>(
+    /// Runs a decision on an application; answers with the application after it.
+    async fn decide<T: Decision>(
         &self,
         req: Request<T>,
-        id: impl Fn(&T) -> (String, String),
         command: impl Fn(T) -> Result<Command, Status>,
-    ) -> Res<pb::Application> {
+    ) -> Result<Option<pb::Application>, Status> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        let (request_id, application_id) = id(&r);
+        let (request_id, application_id) = r.ids();
         let (app, _) = run_flow(
             &self.engine,
             actor,
@@ -32,21 +56,17 @@ impl Review {
             command(r)?,
         )
         .await?;
-        Ok(Response::new((&app).into()))
+        Ok(Some((&app).into()))
     }
-}
-
-fn ids(r: &pb::DecisionRequest) -> (String, String) {
-    (r.request_id.clone(), r.application_id.clone())
 }
 
 impl Review {
     /// Runs an institution action on a record; answers with the record and its history.
-    async fn on_record(&self, op: Op, code: &str) -> Res<pb::Record> {
+    async fn on_record(&self, op: Op, code: &str) -> Result<Option<pb::Record>, Status> {
         match self.engine.execute(op).await.map_err(status::status)? {
             Reply::Record(_) => {
                 let (record, history) = self.engine.get_record(code).map_err(status::status)?;
-                Ok(Response::new(views::record(&record, &history)))
+                Ok(Some(views::record(&record, &history)))
             }
             other => Err(Status::internal(format!("unexpected reply {other:?}"))),
         }
@@ -55,7 +75,10 @@ impl Review {
 
 #[tonic::async_trait]
 impl ReviewService for Review {
-    async fn correct_record(&self, req: Request<pb::CorrectRecordRequest>) -> Res<pb::Record> {
+    async fn correct_record(
+        &self,
+        req: Request<pb::CorrectRecordRequest>,
+    ) -> Res<pb::CorrectRecordResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let op = Op::CorrectRecord {
@@ -70,10 +93,14 @@ impl ReviewService for Review {
             },
             reason: r.reason,
         };
-        self.on_record(op, &r.code).await
+        let record = self.on_record(op, &r.code).await?;
+        Ok(Response::new(pb::CorrectRecordResponse { record }))
     }
 
-    async fn revoke_record(&self, req: Request<pb::RevokeRecordRequest>) -> Res<pb::Record> {
+    async fn revoke_record(
+        &self,
+        req: Request<pb::RevokeRecordRequest>,
+    ) -> Res<pb::RevokeRecordResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
         let op = Op::RevokeRecord {
@@ -82,7 +109,8 @@ impl ReviewService for Review {
             code: r.code.clone(),
             reason: r.reason,
         };
-        self.on_record(op, &r.code).await
+        let record = self.on_record(op, &r.code).await?;
+        Ok(Response::new(pb::RevokeRecordResponse { record }))
     }
 
     async fn list_queue(&self, req: Request<pb::ListQueueRequest>) -> Res<pb::ListQueueResponse> {
@@ -103,12 +131,14 @@ impl ReviewService for Review {
                 return Err(status::invalid("FIELD_REQUIRED", "step is required"))
             }
         };
-        let items = self
+        let page = self
             .engine
-            .queue(&actor, state, objections_only, r.page_size)
+            .queue(&actor, state, objections_only, r.page_size, &r.page_token)
             .map_err(status::status)?;
         Ok(Response::new(pb::ListQueueResponse {
-            items: items
+            next_page_token: page.next.unwrap_or_default(),
+            items: page
+                .items
                 .iter()
                 .map(|e| pb::QueueItem {
                     application: Some((&e.application).into()),
@@ -119,53 +149,69 @@ impl ReviewService for Review {
         }))
     }
 
-    async fn accept_application(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| Ok(Command::Accept { reason: r.reason }))
-            .await
+    async fn accept_application(
+        &self,
+        req: Request<pb::AcceptApplicationRequest>,
+    ) -> Res<pb::AcceptApplicationResponse> {
+        let application = self
+            .decide(req, |r| Ok(Command::Accept { reason: r.reason }))
+            .await?;
+        Ok(Response::new(pb::AcceptApplicationResponse { application }))
     }
 
     async fn return_for_supplement(
         &self,
         req: Request<pb::ReturnForSupplementRequest>,
-    ) -> Res<pb::Application> {
-        self.decide(
-            req,
-            |r| (r.request_id.clone(), r.application_id.clone()),
-            |r| {
+    ) -> Res<pb::ReturnForSupplementResponse> {
+        let application = self
+            .decide(req, |r| {
                 Ok(Command::ReturnForSupplement {
                     items: r.items,
                     reason: r.reason,
                 })
-            },
-        )
-        .await
+            })
+            .await?;
+        Ok(Response::new(pb::ReturnForSupplementResponse {
+            application,
+        }))
     }
 
-    async fn refuse_acceptance(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| {
-            Ok(Command::RefuseAcceptance { reason: r.reason })
-        })
-        .await
+    async fn refuse_acceptance(
+        &self,
+        req: Request<pb::RefuseAcceptanceRequest>,
+    ) -> Res<pb::RefuseAcceptanceResponse> {
+        let application = self
+            .decide(req, |r| Ok(Command::RefuseAcceptance { reason: r.reason }))
+            .await?;
+        Ok(Response::new(pb::RefuseAcceptanceResponse { application }))
     }
 
-    async fn pass_review(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| Ok(Command::PassReview { reason: r.reason }))
-            .await
+    async fn pass_review(
+        &self,
+        req: Request<pb::PassReviewRequest>,
+    ) -> Res<pb::PassReviewResponse> {
+        let application = self
+            .decide(req, |r| Ok(Command::PassReview { reason: r.reason }))
+            .await?;
+        Ok(Response::new(pb::PassReviewResponse { application }))
     }
 
-    async fn refuse_review(&self, req: Request<pb::DecisionRequest>) -> Res<pb::Application> {
-        self.decide(req, ids, |r| Ok(Command::RefuseReview { reason: r.reason }))
-            .await
+    async fn refuse_review(
+        &self,
+        req: Request<pb::RefuseReviewRequest>,
+    ) -> Res<pb::RefuseReviewResponse> {
+        let application = self
+            .decide(req, |r| Ok(Command::RefuseReview { reason: r.reason }))
+            .await?;
+        Ok(Response::new(pb::RefuseReviewResponse { application }))
     }
 
     async fn resolve_objection(
         &self,
         req: Request<pb::ResolveObjectionRequest>,
-    ) -> Res<pb::Application> {
-        self.decide(
-            req,
-            |r| (r.request_id.clone(), r.application_id.clone()),
-            |r| {
+    ) -> Res<pb::ResolveObjectionResponse> {
+        let application = self
+            .decide(req, |r| {
                 let resolution =
                     enums::required("resolution", enums::resolution("resolution", r.resolution))?;
                 Ok(Command::ResolveObjection {
@@ -173,8 +219,8 @@ impl ReviewService for Review {
                     resolution,
                     reason: r.reason,
                 })
-            },
-        )
-        .await
+            })
+            .await?;
+        Ok(Response::new(pb::ResolveObjectionResponse { application }))
     }
 }

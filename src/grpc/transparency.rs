@@ -12,8 +12,8 @@ pub struct Transparency {
 
 type Res<T> = Result<Response<T>, Status>;
 
-pub(super) fn checkpoint_view(c: &SignedCheckpoint, engine: &Engine) -> pb::Checkpoint {
-    pb::Checkpoint {
+pub(super) fn checkpoint_view(c: &SignedCheckpoint, engine: &Engine) -> pb::GetCheckpointResponse {
+    pb::GetCheckpointResponse {
         note: c.note.clone(),
         origin: c.origin.clone(),
         size: c.size,
@@ -25,7 +25,10 @@ pub(super) fn checkpoint_view(c: &SignedCheckpoint, engine: &Engine) -> pb::Chec
 
 #[tonic::async_trait]
 impl TransparencyService for Transparency {
-    async fn get_checkpoint(&self, _req: Request<pb::GetCheckpointRequest>) -> Res<pb::Checkpoint> {
+    async fn get_checkpoint(
+        &self,
+        _req: Request<pb::GetCheckpointRequest>,
+    ) -> Res<pb::GetCheckpointResponse> {
         match self.engine.checkpoint() {
             Some(c) => Ok(Response::new(checkpoint_view(&c, &self.engine))),
             None => Err(status::refusal(crate::domain::flow::Refusal::precondition(
@@ -55,13 +58,13 @@ impl TransparencyService for Transparency {
     async fn get_inclusion_proof(
         &self,
         req: Request<pb::GetInclusionProofRequest>,
-    ) -> Res<pb::InclusionProof> {
+    ) -> Res<pb::GetInclusionProofResponse> {
         let r = req.get_ref();
         let (tree_size, hashes) = self
             .engine
             .inclusion_proof(r.index, r.tree_size)
             .map_err(status::status)?;
-        Ok(Response::new(pb::InclusionProof {
+        Ok(Response::new(pb::GetInclusionProofResponse {
             index: r.index,
             tree_size,
             hashes: hashes.iter().map(|h| h.to_vec()).collect(),
@@ -71,13 +74,13 @@ impl TransparencyService for Transparency {
     async fn get_consistency_proof(
         &self,
         req: Request<pb::GetConsistencyProofRequest>,
-    ) -> Res<pb::ConsistencyProof> {
+    ) -> Res<pb::GetConsistencyProofResponse> {
         let r = req.get_ref();
         let (second, hashes) = self
             .engine
             .consistency_proof(r.first, r.second)
             .map_err(status::status)?;
-        Ok(Response::new(pb::ConsistencyProof {
+        Ok(Response::new(pb::GetConsistencyProofResponse {
             first: r.first,
             second,
             hashes: hashes.iter().map(|h| h.to_vec()).collect(),

@@ -15,15 +15,15 @@ use tonic::Status;
 /// Changes read from the store at a time.
 const PAGE: usize = 256;
 
-pub(super) type Stream = ReceiverStream<Result<pb::ApplicationChange, Status>>;
+pub(super) type Stream = ReceiverStream<Result<pb::WatchApplicationsResponse, Status>>;
 
-fn change(c: Change) -> pb::ApplicationChange {
+fn change(c: Change) -> pb::WatchApplicationsResponse {
     let state = pb::ApplicationState::from_str_name(&format!("APPLICATION_STATE_{}", c.state))
         .map_or(0, |s| s as i32);
-    pb::ApplicationChange {
+    pb::WatchApplicationsResponse {
         cursor: c.index.to_string(),
         application_id: c.application_id,
-        step: c.step,
+        step: super::convert::enums::step_pb(&c.step),
         state,
         at: timestamp(c.at),
         log_index: c.index,

@@ -106,7 +106,7 @@ pub fn render(engine: &Engine, refused: &RefusedEnvelopes) -> Result<String, Str
     for a in &alarms {
         by_kind
             .get_or_create(&vec![
-                ("kind".into(), a.kind.clone()),
+                ("kind".into(), a.kind.name().into()),
                 ("node".into(), a.node_id.clone()),
             ])
             .inc();

@@ -3,7 +3,7 @@
 //! them through the same ingest as a push. Nothing is trusted for being fetched: the province's
 //! signed checkpoint, the tree and the domain rules are checked exactly as for a push.
 use crate::engine::{Engine, EngineError, IngestBatch, Op, Reply, MAX_ENTRIES};
-use crate::grpc::pb;
+use crate::grpc::{pb, CarriedAnswer};
 use crate::log::entry::Record;
 use pb::registry_service_client::RegistryServiceClient;
 use pb::transparency_service_client::TransparencyServiceClient;
@@ -145,8 +145,8 @@ async fn pinned(
                     key: Some(pb::get_certificate_request::Key::Code(code.to_string())),
                     version,
                 })
-                .await?
-                .into_inner();
+                .await
+                .carried()?;
             out.push(cert.signed);
         }
     }

@@ -10,6 +10,7 @@
 use crate::engine::{Engine, EngineError, FollowBatch, Op, NATIONAL_MIRROR};
 use crate::grpc::federation::{follow_log_type, proof_hashes, push_batch_type, to_wire};
 use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
+use crate::grpc::{CarriedAnswer, Carries};
 use crate::log::entry::Record;
 use ed25519_dalek::VerifyingKey;
 use pb::registry_service_client::RegistryServiceClient;
@@ -176,8 +177,8 @@ pub async fn import_handed_over(
                 key: Some(pb::get_certificate_request::Key::Code(code.clone())),
                 version: 0,
             })
-            .await?
-            .into_inner();
+            .await
+            .carried()?;
         engine
             .execute(Op::Import {
                 national_key: cfg.national_key,
@@ -270,9 +271,11 @@ pub async fn push_once(
                     entries: entries.into_iter().map(|(_, e)| e).collect(),
                 };
                 let envelope = engine.seal(&push_batch_type(), batch.encode_to_vec());
-                let request = pb::PushRequest {
-                    node_id: node_id.clone(),
-                    envelope: Some(to_wire(envelope)),
+                let request = pb::PushStreamRequest {
+                    push: Some(pb::PushRequest {
+                        node_id: node_id.clone(),
+                        envelope: Some(to_wire(envelope)),
+                    }),
                 };
                 if to_stream.send(request).await.is_err() || end == size {
                     return Ok::<(), EngineError>(());
@@ -290,6 +293,7 @@ pub async fn push_once(
     let mut held = state.held;
     while let Some(resp) = answers.message().await? {
         window.add_permits(1);
+        let resp = resp.carried()?;
         if !resp.receipt.is_empty() {
             engine
                 .execute(Op::KeepReceipt {

@@ -2,6 +2,7 @@
 //! OS picks, ready when its health RPC answers SERVING, killed on drop.
 #![allow(dead_code)]
 use sjdj::grpc::pb;
+pub use sjdj::grpc::{CarriedAnswer, Carries};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -282,7 +283,7 @@ impl Node {
             .await
             .hand_over_region(authed(&self.token("admin"), req))
             .await
-            .map(|r| r.into_inner())
+            .carried()
     }
 
     /// A registration for a subject in `subject_region`: the application once the clock has
@@ -405,7 +406,7 @@ impl Node {
         admin
             .delegate_region(authed(&self.token("admin"), req))
             .await
-            .map(|r| r.into_inner())
+            .carried()
     }
 
     /// Starts the node again on the same data dir and the same address (others point at it).
@@ -597,14 +598,15 @@ impl Node {
     pub async fn to_publicity(&self, id: &str) -> pb::Application {
         let mut review = pb::review_service_client::ReviewServiceClient::new(self.channel().await);
         review
-            .accept_application(authed(&self.token("clerk"), decision(id, "")))
+            .accept_application(authed(&self.token("clerk"), accept(id, "")))
             .await
+            .carried()
             .expect("accept");
         review
-            .pass_review(authed(&self.token("reviewer"), decision(id, "")))
+            .pass_review(authed(&self.token("reviewer"), pass(id, "")))
             .await
+            .carried()
             .expect("pass review")
-            .into_inner()
     }
 
     /// Submits an application, takes it into publicity and moves the clock past it: the
@@ -636,8 +638,8 @@ impl Node {
         admin
             .advance_clock(authed(&self.token("admin"), req))
             .await
+            .carried()
             .expect("advance clock")
-            .into_inner()
     }
 
     pub async fn advance_days(&self, days: i64) -> pb::ClockState {
@@ -740,7 +742,7 @@ pub fn reason(s: &tonic::Status) -> String {
 }
 
 /// What `national` holds of `node_id`'s log (FederationService.GetSyncState).
-pub async fn sync_state(national: &Node, node_id: &str) -> pb::SyncState {
+pub async fn sync_state(national: &Node, node_id: &str) -> pb::GetSyncStateResponse {
     let mut fed =
         pb::federation_service_client::FederationServiceClient::new(national.channel().await);
     let req = pb::GetSyncStateRequest {
@@ -787,8 +789,8 @@ impl Flow {
         m.attachments.push(
             reg.upload_attachment(authed(&self.registrant, upload))
                 .await
-                .expect("upload")
-                .into_inner(),
+                .carried()
+                .expect("upload"),
         );
         m
     }
@@ -815,7 +817,7 @@ impl Flow {
         };
         reg.create_application(authed(&self.registrant, req))
             .await
-            .map(|r| r.into_inner())
+            .carried()
     }
 
     pub async fn submit(&self, app: &pb::Application) -> Result<pb::Application, tonic::Status> {
@@ -828,7 +830,7 @@ impl Flow {
         };
         reg.submit_application(authed(&self.registrant, req))
             .await
-            .map(|r| r.into_inner())
+            .carried()
     }
 
     /// The application as its registrant sees it.
@@ -840,8 +842,8 @@ impl Flow {
         };
         reg.get_application(authed(&self.registrant, req))
             .await
+            .carried()
             .expect("get application")
-            .into_inner()
     }
 
     pub async fn submitted(&self) -> pb::Application {
@@ -851,10 +853,33 @@ impl Flow {
     }
 }
 
-pub fn decision(id: &str, reason: &str) -> pb::DecisionRequest {
-    pb::DecisionRequest {
-        request_id: rid(),
-        application_id: id.into(),
-        reason: reason.into(),
-    }
+/// Declares `fn $name(id, reason) -> pb::$request` for a decision request with a fresh
+/// request id.
+macro_rules! decisions {
+    ($($name:ident: $request:ident),*) => {$(
+        #[allow(dead_code)]
+        pub fn $name(id: &str, reason: &str) -> pb::$request {
+            pb::$request {
+                request_id: rid(),
+                application_id: id.into(),
+                reason: reason.into(),
+            }
+        }
+    )*};
+}
+
+decisions!(
+    accept: AcceptApplicationRequest,
+    refuse_acceptance: RefuseAcceptanceRequest,
+    pass: PassReviewRequest,
+    refuse_review: RefuseReviewRequest
+);
+
+/// A history step's name as the domain spells it (`SUBMITTED`), from its wire value.
+#[allow(dead_code)]
+pub fn step(v: i32) -> String {
+    pb::Step::try_from(v)
+        .map_or("?", |s| s.as_str_name())
+        .trim_start_matches("STEP_")
+        .to_string()
 }

@@ -18,7 +18,8 @@ def call(service, method, body, token=None):
     md = [("authorization", f"Bearer {token}")] if token else None
     return json_format.MessageToDict(stub(json_format.ParseDict(body, Req()), metadata=md))
 
-print("node:", call("sjdj.v1.RegistryService", "GetNodeInfo", {})["nodeId"])
+info = call("sjdj.v1.RegistryService", "GetNodeInfo", {})
+print("node:", info["nodeId"], info["role"])
 print("tokens:", len(call("sjdj.v1.AdminService", "ListTokens", {}, token)["tokens"]))
 try:
     call("sjdj.v1.RegistryService", "GetRecord", {"code": "ABC"})

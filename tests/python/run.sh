@@ -14,7 +14,7 @@ addr=$(sed -n 's/^listening on //p' "$dir/out")
 admin=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['admin'])" "$dir/node/dev-tokens.json")
 out=$(python3 tests/python/reflection_client.py "$addr" "$admin")
 echo "$out"
-grep -q "node: dev-national" <<<"$out"
+grep -q "node: dev-national NODE_ROLE_NATIONAL" <<<"$out"
 grep -q "tokens: 6" <<<"$out"
 grep -q "refusal: StatusCode.INVALID_ARGUMENT CODE_LENGTH" <<<"$out"
 # Its ErrorInfo decodes as JSON from the descriptors reflection serves.

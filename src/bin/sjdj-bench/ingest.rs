@@ -318,6 +318,7 @@ pub(super) async fn ingest(
             for req in requests {
                 window.acquire().await.expect("never closed").forget();
                 sent.lock().expect("not poisoned").push_back(Instant::now());
+                let req = pb::PushStreamRequest { push: Some(req) };
                 if to_stream.send(req).await.is_err() {
                     return;
                 }
@@ -339,7 +340,7 @@ pub(super) async fn ingest(
         window.add_permits(1);
         let t = sent.lock().expect("not poisoned").pop_front();
         lat.extend(t.map(|t| t.elapsed()));
-        receipt = !r.receipt.is_empty();
+        receipt = r.result.is_some_and(|r| !r.receipt.is_empty());
     }
     let wall = start.elapsed();
     ensure!(receipt, "the last batch was not answered with a receipt");

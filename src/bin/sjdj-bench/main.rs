@@ -9,7 +9,7 @@ use pb::registration_service_client::RegistrationServiceClient as RegClient;
 use pb::review_service_client::ReviewServiceClient;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sjdj::grpc::pb;
+use sjdj::grpc::{pb, CarriedAnswer};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::future::Future;
@@ -168,8 +168,8 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .await;
     ctx.materials = materials(
         undertaking
-            .map_err(|e| anyhow!("UploadAttachment: {}", status_text(&e)))?
-            .into_inner(),
+            .carried()
+            .map_err(|e| anyhow!("UploadAttachment: {}", status_text(&e)))?,
     );
     let ctx = Arc::new(ctx);
     let span = Duration::from_secs(args.seconds);

@@ -73,11 +73,10 @@ pub(super) async fn create_loop(
         }
         let t = Instant::now();
         let create = ctx.create(format!("{}-d{i}-{n}", ctx.run));
-        match reg.create_application(create).await {
+        match reg.create_application(create).await.carried() {
             Ok(app) => {
                 s.time(CREATE, t);
                 s.ops += 1;
-                let app = app.into_inner();
                 s.ids
                     .push(format!("{} {}", app.id, app.publicity_text_sha256));
             }
@@ -106,11 +105,15 @@ pub(super) async fn submit_drafts(
             publicity_text_sha256: sha.to_string(),
         };
         let t = Instant::now();
-        match reg.submit_application(ctx.req("registrant", submit)).await {
+        match reg
+            .submit_application(ctx.req("registrant", submit))
+            .await
+            .carried()
+        {
             Ok(app) => {
                 s.time(SUBMIT, t);
                 s.ops += 1;
-                if let Some(d) = app.get_ref().decisions.last() {
+                if let Some(d) = app.decisions.last() {
                     s.acks.push((Instant::now(), d.log_index));
                 }
             }
@@ -187,18 +190,23 @@ pub(super) async fn one_flow(
 ) -> Result<String, Failed> {
     let id = create_submit(reg, ctx, rid, s).await?;
     let reason = "bench: materials complete".to_string();
-    let decision = |step: &str| pb::DecisionRequest {
-        request_id: format!("{rid}-{step}"),
+    let accept = pb::AcceptApplicationRequest {
+        request_id: format!("{rid}-a"),
         application_id: id.clone(),
         reason: reason.clone(),
     };
     let t = Instant::now();
-    rev.accept_application(ctx.req("clerk", decision("a")))
+    rev.accept_application(ctx.req("clerk", accept))
         .await
         .map_err(|e| (ACCEPT, e))?;
     s.time(ACCEPT, t);
+    let pass = pb::PassReviewRequest {
+        request_id: format!("{rid}-r"),
+        application_id: id.clone(),
+        reason,
+    };
     let t = Instant::now();
-    rev.pass_review(ctx.req("reviewer", decision("r")))
+    rev.pass_review(ctx.req("reviewer", pass))
         .await
         .map_err(|e| (REVIEW, e))?;
     s.time(REVIEW, t);
@@ -222,8 +230,12 @@ pub(super) async fn verify_loop(
             let get = pb::GetApplicationRequest {
                 application_id: id.clone(),
             };
-            let app = match reg.get_application(ctx.req("registrant", get)).await {
-                Ok(r) => r.into_inner(),
+            let app = match reg
+                .get_application(ctx.req("registrant", get))
+                .await
+                .carried()
+            {
+                Ok(app) => app,
                 Err(e) => {
                     s.fail(VERIFY, status_text(&e));
                     break;

@@ -118,8 +118,8 @@ pub(super) async fn create_submit(
     let app = reg
         .create_application(ctx.create(format!("{rid}-c")))
         .await
-        .map_err(|e| (CREATE, e))?
-        .into_inner();
+        .carried()
+        .map_err(|e| (CREATE, e))?;
     s.time(CREATE, t0);
     let t1 = Instant::now();
     let (application_id, publicity_text_sha256) = (app.id.clone(), app.publicity_text_sha256);

@@ -9,7 +9,7 @@
 //! Shared by `sjdj-faults` (long runs) and `tests/faults.rs` (a short one in `cargo test`).
 use super::procs::{run, Proc};
 use anyhow::{anyhow, bail, ensure, Context};
-use sjdj::grpc::pb;
+use sjdj::grpc::{pb, CarriedAnswer};
 use sjdj::log::{tree, Hash};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ pub async fn run_campaign(o: &Options) -> anyhow::Result<Report> {
     let mut rng = Rng(o.seed.max(1));
     let mut report = Report::default();
     let materials = materials(&province).await?;
-    let mut seen: HashMap<&'static str, pb::Checkpoint> = HashMap::new();
+    let mut seen: HashMap<&'static str, pb::GetCheckpointResponse> = HashMap::new();
     let province_dir = province.dir.clone();
     for round in 0..o.rounds {
         let kill_national = rng.below(4) == 0;
@@ -250,8 +250,8 @@ async fn materials(p: &Proc) -> anyhow::Result<pb::Materials> {
     };
     m.attachments.push(
         reg.upload_attachment(p.req("registrant", upload))
-            .await?
-            .into_inner(),
+            .await
+            .carried()?,
     );
     Ok(m)
 }
@@ -401,8 +401,8 @@ async fn flow(
     };
     let app = reg
         .create_application(t.req("registrant", create))
-        .await?
-        .into_inner();
+        .await
+        .carried()?;
     ack(&app);
     let submit = pb::SubmitApplicationRequest {
         request_id: format!("{rid}-s"),
@@ -411,21 +411,26 @@ async fn flow(
     };
     ack(&reg
         .submit_application(t.req("registrant", submit))
-        .await?
-        .into_inner());
-    let decision = |step: &str| pb::DecisionRequest {
-        request_id: format!("{rid}-{step}"),
+        .await
+        .carried()?);
+    let accept = pb::AcceptApplicationRequest {
+        request_id: format!("{rid}-a"),
         application_id: app.id.clone(),
         reason: String::new(),
     };
     ack(&review
-        .accept_application(t.req("clerk", decision("a")))
-        .await?
-        .into_inner());
+        .accept_application(t.req("clerk", accept))
+        .await
+        .carried()?);
+    let pass = pb::PassReviewRequest {
+        request_id: format!("{rid}-p"),
+        application_id: app.id.clone(),
+        reason: String::new(),
+    };
     ack(&review
-        .pass_review(t.req("reviewer", decision("p")))
-        .await?
-        .into_inner());
+        .pass_review(t.req("reviewer", pass))
+        .await
+        .carried()?);
     Ok(())
 }
 
@@ -460,7 +465,7 @@ fn backup_outcome(bin: &Path, dir: &Path, round: usize) -> anyhow::Result<bool> 
 }
 
 /// The node's checkpoint now extends the one a reader saw before the kill.
-async fn consistent(p: &Proc, before: &pb::Checkpoint) -> anyhow::Result<()> {
+async fn consistent(p: &Proc, before: &pb::GetCheckpointResponse) -> anyhow::Result<()> {
     let now = p.checkpoint().await?;
     ensure!(
         now.size >= before.size,
@@ -469,7 +474,7 @@ async fn consistent(p: &Proc, before: &pb::Checkpoint) -> anyhow::Result<()> {
         now.size,
         before.size
     );
-    let root = |c: &pb::Checkpoint| -> anyhow::Result<Hash> {
+    let root = |c: &pb::GetCheckpointResponse| -> anyhow::Result<Hash> {
         Ok(Hash(
             c.root_hash
                 .clone()
@@ -519,8 +524,8 @@ async fn found_again(p: &Proc, acked: &HashMap<String, u64>) -> anyhow::Result<u
         let app = reg
             .get_application(p.req("registrant", req))
             .await
-            .map_err(|s| anyhow!("acknowledged application {id} lost: {}", s.message()))?
-            .into_inner();
+            .carried()
+            .map_err(|s| anyhow!("acknowledged application {id} lost: {}", s.message()))?;
         ensure!(
             app.revision >= *revision,
             "application {id} acknowledged at revision {revision} came back at {}",

@@ -180,7 +180,7 @@ impl Proc {
     }
 
     /// The latest checkpoint the node publishes.
-    pub async fn checkpoint(&self) -> anyhow::Result<pb::Checkpoint> {
+    pub async fn checkpoint(&self) -> anyhow::Result<pb::GetCheckpointResponse> {
         let mut t =
             pb::transparency_service_client::TransparencyServiceClient::new(self.channel().await?);
         Ok(t.get_checkpoint(pb::GetCheckpointRequest {})

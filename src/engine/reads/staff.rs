@@ -2,14 +2,16 @@
 use super::*;
 
 impl Engine {
-    /// A step's work queue: overdue first, then by due date.
+    /// A step's work queue: overdue first, then by due date, then by id. `after` is the
+    /// previous page's token: the place of its last item in that order.
     pub fn queue(
         &self,
         actor: &Actor,
         state: State,
         objections_only: bool,
         size: i32,
-    ) -> Result<Vec<QueueEntry>, EngineError> {
+        after: &str,
+    ) -> Result<Page<QueueEntry>, EngineError> {
         if !STAFF_READERS.contains(&actor.role) {
             return Err(Refusal::denied(
                 "WRONG_ROLE",
@@ -17,6 +19,9 @@ impl Engine {
             )
             .into());
         }
+        let after = (!after.is_empty())
+            .then(|| QueuePlace::parse(after))
+            .transpose()?;
         let today = self.today();
         let prefix = keys::state_prefix(state.name());
         let mut entries = Vec::new();
@@ -36,9 +41,15 @@ impl Engine {
                 overdue,
             });
         }
-        entries.sort_by_key(|e| (!e.overdue, e.due, e.application.id.clone()));
-        entries.truncate(page_size(size, 100));
-        Ok(entries)
+        entries.retain(|e| after.as_ref().is_none_or(|a| QueuePlace::of(e) > *a));
+        entries.sort_by_key(QueuePlace::of);
+        let size = page_size(size, 100);
+        let next = (entries.len() > size).then(|| QueuePlace::of(&entries[size - 1]).token());
+        entries.truncate(size);
+        Ok(Page {
+            items: entries,
+            next,
+        })
     }
 
     /// Open applications past their step's due date, by step: `acceptance` and `review` past
@@ -100,5 +111,44 @@ impl Engine {
             })
             .flatten();
         Ok(Page { items, next })
+    }
+}
+
+/// Where an item stands in a work queue: overdue first (`false` sorts first), then by due
+/// date (none first), then by id. A page token is the place of the page's last item.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct QueuePlace(bool, Option<Date>, String);
+
+impl QueuePlace {
+    fn of(e: &QueueEntry) -> QueuePlace {
+        QueuePlace(!e.overdue, e.due, e.application.id.clone())
+    }
+
+    fn token(&self) -> String {
+        let due = self.1.map(|d| d.to_string()).unwrap_or_default();
+        format!("{}|{due}|{}", u8::from(self.0), self.2)
+    }
+
+    fn parse(token: &str) -> Result<QueuePlace, EngineError> {
+        let bad = || {
+            EngineError::from(Refusal::invalid(
+                "PAGE_TOKEN_INVALID",
+                "page_token: not a token this queue returned",
+            ))
+        };
+        let mut parts = token.splitn(3, '|');
+        let (Some(late), Some(due), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let late = match late {
+            "0" => false,
+            "1" => true,
+            _ => return Err(bad()),
+        };
+        let due = match due {
+            "" => None,
+            d => Some(crate::domain::materials::parse_date(d).ok_or_else(bad)?),
+        };
+        Ok(QueuePlace(late, due, id.to_string()))
     }
 }

@@ -117,7 +117,65 @@ enum_map!(objection_state, objection_state_pb, pb::ObjectionState, ObjectionStat
     Superseded <=> ObjectionState::Superseded,
 });
 
+pub fn node_role_pb(r: NodeRole) -> i32 {
+    match r {
+        NodeRole::National => pb::NodeRole::National as i32,
+        NodeRole::Province => pb::NodeRole::Province as i32,
+    }
+}
+
+pub fn key_status_pb(s: crate::sync::trust::KeyStatus) -> i32 {
+    use crate::sync::trust::KeyStatus;
+    match s {
+        KeyStatus::Active => pb::KeyStatus::Active as i32,
+        KeyStatus::Retired => pb::KeyStatus::Retired as i32,
+        KeyStatus::Revoked => pb::KeyStatus::Revoked as i32,
+    }
+}
+
+pub fn alarm_kind_pb(k: crate::engine::AlarmKind) -> i32 {
+    match k {
+        crate::engine::AlarmKind::Fork => pb::AlarmKind::Fork as i32,
+    }
+}
+
+/// A history step by its stored name (`EventKind::step`, e.g. `SUBMITTED`).
+pub fn step_pb(name: &str) -> i32 {
+    pb::Step::from_str_name(&format!("STEP_{name}")).map_or_else(
+        || {
+            // Every name EventKind::step gives has a value (tested); an older store's unknown
+            // step still answers, as UNSPECIFIED, rather than failing the whole read.
+            tracing::warn!(step = name, "history step without a wire value");
+            pb::Step::Unspecified as i32
+        },
+        |s| s as i32,
+    )
+}
+
 /// A required enum: UNSPECIFIED is refused.
 pub fn required<T>(field: &str, v: Result<Option<T>, Status>) -> Result<T, Status> {
     v?.ok_or_else(|| invalid("FIELD_REQUIRED", format!("{field} is required")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every step name a history can hold (the ones `EventKind::step` gives) has its own wire
+    /// value, so no step reaches a client as UNSPECIFIED.
+    #[test]
+    fn every_history_step_has_a_wire_value() {
+        let source = include_str!("../../domain/flow/event.rs");
+        let body = &source[source.find("pub fn step(&self)").expect("EventKind::step")..];
+        let body = &body[..body.find("\n    }\n").expect("its end")];
+        let names: Vec<&str> = body.split('"').skip(1).step_by(2).collect();
+        assert_eq!(names.len(), 16, "{names:?}");
+        for name in names {
+            let v = step_pb(name);
+            assert_ne!(v, pb::Step::Unspecified as i32, "{name}");
+            let wire = pb::Step::try_from(v).unwrap().as_str_name();
+            assert_eq!(wire.strip_prefix("STEP_"), Some(name));
+        }
+        assert_eq!(step_pb("NO_SUCH_STEP"), pb::Step::Unspecified as i32);
+    }
 }

@@ -15,7 +15,7 @@ fn date(d: Option<Date>) -> String {
 
 fn decision(d: &Decision) -> pb::Decision {
     pb::Decision {
-        step: d.step.clone(),
+        step: step_pb(&d.step),
         reason: d.reason.clone(),
         actor: d.actor.clone(),
         at: timestamp(d.at),
