@@ -270,7 +270,7 @@ async fn serve(
 
 async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<()> {
     use sjdj::domain::types::{Actor, Role};
-    use sjdj::engine::{Op, Reply};
+    use sjdj::engine::commands::CreateToken;
     let v = Config::load(path)?.validate()?;
     let key = keyfile::load(&v.config.node.key_file)?;
     let node = Node::open(v, key)?;
@@ -280,7 +280,7 @@ async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<(
         holder: "bootstrap".into(),
         subject: None,
     };
-    let op = Op::CreateToken {
+    let op = CreateToken {
         actor: bootstrap,
         request_id: format!("admin-token-{}", std::process::id()),
         role: Role::Admin,
@@ -288,10 +288,7 @@ async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<(
         subject: None,
         ttl_days: 0,
     };
-    match node.engine.execute(op).await? {
-        Reply::Token(t) => println!("{}", t.token),
-        other => anyhow::bail!("unexpected reply {other:?}"),
-    }
+    println!("{}", node.engine.execute(op).await?.token);
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! Online backup: the writer begins a snapshot of the whole store at one log size, with the
 //! checkpoint signed at that size, and readers walk it while writes go on (`store::snapshot`).
-use super::writer::Tx;
-use super::{admin_ops, log_ops, EngineError, Op, Reply, Shared};
+use super::commands::require_admin;
+use super::write::{Applying, Cx, Write};
+use super::{log_ops, EngineError};
 use crate::domain::flow::{Refusal, RefusalKind};
 use crate::domain::types::Actor;
 use crate::log::checkpoint::SignedCheckpoint;
@@ -48,45 +49,73 @@ pub struct LastBackup {
     pub bytes: u64,
 }
 
-/// Writer: signs a checkpoint over everything applied and answers with the log's size. The
-/// writer ends the group with this job and begins the snapshot once the group is applied, so
-/// the snapshot holds exactly the log the checkpoint covers.
-pub(super) fn begin(shared: &Shared, tx: &mut Tx, actor: &Actor) -> Result<Reply, EngineError> {
-    admin_ops::require_admin(actor)?;
-    let checkpoint = match log_ops::sign_checkpoint(shared, tx)? {
-        Some(c) => Some(c),
-        None => log_ops::stored_checkpoint(shared, |k| tx.get(k))?,
-    };
-    let size = log_ops::size(|k| tx.get(k))?;
-    Ok(Reply::Backup {
-        size,
-        checkpoint,
-        snapshot: None,
-    })
+/// Begins a backup (admin): signs a checkpoint over everything applied and answers with the
+/// log's size. The writer ends the group with it and begins the snapshot once the group is
+/// applied, so the snapshot holds exactly the log the checkpoint covers.
+pub struct BeginBackup {
+    pub actor: Actor,
 }
 
-/// Writer: keeps the last backup's figures in the store, so they outlive a restart.
-pub(super) fn record(tx: &mut Tx, last: &LastBackup) -> Result<Reply, EngineError> {
-    let bytes = serde_json::to_vec(last).map_err(|e| EngineError::Internal(e.to_string()))?;
-    tx.put(keys::meta("last_backup"), bytes);
-    Ok(Reply::Recorded)
+/// A backup's log size and checkpoint, and the snapshot begun once its group was applied.
+pub struct BackupStart {
+    size: u64,
+    checkpoint: Option<SignedCheckpoint>,
+    snapshot: Option<Arc<Snapshot>>,
+}
+
+impl Write for BeginBackup {
+    type Reply = BackupStart;
+    const ENDS_GROUP: bool = true;
+
+    fn run(self, cx: &mut Cx, _fp: String) -> Result<BackupStart, EngineError> {
+        let (shared, tx) = (cx.shared, &mut *cx.tx);
+        require_admin(&self.actor)?;
+        let checkpoint = match log_ops::sign_checkpoint(shared, tx)? {
+            Some(c) => Some(c),
+            None => log_ops::stored_checkpoint(shared, |k| tx.get(k))?,
+        };
+        let size = log_ops::size(|k| tx.get(k))?;
+        Ok(BackupStart {
+            size,
+            checkpoint,
+            snapshot: None,
+        })
+    }
+
+    fn applied(start: &mut BackupStart, node: &Applying) {
+        let cap = node.shared.cfg.quotas.backup_held_bytes;
+        start.snapshot = Some(Arc::new(node.shared.snapshots.begin(cap)));
+    }
+}
+
+/// Keeps the last backup's figures in the store, so they outlive a restart.
+pub struct RecordBackup(pub LastBackup);
+
+impl Write for RecordBackup {
+    type Reply = ();
+
+    fn run(self, cx: &mut Cx, _fp: String) -> Result<(), EngineError> {
+        let bytes =
+            serde_json::to_vec(&self.0).map_err(|e| EngineError::Internal(e.to_string()))?;
+        cx.tx.put(keys::meta("last_backup"), bytes);
+        Ok(())
+    }
 }
 
 impl super::Engine {
     /// Begins an online backup (admin only). Returns once the snapshot's checkpoint is durable,
     /// published and kept.
     pub async fn backup(&self, actor: Actor) -> Result<BackupSnapshot, EngineError> {
-        let (size, checkpoint, snapshot) = match self.execute(Op::Backup { actor }).await? {
-            Reply::Backup {
-                size,
-                checkpoint,
-                snapshot: Some(snapshot),
-            } => (size, checkpoint, snapshot),
-            other => {
-                return Err(EngineError::Internal(format!(
-                    "backup: unexpected reply {other:?}"
-                )))
-            }
+        let start = self.execute(BeginBackup { actor }).await?;
+        let BackupStart {
+            size,
+            checkpoint,
+            snapshot: Some(snapshot),
+        } = start
+        else {
+            return Err(EngineError::Internal(
+                "backup: the snapshot was not begun".into(),
+            ));
         };
         // The archive's checkpoint is one the node has published and kept outside the store.
         self.publish_checkpoint().await?;
@@ -100,7 +129,7 @@ impl super::Engine {
 
     /// Records a backup served whole (for `/metrics` and the "last backup too old" alert).
     pub async fn backup_served(&self, last: LastBackup) -> Result<(), EngineError> {
-        self.execute(Op::RecordBackup(last)).await.map(|_| ())
+        self.execute(RecordBackup(last)).await
     }
 
     /// The last backup served whole, as the store keeps it.

@@ -7,7 +7,6 @@
 //! it advances; a frozen feed (fork) takes nothing more (there is no unfreeze operation yet).
 //! Invariant: the national node confirms a province checkpoint — a `Confirmed` entry in its own
 //! log and a cosigned receipt — only once it holds every entry the checkpoint covers.
-use super::ops::Reply;
 use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
 use crate::domain::flow::{Application, Refusal, State};
@@ -122,6 +121,21 @@ pub struct IngestBatch {
     pub prepared: Option<ingest::Prepared>,
 }
 
+/// The outcome of a batch of a feed: applied, or refused with what the refusal keeps (a fork's
+/// evidence, its alarm and the frozen feed), which an ordinary refusal would drop.
+#[derive(Debug)]
+pub enum Synced<T> {
+    Applied(T),
+    Refused(Refusal),
+}
+
+/// How much of the national log the province holds after a batch it follows.
+#[derive(Debug)]
+pub struct Followed {
+    pub held: u64,
+    pub size: u64,
+}
+
 /// The answer to an accepted batch.
 #[derive(Debug, Clone)]
 pub struct Ingested {
@@ -164,7 +178,7 @@ pub(super) fn trust(
     tx: &mut Tx,
     actor: &Actor,
     body: Body,
-) -> Result<Reply, EngineError> {
+) -> Result<TrustedNode, EngineError> {
     if actor.role != Role::Admin {
         return Err(Refusal::denied("WRONG_ROLE", "the trust list needs the admin role").into());
     }
@@ -183,7 +197,7 @@ pub(super) fn trust(
         fold_trust(shared, tx, &body, index).map_err(|e| Refusal::invalid(e.reason, e.message))?;
     log_ops::append(tx, shared.clock.now(), actor, body)?;
     tracing::info!(node = %next.node_id, region = %next.region, "trust list changed");
-    Ok(Reply::Trusted(Box::new(next)))
+    Ok(next)
 }
 
 /// Checks one trust-list entry against the list as stored and writes the list's new state.
@@ -286,7 +300,11 @@ pub struct FollowBatch {
 
 /// Province: checks a batch of the national log against the root key and what it already
 /// holds, stores it, and applies the trust-list entries to its own copy of the list.
-pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Reply, EngineError> {
+pub(super) fn follow(
+    shared: &Shared,
+    tx: &mut Tx,
+    b: FollowBatch,
+) -> Result<Synced<Followed>, EngineError> {
     if shared.cfg.role == NodeRole::National {
         return Err(
             Refusal::precondition("NOT_PROVINCE", "the national node follows no one").into(),
@@ -370,10 +388,10 @@ pub(super) fn follow(shared: &Shared, tx: &mut Tx, b: FollowBatch) -> Result<Rep
         frozen: None,
     };
     tx.put(state_key, codec::encode(&next));
-    Ok(Reply::Followed {
+    Ok(Synced::Applied(Followed {
         held: checked.held,
         size: cp.size,
-    })
+    }))
 }
 
 /// A province's mirrored tree as the writer sees it.
@@ -391,7 +409,11 @@ impl TileSource for FedTiles<'_, '_, '_> {
 }
 
 /// Checks and stores one pushed batch.
-pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Reply, EngineError> {
+pub(super) fn ingest(
+    shared: &Shared,
+    tx: &mut Tx,
+    b: IngestBatch,
+) -> Result<Synced<Ingested>, EngineError> {
     require_national(shared)?;
     let node: TrustedNode = read(tx, &keys::trust(&b.node_id))?.ok_or_else(|| {
         Refusal::denied(
@@ -518,7 +540,7 @@ pub(super) fn ingest(shared: &Shared, tx: &mut Tx, b: IngestBatch) -> Result<Rep
         tracing::info!(node = %b.node_id, size = cp.size, "province checkpoint confirmed");
         Some(receipt)
     };
-    Ok(Reply::Ingested(Ingested {
+    Ok(Synced::Applied(Ingested {
         held: accepted.held,
         size: cp.size,
         receipt,
@@ -616,16 +638,16 @@ fn refused(node_id: &str, r: Refused) -> Refusal {
 }
 
 /// Keeps the evidence of a fork, freezes the feed and raises the alarm. The push itself is
-/// refused (`Reply::SyncRefused`), but the evidence and the freeze are stored.
-fn raise_fork(
+/// refused (`Synced::Refused`), but the evidence and the freeze are stored.
+fn raise_fork<T>(
     shared: &Shared,
     tx: &mut Tx,
     node_id: &str,
     note: &[u8],
     mut state: MirrorState,
     fork: Refused,
-) -> Result<Reply, EngineError> {
-    let number = super::ops::next_counter(tx, "next_alarm")?;
+) -> Result<Synced<T>, EngineError> {
+    let number = super::steps::next_counter(tx, "next_alarm")?;
     let mut evidence: Vec<Vec<u8>> = state.signed.iter().map(|c| c.note.clone()).collect();
     evidence.push(note.to_vec());
     let alarm = Alarm {
@@ -640,7 +662,7 @@ fn raise_fork(
     tx.put(keys::alarm(number), codec::encode(&alarm));
     state.frozen = Some(number);
     tx.put(keys::fed_state(node_id), codec::encode(&state));
-    Ok(Reply::SyncRefused(refused(node_id, fork)))
+    Ok(Synced::Refused(refused(node_id, fork)))
 }
 
 /// On a province: keeps a receipt after checking the national cosignature over its own
@@ -651,7 +673,7 @@ pub(super) fn keep_receipt(
     national_key: &ed25519_dalek::VerifyingKey,
     national_origin: &str,
     receipt: Vec<u8>,
-) -> Result<Reply, EngineError> {
+) -> Result<u64, EngineError> {
     let cp = checkpoint::verify_cosigned(
         &receipt,
         &shared.key.verifying_key(),
@@ -661,5 +683,5 @@ pub(super) fn keep_receipt(
     )
     .map_err(|e| Refusal::invalid("BAD_RECEIPT", format!("receipt: {e}")))?;
     tx.put(keys::receipt(cp.size), receipt);
-    Ok(Reply::Receipt { size: cp.size })
+    Ok(cp.size)
 }

@@ -6,7 +6,6 @@
 //! which mints nothing before its own delegation reaches it through the national log, starts
 //! after them. So no code can be minted twice across the handover.
 use super::federation::MirrorState;
-use super::ops::Reply;
 use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
 use crate::domain::codes::Region;
@@ -25,7 +24,7 @@ pub(super) fn host(
     tx: &mut Tx,
     actor: &Actor,
     region: String,
-) -> Result<Reply, EngineError> {
+) -> Result<String, EngineError> {
     if actor.role != Role::Admin {
         return Err(Refusal::denied("WRONG_ROLE", "hosting needs the admin role").into());
     }
@@ -69,7 +68,7 @@ pub(super) fn host(
         },
     )?;
     tracing::info!(%region, "hosting a province namespace");
-    Ok(Reply::Hosted { region })
+    Ok(region)
 }
 
 /// National: the handover entry for a hosted region, with its serials and codes as stored.
@@ -196,7 +195,7 @@ pub(super) fn import(
     tx: &mut Tx,
     national_key: &ed25519_dalek::VerifyingKey,
     bytes: Vec<u8>,
-) -> Result<Reply, EngineError> {
+) -> Result<String, EngineError> {
     let bad = |m: String| Refusal::invalid("BAD_IMPORT", m);
     let signed = crate::domain::certificate::SignedCertificate::from_bytes(bytes)
         .map_err(|e| bad(e.to_string()))?;
@@ -222,5 +221,5 @@ pub(super) fn import(
     tx.put(keys::record(&code), codec::encode(&record));
     tx.delete(keys::import(&code));
     tracing::info!(%code, node = %shared.cfg.node_id, "imported a handed-over record");
-    Ok(Reply::Imported { code })
+    Ok(code)
 }

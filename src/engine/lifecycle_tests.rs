@@ -11,7 +11,7 @@ impl Node {
         t: RegistrationType,
         code: &str,
         m: Materials,
-    ) -> Result<Reply, EngineError> {
+    ) -> Result<Applied, EngineError> {
         let command = Command::Create {
             id: String::new(),
             registration_type: t,
@@ -194,7 +194,7 @@ async fn the_institution_corrects_a_record_itself_and_revokes_one_with_a_reason(
     let id = n.in_publicity().await;
     n.advance(PAST_PUBLICITY).await;
     let code = n.code(&id).to_string();
-    let correct = |actor: &Actor, correction: RecordCorrection, reason: &str| Op::CorrectRecord {
+    let correct = |actor: &Actor, correction: RecordCorrection, reason: &str| CorrectRecord {
         actor: actor.clone(),
         request_id: n.request_id(),
         code: code.clone(),
@@ -241,23 +241,14 @@ async fn the_institution_corrects_a_record_itself_and_revokes_one_with_a_reason(
     n.flow(&n.registrant, Some(&open.id), withdraw).await;
 
     let op = correct(&registrar, name("企业登记信息库"), "数据名称笔误");
-    let retry = match &op {
-        Op::CorrectRecord {
-            actor,
-            request_id,
-            code,
-            correction,
-            reason,
-        } => Op::CorrectRecord {
-            actor: actor.clone(),
-            request_id: request_id.clone(),
-            code: code.clone(),
-            correction: correction.clone(),
-            reason: reason.clone(),
-        },
-        _ => unreachable!(),
+    let retry = CorrectRecord {
+        actor: op.actor.clone(),
+        request_id: op.request_id.clone(),
+        code: op.code.clone(),
+        correction: op.correction.clone(),
+        reason: op.reason.clone(),
     };
-    let Ok(Reply::Record(r)) = n.engine.execute(op).await else {
+    let Ok(r) = n.engine.execute(op).await else {
         panic!("correction refused")
     };
     assert_eq!(
@@ -270,7 +261,7 @@ async fn the_institution_corrects_a_record_itself_and_revokes_one_with_a_reason(
     );
     assert_eq!(r.versions[1].application_id, "", "no application behind it");
     // A retry with the same request id changes nothing more.
-    let Ok(Reply::Record(again)) = n.engine.execute(retry).await else {
+    let Ok(again) = n.engine.execute(retry).await else {
         panic!("retry refused")
     };
     assert_eq!(again.current_version, 2);
@@ -294,7 +285,7 @@ async fn the_institution_corrects_a_record_itself_and_revokes_one_with_a_reason(
     );
 
     // Revocation: a tombstone with the reason; nothing more on the code.
-    let revoke = |reason: &str| Op::RevokeRecord {
+    let revoke = |reason: &str| RevokeRecord {
         actor: registrar.clone(),
         request_id: n.request_id(),
         code: code.clone(),
@@ -304,7 +295,7 @@ async fn the_institution_corrects_a_record_itself_and_revokes_one_with_a_reason(
         reason(n.engine.execute(revoke("")).await),
         "REASON_REQUIRED"
     );
-    let Ok(Reply::Record(r)) = n.engine.execute(revoke("以欺骗手段登记")).await else {
+    let Ok(r) = n.engine.execute(revoke("以欺骗手段登记")).await else {
         panic!("revocation refused")
     };
     assert_eq!(r.status, RecordStatus::Revoked);
@@ -357,7 +348,7 @@ async fn statistics_count_the_registry_by_region_type_industry_status_and_month(
     let registrar = n.token(Role::Registrar, "registrar-zhao", None).await.1;
     let (a, b) = (n.in_publicity().await, n.in_publicity().await);
     n.advance(PAST_PUBLICITY).await;
-    let revoke = Op::RevokeRecord {
+    let revoke = RevokeRecord {
         actor: registrar,
         request_id: n.request_id(),
         code: n.code(&b).to_string(),
@@ -524,7 +515,7 @@ async fn concurrent_applications_on_one_code_open_exactly_one() {
         RegistrationType::Correction,
         RegistrationType::Deregistration,
     ] {
-        let op = Op::Flow {
+        let op = FlowStep {
             actor: n.registrant.clone(),
             request_id: n.request_id(),
             application_id: None,
@@ -542,7 +533,7 @@ async fn concurrent_applications_on_one_code_open_exactly_one() {
     let opened: Vec<String> = all
         .iter()
         .filter_map(|r| match r {
-            Ok(Reply::Application { app, .. }) => Some(app.id.clone()),
+            Ok(Applied { app, .. }) => Some(app.id.clone()),
             _ => None,
         })
         .collect();
@@ -569,7 +560,7 @@ async fn revoking_a_code_closes_the_application_open_on_it() {
             .await,
     );
     n.to_publicity(&change.id).await;
-    let revoke = Op::RevokeRecord {
+    let revoke = RevokeRecord {
         actor: registrar,
         request_id: n.request_id(),
         code: code.clone(),

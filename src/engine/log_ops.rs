@@ -235,10 +235,7 @@ impl super::Engine {
     /// store. A checkpoint whose keeping failed stays signed in the store and is published by
     /// the next call that can keep it. Returns the checkpoint newly published, if any.
     pub async fn publish_checkpoint(&self) -> Result<Option<SignedCheckpoint>, EngineError> {
-        let signed = match self.execute(super::Op::Checkpoint).await? {
-            super::Reply::Checkpoint(c) => c,
-            _ => None,
-        };
+        let signed = self.execute(super::commands::SignCheckpoint).await?;
         let _keeping = self.shared.keeping.lock().await;
         let newest = match signed {
             Some(c) => Some(c),

@@ -3,7 +3,7 @@
 //! (the next version for a change, correction or renewal; the end for a deregistration),
 //! register the application, sign the version's certificate and publish the registry record —
 //! all in the writer's transaction, so a code is minted once or not at all.
-use super::ops::{commit_events, load_app};
+use super::steps::{commit_events, load_app};
 use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
 use crate::domain::calendar::china_date;
@@ -81,7 +81,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
         },
         None => None,
     };
-    let ctx = super::ops::ctx(shared, now, &actor, target.as_ref());
+    let ctx = super::steps::ctx(shared, now, &actor, target.as_ref());
     // decide is pure, so ask it first with a placeholder: a serial is spent only on a sure thing.
     let placeholder = app.target_code.clone().unwrap_or_default();
     if flow::decide(Some(&app), &Command::Register { code: placeholder }, &ctx).is_err() {

@@ -1,12 +1,12 @@
 //! The engine joins the pure rules to the store: commands go through the single writer
 //! (`writer`), reads go straight to the store (`reads`). It knows nothing of gRPC.
-mod admin_ops;
 mod apps;
 pub mod audit;
 mod audit_mirrors;
 mod audit_openings;
 mod backup;
 mod clock;
+pub mod commands;
 mod federation;
 mod hosting;
 pub mod kept;
@@ -15,23 +15,25 @@ mod log_ops;
 mod mint;
 mod mirror_page;
 mod openings;
-mod ops;
 mod quotas;
 mod reads;
 mod record_ops;
 pub mod recover;
 mod retention;
+mod steps;
 pub mod tokens;
+mod write;
 mod writer;
 
 pub use backup::{BackupSnapshot, LastBackup};
 pub use clock::NodeClock;
+pub use commands::Write;
 pub use federation::{
-    Alarm, AlarmKind, FollowBatch, IngestBatch, Ingested, MirrorState, NATIONAL_MIRROR,
+    Alarm, AlarmKind, FollowBatch, Followed, IngestBatch, Ingested, MirrorState, Synced,
+    NATIONAL_MIRROR,
 };
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use mirror_page::MirrorPage;
-pub use ops::{Op, Reply};
 pub use reads::{CertificateView, Change, Page, QueueEntry, SearchFilter, Verification};
 pub use reads::{Confirmation, IssuerKey};
 pub use writer::panic_text;
@@ -231,7 +233,7 @@ impl Shared {
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
-    writer: mpsc::Sender<writer::Job>,
+    writer: mpsc::Sender<write::Job>,
 }
 
 impl Engine {
@@ -269,26 +271,21 @@ impl Engine {
     }
 
     /// Runs one write through the writer; returns once it is durable (or refused).
-    pub async fn execute(&self, op: Op) -> Result<Reply, EngineError> {
-        self.submit(op).await?.await
+    pub async fn execute<W: Write>(&self, write: W) -> Result<W::Reply, EngineError> {
+        self.submit(write).await?.await
     }
 
     /// Queues one write and returns, without waiting for it, the answer to come. Writes run in
     /// the order they are queued, so a caller can queue the next write (the next batch of a
     /// push) while the one before is still being flushed.
-    pub async fn submit(
+    pub async fn submit<W: Write>(
         &self,
-        op: Op,
-    ) -> Result<impl std::future::Future<Output = Result<Reply, EngineError>>, EngineError> {
-        let (fingerprint, request_bytes) = ops::fingerprint_of(&op);
-        quotas::request_within(&self.shared.cfg.quotas, &op, request_bytes)?;
+        write: W,
+    ) -> Result<impl std::future::Future<Output = Result<W::Reply, EngineError>>, EngineError> {
+        let fingerprint = write.prepare(&self.shared.cfg.quotas)?;
         let (reply, rx) = oneshot::channel();
         self.writer
-            .send(writer::Job {
-                fingerprint,
-                op,
-                reply,
-            })
+            .send(write::Job::new(write, fingerprint, reply))
             .await
             .map_err(|_| EngineError::Unavailable)?;
         Ok(async move { rx.await.map_err(|_| EngineError::Unavailable)? })

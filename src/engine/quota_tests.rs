@@ -129,7 +129,7 @@ async fn an_application_takes_a_bounded_number_of_objections() {
 async fn a_subject_uploads_a_bounded_number_of_bytes_and_a_repeat_costs_nothing() {
     let n = Node::start(small()).await;
     let put = |subject: &str, bytes: Vec<u8>| {
-        n.engine.execute(Op::PutAttachment {
+        n.engine.execute(PutAttachment {
             subject: subject.into(),
             bytes,
         })

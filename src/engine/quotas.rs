@@ -12,13 +12,10 @@ use crate::store::keys;
 /// Checked before the command is queued, so the writer never serialises materials to weigh them.
 pub(super) fn request_within(
     q: &super::Quotas,
-    op: &super::Op,
+    command: &Command,
     request_bytes: usize,
 ) -> Result<(), EngineError> {
-    let super::Op::Flow { command, .. } = op else {
-        return Ok(());
-    };
-    match **command {
+    match command {
         Command::Create { .. } | Command::Edit { .. } | Command::Supplement { .. }
             if request_bytes > q.materials_bytes =>
         {
@@ -91,7 +88,7 @@ pub(super) fn count_draft_bytes(
     for key in [keys::app(&app.id), keys::app_materials(&app.id)] {
         snapshot += tx.get(&key)?.map_or(0, |s| s.len() as u64);
     }
-    let used = super::ops::read_u64(tx, &key)? + snapshot;
+    let used = super::steps::read_u64(tx, &key)? + snapshot;
     if used > q.draft_bytes {
         return Err(Refusal::quota(
             "DRAFT_STORAGE_EXHAUSTED",

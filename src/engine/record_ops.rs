@@ -2,7 +2,6 @@
 //! makes the code's next version with its own certificate, and revocation (撤销), which ends the
 //! code as a tombstone. Each is one log entry with its reason; only a registrar may act.
 use super::lifecycle::target;
-use super::ops::Reply;
 use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
 use crate::domain::calendar::china_date;
@@ -55,7 +54,7 @@ pub(super) fn correct(
     code: &str,
     fix: RecordCorrection,
     reason: String,
-) -> Result<Reply, EngineError> {
+) -> Result<Record, EngineError> {
     let (code, record, t) = acting_on(shared, tx, actor, code)?;
     flow::check_correction(&t, &fix, &reason)?;
     // An open application would complete on the facts it was filed with, over the correction.
@@ -118,7 +117,7 @@ pub(super) fn correct(
     tx.put(keys::record(&code_str), codec::encode(&record));
     super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(code = %code_str, version, "record corrected by the institution");
-    Ok(Reply::Record(Box::new(record)))
+    Ok(record)
 }
 
 /// Revokes a code: it ends today, kept whole as a tombstone with the reason.
@@ -128,7 +127,7 @@ pub(super) fn revoke(
     actor: &Actor,
     code: &str,
     reason: String,
-) -> Result<Reply, EngineError> {
+) -> Result<Record, EngineError> {
     let (code, record, t) = acting_on(shared, tx, actor, code)?;
     flow::check_revocation(&t, &reason)?;
     let now = shared.clock.now();
@@ -158,20 +157,20 @@ pub(super) fn revoke(
     tx.put(keys::record(&code), codec::encode(&record));
     super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(%code, "record revoked by the institution");
-    Ok(Reply::Record(Box::new(record)))
+    Ok(record)
 }
 
 /// Closes the application open on a revoked code (a `Closed` event by the node).
 fn close(shared: &Shared, tx: &mut Tx, id: &str, code: &str, now: i64) -> Result<(), EngineError> {
-    let Some(app) = super::ops::load_app(tx, id)? else {
+    let Some(app) = super::steps::load_app(tx, id)? else {
         return Ok(());
     };
     let system = Actor::system();
-    let ctx = super::ops::ctx(shared, now, &system, None);
+    let ctx = super::steps::ctx(shared, now, &system, None);
     let command = flow::Command::Close {
         reason: format!("{code} was revoked"),
     };
     let events = flow::decide(Some(&app), &command, &ctx)?;
-    let (app, _) = super::ops::commit_events(tx, Some(app), id, events, &system, now)?;
+    let (app, _) = super::steps::commit_events(tx, Some(app), id, events, &system, now)?;
     super::retention::schedule_application(shared, tx, &app)
 }

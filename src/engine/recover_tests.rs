@@ -166,7 +166,7 @@ async fn a_national_log_of_trust_list_changes_recovers_the_trust_list() {
         ),
     };
     n.engine
-        .execute(Op::Trust {
+        .execute(Trust {
             actor: admin(),
             body,
         })

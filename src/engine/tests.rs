@@ -1,6 +1,7 @@
 //! The engine over the in-memory store: the flow end to end through the single writer, plus what
 //! the engine adds to the pure rules — ids, idempotency, tokens, attachments, minting, signing,
 //! reads — and that a refusal writes nothing at all.
+use super::commands::*;
 use super::*;
 use crate::domain::codes::UnifiedCode;
 use crate::domain::flow::{publicity_text, Application, Command, State};
@@ -54,11 +55,10 @@ fn reason<T>(r: Result<T, EngineError>) -> &'static str {
     }
 }
 
-fn app_of(r: Result<Reply, EngineError>) -> Application {
+fn app_of(r: Result<Applied, EngineError>) -> Application {
     match r {
-        Ok(Reply::Application { app, .. }) => *app,
+        Ok(Applied { app, .. }) => *app,
         Err(e) => panic!("refused: {e}"),
-        Ok(other) => panic!("unexpected {other:?}"),
     }
 }
 
@@ -103,8 +103,8 @@ impl Node {
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let engine = Engine::start(store, key, cfg).unwrap();
         let bytes = "本单位承诺所填信息真实".as_bytes().to_vec();
-        let Ok(Reply::Attachment { sha256, size }) = engine
-            .execute(Op::PutAttachment {
+        let Ok(Attachment { sha256, size }) = engine
+            .execute(PutAttachment {
                 subject: OWN.into(),
                 bytes,
             })
@@ -141,10 +141,10 @@ impl Node {
         format!("r{}", self.requests.fetch_add(1, Ordering::SeqCst))
     }
 
-    fn token_op(&self, by: &Actor, role: Role, holder: &str, subject: Option<&str>) -> Op {
+    fn token_op(&self, by: &Actor, role: Role, holder: &str, subject: Option<&str>) -> CreateToken {
         let (actor, request_id, holder) = (by.clone(), self.request_id(), holder.into());
         let subject = subject.map(Into::into);
-        Op::CreateToken {
+        CreateToken {
             actor,
             request_id,
             role,
@@ -157,7 +157,7 @@ impl Node {
     /// Issues a token and returns its secret and the actor it authenticates as.
     async fn token(&self, role: Role, holder: &str, subject: Option<&str>) -> (String, Actor) {
         let op = self.token_op(&admin(), role, holder, subject);
-        let Ok(Reply::Token(t)) = self.engine.execute(op).await else {
+        let Ok(t) = self.engine.execute(op).await else {
             panic!("no token")
         };
         (t.token.clone(), self.engine.authenticate(&t.token).unwrap())
@@ -192,10 +192,10 @@ impl Node {
         who: &Actor,
         id: Option<&str>,
         command: Command,
-    ) -> Result<Reply, EngineError> {
+    ) -> Result<Applied, EngineError> {
         let (actor, request_id, application_id) =
             (who.clone(), self.request_id(), id.map(Into::into));
-        let op = Op::Flow {
+        let op = FlowStep {
             actor,
             request_id,
             application_id,
@@ -231,7 +231,7 @@ impl Node {
     /// Moves the node's clock on; the engine sweeps what fell due in the skipped days.
     async fn advance(&self, days: i64) {
         let (actor, seconds) = (admin(), days * DAY);
-        let op = Op::AdvanceClock { actor, seconds };
+        let op = AdvanceClock { actor, seconds };
         self.engine.execute(op).await.unwrap();
     }
 
@@ -319,7 +319,7 @@ async fn retried_request_returns_the_first_result() {
     let op = |materials| {
         let (actor, request_id) = (n.registrant.clone(), "create-1".into());
         let (application_id, command) = (None, create(materials));
-        Op::Flow {
+        FlowStep {
             actor,
             request_id,
             application_id,
@@ -349,7 +349,7 @@ async fn retried_request_returns_the_first_result() {
 #[tokio::test]
 async fn a_retry_after_later_steps_returns_the_state_it_first_returned() {
     let n = Node::start(config()).await;
-    let run = |who: &Actor, rid: &str, id: Option<&str>, command: Command| Op::Flow {
+    let run = |who: &Actor, rid: &str, id: Option<&str>, command: Command| FlowStep {
         actor: who.clone(),
         request_id: rid.into(),
         application_id: id.map(Into::into),
@@ -492,7 +492,7 @@ async fn tokens_are_bound_to_role_and_subject_and_can_be_revoked() {
     let who = (actor.role, actor.holder.as_str(), actor.subject.as_deref());
     assert_eq!(who, (Role::Auditor, "auditor-qian", None));
     let token_id = actor.id.clone();
-    let revoke = Op::RevokeToken {
+    let revoke = RevokeToken {
         actor: admin(),
         token_id,
     };
@@ -521,14 +521,14 @@ async fn tokens_are_bound_to_role_and_subject_and_can_be_revoked() {
         assert_eq!(reason(refused), want);
     }
     let (actor, token_id) = (n.clerk.clone(), actor.id);
-    let revoke = Op::RevokeToken { actor, token_id };
+    let revoke = RevokeToken { actor, token_id };
     assert_eq!(reason(n.engine.execute(revoke).await), "WRONG_ROLE");
 }
 
 #[tokio::test]
 async fn a_token_expires_on_the_node_clock_and_its_lifetime_is_bounded() {
     let n = Node::start(config()).await;
-    let issue = |ttl_days| Op::CreateToken {
+    let issue = |ttl_days| CreateToken {
         actor: admin(),
         request_id: format!("ttl-{ttl_days}"),
         role: Role::Clerk,
@@ -536,11 +536,11 @@ async fn a_token_expires_on_the_node_clock_and_its_lifetime_is_bounded() {
         subject: None,
         ttl_days,
     };
-    let Ok(Reply::Token(t)) = n.engine.execute(issue(2)).await else {
+    let Ok(t) = n.engine.execute(issue(2)).await else {
         panic!("token not issued")
     };
     assert_eq!(t.record.expires_at, t.record.created_at + 2 * 86_400);
-    let Ok(Reply::Token(default)) = n.engine.execute(issue(0)).await else {
+    let Ok(default) = n.engine.execute(issue(0)).await else {
         panic!("token not issued")
     };
     assert_eq!(
@@ -594,7 +594,7 @@ async fn tokens_and_alarms_are_paged() {
 
 #[tokio::test]
 async fn the_clock_moves_only_where_the_config_allows() {
-    let advance = |actor, seconds| Op::AdvanceClock { actor, seconds };
+    let advance = |actor, seconds| AdvanceClock { actor, seconds };
     let fixed = Node::start(EngineConfig {
         clock_control: false,
         ..config()
@@ -622,7 +622,7 @@ async fn attachments_are_bounded_and_content_addressed() {
     let n = Node::start(config()).await;
     let before = snapshot(&n.engine);
     let put = |bytes| {
-        n.engine.execute(Op::PutAttachment {
+        n.engine.execute(PutAttachment {
             subject: OWN.into(),
             bytes,
         })
@@ -636,7 +636,7 @@ async fn attachments_are_bounded_and_content_addressed() {
     let max = vec![b'x'; 1024];
     let want = (hex::encode(Sha256::digest(&max)), 1024);
     for _ in 0..2 {
-        let Ok(Reply::Attachment { sha256, size }) = put(max.clone()).await else {
+        let Ok(Attachment { sha256, size }) = put(max.clone()).await else {
             panic!()
         };
         assert_eq!((sha256, size), want);
@@ -821,7 +821,7 @@ async fn the_sweep_pages_past_applications_held_by_objections() {
 async fn a_panicking_operation_is_refused_and_the_writer_goes_on() {
     let n = Node::start(config()).await;
     let before = snapshot(&n.engine);
-    let e = n.engine.execute(Op::Panic).await.unwrap_err();
+    let e = n.engine.execute(Panic).await.unwrap_err();
     assert!(
         matches!(&e, EngineError::Internal(m) if m.contains("wrote nothing") && m.contains("a test's panic")),
         "{e:?}"
@@ -935,7 +935,7 @@ async fn a_full_disk_refuses_writes_before_the_store_and_they_resume_with_space(
 async fn a_failed_flush_leaves_the_outcome_unknown_and_a_retry_returns_the_first_result() {
     let store = Arc::new(FailingFlush::default());
     let n = Node::on(store.clone(), config()).await;
-    let op = |request_id: &str| Op::Flow {
+    let op = |request_id: &str| FlowStep {
         actor: n.registrant.clone(),
         request_id: request_id.into(),
         application_id: None,

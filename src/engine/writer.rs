@@ -6,22 +6,15 @@
 //! groups waiting) and only then answers their callers. So an acknowledged write is durable, a
 //! refused one wrote nothing, and neither the async threads nor the writer wait on fsync.
 //! Reads may see a write a moment before it is durable; nobody is told it succeeded until it is.
-use super::ops::{self, Op, Reply};
+use super::write::{Answer, Job};
 use super::{EngineError, Shared};
 use crate::store::{Batch, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// Most jobs committed with one flush: bounds latency of the first job in a group.
 const MAX_GROUP: usize = 512;
-
-pub(super) struct Job {
-    pub op: Op,
-    /// Request fingerprint for idempotency, computed before queueing.
-    pub fingerprint: String,
-    pub reply: oneshot::Sender<Result<Reply, EngineError>>,
-}
 
 /// The store as seen by the writer: committed state plus this group's pending writes.
 pub(super) struct View<'a> {
@@ -48,14 +41,14 @@ impl<'a> View<'a> {
 }
 
 /// One job's writes, kept apart until the job succeeds, so a refusal writes nothing.
-pub(super) struct Tx<'v, 'a> {
+pub(crate) struct Tx<'v, 'a> {
     view: &'v View<'a>,
     local: HashMap<Vec<u8>, Option<Vec<u8>>>,
     order: Vec<Vec<u8>>,
 }
 
 impl<'v, 'a> Tx<'v, 'a> {
-    pub fn new(view: &'v View<'a>) -> Self {
+    pub(super) fn new(view: &'v View<'a>) -> Self {
         Tx {
             view,
             local: HashMap::new(),
@@ -137,10 +130,7 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Answers waiting for the flush that makes their group durable.
-type Answers = Vec<(
-    oneshot::Sender<Result<Reply, EngineError>>,
-    Result<Reply, EngineError>,
-)>;
+type Answers = Vec<Box<dyn Answer>>;
 
 /// Starts the writer and the flusher. The writer applies group N+1 while the flusher makes
 /// group N durable, so fsync and decision-making overlap; each answer still waits for a flush
@@ -170,14 +160,12 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                         grew
                     });
                 }
-                for (reply, result) in waiting.into_iter().flat_map(|(_, a)| a) {
+                for mut answer in waiting.into_iter().flat_map(|(_, a)| a) {
                     // Applied but perhaps not durable: neither done nor refused.
-                    let result = match (&flushed, result) {
-                        (Err(e), Ok(_)) => Err(EngineError::OutcomeUnknown(e.to_string())),
-                        (_, r) => r,
-                    };
-                    // The caller may have gone away (timeout, cancelled RPC); the write stands.
-                    let _ = reply.send(result);
+                    if let Err(e) = &flushed {
+                        answer.fail(EngineError::OutcomeUnknown(e.to_string()));
+                    }
+                    answer.send();
                 }
             }
         })
@@ -188,9 +176,7 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
             while let Some(first) = rx.blocking_recv() {
                 if let Some(why) = shared.fatal.borrow().clone() {
                     // Refused unread: the writer cannot go on (see `Shared::fatal`).
-                    let _ = first
-                        .reply
-                        .send(Err(EngineError::Store(StoreError::Engine(why))));
+                    first.refuse(EngineError::Store(StoreError::Engine(why)));
                     continue;
                 }
                 let mut group = vec![first];
@@ -225,21 +211,13 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
         let mut tx = Tx::new(&view);
         // A bug that panics in one operation refuses that operation (its writes are dropped
         // with its transaction) and the writer goes on with the next.
-        let run =
-            std::panic::AssertUnwindSafe(|| ops::run(shared, &mut tx, job.op, job.fingerprint));
-        let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-            let what = panic_text(&*panic);
-            tracing::error!(panic = %what, "an operation panicked; it is refused and wrote nothing");
-            Err(EngineError::Internal(format!(
-                "the operation failed inside the node and wrote nothing: {what}"
-            )))
-        });
-        if result.is_ok() {
+        let answer = job.run(shared, &mut tx);
+        if answer.is_ok() {
             for (k, v) in tx.into_writes() {
                 view.pending.insert(k, v);
             }
         }
-        done.push((job.reply, result));
+        done.push(answer);
     }
     let size = super::log_ops::size(|k| view.get(k)).unwrap_or(0);
     if !view.pending.is_empty() {
@@ -247,10 +225,8 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
             ops: view.pending.into_iter().collect(),
         };
         if let Some((free, min)) = too_full(shared, &batch) {
-            for (_, result) in done.iter_mut() {
-                if result.is_ok() {
-                    *result = Err(EngineError::StoreFull { free, min });
-                }
+            for answer in done.iter_mut() {
+                answer.fail(EngineError::StoreFull { free, min });
             }
             // Nothing of this group landed: the log is as it was before it.
             let before = super::log_ops::size(|k| Ok(store.get(k)?)).unwrap_or(0);
@@ -267,18 +243,16 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
                 "the store failed to apply a batch of writes ({e}); the node stops so that it \
                  restarts on its durable state"
             )));
-            for (_, result) in done.iter_mut() {
-                if result.is_ok() {
-                    *result = Err(EngineError::Store(StoreError::Engine(e.to_string())));
-                }
+            for answer in done.iter_mut() {
+                answer.fail(EngineError::Store(StoreError::Engine(e.to_string())));
             }
             // Nothing of this group landed: the watermark must not pass it.
             return (None, done);
         }
     }
-    if let Some((_, Ok(Reply::Backup { snapshot, .. }))) = done.last_mut() {
-        let cap = shared.cfg.quotas.backup_held_bytes;
-        *snapshot = Some(Arc::new(shared.snapshots.begin(cap)));
+    // A backup, last in its group, begins its snapshot now that the group is applied.
+    for answer in done.iter_mut() {
+        answer.applied(shared);
     }
     (Some(size), done)
 }
@@ -300,9 +274,7 @@ fn too_full(shared: &Shared, batch: &Batch) -> Option<(u64, u64)> {
 }
 
 fn ends_group(group: &[Job]) -> bool {
-    group
-        .last()
-        .is_some_and(|job| matches!(job.op, Op::Backup { .. }))
+    group.last().is_some_and(|job| job.ends_group)
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use super::{auth, status};
 use crate::domain::calendar::china_date;
 use crate::domain::flow::Refusal;
 use crate::domain::types::Role;
-use crate::engine::{Engine, Op, Reply};
+use crate::engine::commands::{AdvanceClock, CreateToken, Host, RevokeToken, Trust};
+use crate::engine::Engine;
 use crate::log::entry::Body;
 use tonic::{Request, Response, Status};
 
@@ -37,20 +38,13 @@ impl Admin {
         actor: crate::domain::types::Actor,
         body: Body,
     ) -> Result<Option<pb::TrustedNode>, Status> {
-        match self
+        let node = self
             .engine
-            .execute(Op::Trust { actor, body })
+            .execute(Trust { actor, body })
             .await
-            .map_err(status::status)?
-        {
-            Reply::Trusted(node) => Ok(Some(super::federation::trusted_node(&node))),
-            other => Err(unexpected(other)),
-        }
+            .map_err(status::status)?;
+        Ok(Some(super::federation::trusted_node(&node)))
     }
-}
-
-fn unexpected(r: Reply) -> Status {
-    Status::internal(format!("unexpected reply {r:?}"))
 }
 
 #[tonic::async_trait]
@@ -63,9 +57,9 @@ impl AdminService for Admin {
         let r = req.into_inner();
         let role = enums::required("role", enums::role("role", r.role))?;
         let subject = Some(r.subject_credit_code).filter(|s| !s.trim().is_empty());
-        match self
+        let t = self
             .engine
-            .execute(Op::CreateToken {
+            .execute(CreateToken {
                 actor,
                 request_id: r.request_id,
                 role,
@@ -74,14 +68,11 @@ impl AdminService for Admin {
                 ttl_days: r.ttl_days,
             })
             .await
-            .map_err(status::status)?
-        {
-            Reply::Token(t) => Ok(Response::new(pb::CreateTokenResponse {
-                token: t.token,
-                info: Some(views::token(&t.record)),
-            })),
-            other => Err(unexpected(other)),
-        }
+            .map_err(status::status)?;
+        Ok(Response::new(pb::CreateTokenResponse {
+            token: t.token,
+            info: Some(views::token(&t.record)),
+        }))
     }
 
     async fn revoke_token(
@@ -90,17 +81,14 @@ impl AdminService for Admin {
     ) -> Res<pb::RevokeTokenResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let token_id = req.into_inner().token_id;
-        match self
+        let t = self
             .engine
-            .execute(Op::RevokeToken { actor, token_id })
+            .execute(RevokeToken { actor, token_id })
             .await
-            .map_err(status::status)?
-        {
-            Reply::TokenRecord(t) => Ok(Response::new(pb::RevokeTokenResponse {
-                token: Some(views::token(&t)),
-            })),
-            other => Err(unexpected(other)),
-        }
+            .map_err(status::status)?;
+        Ok(Response::new(pb::RevokeTokenResponse {
+            token: Some(views::token(&t)),
+        }))
     }
 
     async fn list_tokens(
@@ -138,17 +126,13 @@ impl AdminService for Admin {
     ) -> Res<pb::AdvanceClockResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let seconds = req.into_inner().seconds;
-        match self
-            .engine
-            .execute(Op::AdvanceClock { actor, seconds })
+        self.engine
+            .execute(AdvanceClock { actor, seconds })
             .await
-            .map_err(status::status)?
-        {
-            Reply::Clock { .. } => Ok(Response::new(pb::AdvanceClockResponse {
-                clock: Some(self.clock()),
-            })),
-            other => Err(unexpected(other)),
-        }
+            .map_err(status::status)?;
+        Ok(Response::new(pb::AdvanceClockResponse {
+            clock: Some(self.clock()),
+        }))
     }
 
     async fn delegate_region(
@@ -268,15 +252,12 @@ impl AdminService for Admin {
     ) -> Res<pb::HostRegionResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let region = req.into_inner().region;
-        match self
+        let region = self
             .engine
-            .execute(Op::Host { actor, region })
+            .execute(Host { actor, region })
             .await
-            .map_err(status::status)?
-        {
-            Reply::Hosted { region } => Ok(Response::new(pb::HostRegionResponse { region })),
-            other => Err(unexpected(other)),
-        }
+            .map_err(status::status)?;
+        Ok(Response::new(pb::HostRegionResponse { region }))
     }
 
     async fn hand_over_region(

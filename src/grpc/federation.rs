@@ -4,7 +4,8 @@
 //! is decoded, and the payload must name the same node.
 use super::pb::{self, federation_service_server::FederationService};
 use super::status;
-use crate::engine::{Engine, IngestBatch, Op, Reply};
+use crate::engine::commands::Ingest;
+use crate::engine::{Engine, IngestBatch, Ingested, Synced};
 use crate::log::checkpoint::note_key_id;
 use crate::sync::envelope::{self, Envelope, EnvelopeSignature, TrustedKey};
 use crate::sync::trust::TrustedNode;
@@ -190,7 +191,10 @@ const PUSH_STREAM_WINDOW: usize = 8;
 /// A batch of a push stream: its answer to come, or why it was not queued.
 type Queued = Result<
     std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Reply, crate::engine::EngineError>> + Send>,
+        Box<
+            dyn std::future::Future<Output = Result<Synced<Ingested>, crate::engine::EngineError>>
+                + Send,
+        >,
     >,
     Status,
 >;
@@ -406,15 +410,15 @@ fn follow(engine: &Engine, r: pb::FollowLogRequest) -> Result<pb::FollowLogRespo
     })
 }
 
-fn push_response(answer: Reply) -> Result<pb::PushResponse, Status> {
+fn push_response(answer: Synced<Ingested>) -> Result<pb::PushResponse, Status> {
     match answer {
-        Reply::Ingested(i) => Ok(pb::PushResponse {
+        Synced::Applied(i) => Ok(pb::PushResponse {
             held: i.held,
             checkpoint_size: i.size,
             receipt: i.receipt.unwrap_or_default(),
         }),
-        Reply::SyncRefused(r) => Err(status::refusal(r)),
-        other => Err(Status::internal(format!("unexpected reply {other:?}"))),
+        // Refused to the sender; the fork's evidence and the frozen feed are kept.
+        Synced::Refused(r) => Err(status::refusal(r)),
     }
 }
 
@@ -431,7 +435,7 @@ impl FederationService for Federation {
         let batch = self.open_push(peer, r).await?;
         let answer = self
             .engine
-            .execute(Op::Ingest(Box::new(batch)))
+            .execute(Ingest(Box::new(batch)))
             .await
             .map_err(status::status)?;
         push_response(answer).map(Response::new)
@@ -467,7 +471,7 @@ impl FederationService for Federation {
                     Err(e) => Err(e),
                 };
                 let answer: Queued = match next {
-                    Ok(batch) => match engine.submit(Op::Ingest(Box::new(batch))).await {
+                    Ok(batch) => match engine.submit(Ingest(Box::new(batch))).await {
                         Ok(answer) => Ok(Box::pin(answer)),
                         Err(e) => Err(status::status(e)),
                     },

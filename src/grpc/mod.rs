@@ -31,7 +31,8 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
 
 use crate::domain::flow::{Application, Command};
 use crate::domain::types::Actor;
-use crate::engine::{Engine, Op, Reply};
+use crate::engine::commands::FlowStep;
+use crate::engine::Engine;
 use tonic::Status;
 
 pub use admin::Admin;
@@ -55,19 +56,16 @@ pub(crate) async fn run_flow(
     command: Command,
 ) -> Result<(Application, Option<String>), Status> {
     let application_id = application_id.filter(|id| !id.is_empty());
-    match engine
-        .execute(Op::Flow {
+    let applied = engine
+        .execute(FlowStep {
             actor,
             request_id,
             application_id,
             command: Box::new(command),
         })
         .await
-        .map_err(status::status)?
-    {
-        Reply::Application { app, objection_id } => Ok((*app, objection_id)),
-        other => Err(Status::internal(format!("unexpected reply {other:?}"))),
-    }
+        .map_err(status::status)?;
+    Ok((*applied.app, applied.objection_id))
 }
 
 /// Runs a scan of the store (search, statistics) off the async threads, at most as many at once

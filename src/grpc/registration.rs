@@ -3,7 +3,8 @@ use super::convert::{enums, materials::materials};
 use super::pb::{self, registration_service_server::RegistrationService};
 use super::{auth, page_after, run_flow, status};
 use crate::domain::flow::Command;
-use crate::engine::{Engine, Op, Reply};
+use crate::engine::commands::PutAttachment;
+use crate::engine::Engine;
 use tonic::{Request, Response, Status};
 
 pub struct Registration {
@@ -202,24 +203,21 @@ impl RegistrationService for Registration {
                 "file_name is required (at most 200 characters)",
             ));
         }
-        match self
+        let stored = self
             .engine
-            .execute(Op::PutAttachment {
+            .execute(PutAttachment {
                 subject: actor.subject.clone().unwrap_or_default(),
                 bytes: r.content,
             })
             .await
-            .map_err(status::status)?
-        {
-            Reply::Attachment { sha256, size } => Ok(Response::new(pb::UploadAttachmentResponse {
-                attachment: Some(pb::AttachmentRef {
-                    kind: enums::attachment_kind_pb(kind),
-                    sha256,
-                    file_name: r.file_name,
-                    size,
-                }),
-            })),
-            other => Err(Status::internal(format!("unexpected reply {other:?}"))),
-        }
+            .map_err(status::status)?;
+        Ok(Response::new(pb::UploadAttachmentResponse {
+            attachment: Some(pb::AttachmentRef {
+                kind: enums::attachment_kind_pb(kind),
+                sha256: stored.sha256,
+                file_name: r.file_name,
+                size: stored.size,
+            }),
+        }))
     }
 }

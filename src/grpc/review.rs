@@ -5,7 +5,8 @@ use super::pb::{self, review_service_server::ReviewService};
 use super::{auth, run_flow, status};
 use crate::domain::flow::{Command, State};
 use crate::domain::record::RecordCorrection;
-use crate::engine::{Op, Reply};
+use crate::engine::commands::{CorrectRecord, RevokeRecord};
+use crate::engine::Write;
 use tonic::{Request, Response, Status};
 
 pub struct Review {
@@ -62,14 +63,14 @@ impl Review {
 
 impl Review {
     /// Runs an institution action on a record; answers with the record and its history.
-    async fn on_record(&self, op: Op, code: &str) -> Result<Option<pb::Record>, Status> {
-        match self.engine.execute(op).await.map_err(status::status)? {
-            Reply::Record(_) => {
-                let (record, history) = self.engine.get_record(code).map_err(status::status)?;
-                Ok(Some(views::record(&record, &history)))
-            }
-            other => Err(Status::internal(format!("unexpected reply {other:?}"))),
-        }
+    async fn on_record<W: Write>(
+        &self,
+        write: W,
+        code: &str,
+    ) -> Result<Option<pb::Record>, Status> {
+        self.engine.execute(write).await.map_err(status::status)?;
+        let (record, history) = self.engine.get_record(code).map_err(status::status)?;
+        Ok(Some(views::record(&record, &history)))
     }
 }
 
@@ -81,7 +82,7 @@ impl ReviewService for Review {
     ) -> Res<pb::CorrectRecordResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        let op = Op::CorrectRecord {
+        let op = CorrectRecord {
             actor,
             request_id: r.request_id,
             code: r.code.clone(),
@@ -103,7 +104,7 @@ impl ReviewService for Review {
     ) -> Res<pb::RevokeRecordResponse> {
         let actor = auth::actor(&self.engine, &req)?;
         let r = req.into_inner();
-        let op = Op::RevokeRecord {
+        let op = RevokeRecord {
             actor,
             request_id: r.request_id,
             code: r.code.clone(),

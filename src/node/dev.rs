@@ -2,7 +2,8 @@
 //! per role to `DIR/dev-tokens.json` (role name -> token), a stable interface scripts rely on.
 use super::NodeError;
 use crate::domain::types::{Actor, Role};
-use crate::engine::{Engine, Op, Reply};
+use crate::engine::commands::CreateToken;
+use crate::engine::Engine;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -26,7 +27,7 @@ pub async fn ensure_tokens(engine: &Engine, data_dir: &Path) -> Result<(), NodeE
     let mut tokens = BTreeMap::new();
     for role in Role::STAFF_AND_REGISTRANT {
         let subject = (role == Role::Registrant).then(|| DEV_SUBJECT.to_string());
-        let op = Op::CreateToken {
+        let op = CreateToken {
             actor: bootstrap.clone(),
             request_id: format!("dev-{}-{}", role.name(), std::process::id()),
             role,
@@ -35,10 +36,8 @@ pub async fn ensure_tokens(engine: &Engine, data_dir: &Path) -> Result<(), NodeE
             // Drill and dev nodes move their clocks by years; their tokens live as long as any.
             ttl_days: engine.config().tokens.max_ttl_days,
         };
-        match engine.execute(op).await? {
-            Reply::Token(t) => tokens.insert(role.name().to_string(), t.token),
-            other => return Err(NodeError::Other(format!("unexpected reply {other:?}"))),
-        };
+        let issued = engine.execute(op).await?;
+        tokens.insert(role.name().to_string(), issued.token);
     }
     let json =
         serde_json::to_string_pretty(&tokens).map_err(|e| NodeError::Other(e.to_string()))?;

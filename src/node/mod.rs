@@ -11,7 +11,7 @@ pub mod push;
 pub mod recover;
 mod server_config;
 
-use crate::engine::{Engine, EngineConfig, EngineError, Op};
+use crate::engine::{commands, Engine, EngineConfig, EngineError};
 use crate::grpc::ratelimit::RateLimiter;
 use crate::grpc::{self, pb};
 use crate::store::{sled_store::SledStore, StoreError};
@@ -545,8 +545,8 @@ async fn sweep_loop(engine: Engine, every: Duration) {
         // Batch after batch while a full one was registered: what fell due is registered at
         // once, each batch one job among the others (so writes go on between them).
         loop {
-            match engine.execute(Op::Sweep).await {
-                Ok(crate::engine::Reply::Swept { more: true, .. }) => continue,
+            match engine.execute(commands::Sweep).await {
+                Ok(commands::Swept { more: true, .. }) => continue,
                 Ok(_) => break,
                 Err(EngineError::Unavailable) => return,
                 // Said once by the health task, not every interval.

@@ -2,7 +2,8 @@
 //! log (checkpoint, entries, consistency proofs) and the certificates its entries pin, and runs
 //! them through the same ingest as a push. Nothing is trusted for being fetched: the province's
 //! signed checkpoint, the tree and the domain rules are checked exactly as for a push.
-use crate::engine::{Engine, EngineError, IngestBatch, Op, Reply, MAX_ENTRIES};
+use crate::engine::commands::Ingest;
+use crate::engine::{Engine, EngineError, IngestBatch, Synced, MAX_ENTRIES};
 use crate::grpc::{pb, CarriedAnswer};
 use crate::log::entry::Record;
 use pb::registry_service_client::RegistryServiceClient;
@@ -100,13 +101,12 @@ pub async fn pull_once(
             certificates,
             prepared: None,
         };
-        match engine.execute(Op::Ingest(Box::new(batch))).await? {
-            Reply::Ingested(i) if i.held >= i.size => return Ok(i.held),
-            Reply::Ingested(i) => held = i.held,
-            Reply::SyncRefused(r) => {
+        match engine.execute(Ingest(Box::new(batch))).await? {
+            Synced::Applied(i) if i.held >= i.size => return Ok(i.held),
+            Synced::Applied(i) => held = i.held,
+            Synced::Refused(r) => {
                 return Err(PullError::Refused(format!("{}: {}", r.reason, r.message)))
             }
-            other => return Err(PullError::Refused(format!("unexpected reply {other:?}"))),
         }
     }
 }

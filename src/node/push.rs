@@ -7,7 +7,8 @@
 //! Each round it also follows the national log (FollowLog): the national checkpoint, verified by
 //! the engine with the root key from the config and consistent with the last one followed, and
 //! the new entries, checked against it before the trust-list changes among them are applied.
-use crate::engine::{Engine, EngineError, FollowBatch, Op, NATIONAL_MIRROR};
+use crate::engine::commands::{Follow, Import, KeepReceipt};
+use crate::engine::{Engine, EngineError, FollowBatch, Synced, NATIONAL_MIRROR};
 use crate::grpc::federation::{follow_log_type, proof_hashes, push_batch_type, to_wire};
 use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
 use crate::grpc::{CarriedAnswer, Carries};
@@ -152,13 +153,12 @@ pub async fn follow_once(
             batch_proof: hashes(r.batch_proof)?,
             entries: r.entries,
         };
-        match engine.execute(Op::Follow(Box::new(batch))).await? {
-            crate::engine::Reply::Followed { held, size } if held >= size => return Ok(held),
-            crate::engine::Reply::Followed { .. } => {}
-            crate::engine::Reply::SyncRefused(r) => {
+        match engine.execute(Follow(Box::new(batch))).await? {
+            Synced::Applied(f) if f.held >= f.size => return Ok(f.held),
+            Synced::Applied(_) => {}
+            Synced::Refused(r) => {
                 return Err(PushError::Refused(format!("{}: {}", r.reason, r.message)))
             }
-            other => return Err(PushError::Refused(format!("unexpected reply {other:?}"))),
         }
     }
 }
@@ -180,7 +180,7 @@ pub async fn import_handed_over(
             .await
             .carried()?;
         engine
-            .execute(Op::Import {
+            .execute(Import {
                 national_key: cfg.national_key,
                 certificate: cert.signed,
             })
@@ -296,7 +296,7 @@ pub async fn push_once(
         let resp = resp.carried()?;
         if !resp.receipt.is_empty() {
             engine
-                .execute(Op::KeepReceipt {
+                .execute(KeepReceipt {
                     national_key: cfg.national_key,
                     national_origin: state.national_origin.clone(),
                     receipt: resp.receipt,

@@ -176,6 +176,6 @@ mod tests {
             let wire = pb::Step::try_from(v).unwrap().as_str_name();
             assert_eq!(wire.strip_prefix("STEP_"), Some(name));
         }
-        assert_eq!(step_pb("NO_SUCH_STEP"), pb::Step::Unspecified as i32);
+        assert_eq!(step_pb("no-such-step"), pb::Step::Unspecified as i32);
     }
 }
