@@ -1,5 +1,7 @@
 //! Test harness around the real `sjdj-node` binary: each node in its own temp dir, on a port the
-//! OS picks, ready when its health RPC answers SERVING, killed on drop.
+//! OS picks, ready when its health RPC answers SERVING, killed on drop. This file holds the
+//! process control (start, stop, restart, kill) and the small client helpers; `spec` builds
+//! configs, `federation` links provinces to a national node, `flows` drives applications.
 #![allow(dead_code)]
 use sjdj::grpc::pb;
 pub use sjdj::grpc::{CarriedAnswer, Carries};
@@ -11,7 +13,14 @@ use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 use tonic::Request;
 
+mod federation;
+mod flows;
 mod spec;
+// Each test binary uses its own part of the harness.
+#[allow(unused_imports)]
+pub use federation::sync_state;
+#[allow(unused_imports)]
+pub use flows::*;
 pub use spec::Spec;
 
 pub struct Node {
@@ -230,185 +239,6 @@ impl Node {
             .await
     }
 
-    /// A province node that pushes to `national`: its key is delegated `region` in the national
-    /// trust list first. Clock control on, dev tokens written, checkpoints and pushes every
-    /// 100 ms so tests see sync within a second.
-    pub async fn federated(id: &str, region: &str, national: &Node) -> Node {
-        Node::federated_batches(id, region, national, 1000).await
-    }
-
-    /// As [`Node::federated`], pushing at most `batch` entries per batch.
-    pub async fn federated_batches(id: &str, region: &str, national: &Node, batch: u64) -> Node {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let key = sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
-        national
-            .delegate(id, region, &hex::encode(key.verifying_key().to_bytes()))
-            .await
-            .expect("delegate");
-        let node = Node::federated_in(dir, id, region, national, batch).await;
-        node.wait_delegated().await;
-        node
-    }
-
-    /// An AdminService client on a fresh channel.
-    pub async fn admin(&self) -> pb::admin_service_client::AdminServiceClient<Channel> {
-        pb::admin_service_client::AdminServiceClient::new(self.channel().await)
-    }
-
-    /// National: hosts a province namespace (the dev admin token).
-    pub async fn host(&self, region: &str) -> Result<pb::HostRegionResponse, tonic::Status> {
-        let req = pb::HostRegionRequest {
-            region: region.into(),
-        };
-        self.admin()
-            .await
-            .host_region(authed(&self.token("admin"), req))
-            .await
-            .map(|r| r.into_inner())
-    }
-
-    /// National: hands a hosted namespace over to a node key (the dev admin token).
-    pub async fn hand_over(
-        &self,
-        region: &str,
-        node_id: &str,
-        key_hex: &str,
-    ) -> Result<pb::TrustedNode, tonic::Status> {
-        let req = pb::HandOverRegionRequest {
-            region: region.into(),
-            node_id: node_id.into(),
-            public_key: key_hex.into(),
-        };
-        self.admin()
-            .await
-            .hand_over_region(authed(&self.token("admin"), req))
-            .await
-            .carried()
-    }
-
-    /// A registration for a subject in `subject_region`: the application once the clock has
-    /// moved past publicity.
-    pub async fn registered_for(&self, subject_region: &str) -> pb::Application {
-        let flow = self.flow().await;
-        let mut m = flow.materials().await;
-        m.subject.as_mut().expect("subject").region = subject_region.into();
-        let app = flow.create(m).await.expect("create");
-        let app = flow.submit(&app).await.expect("submit");
-        self.to_publicity(&app.id).await;
-        self.advance_days(40).await;
-        flow.get(&app.id).await
-    }
-
-    /// Waits until the node's own copy of the national trust list (which it takes from the
-    /// national log it follows) delegates its namespace to it: from then on it mints.
-    pub async fn wait_delegated(&self) {
-        let id = self.args_node_id();
-        let what = format!("{id} to see its delegation in the national log");
-        eventually(30, &what, || async {
-            let mut fed =
-                pb::federation_service_client::FederationServiceClient::new(self.channel().await);
-            let list = fed
-                .get_trust_list(pb::GetTrustListRequest {})
-                .await
-                .expect("trust list")
-                .into_inner();
-            list.nodes.iter().any(|n| n.node_id == id).then_some(())
-        })
-        .await
-    }
-
-    /// The node id in the node's config file.
-    fn args_node_id(&self) -> String {
-        let path = self.dir.path().join("node.toml");
-        let text = std::fs::read_to_string(path).expect("node.toml");
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("id = "))
-            .expect("an id line");
-        line.trim_start_matches("id = ")
-            .trim_matches('"')
-            .to_string()
-    }
-
-    /// A province node linked to `national` whose key (in `dir`/node.key) is not delegated yet.
-    pub async fn federated_undelegated(id: &str, region: &str, national: &Node) -> Node {
-        let dir = tempfile::tempdir().expect("temp dir");
-        sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
-        Node::federated_in(dir, id, region, national, 1000).await
-    }
-
-    async fn federated_in(
-        dir: tempfile::TempDir,
-        id: &str,
-        region: &str,
-        national: &Node,
-        batch: u64,
-    ) -> Node {
-        Spec::province(id, region)
-            .drill()
-            .federated(national, batch)
-            .start_in(dir, None)
-            .await
-    }
-
-    /// A national node (config-based, dev tokens) with `/metrics` on a port the OS picked, and
-    /// that address.
-    pub async fn national_with_metrics() -> (Node, String) {
-        let (spec, metrics) = Spec::national().drill().metrics();
-        (spec.start().await, metrics)
-    }
-
-    /// The node's public key, 64 hex digits (from `node.key.pub` beside its key).
-    pub fn public_key_hex(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("node.key.pub"))
-            .expect("node.key.pub")
-            .trim()
-            .to_string()
-    }
-
-    /// Issues a token with the dev admin token: `role`, `holder`, bound to `subject` (a credit
-    /// code, or empty), valid `ttl_days` (0: the node's default).
-    pub async fn issue_token(
-        &self,
-        role: pb::Role,
-        holder: &str,
-        subject: &str,
-        ttl_days: u32,
-    ) -> pb::CreateTokenResponse {
-        let req = pb::CreateTokenRequest {
-            request_id: rid(),
-            role: role as i32,
-            holder: holder.into(),
-            subject_credit_code: subject.into(),
-            ttl_days,
-        };
-        self.admin()
-            .await
-            .create_token(authed(&self.token("admin"), req))
-            .await
-            .expect("issue a token")
-            .into_inner()
-    }
-
-    /// National: delegates `region` to a node key (the dev admin token).
-    pub async fn delegate(
-        &self,
-        id: &str,
-        region: &str,
-        key_hex: &str,
-    ) -> Result<pb::TrustedNode, tonic::Status> {
-        let mut admin = pb::admin_service_client::AdminServiceClient::new(self.channel().await);
-        let req = pb::DelegateRegionRequest {
-            node_id: id.into(),
-            region: region.into(),
-            public_key: key_hex.into(),
-        };
-        admin
-            .delegate_region(authed(&self.token("admin"), req))
-            .await
-            .carried()
-    }
-
     /// Starts the node again on the same data dir and the same address (others point at it).
     pub async fn restart_same_port(&mut self) {
         assert!(self.child.is_none(), "stop or kill the node first");
@@ -593,82 +423,6 @@ impl Node {
     pub fn refused_start(&self) -> (i32, String) {
         refused_start(&self.restart_args())
     }
-
-    /// Accepts (dev clerk) and passes review (dev reviewer): the application enters publicity.
-    pub async fn to_publicity(&self, id: &str) -> pb::Application {
-        let mut review = pb::review_service_client::ReviewServiceClient::new(self.channel().await);
-        review
-            .accept_application(authed(&self.token("clerk"), accept(id, "")))
-            .await
-            .carried()
-            .expect("accept");
-        review
-            .pass_review(authed(&self.token("reviewer"), pass(id, "")))
-            .await
-            .carried()
-            .expect("pass review")
-    }
-
-    /// Submits an application, takes it into publicity and moves the clock past it: the
-    /// application as registered, with its code.
-    pub async fn registered(&self) -> pb::Application {
-        let app = self.in_publicity().await;
-        self.advance_days(40).await;
-        self.flow().await.get(&app.id).await
-    }
-
-    /// The dev registrant's Flow helper over a fresh channel.
-    pub async fn flow(&self) -> Flow {
-        Flow {
-            ch: self.channel().await,
-            registrant: self.token("registrant"),
-        }
-    }
-
-    /// Submits an application (dev registrant) and takes it into publicity.
-    pub async fn in_publicity(&self) -> pb::Application {
-        let app = self.flow().await.submitted().await;
-        self.to_publicity(&app.id).await
-    }
-
-    /// Moves the dev node's clock forward; ended publicity turns into codes before it returns.
-    pub async fn advance_seconds(&self, seconds: i64) -> pb::ClockState {
-        let mut admin = pb::admin_service_client::AdminServiceClient::new(self.channel().await);
-        let req = pb::AdvanceClockRequest { seconds };
-        admin
-            .advance_clock(authed(&self.token("admin"), req))
-            .await
-            .carried()
-            .expect("advance clock")
-    }
-
-    pub async fn advance_days(&self, days: i64) -> pb::ClockState {
-        self.advance_seconds(days * 86_400).await
-    }
-
-    /// Every application, as the auditor sees them.
-    pub async fn all_applications(&self) -> Vec<pb::Application> {
-        let mut reg =
-            pb::registration_service_client::RegistrationServiceClient::new(self.channel().await);
-        let (mut all, mut page_token) = (Vec::new(), String::new());
-        loop {
-            let req = pb::ListApplicationsRequest {
-                page_size: 500,
-                page_token,
-                ..Default::default()
-            };
-            let page = reg
-                .list_applications(authed(&self.token("auditor"), req))
-                .await
-                .expect("list")
-                .into_inner();
-            all.extend(page.applications);
-            if page.next_page_token.is_empty() {
-                return all;
-            }
-            page_token = page.next_page_token;
-        }
-    }
 }
 
 impl Drop for Node {
@@ -722,33 +476,12 @@ pub fn rid() -> String {
     )
 }
 
-/// The example materials (config/examples/materials.json), complete for data type 1 once an
-/// undertaking is attached.
-pub fn example_materials() -> pb::Materials {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/materials.json");
-    sjdj::cli::json::from_json(
-        "sjdj.v1.Materials",
-        &std::fs::read_to_string(path).expect("read example"),
-    )
-    .expect("example parses")
-}
-
 /// The reason code in a status's google.rpc.ErrorInfo.
 pub fn reason(s: &tonic::Status) -> String {
     use tonic_types::StatusExt;
     s.get_details_error_info()
         .map(|i| i.reason)
         .unwrap_or_else(|| format!("<no ErrorInfo: {s:?}>"))
-}
-
-/// What `national` holds of `node_id`'s log (FederationService.GetSyncState).
-pub async fn sync_state(national: &Node, node_id: &str) -> pb::GetSyncStateResponse {
-    let mut fed =
-        pb::federation_service_client::FederationServiceClient::new(national.channel().await);
-    let req = pb::GetSyncStateRequest {
-        node_id: node_id.into(),
-    };
-    fed.get_sync_state(req).await.unwrap().into_inner()
 }
 
 /// The arguments of `sjdj-node backup` of `node` as its dev admin into `file`.
@@ -768,118 +501,4 @@ pub fn backup_args(node: &Node, file: &Path) -> Vec<String> {
 /// A RegistryService client on `ch`.
 pub fn registry(ch: Channel) -> pb::registry_service_client::RegistryServiceClient<Channel> {
     pb::registry_service_client::RegistryServiceClient::new(ch)
-}
-
-/// Registrant-side helper: uploads an undertaking and creates + submits one application.
-pub struct Flow {
-    pub ch: Channel,
-    pub registrant: String,
-}
-
-impl Flow {
-    pub async fn materials(&self) -> pb::Materials {
-        let mut m = example_materials();
-        let mut reg =
-            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
-        let upload = pb::UploadAttachmentRequest {
-            kind: pb::AttachmentKind::RegistrationUndertaking as i32,
-            file_name: "承诺书.txt".into(),
-            content: "本单位承诺所登记数据合法合规。".as_bytes().to_vec(),
-        };
-        m.attachments.push(
-            reg.upload_attachment(authed(&self.registrant, upload))
-                .await
-                .carried()
-                .expect("upload"),
-        );
-        m
-    }
-
-    pub async fn create(&self, materials: pb::Materials) -> Result<pb::Application, tonic::Status> {
-        self.create_on(pb::RegistrationType::Initial, "", materials)
-            .await
-    }
-
-    /// Creates an application of type `t` on `code` (empty: an initial registration).
-    pub async fn create_on(
-        &self,
-        t: pb::RegistrationType,
-        code: &str,
-        materials: pb::Materials,
-    ) -> Result<pb::Application, tonic::Status> {
-        let mut reg =
-            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
-        let req = pb::CreateApplicationRequest {
-            request_id: rid(),
-            registration_type: t as i32,
-            materials: Some(materials),
-            target_code: code.into(),
-        };
-        reg.create_application(authed(&self.registrant, req))
-            .await
-            .carried()
-    }
-
-    pub async fn submit(&self, app: &pb::Application) -> Result<pb::Application, tonic::Status> {
-        let mut reg =
-            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
-        let req = pb::SubmitApplicationRequest {
-            request_id: rid(),
-            application_id: app.id.clone(),
-            publicity_text_sha256: app.publicity_text_sha256.clone(),
-        };
-        reg.submit_application(authed(&self.registrant, req))
-            .await
-            .carried()
-    }
-
-    /// The application as its registrant sees it.
-    pub async fn get(&self, id: &str) -> pb::Application {
-        let mut reg =
-            pb::registration_service_client::RegistrationServiceClient::new(self.ch.clone());
-        let req = pb::GetApplicationRequest {
-            application_id: id.into(),
-        };
-        reg.get_application(authed(&self.registrant, req))
-            .await
-            .carried()
-            .expect("get application")
-    }
-
-    pub async fn submitted(&self) -> pb::Application {
-        let m = self.materials().await;
-        let app = self.create(m).await.expect("create");
-        self.submit(&app).await.expect("submit")
-    }
-}
-
-/// Declares `fn $name(id, reason) -> pb::$request` for a decision request with a fresh
-/// request id.
-macro_rules! decisions {
-    ($($name:ident: $request:ident),*) => {$(
-        #[allow(dead_code)]
-        pub fn $name(id: &str, reason: &str) -> pb::$request {
-            pb::$request {
-                request_id: rid(),
-                application_id: id.into(),
-                reason: reason.into(),
-            }
-        }
-    )*};
-}
-
-decisions!(
-    accept: AcceptApplicationRequest,
-    refuse_acceptance: RefuseAcceptanceRequest,
-    pass: PassReviewRequest,
-    refuse_review: RefuseReviewRequest
-);
-
-/// A history step's name as the domain spells it (`SUBMITTED`), from its wire value.
-#[allow(dead_code)]
-pub fn step(v: i32) -> String {
-    pb::Step::try_from(v)
-        .map_or("?", |s| s.as_str_name())
-        .trim_start_matches("STEP_")
-        .to_string()
 }
