@@ -10,8 +10,9 @@ use sjdj::grpc::pb;
 use sjdj::log::bundle::CertificateProof;
 use sjdj::log::checkpoint;
 use sjdj::log::entry::{Record, LABEL, LABEL_V1};
-use sjdj::sync::envelope::{self, EnvelopeError, TrustedKey};
+use sjdj::sync::envelope::{self, TrustedKey};
 use sjdj::sync::trust::{self, TrustedNode, View};
+use sjdj::sync::Refused;
 use std::collections::BTreeMap;
 
 /// The fixed key of the seeds: test material only.
@@ -40,7 +41,7 @@ pub fn envelope(data: &[u8]) {
             assert_eq!(by, trusted[0].keyid);
             assert_eq!(payload, env.payload.as_slice());
         }
-        Err(EnvelopeError::TooManySignatures { got, keys }) => assert!(got > keys),
+        Err(Refused::TooManySignatures { got, keys }) => assert!(got > keys),
         Err(_) => assert!(
             env.signatures.len() <= 1
                 || env.payload_type != push_batch_type()

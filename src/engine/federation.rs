@@ -193,8 +193,8 @@ pub(super) fn trust(
         other => other,
     };
     let index = log_ops::size(|k| tx.get(k))?;
-    let next =
-        fold_trust(shared, tx, &body, index).map_err(|e| Refusal::invalid(e.reason, e.message))?;
+    let next = fold_trust(shared, tx, &body, index)
+        .map_err(|e| Refusal::invalid(e.reason(), e.to_string()))?;
     log_ops::append(tx, shared.clock.now(), actor, body)?;
     tracing::info!(node = %next.node_id, region = %next.region, "trust list changed");
     Ok(next)
@@ -208,12 +208,12 @@ fn fold_trust(
     tx: &mut Tx,
     body: &Body,
     index: u64,
-) -> Result<TrustedNode, trust::TrustError> {
-    let internal = |e: EngineError| trust::TrustError {
+) -> Result<TrustedNode, Refused> {
+    let internal = |e: EngineError| Refused::Trust {
         reason: "STORE",
         message: e.to_string(),
     };
-    let (node_id, region, key) = trust::concerns(body).ok_or_else(|| trust::TrustError {
+    let (node_id, region, key) = trust::concerns(body).ok_or_else(|| Refused::Trust {
         reason: "NOT_TRUST",
         message: "not a trust-list entry".into(),
     })?;
@@ -273,7 +273,7 @@ pub(super) fn fold_national(
     tx: &mut Tx,
     body: &Body,
     index: u64,
-) -> Result<Option<TrustedNode>, trust::TrustError> {
+) -> Result<Option<TrustedNode>, Refused> {
     if let Body::Hosted { region } = body {
         tx.put(keys::hosted(region), Vec::new());
     }
@@ -356,10 +356,7 @@ pub(super) fn follow(
             Refusal::invalid("SYNC_BAD_ENTRY", format!("national entry {index}: {e}"))
         })?;
         let folded = fold_national(shared, tx, &record.body, index).map_err(|e| {
-            Refusal::invalid(
-                "SYNC_BAD_ENTRY",
-                format!("national entry {index}: {}", e.message),
-            )
+            Refusal::invalid("SYNC_BAD_ENTRY", format!("national entry {index}: {e}"))
         })?;
         if let Some(node) = folded {
             if node.node_id == shared.cfg.node_id {

@@ -378,7 +378,7 @@ fn fold_national_log(
             }
             body => {
                 super::federation::fold_national(shared, tx, body, index)
-                    .map_err(|e| bad(e.message))?;
+                    .map_err(|e| bad(e.to_string()))?;
             }
         }
     }

@@ -17,6 +17,7 @@
 //! [`open`] verifies before anything is decoded: the payload type must be one the caller
 //! expects, a signature must verify under a trusted key, and only then are the payload bytes
 //! handed back. PAE is five lines; a crate for it would bring more than it saves.
+use super::Refused;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 /// Largest payload a node accepts in one envelope (a sync batch of entries).
@@ -41,36 +42,6 @@ pub struct Envelope {
 pub struct TrustedKey {
     pub keyid: String,
     pub key: VerifyingKey,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum EnvelopeError {
-    #[error("payload type {got} is not the expected {expected:?}")]
-    WrongType { got: String, expected: String },
-    #[error("payload of {0} bytes is larger than {MAX_PAYLOAD}")]
-    TooLarge(usize),
-    #[error("the envelope has no signature")]
-    Unsigned,
-    #[error("the envelope has {got} signatures; its signer has {keys} key(s) to sign with")]
-    TooManySignatures { got: usize, keys: usize },
-    #[error("no signature names a key trusted for the signer (key ids: {0})")]
-    UnknownKey(String),
-    #[error("the signature by key {0} does not verify")]
-    BadSignature(String),
-}
-
-impl EnvelopeError {
-    /// Stable reason code.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            EnvelopeError::WrongType { .. } => "ENVELOPE_WRONG_TYPE",
-            EnvelopeError::TooLarge(_) => "ENVELOPE_TOO_LARGE",
-            EnvelopeError::Unsigned => "ENVELOPE_UNSIGNED",
-            EnvelopeError::TooManySignatures { .. } => "ENVELOPE_TOO_MANY_SIGNATURES",
-            EnvelopeError::UnknownKey(_) => "ENVELOPE_UNKNOWN_KEY",
-            EnvelopeError::BadSignature(_) => "ENVELOPE_BAD_SIGNATURE",
-        }
-    }
 }
 
 /// The payload type of message `name` at format version `version`.
@@ -115,21 +86,21 @@ pub fn open<'e>(
     envelope: &'e Envelope,
     expected_type: &str,
     trusted: &'e [TrustedKey],
-) -> Result<(&'e [u8], &'e str), EnvelopeError> {
+) -> Result<(&'e [u8], &'e str), Refused> {
     if envelope.payload_type != expected_type {
-        return Err(EnvelopeError::WrongType {
+        return Err(Refused::WrongPayloadType {
             got: crate::domain::flow::echo(&envelope.payload_type),
             expected: expected_type.to_string(),
         });
     }
     if envelope.payload.len() > MAX_PAYLOAD {
-        return Err(EnvelopeError::TooLarge(envelope.payload.len()));
+        return Err(Refused::PayloadTooLarge(envelope.payload.len()));
     }
     if envelope.signatures.is_empty() {
-        return Err(EnvelopeError::Unsigned);
+        return Err(Refused::Unsigned);
     }
     if envelope.signatures.len() > trusted.len().max(1) {
-        return Err(EnvelopeError::TooManySignatures {
+        return Err(Refused::TooManySignatures {
             got: envelope.signatures.len(),
             keys: trusted.len(),
         });
@@ -146,7 +117,7 @@ pub fn open<'e>(
             .iter()
             .map(|s| crate::domain::flow::echo(&s.keyid))
             .collect();
-        return Err(EnvelopeError::UnknownKey(ids.join(", ")));
+        return Err(Refused::UnknownKey(ids.join(", ")));
     };
     let verified = Signature::from_slice(&s.sig).ok().is_some_and(|sig| {
         t.key
@@ -154,7 +125,7 @@ pub fn open<'e>(
             .is_ok()
     });
     if !verified {
-        return Err(EnvelopeError::BadSignature(t.keyid.clone()));
+        return Err(Refused::BadSignature(t.keyid.clone()));
     }
     Ok((&envelope.payload, &t.keyid))
 }
@@ -270,7 +241,7 @@ mod tests {
         // The one that names the key is the only one checked; a forgery fails on it.
         assert_eq!(
             open(&bogus(1, "fj"), &t, &keys).unwrap_err(),
-            EnvelopeError::BadSignature("fj".into())
+            Refused::BadSignature("fj".into())
         );
         // With two keys, a forged first signature for one key does not get the second tried.
         let two = [trusted(1, "fj"), trusted(2, "fj-old")];

@@ -32,6 +32,8 @@ use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+pub use super::Refused;
+
 /// What the national node knows of one province's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mirror {
@@ -98,63 +100,6 @@ pub struct Step {
 impl Accepted {
     pub fn complete(&self) -> bool {
         self.held == self.checkpoint.size
-    }
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum Refused {
-    #[error("checkpoint: {0}")]
-    Checkpoint(LogError),
-    #[error(
-        "the checkpoint has {got} entries; the national node already accepted one of {accepted}"
-    )]
-    Stale { got: u64, accepted: u64 },
-    #[error("the push starts at {got}; the national node holds {expected} entries of this log")]
-    WrongStart { got: u64, expected: u64 },
-    #[error("the batch of {sent} entries from {from} does not fit a checkpoint of {size}")]
-    WrongCount { size: u64, from: u64, sent: u64 },
-    /// Evidence: the accepted checkpoint and this one cannot both be true.
-    #[error("fork: the checkpoint of {new} entries is not consistent with the accepted {old}")]
-    Fork { old: u64, new: u64 },
-    #[error("the entries up to {0} do not rebuild the signed tree")]
-    RootMismatch(u64),
-    #[error("entry {index}: {why}")]
-    BadEntry { index: u64, why: String },
-    #[error("entry {index} mints {code} outside the province's namespace {region}")]
-    ForeignNamespace {
-        index: u64,
-        code: String,
-        region: String,
-    },
-    #[error("entry {index} mints serial {serial} of {year}, not above the {last} already minted")]
-    SerialReused {
-        index: u64,
-        year: u16,
-        serial: u32,
-        last: u32,
-    },
-    #[error("entry {index}: certificate: {why}")]
-    BadCertificate { index: u64, why: String },
-    #[error("entry {index} registers {code}, already in the national book")]
-    CodeTaken { index: u64, code: String },
-}
-
-impl Refused {
-    /// Stable reason code for the wire.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Refused::Checkpoint(_) => "SYNC_BAD_CHECKPOINT",
-            Refused::Stale { .. } => "SYNC_STALE_CHECKPOINT",
-            Refused::WrongStart { .. } => "SYNC_WRONG_START",
-            Refused::WrongCount { .. } => "SYNC_WRONG_COUNT",
-            Refused::Fork { .. } => "SYNC_FORK",
-            Refused::RootMismatch(_) => "SYNC_ROOT_MISMATCH",
-            Refused::BadEntry { .. } => "SYNC_BAD_ENTRY",
-            Refused::ForeignNamespace { .. } => "SYNC_FOREIGN_NAMESPACE",
-            Refused::SerialReused { .. } => "SYNC_SERIAL_REUSED",
-            Refused::BadCertificate { .. } => "SYNC_BAD_CERTIFICATE",
-            Refused::CodeTaken { .. } => "SYNC_CODE_TAKEN",
-        }
     }
 }
 

@@ -11,4 +11,7 @@
 //! `node::pull`.
 pub mod envelope;
 pub mod ingest;
+pub mod refused;
 pub mod trust;
+
+pub use refused::Refused;

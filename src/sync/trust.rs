@@ -5,6 +5,7 @@
 //!
 //! A node's keys are kept in order with their status: the newest is `Active` (or `Revoked`);
 //! rotation retires the one before it, whose signatures stay verifiable for what it signed.
+use super::Refused;
 use crate::domain::certificate::key_id;
 use crate::domain::codes::Region;
 use crate::log::entry::Body;
@@ -109,16 +110,8 @@ pub fn check_node_id(id: &str) -> Result<(), String> {
     }
 }
 
-/// Why a trust-list change is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct TrustError {
-    pub reason: &'static str,
-    pub message: String,
-}
-
-fn refuse(reason: &'static str, message: String) -> TrustError {
-    TrustError { reason, message }
+fn refuse(reason: &'static str, message: String) -> Refused {
+    Refused::Trust { reason, message }
 }
 
 /// What the list holds that a change must be checked against.
@@ -157,8 +150,8 @@ pub fn concerns(body: &Body) -> Option<(&str, Option<&str>, Option<&str>)> {
 }
 
 /// Applies one trust-list entry at national log index `index`. Returns the node's new record.
-pub fn apply(view: View, body: &Body, index: u64) -> Result<TrustedNode, TrustError> {
-    let fresh_key = |key: &str| -> Result<String, TrustError> {
+pub fn apply(view: View, body: &Body, index: u64) -> Result<TrustedNode, Refused> {
+    let fresh_key = |key: &str| -> Result<String, Refused> {
         let k = parse_key(key).map_err(|m| refuse("BAD_KEY", m))?;
         if view.key_known {
             return Err(refuse(
@@ -261,7 +254,7 @@ pub fn apply(view: View, body: &Body, index: u64) -> Result<TrustedNode, TrustEr
     }
 }
 
-fn listed<'a>(node: Option<&'a TrustedNode>, id: &str) -> Result<&'a TrustedNode, TrustError> {
+fn listed<'a>(node: Option<&'a TrustedNode>, id: &str) -> Result<&'a TrustedNode, Refused> {
     node.ok_or_else(|| {
         refuse(
             "NODE_NOT_FOUND",
@@ -323,7 +316,7 @@ mod tests {
         let node = apply(view(Some(&node), None), &revoke, 10).unwrap();
         assert_eq!(node.active_key(), None);
         let again = apply(view(Some(&node), None), &revoke, 11).unwrap_err();
-        assert_eq!(again.reason, "KEY_ALREADY_REVOKED");
+        assert_eq!(again.reason(), "KEY_ALREADY_REVOKED");
     }
 
     #[test]
@@ -379,7 +372,7 @@ mod tests {
             ),
         ];
         for (got, reason) in cases {
-            assert_eq!(got.unwrap_err().reason, reason);
+            assert_eq!(got.unwrap_err().reason(), reason);
         }
     }
 
@@ -395,7 +388,7 @@ mod tests {
             key: key(8),
         };
         assert_eq!(
-            apply(hosted(true), &d, 1).unwrap_err().reason,
+            apply(hosted(true), &d, 1).unwrap_err().reason(),
             "REGION_HOSTED"
         );
         let h = Body::HandedOver {
@@ -406,7 +399,7 @@ mod tests {
             codes: vec![],
         };
         assert_eq!(
-            apply(hosted(false), &h, 1).unwrap_err().reason,
+            apply(hosted(false), &h, 1).unwrap_err().reason(),
             "REGION_NOT_HOSTED"
         );
         let node = apply(hosted(true), &h, 1).unwrap();
