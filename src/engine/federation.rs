@@ -17,6 +17,7 @@ use crate::log::entry::Body;
 use crate::log::tree::TileSource;
 use crate::log::LogError;
 use crate::store::{codec, keys};
+use crate::sync::feed::{self, Action, FeedState, Side};
 use crate::sync::ingest::{self, Mirror, Push, Refused};
 use crate::sync::trust::{self, TrustedNode};
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,17 @@ pub struct MirrorState {
     pub serials: BTreeMap<u16, u32>,
     /// The alarm that froze the feed, if any.
     pub frozen: Option<u64>,
+}
+
+impl MirrorState {
+    /// The feed's state as its transitions take it (`sync::feed`).
+    pub fn feed(&self) -> FeedState<'_> {
+        FeedState {
+            held: self.held,
+            accepted: self.signed.as_ref().map(|c| (c.size, c.note.as_slice())),
+            frozen: self.frozen,
+        }
+    }
 }
 
 /// A checkpoint accepted from another node: its signed note as received, and the size and root
@@ -312,13 +324,6 @@ pub(super) fn follow(
     }
     let state_key = keys::fed_state(NATIONAL_MIRROR);
     let state: MirrorState = read(tx, &state_key)?.unwrap_or_default();
-    if let Some(alarm) = state.frozen {
-        return Err(Refusal::precondition(
-            "SYNC_FROZEN",
-            format!("following the national log stopped at alarm #{alarm} (fork)"),
-        )
-        .into());
-    }
     let signed = state
         .signed
         .as_ref()
@@ -335,21 +340,43 @@ pub(super) fn follow(
         tx,
         node_id: NATIONAL_MIRROR,
     };
-    let checked = match ingest::check_tree(
-        &b.national_key,
-        &b.national_origin,
-        state.held,
-        signed.as_ref(),
-        &tiles,
-        &push,
-        &ingest::leaf_hashes(&b.entries),
-    ) {
-        Ok(c) => c,
-        Err(fork @ Refused::Fork { .. }) => {
-            return raise_fork(shared, tx, NATIONAL_MIRROR, &b.note, state, fork)
+    let actions = feed::on_batch(Side::Follower, &state.feed(), &b.note, || {
+        ingest::check_tree(
+            &b.national_key,
+            &b.national_origin,
+            state.held,
+            signed.as_ref(),
+            &tiles,
+            &push,
+            &ingest::leaf_hashes(&b.entries),
+        )
+    });
+    let mut answer = None;
+    for action in actions {
+        match action {
+            Action::Refuse(r) => return Err(refused(NATIONAL_MIRROR, r).into()),
+            Action::Freeze { evidence, refused } => {
+                return raise_fork(shared, tx, NATIONAL_MIRROR, evidence, state, refused)
+            }
+            Action::Store(checked) => store_followed(shared, tx, &b, checked)?,
+            Action::Answer { held, size } => answer = Some(Followed { held, size }),
+            // A province confirms nothing: these come only on the national side.
+            Action::Confirm { .. } | Action::KeptReceipt => {}
         }
-        Err(r) => return Err(refused(NATIONAL_MIRROR, r).into()),
-    };
+    }
+    let answer =
+        answer.ok_or_else(|| EngineError::Internal("a followed batch unanswered".into()))?;
+    Ok(Synced::Applied(answer))
+}
+
+/// Province: stores a batch of the national log that passed its checks, folding its trust-list
+/// entries into the province's copy of the list.
+fn store_followed(
+    shared: &Shared,
+    tx: &mut Tx,
+    b: &FollowBatch,
+    checked: ingest::TreeChecked,
+) -> Result<(), EngineError> {
     for (i, data) in b.entries.iter().enumerate() {
         let index = b.from + i as u64;
         let record = crate::log::entry::Record::decode(data).map_err(|e| {
@@ -377,18 +404,14 @@ pub(super) fn follow(
             t.data.clone(),
         );
     }
-    let cp = &checked.checkpoint;
     let next = MirrorState {
         held: checked.held,
-        signed: Some(AcceptedCheckpoint::of(cp)),
+        signed: Some(AcceptedCheckpoint::of(&checked.checkpoint)),
         serials: BTreeMap::new(),
         frozen: None,
     };
-    tx.put(state_key, codec::encode(&next));
-    Ok(Synced::Applied(Followed {
-        held: checked.held,
-        size: cp.size,
-    }))
+    tx.put(keys::fed_state(NATIONAL_MIRROR), codec::encode(&next));
+    Ok(())
 }
 
 /// A province's mirrored tree as the writer sees it.
@@ -409,7 +432,7 @@ impl TileSource for FedTiles<'_, '_, '_> {
 pub(super) fn ingest(
     shared: &Shared,
     tx: &mut Tx,
-    b: IngestBatch,
+    mut b: IngestBatch,
 ) -> Result<Synced<Ingested>, EngineError> {
     require_national(shared)?;
     let node: TrustedNode = read(tx, &keys::trust(&b.node_id))?.ok_or_else(|| {
@@ -429,16 +452,6 @@ pub(super) fn ingest(
     })?;
     let state_key = keys::fed_state(&b.node_id);
     let state: MirrorState = read(tx, &state_key)?.unwrap_or_default();
-    if let Some(alarm) = state.frozen {
-        return Err(Refusal::precondition(
-            "SYNC_FROZEN",
-            format!(
-                "the feed of node {} is frozen by alarm #{alarm} (fork); nothing is applied",
-                b.node_id
-            ),
-        )
-        .into());
-    }
     let region = crate::domain::codes::Region::parse(&node.region)
         .map_err(|e| EngineError::corrupt(&keys::trust(&b.node_id), &e.to_string()))?;
     let mirror = Mirror {
@@ -473,21 +486,47 @@ pub(super) fn ingest(
         tx,
         node_id: &b.node_id,
     };
-    let prepared = match b.prepared {
-        Some(p) if p.fits(&mirror.certificate_keys, &b.entries) => p,
-        _ => ingest::prepare(&mirror.certificate_keys, &b.entries, &b.certificates),
-    };
-    let accepted = match ingest::check_push(&mirror, &tiles, &book, &push, prepared) {
-        Ok(a) => a,
-        Err(fork @ Refused::Fork { .. }) => {
-            return raise_fork(shared, tx, &b.node_id, &b.note, state, fork)
+    let prepared = b.prepared.take();
+    let actions = feed::on_batch(Side::National, &state.feed(), &b.note, || {
+        let prepared = match prepared {
+            Some(p) if p.fits(&mirror.certificate_keys, &b.entries) => p,
+            _ => ingest::prepare(&mirror.certificate_keys, &b.entries, &b.certificates),
+        };
+        ingest::check_push(&mirror, &tiles, &book, &push, prepared)
+    });
+    let receipt_key = keys::fed_receipt(&b.node_id);
+    let (mut receipt, mut answer, mut root) = (None, None, [0; 32]);
+    for action in actions {
+        match action {
+            Action::Refuse(r) => return Err(refused(&b.node_id, r).into()),
+            Action::Freeze { evidence, refused } => {
+                return raise_fork(shared, tx, &b.node_id, evidence, state, refused)
+            }
+            Action::Store(accepted) => root = store_accepted(tx, &b, accepted)?,
+            Action::Confirm { size } => {
+                receipt = Some(confirm(shared, tx, &b, &mirror.origin, size, root)?);
+            }
+            Action::KeptReceipt => receipt = tx.get(&receipt_key)?,
+            Action::Answer { held, size } => answer = Some((held, size)),
         }
-        Err(r) => return Err(refused(&b.node_id, r).into()),
-    };
-    let was_confirmed = state
-        .signed
-        .as_ref()
-        .is_some_and(|c| c.size == accepted.checkpoint.size && state.held == c.size);
+    }
+    let (held, size) =
+        answer.ok_or_else(|| EngineError::Internal("a pushed batch unanswered".into()))?;
+    Ok(Synced::Applied(Ingested {
+        held,
+        size,
+        receipt,
+    }))
+}
+
+/// National: stores a pushed batch that passed its checks: its entries and tiles, the
+/// applications and records it changed, the certificates it pinned, the feed's new state.
+/// Returns the root its checkpoint signs.
+fn store_accepted(
+    tx: &mut Tx,
+    b: &IngestBatch,
+    accepted: ingest::Accepted,
+) -> Result<[u8; 32], EngineError> {
     store_entries(tx, &b.node_id, b.from, &b.entries)?;
     for t in &accepted.tiles {
         tx.put(keys::fed_tile(&b.node_id, t.level, t.n), t.data.clone());
@@ -506,42 +545,42 @@ pub(super) fn ingest(
     for signed in &accepted.certificates {
         super::mint::keep_certificate(tx, signed);
     }
-    let cp = &accepted.checkpoint;
     let next = MirrorState {
         held: accepted.held,
-        signed: Some(AcceptedCheckpoint::of(cp)),
+        signed: Some(AcceptedCheckpoint::of(&accepted.checkpoint)),
         serials: accepted.serials.clone(),
         frozen: None,
     };
-    tx.put(state_key, codec::encode(&next));
-    let receipt_key = keys::fed_receipt(&b.node_id);
-    let receipt = if !accepted.complete() {
-        None
-    } else if was_confirmed {
-        tx.get(&receipt_key)?
-    } else {
-        let actor = node_actor(&b.node_id);
-        log_ops::append(
-            tx,
-            shared.clock.now(),
-            &actor,
-            Body::Confirmed {
-                node_id: b.node_id.clone(),
-                origin: mirror.origin.clone(),
-                size: cp.size,
-                root: hex::encode(cp.root),
-            },
-        )?;
-        let receipt = checkpoint::cosign(&cp.note, &shared.key, &shared.origin)?;
-        tx.put(receipt_key, receipt.clone());
-        tracing::info!(node = %b.node_id, size = cp.size, "province checkpoint confirmed");
-        Some(receipt)
-    };
-    Ok(Synced::Applied(Ingested {
-        held: accepted.held,
-        size: cp.size,
-        receipt,
-    }))
+    tx.put(keys::fed_state(&b.node_id), codec::encode(&next));
+    Ok(accepted.checkpoint.root)
+}
+
+/// National: confirms a province's checkpoint held whole: a `Confirmed` entry in the national
+/// log, and the checkpoint cosigned as the receipt, kept. Returns the receipt.
+fn confirm(
+    shared: &Shared,
+    tx: &mut Tx,
+    b: &IngestBatch,
+    origin: &str,
+    size: u64,
+    root: [u8; 32],
+) -> Result<Vec<u8>, EngineError> {
+    let actor = node_actor(&b.node_id);
+    log_ops::append(
+        tx,
+        shared.clock.now(),
+        &actor,
+        Body::Confirmed {
+            node_id: b.node_id.clone(),
+            origin: origin.to_string(),
+            size,
+            root: hex::encode(root),
+        },
+    )?;
+    let receipt = checkpoint::cosign(&b.note, &shared.key, &shared.origin)?;
+    tx.put(keys::fed_receipt(&b.node_id), receipt.clone());
+    tracing::info!(node = %b.node_id, size, "province checkpoint confirmed");
+    Ok(receipt)
 }
 
 /// Entries per bundle of a mirrored log (laid out as tlog-tiles' entry bundles). Not 256 as in
@@ -627,7 +666,7 @@ fn refused(node_id: &str, r: Refused) -> Refusal {
     let message = format!("node {node_id}: {r}");
     match r {
         Refused::Checkpoint(_) => Refusal::denied(r.reason(), message),
-        Refused::WrongStart { .. } | Refused::Stale { .. } => {
+        Refused::WrongStart { .. } | Refused::Stale { .. } | Refused::Frozen { .. } => {
             Refusal::precondition(r.reason(), message)
         }
         _ => Refusal::invalid(r.reason(), message),
@@ -640,13 +679,11 @@ fn raise_fork<T>(
     shared: &Shared,
     tx: &mut Tx,
     node_id: &str,
-    note: &[u8],
+    evidence: Vec<Vec<u8>>,
     mut state: MirrorState,
     fork: Refused,
 ) -> Result<Synced<T>, EngineError> {
     let number = super::steps::next_counter(tx, "next_alarm")?;
-    let mut evidence: Vec<Vec<u8>> = state.signed.iter().map(|c| c.note.clone()).collect();
-    evidence.push(note.to_vec());
     let alarm = Alarm {
         number,
         node_id: node_id.to_string(),

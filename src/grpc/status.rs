@@ -25,6 +25,14 @@ pub(crate) fn with_reason(code: Code, reason: &str, message: String) -> Status {
     Status::with_error_details(code, self::message(reason, &message), details)
 }
 
+/// The reason code a refusal carries in its `ErrorInfo` (domain "sjdj"), for clients that act
+/// on it; `None` for a status without one (a transport error, another server).
+pub fn reason_of(s: &Status) -> Option<String> {
+    s.get_details_error_info()
+        .filter(|i| i.domain == DOMAIN)
+        .map(|i| i.reason)
+}
+
 pub fn refusal(r: Refusal) -> Status {
     let code = match r.kind {
         RefusalKind::InvalidArgument => Code::InvalidArgument,

@@ -22,7 +22,7 @@ mod vectors_tests;
 
 pub use tlog_tiles::Hash;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum LogError {
     #[error("the log's stored tree is damaged: {0}")]
     Corrupt(String),

@@ -11,6 +11,7 @@ use crate::engine::commands::{Follow, Import, KeepReceipt};
 use crate::engine::{Engine, EngineError, FollowBatch, Synced, NATIONAL_MIRROR};
 use crate::grpc::federation::{follow_log_type, proof_hashes, push_batch_type, to_wire};
 use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
+use crate::grpc::status::reason_of;
 use crate::grpc::{CarriedAnswer, Carries};
 use crate::log::entry::Record;
 use ed25519_dalek::VerifyingKey;
@@ -128,8 +129,10 @@ pub async fn follow_once(
             Ok(r) => r.into_inner(),
             // Not delegated yet, or an empty national log: nothing to follow yet.
             Err(s)
-                if s.message().starts_with("SYNC_UNKNOWN_NODE")
-                    || s.message().starts_with("NO_CHECKPOINT") =>
+                if matches!(
+                    reason_of(&s).as_deref(),
+                    Some("SYNC_UNKNOWN_NODE" | "NO_CHECKPOINT")
+                ) =>
             {
                 return Ok(state.held)
             }

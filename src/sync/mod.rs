@@ -10,6 +10,7 @@
 //! pull) run the engine and a gRPC client, so they live above both, in `node::push` and
 //! `node::pull`.
 pub mod envelope;
+pub mod feed;
 pub mod ingest;
 pub mod refused;
 pub mod trust;

@@ -4,7 +4,7 @@ use super::envelope::MAX_PAYLOAD;
 use crate::log::LogError;
 
 /// Why the national node (or a province following the national log) refuses what it received.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum Refused {
     #[error("checkpoint: {0}")]
     Checkpoint(LogError),
@@ -53,6 +53,9 @@ pub enum Refused {
     UnknownKey(String),
     #[error("the signature by key {0} does not verify")]
     BadSignature(String),
+    /// The feed was frozen by a fork alarm: nothing more is applied until an operator acts.
+    #[error("the feed is frozen by alarm #{alarm} (fork); nothing is applied")]
+    Frozen { alarm: u64 },
     /// A trust-list change (`trust`), with its own reason code.
     #[error("{message}")]
     Trust {
@@ -82,6 +85,7 @@ impl Refused {
             Refused::TooManySignatures { .. } => "ENVELOPE_TOO_MANY_SIGNATURES",
             Refused::UnknownKey(_) => "ENVELOPE_UNKNOWN_KEY",
             Refused::BadSignature(_) => "ENVELOPE_BAD_SIGNATURE",
+            Refused::Frozen { .. } => "SYNC_FROZEN",
             Refused::Trust { reason, .. } => reason,
         }
     }
