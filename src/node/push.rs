@@ -14,6 +14,7 @@ use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
 use crate::grpc::status::reason_of;
 use crate::grpc::{CarriedAnswer, Carries};
 use crate::log::entry::Record;
+use crate::sync::round::{self, Answered, Plan};
 use ed25519_dalek::VerifyingKey;
 use pb::registry_service_client::RegistryServiceClient;
 use prost::Message;
@@ -207,12 +208,11 @@ pub async fn push_once(
     let Some(cp) = engine.checkpoint() else {
         return Ok(Pushed::Idle);
     };
-    let confirmed = engine
-        .latest_receipt()?
-        .is_some_and(|(size, _)| size >= cp.size);
-    if confirmed && !recheck {
+    let receipt = engine.latest_receipt()?.map(|(size, _)| size);
+    if !round::needs_asking(Some(cp.size), receipt, recheck) {
         return Ok(Pushed::Idle);
     }
+    let confirmed = receipt.is_some_and(|size| size >= cp.size);
     let node_id = engine.config().node_id.clone();
     let state = client
         .get_sync_state(pb::GetSyncStateRequest {
@@ -220,31 +220,20 @@ pub async fn push_once(
         })
         .await?
         .into_inner();
-    // Confirmed, and the national node still holds it all. (A national node restored from an
-    // older backup holds less than it confirmed: the push starts again from what it holds.)
-    if confirmed && state.held >= cp.size && state.accepted_size >= cp.size {
-        return Ok(Pushed::Idle);
-    }
     // What concerns this node in the national log: once its key is rotated away or revoked
     // there, pushing under it would only be refused.
-    if let Some(me) = engine.trusted_node(&node_id)? {
-        if me.active_key() != Some(engine.verifying_key()) {
-            return Err(PushError::Refused(
-                "this node's key is not the active one in the national trust list (rotated or revoked); not pushing".into(),
-            ));
-        }
-    }
-    if state.frozen {
-        return Err(PushError::Refused(
-            "the national node froze this node's feed (fork alarm); an operator must act".into(),
-        ));
-    }
-    if state.accepted_size > cp.size || state.held > cp.size {
-        return Err(PushError::Refused(format!(
-            "the national node holds {} entries of this log but it has only {}: the store lost entries it published; stop the node and run `sjdj-node recover`",
-            state.held.max(state.accepted_size),
-            cp.size
-        )));
+    let key_active = engine
+        .trusted_node(&node_id)?
+        .map(|me| me.active_key() == Some(engine.verifying_key()));
+    let national = round::National {
+        held: state.held,
+        accepted: state.accepted_size,
+        frozen: state.frozen,
+    };
+    match round::plan(cp.size, confirmed, key_active, national) {
+        Plan::Idle => return Ok(Pushed::Idle),
+        Plan::Stop(why) => return Err(PushError::Refused(why.to_string())),
+        Plan::Push { .. } => {}
     }
     let accepted_proof = proof(engine, state.accepted_size, cp.size)?;
     // The batches go out on one stream, built as it takes them, with at most PUSH_WINDOW sent
@@ -297,25 +286,26 @@ pub async fn push_once(
     while let Some(resp) = answers.message().await? {
         window.add_permits(1);
         let resp = resp.carried()?;
-        if !resp.receipt.is_empty() {
-            engine
-                .execute(KeepReceipt {
-                    national_key: cfg.national_key,
-                    national_origin: state.national_origin.clone(),
-                    receipt: resp.receipt,
-                })
-                .await?;
-            // The receipt is kept outside the store too, beside the published checkpoint.
-            engine.keep_published().await?;
-            return Ok(Pushed::Confirmed(cp.size));
+        match round::on_answer(held, resp.held, !resp.receipt.is_empty()) {
+            Answered::Holds(now) => held = now,
+            Answered::Stalled { before, after } => {
+                return Err(PushError::Refused(format!(
+                    "the national node held {after} after a batch from {before}"
+                )))
+            }
+            Answered::Receipt => {
+                engine
+                    .execute(KeepReceipt {
+                        national_key: cfg.national_key,
+                        national_origin: state.national_origin.clone(),
+                        receipt: resp.receipt,
+                    })
+                    .await?;
+                // The receipt is kept outside the store too, beside the published checkpoint.
+                engine.keep_published().await?;
+                return Ok(Pushed::Confirmed(cp.size));
+            }
         }
-        if resp.held <= held {
-            return Err(PushError::Refused(format!(
-                "the national node held {} after a batch from {held}",
-                resp.held
-            )));
-        }
-        held = resp.held;
     }
     match producer.await {
         Ok(Err(e)) => Err(e.into()),

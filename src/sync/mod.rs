@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod feed;
 pub mod ingest;
 pub mod refused;
+pub mod round;
 pub mod trust;
 
 pub use refused::Refused;
