@@ -1,24 +1,24 @@
-//! The engine's side of federation, on the writer thread: the national trust list (admin ops
-//! appended to the national log), ingesting a province's pushed (or pulled) batch into the
-//! national book, raising fork alarms, and on a province keeping the national node's receipts
-//! and following the national log (its trust-list entries folded into the province's copy).
+//! The federation's shared steps on the writer thread: the mirror state of each feed, the
+//! trust list as stored and its fold (for the national node's admin and for a province
+//! following the national log), mirrored entries in bundles, fork alarms and their evidence.
+//! The commands that use them are `commands::{trust, ingest, follow, keep_receipt}`.
 //!
 //! Invariant: a batch is stored whole or not at all, in one atomic write with the mirror state
 //! it advances; a frozen feed (fork) takes nothing more (there is no unfreeze operation yet).
 //! Invariant: the national node confirms a province checkpoint — a `Confirmed` entry in its own
 //! log and a cosigned receipt — only once it holds every entry the checkpoint covers.
 use super::writer::Tx;
-use super::{log_ops, EngineError, Shared};
-use crate::domain::flow::{Application, Refusal, State};
+use super::{EngineError, Shared};
+use crate::domain::flow::Refusal;
 use crate::domain::types::NodeRole;
 use crate::domain::types::{Actor, Role};
-use crate::log::checkpoint::{self, SignedCheckpoint};
+use crate::log::checkpoint::SignedCheckpoint;
 use crate::log::entry::Body;
 use crate::log::tree::TileSource;
 use crate::log::LogError;
 use crate::store::{codec, keys};
-use crate::sync::feed::{self, Action, FeedState, Side};
-use crate::sync::ingest::{self, Mirror, Push, Refused};
+use crate::sync::feed::FeedState;
+use crate::sync::ingest::{self, Refused};
 use crate::sync::trust::{self, TrustedNode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -81,7 +81,7 @@ impl AcceptedCheckpoint {
         }
     }
 
-    fn of(cp: &SignedCheckpoint) -> AcceptedCheckpoint {
+    pub(super) fn of(cp: &SignedCheckpoint) -> AcceptedCheckpoint {
         AcceptedCheckpoint {
             note: cp.note.clone(),
             size: cp.size,
@@ -157,7 +157,7 @@ pub struct Ingested {
     pub receipt: Option<Vec<u8>>,
 }
 
-fn require_national(shared: &Shared) -> Result<(), Refusal> {
+pub(super) fn require_national(shared: &Shared) -> Result<(), Refusal> {
     if shared.cfg.role == NodeRole::National {
         Ok(())
     } else {
@@ -178,44 +178,16 @@ pub(super) fn read<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn text(tx: &Tx, key: &[u8]) -> Result<Option<String>, EngineError> {
+pub(super) fn text(tx: &Tx, key: &[u8]) -> Result<Option<String>, EngineError> {
     Ok(tx
         .get(key)?
         .map(|b| String::from_utf8_lossy(&b).into_owned()))
 }
 
-/// Adds a trust-list entry (delegation, rotation, revocation) to the national log.
-pub(super) fn trust(
-    shared: &Shared,
-    tx: &mut Tx,
-    actor: &Actor,
-    body: Body,
-) -> Result<TrustedNode, EngineError> {
-    if actor.role != Role::Admin {
-        return Err(Refusal::denied("WRONG_ROLE", "the trust list needs the admin role").into());
-    }
-    require_national(shared)?;
-    let body = match body {
-        Body::HandedOver {
-            region,
-            node_id,
-            key,
-            ..
-        } => super::hosting::handover_body(tx, shared.clock.now(), region, node_id, key)?,
-        other => other,
-    };
-    let index = log_ops::size(|k| tx.get(k))?;
-    let next = fold_trust(shared, tx, &body, index)
-        .map_err(|e| Refusal::invalid(e.reason(), e.to_string()))?;
-    log_ops::append(tx, shared.clock.now(), actor, body)?;
-    tracing::info!(node = %next.node_id, region = %next.region, "trust list changed");
-    Ok(next)
-}
-
 /// Checks one trust-list entry against the list as stored and writes the list's new state.
 /// The national node runs it for its admin before logging the entry; a province runs it for
 /// each trust-list entry of the national log it follows.
-fn fold_trust(
+pub(super) fn fold_trust(
     shared: &Shared,
     tx: &mut Tx,
     body: &Body,
@@ -310,114 +282,10 @@ pub struct FollowBatch {
     pub entries: Vec<Vec<u8>>,
 }
 
-/// Province: checks a batch of the national log against the root key and what it already
-/// holds, stores it, and applies the trust-list entries to its own copy of the list.
-pub(super) fn follow(
-    shared: &Shared,
-    tx: &mut Tx,
-    b: FollowBatch,
-) -> Result<Synced<Followed>, EngineError> {
-    if shared.cfg.role == NodeRole::National {
-        return Err(
-            Refusal::precondition("NOT_PROVINCE", "the national node follows no one").into(),
-        );
-    }
-    let state_key = keys::fed_state(NATIONAL_MIRROR);
-    let state: MirrorState = read(tx, &state_key)?.unwrap_or_default();
-    let signed = state
-        .signed
-        .as_ref()
-        .map(|c| c.under(b.national_origin.clone()));
-    let push = Push {
-        note: &b.note,
-        from: b.from,
-        signed_proof: &b.signed_proof,
-        batch_proof: &b.batch_proof,
-        entries: &b.entries,
-        certificates: &[],
-    };
-    let tiles = FedTiles {
-        tx,
-        node_id: NATIONAL_MIRROR,
-    };
-    let actions = feed::on_batch(Side::Follower, &state.feed(), &b.note, || {
-        ingest::check_tree(
-            &b.national_key,
-            &b.national_origin,
-            state.held,
-            signed.as_ref(),
-            &tiles,
-            &push,
-            &ingest::leaf_hashes(&b.entries),
-        )
-    });
-    let mut answer = None;
-    for action in actions {
-        match action {
-            Action::Refuse(r) => return Err(refused(NATIONAL_MIRROR, r).into()),
-            Action::Freeze { evidence, refused } => {
-                return raise_fork(shared, tx, NATIONAL_MIRROR, evidence, state, refused)
-            }
-            Action::Store(checked) => store_followed(shared, tx, &b, checked)?,
-            Action::Answer { held, size } => answer = Some(Followed { held, size }),
-            // A province confirms nothing: these come only on the national side.
-            Action::Confirm { .. } | Action::KeptReceipt => {}
-        }
-    }
-    let answer =
-        answer.ok_or_else(|| EngineError::Internal("a followed batch unanswered".into()))?;
-    Ok(Synced::Applied(answer))
-}
-
-/// Province: stores a batch of the national log that passed its checks, folding its trust-list
-/// entries into the province's copy of the list.
-fn store_followed(
-    shared: &Shared,
-    tx: &mut Tx,
-    b: &FollowBatch,
-    checked: ingest::TreeChecked,
-) -> Result<(), EngineError> {
-    for (i, data) in b.entries.iter().enumerate() {
-        let index = b.from + i as u64;
-        let record = crate::log::entry::Record::decode(data).map_err(|e| {
-            Refusal::invalid("SYNC_BAD_ENTRY", format!("national entry {index}: {e}"))
-        })?;
-        let folded = fold_national(shared, tx, &record.body, index).map_err(|e| {
-            Refusal::invalid("SYNC_BAD_ENTRY", format!("national entry {index}: {e}"))
-        })?;
-        if let Some(node) = folded {
-            if node.node_id == shared.cfg.node_id {
-                let own = shared.key.verifying_key();
-                if node.active_key() != Some(own) {
-                    tracing::error!(
-                        entry = index,
-                        "the national trust list no longer holds this node's key as active (rotated or revoked)"
-                    );
-                }
-            }
-        }
-    }
-    store_entries(tx, NATIONAL_MIRROR, b.from, &b.entries)?;
-    for t in &checked.tiles {
-        tx.put(
-            keys::fed_tile(NATIONAL_MIRROR, t.level, t.n),
-            t.data.clone(),
-        );
-    }
-    let next = MirrorState {
-        held: checked.held,
-        signed: Some(AcceptedCheckpoint::of(&checked.checkpoint)),
-        serials: BTreeMap::new(),
-        frozen: None,
-    };
-    tx.put(keys::fed_state(NATIONAL_MIRROR), codec::encode(&next));
-    Ok(())
-}
-
 /// A province's mirrored tree as the writer sees it.
-struct FedTiles<'t, 'v, 'a> {
-    tx: &'t Tx<'v, 'a>,
-    node_id: &'t str,
+pub(super) struct FedTiles<'t, 'v, 'a> {
+    pub tx: &'t Tx<'v, 'a>,
+    pub node_id: &'t str,
 }
 
 impl TileSource for FedTiles<'_, '_, '_> {
@@ -428,161 +296,6 @@ impl TileSource for FedTiles<'_, '_, '_> {
     }
 }
 
-/// Checks and stores one pushed batch.
-pub(super) fn ingest(
-    shared: &Shared,
-    tx: &mut Tx,
-    mut b: IngestBatch,
-) -> Result<Synced<Ingested>, EngineError> {
-    require_national(shared)?;
-    let node: TrustedNode = read(tx, &keys::trust(&b.node_id))?.ok_or_else(|| {
-        Refusal::denied(
-            "SYNC_UNKNOWN_NODE",
-            format!("node {} is not in the national trust list", b.node_id),
-        )
-    })?;
-    let key = node.active_key().ok_or_else(|| {
-        Refusal::denied(
-            "SYNC_KEY_REVOKED",
-            format!(
-                "the key of node {} is revoked; a new key must be delegated",
-                b.node_id
-            ),
-        )
-    })?;
-    let state_key = keys::fed_state(&b.node_id);
-    let state: MirrorState = read(tx, &state_key)?.unwrap_or_default();
-    let region = crate::domain::codes::Region::parse(&node.region)
-        .map_err(|e| EngineError::corrupt(&keys::trust(&b.node_id), &e.to_string()))?;
-    let mirror = Mirror {
-        node_id: node.node_id.clone(),
-        origin: node.origin(),
-        key,
-        certificate_keys: node.certificate_keys(),
-        region,
-        held: state.held,
-        signed: state.signed.as_ref().map(|c| c.under(node.origin())),
-        serials: state.serials.clone(),
-    };
-    let push = Push {
-        note: &b.note,
-        from: b.from,
-        signed_proof: &b.signed_proof,
-        batch_proof: &b.batch_proof,
-        entries: &b.entries,
-        certificates: &b.certificates,
-    };
-    let apps = |id: &str| -> Result<Option<Application>, String> {
-        read(tx, &keys::fed_app(id)).map_err(|e| e.to_string())
-    };
-    let records = |code: &str| -> Result<Option<crate::domain::record::Record>, String> {
-        read(tx, &keys::record(code)).map_err(|e| e.to_string())
-    };
-    let book = ingest::Book {
-        apps: &apps,
-        records: &records,
-    };
-    let tiles = FedTiles {
-        tx,
-        node_id: &b.node_id,
-    };
-    let prepared = b.prepared.take();
-    let actions = feed::on_batch(Side::National, &state.feed(), &b.note, || {
-        let prepared = match prepared {
-            Some(p) if p.fits(&mirror.certificate_keys, &b.entries) => p,
-            _ => ingest::prepare(&mirror.certificate_keys, &b.entries, &b.certificates),
-        };
-        ingest::check_push(&mirror, &tiles, &book, &push, prepared)
-    });
-    let receipt_key = keys::fed_receipt(&b.node_id);
-    let (mut receipt, mut answer, mut root) = (None, None, [0; 32]);
-    for action in actions {
-        match action {
-            Action::Refuse(r) => return Err(refused(&b.node_id, r).into()),
-            Action::Freeze { evidence, refused } => {
-                return raise_fork(shared, tx, &b.node_id, evidence, state, refused)
-            }
-            Action::Store(accepted) => root = store_accepted(tx, &b, accepted)?,
-            Action::Confirm { size } => {
-                receipt = Some(confirm(shared, tx, &b, &mirror.origin, size, root)?);
-            }
-            Action::KeptReceipt => receipt = tx.get(&receipt_key)?,
-            Action::Answer { held, size } => answer = Some((held, size)),
-        }
-    }
-    let (held, size) =
-        answer.ok_or_else(|| EngineError::Internal("a pushed batch unanswered".into()))?;
-    Ok(Synced::Applied(Ingested {
-        held,
-        size,
-        receipt,
-    }))
-}
-
-/// National: stores a pushed batch that passed its checks: its entries and tiles, the
-/// applications and records it changed, the certificates it pinned, the feed's new state.
-/// Returns the root its checkpoint signs.
-fn store_accepted(
-    tx: &mut Tx,
-    b: &IngestBatch,
-    accepted: ingest::Accepted,
-) -> Result<[u8; 32], EngineError> {
-    store_entries(tx, &b.node_id, b.from, &b.entries)?;
-    for t in &accepted.tiles {
-        tx.put(keys::fed_tile(&b.node_id, t.level, t.n), t.data.clone());
-    }
-    for (id, app) in &accepted.apps {
-        tx.put(keys::fed_app(id), codec::encode(app));
-        if app.state == State::InPublicity {
-            tx.put(keys::fed_publicity(id), Vec::new());
-        } else {
-            tx.delete(keys::fed_publicity(id));
-        }
-    }
-    for (code, record) in &accepted.records {
-        tx.put(keys::record(code), codec::encode(record));
-    }
-    for signed in &accepted.certificates {
-        super::mint::keep_certificate(tx, signed);
-    }
-    let next = MirrorState {
-        held: accepted.held,
-        signed: Some(AcceptedCheckpoint::of(&accepted.checkpoint)),
-        serials: accepted.serials.clone(),
-        frozen: None,
-    };
-    tx.put(keys::fed_state(&b.node_id), codec::encode(&next));
-    Ok(accepted.checkpoint.root)
-}
-
-/// National: confirms a province's checkpoint held whole: a `Confirmed` entry in the national
-/// log, and the checkpoint cosigned as the receipt, kept. Returns the receipt.
-fn confirm(
-    shared: &Shared,
-    tx: &mut Tx,
-    b: &IngestBatch,
-    origin: &str,
-    size: u64,
-    root: [u8; 32],
-) -> Result<Vec<u8>, EngineError> {
-    let actor = node_actor(&b.node_id);
-    log_ops::append(
-        tx,
-        shared.clock.now(),
-        &actor,
-        Body::Confirmed {
-            node_id: b.node_id.clone(),
-            origin: origin.to_string(),
-            size,
-            root: hex::encode(root),
-        },
-    )?;
-    let receipt = checkpoint::cosign(&b.note, &shared.key, &shared.origin)?;
-    tx.put(keys::fed_receipt(&b.node_id), receipt.clone());
-    tracing::info!(node = %b.node_id, size, "province checkpoint confirmed");
-    Ok(receipt)
-}
-
 /// Entries per bundle of a mirrored log (laid out as tlog-tiles' entry bundles). Not 256 as in
 /// tlog-tiles: sled splits a leaf only past 16 keys and writes any page over 128 KiB as a
 /// separate blob file, so 256-entry bundles (~115 KB each) made every leaf rewrite a blob write;
@@ -591,7 +304,7 @@ pub const BUNDLE: u64 = 16;
 
 /// Appends entries `from..` of a node's log to its bundles: each `u32 BE length || entry`.
 /// The partial bundle at `from`, if any, is read and extended.
-fn store_entries(
+pub(super) fn store_entries(
     tx: &mut Tx,
     node_id: &str,
     from: u64,
@@ -653,7 +366,7 @@ pub fn bundle_entries(bundle: &[u8]) -> Result<Vec<&[u8]>, String> {
 }
 
 /// The actor a province's confirmed checkpoint is recorded under in the national log.
-fn node_actor(node_id: &str) -> Actor {
+pub(super) fn node_actor(node_id: &str) -> Actor {
     Actor {
         id: format!("node:{node_id}"),
         role: Role::System,
@@ -662,7 +375,7 @@ fn node_actor(node_id: &str) -> Actor {
     }
 }
 
-fn refused(node_id: &str, r: Refused) -> Refusal {
+pub(super) fn refused(node_id: &str, r: Refused) -> Refusal {
     let message = format!("node {node_id}: {r}");
     match r {
         Refused::Checkpoint(_) => Refusal::denied(r.reason(), message),
@@ -675,7 +388,7 @@ fn refused(node_id: &str, r: Refused) -> Refusal {
 
 /// Keeps the evidence of a fork, freezes the feed and raises the alarm. The push itself is
 /// refused (`Synced::Refused`), but the evidence and the freeze are stored.
-fn raise_fork<T>(
+pub(super) fn raise_fork<T>(
     shared: &Shared,
     tx: &mut Tx,
     node_id: &str,
@@ -697,25 +410,4 @@ fn raise_fork<T>(
     state.frozen = Some(number);
     tx.put(keys::fed_state(node_id), codec::encode(&state));
     Ok(Synced::Refused(refused(node_id, fork)))
-}
-
-/// On a province: keeps a receipt after checking the national cosignature over its own
-/// checkpoint.
-pub(super) fn keep_receipt(
-    shared: &Shared,
-    tx: &mut Tx,
-    national_key: &ed25519_dalek::VerifyingKey,
-    national_origin: &str,
-    receipt: Vec<u8>,
-) -> Result<u64, EngineError> {
-    let cp = checkpoint::verify_cosigned(
-        &receipt,
-        &shared.key.verifying_key(),
-        &shared.origin,
-        national_key,
-        national_origin,
-    )
-    .map_err(|e| Refusal::invalid("BAD_RECEIPT", format!("receipt: {e}")))?;
-    tx.put(keys::receipt(cp.size), receipt);
-    Ok(cp.size)
 }

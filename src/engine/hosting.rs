@@ -5,71 +5,18 @@
 //! there, the national ingest refuses the province's serials up to those, and the province,
 //! which mints nothing before its own delegation reaches it through the national log, starts
 //! after them. So no code can be minted twice across the handover.
+//! This holds the handover entry, the namespace a registration is minted in and what is left to
+//! import; the commands are `commands::{host, import}` and the handover a `trust` entry.
 use super::federation::MirrorState;
 use super::writer::Tx;
-use super::{log_ops, EngineError, Shared};
+use super::{EngineError, Shared};
 use crate::domain::codes::Region;
-use crate::domain::flow::{Application, Refusal};
+use crate::domain::flow::Application;
 use crate::domain::types::NodeRole;
-use crate::domain::types::{Actor, Role};
 use crate::log::entry::Body;
 use crate::store::{codec, keys};
 use crate::sync::trust::TrustedNode;
-use sha2::Digest;
 use std::collections::BTreeMap;
-
-/// National: starts hosting a province namespace.
-pub(super) fn host(
-    shared: &Shared,
-    tx: &mut Tx,
-    actor: &Actor,
-    region: String,
-) -> Result<String, EngineError> {
-    if actor.role != Role::Admin {
-        return Err(Refusal::denied("WRONG_ROLE", "hosting needs the admin role").into());
-    }
-    if shared.cfg.role != NodeRole::National {
-        return Err(Refusal::precondition("NOT_NATIONAL", "only the national node hosts").into());
-    }
-    let r = Region::parse(&region)
-        .map_err(|e| Refusal::invalid("BAD_REGION", format!("{region}: {e}")))?;
-    if !r.is_namespace() || r == Region::CENTRAL {
-        return Err(Refusal::invalid(
-            "BAD_REGION",
-            format!("{region} is not a province namespace (XX0000)"),
-        )
-        .into());
-    }
-    let region = r.to_string();
-    if let Some(holder) = tx.get(&keys::trust_region(&region))? {
-        return Err(Refusal::precondition(
-            "REGION_DELEGATED",
-            format!(
-                "{region} is delegated to {}",
-                String::from_utf8_lossy(&holder)
-            ),
-        )
-        .into());
-    }
-    if tx.get(&keys::hosted(&region))?.is_some() {
-        return Err(Refusal::precondition(
-            "ALREADY_HOSTED",
-            format!("the national node already hosts {region}"),
-        )
-        .into());
-    }
-    tx.put(keys::hosted(&region), Vec::new());
-    log_ops::append(
-        tx,
-        shared.clock.now(),
-        actor,
-        Body::Hosted {
-            region: region.clone(),
-        },
-    )?;
-    tracing::info!(%region, "hosting a province namespace");
-    Ok(region)
-}
 
 /// National: the handover entry for a hosted region, with its serials and codes as stored.
 pub(super) fn handover_body(
@@ -185,41 +132,4 @@ pub(super) fn namespace(
         }
     }
     Ok(Some(shared.cfg.region))
-}
-
-/// Province: imports the record of a code the national node registered while hosting this
-/// namespace, from its certificate signed by the national key. The record is what the
-/// certificate states (the application's history stays in the national book).
-pub(super) fn import(
-    shared: &Shared,
-    tx: &mut Tx,
-    national_key: &ed25519_dalek::VerifyingKey,
-    bytes: Vec<u8>,
-) -> Result<String, EngineError> {
-    let bad = |m: String| Refusal::invalid("BAD_IMPORT", m);
-    let signed = crate::domain::certificate::SignedCertificate::from_bytes(bytes)
-        .map_err(|e| bad(e.to_string()))?;
-    let c = signed
-        .verify(national_key)
-        .map_err(|e| bad(format!("not signed by the national key: {e}")))?;
-    let code = c.code.to_string();
-    if tx.get(&keys::import(&code))?.is_none() {
-        return Err(bad(format!("{code} was not handed over to this node")).into());
-    }
-    let record = crate::domain::record::Record::from_certificate(&c, signed.query_code());
-    log_ops::append(
-        tx,
-        shared.clock.now(),
-        &Actor::system(),
-        Body::RecordImported {
-            code: code.clone(),
-            version: c.version,
-            certificate_sha256: hex::encode(sha2::Sha256::digest(signed.as_bytes())),
-        },
-    )?;
-    super::mint::keep_certificate(tx, &signed);
-    tx.put(keys::record(&code), codec::encode(&record));
-    tx.delete(keys::import(&code));
-    tracing::info!(%code, node = %shared.cfg.node_id, "imported a handed-over record");
-    Ok(code)
 }
