@@ -396,7 +396,7 @@ pub(super) fn raise_fork<T>(
     mut state: MirrorState,
     fork: Refused,
 ) -> Result<Synced<T>, EngineError> {
-    let number = super::steps::next_counter(tx, "next_alarm")?;
+    let number = tx.next_counter("next_alarm")?;
     let alarm = Alarm {
         number,
         node_id: node_id.to_string(),

@@ -3,7 +3,6 @@
 //! (the next version for a change, correction or renewal; the end for a deregistration),
 //! register the application, sign the version's certificate and publish the registry record —
 //! all in the writer's transaction, so a code is minted once or not at all.
-use super::steps::{commit_events, load_app};
 use super::writer::Tx;
 use super::{log_ops, EngineError, Shared};
 use crate::domain::calendar::china_date;
@@ -67,7 +66,7 @@ fn register_due(shared: &Shared, tx: &mut Tx) -> Result<usize, EngineError> {
 /// An initial registration mints a new code; a change, correction or renewal makes the next
 /// version of its code; a deregistration ends its code.
 fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, EngineError> {
-    let Some(app) = load_app(tx, id)? else {
+    let Some(app) = tx.load_app(id)? else {
         return Ok(false);
     };
     let actor = Actor::system();
@@ -111,7 +110,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
         Some(EventKind::Registered { version, .. }) => *version,
         _ => 0,
     };
-    let (app, _) = commit_events(tx, Some(app), id, events, &actor, now)?;
+    let (app, _) = tx.commit_events(Some(app), id, events, &actor, now)?;
     let record_key = keys::record(&code_str);
     if version == 0 {
         // A deregistration: the code ends, a tombstone with every version.
@@ -141,7 +140,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
         query_code: query_code.clone(),
         certificate_sha256: hex::encode(Sha256::digest(signed.as_bytes())),
     };
-    let (app, index) = commit_events(tx, Some(app), id, vec![issued], &actor, now)?;
+    let (app, index) = tx.commit_events(Some(app), id, vec![issued], &actor, now)?;
     if index != log_index {
         return Err(EngineError::Internal(format!(
             "certificate names entry {log_index} but was logged at {index}"

@@ -88,7 +88,7 @@ pub(super) fn count_draft_bytes(
     for key in [keys::app(&app.id), keys::app_materials(&app.id)] {
         snapshot += tx.get(&key)?.map_or(0, |s| s.len() as u64);
     }
-    let used = super::steps::read_u64(tx, &key)? + snapshot;
+    let used = tx.read_u64(&key)? + snapshot;
     if used > q.draft_bytes {
         return Err(Refusal::quota(
             "DRAFT_STORAGE_EXHAUSTED",

@@ -50,7 +50,7 @@ pub(super) fn close(
     code: &str,
     now: i64,
 ) -> Result<(), EngineError> {
-    let Some(app) = super::steps::load_app(tx, id)? else {
+    let Some(app) = tx.load_app(id)? else {
         return Ok(());
     };
     let system = Actor::system();
@@ -59,6 +59,6 @@ pub(super) fn close(
         reason: format!("{code} was revoked"),
     };
     let events = flow::decide(Some(&app), &command, &ctx)?;
-    let (app, _) = super::steps::commit_events(tx, Some(app), id, events, &system, now)?;
+    let (app, _) = tx.commit_events(Some(app), id, events, &system, now)?;
     super::retention::schedule_application(shared, tx, &app)
 }

@@ -277,7 +277,7 @@ fn fold_province_log(
             app = app.without_personal_data();
         }
         let before = super::apps::current(&get, &app.id)?.map(|a| (a.state, a.publicity));
-        super::steps::store_state(tx, before, &app, true);
+        tx.store_state(before, &app, true);
         subjects.insert(id.clone(), app.subject.clone());
     }
     // The notification streams read a flow entry from its subject's event record; a recovered

@@ -58,7 +58,7 @@ fn step(
 ) -> Result<Applied, EngineError> {
     let now = shared.clock.now();
     let existing = match &id {
-        Some(id) => match steps::load_app(tx, id)? {
+        Some(id) => match tx.load_app(id)? {
             Some(app) if apps::visible_to(actor, &app) => Some(app),
             _ => return Err(apps::not_visible(id)),
         },
@@ -67,7 +67,7 @@ fn step(
     let mut objection_id = None;
     match (&mut command, &existing) {
         (Command::Create { id, .. }, None) => {
-            *id = format!("A{:010}", steps::next_counter(tx, "next_application")?)
+            *id = format!("A{:010}", tx.next_counter("next_application")?)
         }
         (
             Command::FileObjection {
@@ -123,7 +123,7 @@ fn step(
         }
         Err(r) => return Err(r.into()),
     };
-    let (app, _) = steps::commit_events(tx, existing, &app_id, events, actor, now)?;
+    let (app, _) = tx.commit_events(existing, &app_id, events, actor, now)?;
     if app.state == State::Draft {
         quotas::count_draft_bytes(&shared.cfg.quotas, tx, &app)?;
     }

@@ -1,7 +1,7 @@
 //! Stores an attachment under the SHA-256 of its content, within the subject's upload quota.
 use super::{Cx, Write};
 use crate::domain::flow::Refusal;
-use crate::engine::{steps, EngineError};
+use crate::engine::EngineError;
 use crate::store::keys;
 use sha2::{Digest, Sha256};
 
@@ -45,7 +45,7 @@ impl Write for PutAttachment {
         // that uploaded them first.
         if tx.get(&key)?.is_none() {
             let usage = keys::attachment_usage(subject);
-            let used = steps::read_u64(tx, &usage)? + size;
+            let used = tx.read_u64(&usage)? + size;
             let quota = shared.cfg.quotas.attachment_bytes_per_subject;
             if used > quota {
                 return Err(Refusal::quota(
