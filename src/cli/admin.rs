@@ -1,6 +1,6 @@
 //! Admin commands: tokens, the clock, and on the national node the trust list and alarms.
 use super::client::Client;
-use super::output::{rpc_error, show};
+use super::output::{every_page, rpc_error, show};
 use super::Global;
 use crate::grpc::{pb, Carries};
 use anyhow::Context;
@@ -142,21 +142,23 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
         }
         AdminCmd::TokenList => {
             // Every page, shown as one list.
-            let mut l = pb::ListTokensResponse::default();
-            loop {
-                let page_token = std::mem::take(&mut l.next_page_token);
-                let req = pb::ListTokensRequest {
-                    page_size: 0,
-                    page_token,
-                };
-                let page = a.list_tokens(c.req(req)?).await.map_err(rpc_error)?;
-                let page = page.into_inner();
-                l.tokens.extend(page.tokens);
-                l.next_page_token = page.next_page_token;
-                if l.next_page_token.is_empty() {
-                    break;
-                }
-            }
+            let l = every_page(
+                |page_token| {
+                    let (mut a, req) = (
+                        a.clone(),
+                        c.req(pb::ListTokensRequest {
+                            page_size: 0,
+                            page_token,
+                        }),
+                    );
+                    async move { Ok(a.list_tokens(req?).await.map_err(rpc_error)?.into_inner()) }
+                },
+                |all: &mut pb::ListTokensResponse, page| {
+                    all.tokens.extend(page.tokens);
+                    page.next_page_token
+                },
+            )
+            .await?;
             show(g.json, "sjdj.v1.ListTokensResponse", &l, |l| {
                 l.tokens
                     .iter()
@@ -268,21 +270,23 @@ pub async fn run(cmd: AdminCmd, g: &Global) -> anyhow::Result<()> {
             show(g.json, "sjdj.v1.TrustedNode", &n, trusted);
         }
         AdminCmd::Alarms => {
-            let mut l = pb::ListAlarmsResponse::default();
-            loop {
-                let page_token = std::mem::take(&mut l.next_page_token);
-                let req = pb::ListAlarmsRequest {
-                    page_size: 0,
-                    page_token,
-                };
-                let page = a.list_alarms(c.req(req)?).await.map_err(rpc_error)?;
-                let page = page.into_inner();
-                l.alarms.extend(page.alarms);
-                l.next_page_token = page.next_page_token;
-                if l.next_page_token.is_empty() {
-                    break;
-                }
-            }
+            let l = every_page(
+                |page_token| {
+                    let (mut a, req) = (
+                        a.clone(),
+                        c.req(pb::ListAlarmsRequest {
+                            page_size: 0,
+                            page_token,
+                        }),
+                    );
+                    async move { Ok(a.list_alarms(req?).await.map_err(rpc_error)?.into_inner()) }
+                },
+                |all: &mut pb::ListAlarmsResponse, page| {
+                    all.alarms.extend(page.alarms);
+                    page.next_page_token
+                },
+            )
+            .await?;
             show(g.json, "sjdj.v1.ListAlarmsResponse", &l, |l| {
                 if l.alarms.is_empty() {
                     return "no alarms\n".into();

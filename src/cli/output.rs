@@ -12,6 +12,26 @@ pub fn show<M: prost::Message>(json: bool, name: &str, msg: &M, human: impl FnOn
     }
 }
 
+/// Every page of a list RPC, joined into one answer: `fetch` gets the page after a token (empty
+/// for the first), `join` adds a page's items to the answer and gives its next page token.
+pub async fn every_page<R: Default, Fut>(
+    mut fetch: impl FnMut(String) -> Fut,
+    mut join: impl FnMut(&mut R, R) -> String,
+) -> anyhow::Result<R>
+where
+    Fut: std::future::Future<Output = anyhow::Result<R>>,
+{
+    let mut all = R::default();
+    let mut token = String::new();
+    loop {
+        let page = fetch(std::mem::take(&mut token)).await?;
+        token = join(&mut all, page);
+        if token.is_empty() {
+            return Ok(all);
+        }
+    }
+}
+
 /// A history step's name without the enum prefix (`SUBMITTED`).
 pub fn step(v: i32) -> String {
     pb::Step::try_from(v)
