@@ -1,7 +1,7 @@
 //! The engine's commands, one file each: its request (the type), its reply
 //! ([`Write::Reply`]), its rules and its store writes. Each runs on the writer thread inside a
 //! transaction whose writes are kept only if it succeeds; shared steps (appending events,
-//! storing an application's state, counters) are in `ops`.
+//! storing an application's state, counters) are methods on `Tx` in `steps`.
 mod advance_clock;
 mod correct_record;
 mod create_token;
