@@ -67,8 +67,10 @@ async fn publish(national: &Node, gd: &Node, file: &Path) -> Before {
     backup(gd, file);
     let second = gd.registered().await;
     let pending = gd.in_publicity().await;
-    let size = checkpoint_size(gd).await;
-    let size = confirmed(national, gd, "gd", size + 1).await;
+    // A checkpoint that covers the pass into publicity, confirmed. (Waiting for one past the
+    // checkpoint read here raced: when that one already covered the pass, none came after.)
+    let last = pending.decisions.iter().map(|d| d.log_index).max();
+    let size = confirmed(national, gd, "gd", last.expect("a decision") + 1).await;
     Before {
         codes: vec![first.code, second.code],
         in_publicity: pending.id,
