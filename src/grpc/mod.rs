@@ -12,6 +12,7 @@ pub mod incoming;
 pub mod ratelimit;
 mod registration;
 mod registry;
+pub mod remote;
 mod review;
 pub mod slots;
 pub mod status;

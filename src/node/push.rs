@@ -9,20 +9,15 @@
 //! the new entries, checked against it before the trust-list changes among them are applied.
 use crate::engine::commands::{Follow, Import, KeepReceipt};
 use crate::engine::{Engine, EngineError, FollowBatch, Synced, NATIONAL_MIRROR};
-use crate::grpc::federation::{follow_log_type, proof_hashes, push_batch_type, to_wire};
-use crate::grpc::pb::{self, federation_service_client::FederationServiceClient};
-use crate::grpc::status::reason_of;
-use crate::grpc::{CarriedAnswer, Carries};
+use crate::grpc::remote::GrpcNational;
 use crate::log::entry::Record;
+use crate::sync::remote::{CallError, NationalNode, PushBatch};
 use crate::sync::round::{self, Answered, Plan};
 use ed25519_dalek::VerifyingKey;
-use pb::registry_service_client::RegistryServiceClient;
-use prost::Message;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Semaphore};
-use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Channel;
+use tokio_stream::StreamExt as _;
 
 /// Batches of a push sent and not yet answered, at most.
 pub const PUSH_WINDOW: usize = 4;
@@ -39,7 +34,7 @@ pub struct PushConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
     #[error("national node: {0}")]
-    Rpc(#[from] tonic::Status),
+    Call(#[from] CallError),
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error("{0}")]
@@ -58,25 +53,25 @@ pub enum Pushed {
 
 /// Pushes every interval until the task is dropped. Failures are logged and retried.
 pub async fn run(engine: Engine, cfg: PushConfig) {
-    let channel = match crate::grpc::tls::lazy_channel(&cfg.national_url, cfg.tls.as_ref()) {
+    let seal = {
+        let engine = engine.clone();
+        Arc::new(move |kind: &str, payload: Vec<u8>| engine.seal(kind, payload))
+    };
+    let node_id = engine.config().node_id.clone();
+    let mut national = match GrpcNational::new(&cfg.national_url, cfg.tls.as_ref(), node_id, seal) {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!(url = %cfg.national_url, error = %e, "bad federation.national_url");
+            tracing::error!(error = %e, "bad federation.national_url");
             return;
         }
     };
-
-    let mut registry = RegistryServiceClient::new(channel.clone());
-    let mut client = FederationServiceClient::new(channel)
-        .max_decoding_message_size(usize::MAX)
-        .max_encoding_message_size(usize::MAX);
     let mut tick = tokio::time::interval(cfg.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut failing, mut follow_failing, mut idle) = (false, false, 0);
     loop {
         tick.tick().await;
-        let followed = match follow_once(&engine, &mut client, &cfg).await {
-            Ok(_) => import_handed_over(&engine, &mut registry, &cfg).await,
+        let followed = match follow_once(&engine, &mut national, &cfg).await {
+            Ok(_) => import_handed_over(&engine, &mut national, &cfg).await,
             Err(e) => Err(e),
         };
         match followed {
@@ -88,7 +83,7 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
             Err(_) => {}
         }
         idle = (idle + 1) % RECHECK_EVERY;
-        match push_once(&engine, &mut client, &cfg, idle == 0).await {
+        match push_once(&engine, &mut national, &cfg, idle == 0).await {
             Ok(Pushed::Confirmed(size)) => {
                 failing = false;
                 tracing::info!(size, "national node confirmed checkpoint");
@@ -108,36 +103,15 @@ pub async fn run(engine: Engine, cfg: PushConfig) {
 /// engine batch by batch; returns the size now held.
 pub async fn follow_once(
     engine: &Engine,
-    fed: &mut FederationServiceClient<Channel>,
+    national: &mut impl NationalNode,
     cfg: &PushConfig,
 ) -> Result<u64, PushError> {
-    let node_id = engine.config().node_id.clone();
     loop {
         let state = engine.mirror_state(NATIONAL_MIRROR)?;
-        let query = pb::FollowLogQuery {
-            node_id: node_id.clone(),
-            from: state.held,
-            accepted: state.signed.as_ref().map_or(0, |c| c.size),
-        };
-        let envelope = engine.seal(&follow_log_type(), query.encode_to_vec());
-        let r = match fed
-            .follow_log(pb::FollowLogRequest {
-                node_id: node_id.clone(),
-                envelope: Some(to_wire(envelope)),
-            })
-            .await
-        {
-            Ok(r) => r.into_inner(),
-            // Not delegated yet, or an empty national log: nothing to follow yet.
-            Err(s)
-                if matches!(
-                    reason_of(&s).as_deref(),
-                    Some("SYNC_UNKNOWN_NODE" | "NO_CHECKPOINT")
-                ) =>
-            {
-                return Ok(state.held)
-            }
-            Err(s) => return Err(s.into()),
+        let accepted = state.signed.as_ref().map_or(0, |c| c.size);
+        // Not delegated yet, or an empty national log: nothing to follow yet.
+        let Some(r) = national.follow_log(state.held, accepted).await? else {
+            return Ok(state.held);
         };
         if r.entries.is_empty()
             && state
@@ -147,14 +121,13 @@ pub async fn follow_once(
         {
             return Ok(state.held);
         }
-        let hashes = |p| proof_hashes(p).map_err(PushError::Refused);
         let batch = FollowBatch {
             national_key: cfg.national_key,
             national_origin: r.origin,
             note: r.checkpoint,
             from: state.held,
-            signed_proof: hashes(r.accepted_proof)?,
-            batch_proof: hashes(r.batch_proof)?,
+            signed_proof: r.accepted_proof,
+            batch_proof: r.batch_proof,
             entries: r.entries,
         };
         match engine.execute(Follow(Box::new(batch))).await? {
@@ -171,22 +144,16 @@ pub async fn follow_once(
 /// certificates, which the engine verifies with the root key); returns how many.
 pub async fn import_handed_over(
     engine: &Engine,
-    registry: &mut RegistryServiceClient<Channel>,
+    national: &mut impl NationalNode,
     cfg: &PushConfig,
 ) -> Result<usize, PushError> {
     let pending = engine.pending_imports()?;
     for code in &pending {
-        let cert = registry
-            .get_certificate(pb::GetCertificateRequest {
-                key: Some(pb::get_certificate_request::Key::Code(code.clone())),
-                version: 0,
-            })
-            .await
-            .carried()?;
+        let certificate = national.certificate(code, 0).await?;
         engine
             .execute(Import {
                 national_key: cfg.national_key,
-                certificate: cert.signed,
+                certificate,
             })
             .await?;
     }
@@ -201,7 +168,7 @@ const RECHECK_EVERY: u32 = 30;
 /// (restored from an older backup).
 pub async fn push_once(
     engine: &Engine,
-    client: &mut FederationServiceClient<Channel>,
+    national: &mut impl NationalNode,
     cfg: &PushConfig,
     recheck: bool,
 ) -> Result<Pushed, PushError> {
@@ -214,36 +181,27 @@ pub async fn push_once(
     }
     let confirmed = receipt.is_some_and(|size| size >= cp.size);
     let node_id = engine.config().node_id.clone();
-    let state = client
-        .get_sync_state(pb::GetSyncStateRequest {
-            node_id: node_id.clone(),
-        })
-        .await?
-        .into_inner();
+    let state = national.feed_status().await?;
     // What concerns this node in the national log: once its key is rotated away or revoked
     // there, pushing under it would only be refused.
     let key_active = engine
         .trusted_node(&node_id)?
         .map(|me| me.active_key() == Some(engine.verifying_key()));
-    let national = round::National {
-        held: state.held,
-        accepted: state.accepted_size,
-        frozen: state.frozen,
-    };
-    match round::plan(cp.size, confirmed, key_active, national) {
+    let feed = state.national;
+    match round::plan(cp.size, confirmed, key_active, feed) {
         Plan::Idle => return Ok(Pushed::Idle),
         Plan::Stop(why) => return Err(PushError::Refused(why.to_string())),
         Plan::Push { .. } => {}
     }
-    let accepted_proof = proof(engine, state.accepted_size, cp.size)?;
+    let accepted_proof = proof(engine, feed.accepted, cp.size)?;
     // The batches go out on one stream, built as it takes them, with at most PUSH_WINDOW sent
     // and not yet answered: the national node checks the next while it flushes the last.
     let window = Arc::new(Semaphore::new(PUSH_WINDOW));
     let (to_stream, stream) = mpsc::channel(1);
     let producer = {
-        let (engine, window, node_id) = (engine.clone(), window.clone(), node_id.clone());
+        let (engine, window) = (engine.clone(), window.clone());
         let (note, size, step) = (cp.note.clone(), cp.size, cfg.batch_entries);
-        let mut from = state.held;
+        let mut from = feed.held;
         tokio::spawn(async move {
             loop {
                 window.acquire().await.expect("never closed").forget();
@@ -253,8 +211,7 @@ pub async fn push_once(
                 } else {
                     Vec::new()
                 };
-                let batch = pb::PushBatch {
-                    node_id: node_id.clone(),
+                let batch = PushBatch {
                     checkpoint: note.clone(),
                     from,
                     accepted_proof: accepted_proof.clone(),
@@ -262,14 +219,7 @@ pub async fn push_once(
                     certificates: pinned_certificates(&engine, &entries)?,
                     entries: entries.into_iter().map(|(_, e)| e).collect(),
                 };
-                let envelope = engine.seal(&push_batch_type(), batch.encode_to_vec());
-                let request = pb::PushStreamRequest {
-                    push: Some(pb::PushRequest {
-                        node_id: node_id.clone(),
-                        envelope: Some(to_wire(envelope)),
-                    }),
-                };
-                if to_stream.send(request).await.is_err() || end == size {
+                if to_stream.send(batch).await.is_err() || end == size {
                     return Ok::<(), EngineError>(());
                 }
                 from = end;
@@ -278,14 +228,11 @@ pub async fn push_once(
     };
     // Stops building batches however this function returns.
     let _stop = AbortOnDrop(producer.abort_handle());
-    let mut answers = client
-        .push_stream(ReceiverStream::new(stream))
-        .await?
-        .into_inner();
-    let mut held = state.held;
-    while let Some(resp) = answers.message().await? {
+    let mut answers = national.push(stream).await?;
+    let mut held = feed.held;
+    while let Some(resp) = answers.next().await {
         window.add_permits(1);
-        let resp = resp.carried()?;
+        let resp = resp?;
         match round::on_answer(held, resp.held, !resp.receipt.is_empty()) {
             Answered::Holds(now) => held = now,
             Answered::Stalled { before, after } => {
@@ -325,12 +272,11 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn proof(engine: &Engine, from: u64, to: u64) -> Result<Vec<Vec<u8>>, EngineError> {
+fn proof(engine: &Engine, from: u64, to: u64) -> Result<Vec<[u8; 32]>, EngineError> {
     if from == 0 || from >= to {
         return Ok(Vec::new());
     }
-    let (_, p) = engine.consistency_proof(from, to)?;
-    Ok(p.into_iter().map(|h| h.to_vec()).collect())
+    Ok(engine.consistency_proof(from, to)?.1)
 }
 
 /// The signed certificates the batch's `CertificateIssued` entries pin.
@@ -350,3 +296,7 @@ fn pinned_certificates(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "push_tests.rs"]
+mod tests;
