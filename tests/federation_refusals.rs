@@ -417,6 +417,28 @@ async fn a_forked_checkpoint_is_kept_as_evidence_freezes_the_feed_and_raises_an_
     assert!(after.contains("sjdj_store_ok 1"), "{after}");
     assert!(after.contains("sjdj_log_durable_entries "), "{after}");
     assert!(after.contains("sjdj_writer_ok 1"), "{after}");
+    // Where the writer's time went: the pushes above were written, in groups, and flushed.
+    let jobs = common::metric(&after, "sjdj_writer_jobs_total");
+    let groups = common::metric(&after, "sjdj_writer_groups_total");
+    assert!(
+        jobs >= groups && groups >= 1,
+        "{jobs} jobs in {groups} groups: {after}"
+    );
+    assert!(
+        common::metric(&after, "sjdj_store_flushes_total") >= 1,
+        "{after}"
+    );
+    for series in [
+        "sjdj_writer_seconds_total{phase=\"idle\"} ",
+        "sjdj_writer_seconds_total{phase=\"run\"} ",
+        "sjdj_writer_seconds_total{phase=\"apply\"} ",
+        "sjdj_store_flush_seconds_total ",
+    ] {
+        let seconds = after
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.parse::<f64>().ok());
+        assert!(seconds.is_some_and(|s| s > 0.0), "{series}: {after}");
+    }
     assert!(after.contains("sjdj_kept_checkpoint_entries "), "{after}");
     assert!(after.contains("sjdj_store_free_bytes "), "{after}");
     assert!(

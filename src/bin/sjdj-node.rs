@@ -42,6 +42,10 @@ struct Args {
     /// Listen address for --dev, e.g. 127.0.0.1:7443 (port 0 picks a free port).
     #[arg(long)]
     listen: Option<String>,
+    /// With --dev: also serve Prometheus metrics at http://ADDR/metrics (port 0 picks one; the
+    /// address is printed before the listening line).
+    #[arg(long, requires = "dev", value_name = "ADDR")]
+    metrics_listen: Option<String>,
     /// With --config on a test or drill node (clock.control = true): write one token per role
     /// to DIR/dev-tokens.json, as --dev does. Refused on other nodes.
     #[arg(long, requires = "config", value_name = "DIR")]
@@ -224,21 +228,25 @@ fn run() -> anyhow::Result<()> {
                 }
                 let key_file = args.key_file.as_ref().unwrap_or(&v.config.node.key_file);
                 let key = keyfile::load(key_file)?;
-                serve(v, key, args.dev_tokens).await
+                serve(v, key, args.dev_tokens, false).await
             }
             (None, None, true) => {
                 let dir = args.data_dir.context("--dev needs --data-dir")?;
                 let listen = args.listen.context("--dev needs --listen")?;
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("create {}", dir.display()))?;
-                let v = Config::dev(&dir, &listen).validate()?;
+                let mut cfg = Config::dev(&dir, &listen);
+                cfg.metrics = args
+                    .metrics_listen
+                    .map(|listen| sjdj::node::config::MetricsSection { listen });
+                let v = cfg.validate()?;
                 let key_file = &v.config.node.key_file;
                 let key = if key_file.exists() {
                     keyfile::load(key_file)?
                 } else {
                     keyfile::generate(key_file)?
                 };
-                serve(v, key, Some(dir)).await
+                serve(v, key, Some(dir), true).await
             }
             _ => anyhow::bail!(
                 "give --config FILE, or --dev --data-dir DIR --listen HOST:PORT (see --help)"
@@ -251,17 +259,22 @@ async fn serve(
     v: sjdj::node::config::Validated,
     key: ed25519_dalek::SigningKey,
     dev_dir: Option<PathBuf>,
+    dev: bool,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(v.listen)
         .await
         .with_context(|| format!("listen on {}", v.listen))?;
-    let node = Node::open(v, key)?;
+    let mut node = Node::open(v, key)?;
     if let Some(dir) = dev_dir {
         dev::ensure_tokens(&node.engine, &dir).await?;
         tracing::info!(tokens = %dir.join("dev-tokens.json").display(), "dev tokens written");
     }
     // Listening for SIGTERM before the line below, which tells scripts the node is up.
     let stop = sjdj::node::shutdown_signal();
+    // A dev node names its metrics address (`--metrics-listen`, port 0 picks one) for the bench.
+    if let (Some(addr), true) = (node.bind_metrics()?, dev) {
+        println!("{}{addr}", sjdj::node::METRICS_AT);
+    }
     // Scripts and tests read the bound address from this line (port 0 picks one).
     println!("{}{}", sjdj::node::LISTENING, listener.local_addr()?);
     node.run(listener, stop).await?;

@@ -24,6 +24,8 @@ mod steps;
 pub mod tokens;
 mod write;
 mod writer;
+mod writer_stats;
+pub use writer_stats::WriterStats;
 
 pub use backup::{BackupSnapshot, LastBackup};
 pub use clock::NodeClock;
@@ -197,6 +199,8 @@ pub(crate) struct Shared {
     pub fatal: tokio::sync::watch::Sender<Option<String>>,
     /// Online backups being read; the writer saves before images for them (`store::snapshot`).
     pub snapshots: crate::store::snapshot::Snapshots,
+    /// Where the writer's and the flusher's time goes.
+    pub writer_time: writer_stats::Counters,
 }
 
 impl Shared {
@@ -226,6 +230,7 @@ impl Shared {
             store_ok: tokio::sync::watch::Sender::new(true),
             fatal: tokio::sync::watch::Sender::new(None),
             snapshots: Default::default(),
+            writer_time: Default::default(),
         })
     }
 }
@@ -293,6 +298,11 @@ impl Engine {
 
     /// Whether the store is taking writes (see `Shared::store_ok`), and a way to wait for it
     /// to change.
+    /// The writer's counters since start (`/metrics`, `sjdj-bench`).
+    pub fn writer_stats(&self) -> WriterStats {
+        self.shared.writer_time.read()
+    }
+
     pub fn store_ok(&self) -> tokio::sync::watch::Receiver<bool> {
         self.shared.store_ok.subscribe()
     }

@@ -140,13 +140,16 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
     let store = shared.store.clone();
     let durable = shared.durable.clone();
     let store_ok = shared.store_ok.clone();
+    let counters = shared.clone();
     std::thread::Builder::new()
         .name("sjdj-flusher".into())
         .spawn(move || {
             while let Ok(first) = flush_rx.recv() {
                 let mut waiting = vec![first];
                 waiting.extend(flush_rx.try_iter());
+                let began = std::time::Instant::now();
                 let flushed = store.flush();
+                counters.writer_time.flushed(began);
                 // The store works again only once a group is applied and flushed.
                 let works = flushed.is_ok() && waiting.iter().all(|(size, _)| size.is_some());
                 store_ok.send_if_modified(|ok| std::mem::replace(ok, works) != works);
@@ -173,7 +176,12 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
     std::thread::Builder::new()
         .name("sjdj-writer".into())
         .spawn(move || {
-            while let Some(first) = rx.blocking_recv() {
+            loop {
+                let waiting = std::time::Instant::now();
+                let Some(first) = rx.blocking_recv() else {
+                    return;
+                };
+                shared.writer_time.idle(waiting);
                 if let Some(why) = shared.fatal.borrow().clone() {
                     // Refused unread: the writer cannot go on (see `Shared::fatal`).
                     first.refuse(EngineError::Store(StoreError::Engine(why)));
@@ -207,6 +215,7 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
         pending: HashMap::new(),
     };
     let mut done = Vec::with_capacity(group.len());
+    let (began, jobs) = (std::time::Instant::now(), group.len());
     for job in group {
         let mut tx = Tx::new(&view);
         // A bug that panics in one operation refuses that operation (its writes are dropped
@@ -220,6 +229,7 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
         done.push(answer);
     }
     let size = super::log_ops::size(|k| view.get(k)).unwrap_or(0);
+    shared.writer_time.ran(jobs, began);
     if !view.pending.is_empty() {
         let batch = Batch {
             ops: view.pending.into_iter().collect(),
@@ -233,7 +243,10 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
             return (Some(before), done);
         }
         shared.snapshots.preserve(store, &batch);
-        if let Err(e) = store.apply(batch) {
+        let applying = std::time::Instant::now();
+        let applied = store.apply(batch);
+        shared.writer_time.applied(applying);
+        if let Err(e) = applied {
             tracing::error!(error = %e, "group commit failed; every write of the group is refused and the writer stops");
             shared
                 .store_ok

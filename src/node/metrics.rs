@@ -13,6 +13,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Request, Response, StatusCode};
 use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
@@ -21,6 +22,54 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 type Labels = Vec<(String, String)>;
+
+fn counter(value: u64) -> Counter {
+    let c = Counter::default();
+    c.inc_by(value);
+    c
+}
+
+/// The writer's and the flusher's time since start, in seconds by what it was spent on.
+fn writer_time(reg: &mut Registry, engine: &Engine) {
+    let w = engine.writer_stats();
+    reg.register(
+        "sjdj_writer_groups",
+        "Write groups applied, each one atomic batch",
+        counter(w.groups),
+    );
+    reg.register(
+        "sjdj_writer_jobs",
+        "Write commands run in those groups, refused ones included",
+        counter(w.jobs),
+    );
+    let seconds = Family::<Labels, Counter<f64>>::default();
+    for (phase, us) in [
+        ("idle", w.idle_us),
+        ("run", w.run_us),
+        ("apply", w.apply_us),
+    ] {
+        seconds
+            .get_or_create(&vec![("phase".into(), phase.into())])
+            .inc_by(us as f64 / 1e6);
+    }
+    reg.register(
+        "sjdj_writer_seconds",
+        "The writer thread's time: idle (waiting for commands), run (their rules and encoding), apply (the store taking the batch, waiting while a flush holds it)",
+        seconds,
+    );
+    reg.register(
+        "sjdj_store_flushes",
+        "Flushes (fsyncs) of the store, each making every group applied before it durable",
+        counter(w.flushes),
+    );
+    let flush = Counter::<f64>::default();
+    flush.inc_by(w.flush_us as f64 / 1e6);
+    reg.register(
+        "sjdj_store_flush_seconds",
+        "Time the flusher thread spent in the store's flush",
+        flush,
+    );
+}
 
 fn gauge(value: u64) -> Gauge {
     let g = Gauge::default();
@@ -70,6 +119,7 @@ pub fn render(engine: &Engine, refused: &RefusedEnvelopes) -> Result<String, Str
         "1 while the store takes writes; 0 from a store error (a failed write or flush) until a write is flushed again",
         gauge(u64::from(*engine.store_ok().borrow())),
     );
+    writer_time(&mut reg, engine);
     if let (_, Some(free)) = engine.store_room() {
         reg.register(
             "sjdj_store_free_bytes",

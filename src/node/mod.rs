@@ -122,6 +122,9 @@ async fn store_health(engine: Engine, health: tonic_health::server::HealthReport
 /// The line `sjdj-node` prints once it listens: this prefix, then the address.
 pub const LISTENING: &str = "listening on ";
 
+/// The line before [`LISTENING`] that names the `/metrics` listener's address, when it serves one.
+pub const METRICS_AT: &str = "metrics on ";
+
 /// The address a started `sjdj-node` prints on `stdout` ([`LISTENING`]), or `None` if it
 /// prints none within `wait`. The rest of its output is drained on a thread of its own, so the
 /// node never blocks writing to a pipe nobody reads.
@@ -129,15 +132,27 @@ pub fn listening_addr(
     stdout: impl std::io::Read + Send + 'static,
     wait: Duration,
 ) -> Option<String> {
+    listening(stdout, wait).map(|(addr, _)| addr)
+}
+
+/// [`listening_addr`], with the `/metrics` address printed before it ([`METRICS_AT`]), if any.
+pub fn listening(
+    stdout: impl std::io::Read + Send + 'static,
+    wait: Duration,
+) -> Option<(String, Option<String>)> {
     use std::io::BufRead;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        let mut metrics = None;
         for line in std::io::BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
         {
+            if let Some(addr) = line.strip_prefix(METRICS_AT) {
+                metrics = Some(addr.trim().to_string());
+            }
             if let Some(addr) = line.strip_prefix(LISTENING) {
-                let _ = tx.send(addr.trim().to_string());
+                let _ = tx.send((addr.trim().to_string(), metrics.take()));
             }
         }
     });
@@ -206,6 +221,8 @@ pub struct Node {
     pub push: Option<push::PushConfig>,
     /// Address of the `/metrics` listener, when configured.
     pub metrics: Option<std::net::SocketAddr>,
+    /// That listener once bound ahead of `run` (`bind_metrics`).
+    pub metrics_listener: Option<std::net::TcpListener>,
     /// National: provinces to pull from.
     pub pulls: Vec<pull::PullConfig>,
     /// TLS on the listener, when configured.
@@ -269,6 +286,7 @@ impl Node {
         ));
         Ok(Node {
             metrics: c.metrics.as_ref().and_then(|m| m.listen.parse().ok()),
+            metrics_listener: None,
             push,
             pulls,
             require_client_cert: c.tls.as_ref().is_some_and(|t| t.client_ca_file.is_some()),
@@ -292,6 +310,20 @@ impl Node {
     }
 
     /// Serves gRPC on `listener` until `shutdown` completes, then drains in-flight calls.
+    /// Binds the `/metrics` listener now, so its address (port 0 picks one) can be printed
+    /// before the node runs; `None` when the node serves no metrics.
+    pub fn bind_metrics(&mut self) -> Result<Option<std::net::SocketAddr>, NodeError> {
+        let Some(addr) = self.metrics else {
+            return Ok(None);
+        };
+        let listen = |e| NodeError::Listen(addr.to_string(), e);
+        let l = std::net::TcpListener::bind(addr).map_err(listen)?;
+        l.set_nonblocking(true).map_err(listen)?;
+        let bound = l.local_addr().map_err(listen)?;
+        self.metrics_listener = Some(l);
+        Ok(Some(bound))
+    }
+
     pub async fn run(
         self,
         listener: TcpListener,
@@ -336,9 +368,11 @@ impl Node {
         let checkpointer = tokio::spawn(checkpoint_loop(engine.clone(), self.checkpoint_interval));
         let metrics = match self.metrics {
             Some(addr) => {
-                let l = TcpListener::bind(addr)
-                    .await
-                    .map_err(|e| NodeError::Listen(addr.to_string(), e))?;
+                let l = match self.metrics_listener {
+                    Some(l) => TcpListener::from_std(l),
+                    None => TcpListener::bind(addr).await,
+                }
+                .map_err(|e| NodeError::Listen(addr.to_string(), e))?;
                 // The bound address: port 0 in the config picks a free one.
                 let bound = l.local_addr().unwrap_or(addr);
                 tracing::info!(addr = %bound, "metrics at /metrics");

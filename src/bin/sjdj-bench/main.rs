@@ -34,6 +34,7 @@ mod phases;
 mod report;
 mod requests;
 mod transparency;
+mod writer_profile;
 use measure::*;
 use node::*;
 use phases::*;
@@ -138,6 +139,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let node = guard.as_ref().map(|g| g.child.id());
+    let metrics = guard.as_ref().and_then(|g| g.metrics.clone());
     wait_serving(&addr).await?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!(
@@ -261,11 +263,16 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         last.clone(),
     ));
     let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
+    let writer0 = metrics.as_deref().map(writer_profile::scrape).transpose()?;
     let s = on_all(&channels, |i, ch| {
         submit_drafts(ctx.clone(), drafts[i].clone(), ch, deadline)
     })
     .await?;
     let submits = Phase::new("2b durable submits", s, start, cpu0, node, &[SUBMIT]);
+    let writer = match (metrics.as_deref(), writer0) {
+        (Some(m), Some(w0)) => Some(writer_profile::scrape(m)?.since(&w0)),
+        _ => None,
+    };
     last.store(
         submits.s.acks.iter().map(|a| a.1).max().unwrap_or(0),
         Ordering::Relaxed,
@@ -320,6 +327,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "flows_registration_s": registering.map(|d| d.as_secs_f64()), "flows_registered_per_s": registered_per_s,
         "ratio_submits_to_echo": ratio,
         "raw_store_writes_per_s": raw, "ratio_submits_to_raw_store": submits.rate() / raw,
+        "writer_2b": writer.as_ref().map(|w| writer_profile::json(w, submits.wall)),
         "log": {"appends_per_s": appends, "ack_to_checkpoint": {"n": n_cov, "uncovered": uncovered, "p50_ms": cov50, "p99_ms": cov99, "max_ms": cov_max}},
         "proofs": proofs.as_ref().map(|(size, p)| json!({"log_size": size, "phase": p.json()})),
         "target": {"clients": 64, "ratio_min": TARGET_RATIO, "ratio_pass": ratio >= TARGET_RATIO,
@@ -339,6 +347,9 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.raw_group,
         submits.rate() / raw
     );
+    if let Some(w) = &writer {
+        table += &writer_profile::line("phase 2b", w, submits.wall);
+    }
     table += &format!(
         "log (phase 2b): {appends:.0} appends/s; ack -> covered by a signed checkpoint: p50 {cov50:.0} ms, p99 {cov99:.0} ms, max {cov_max:.0} ms ({n_cov} acks, {uncovered} not covered within 5 s)\n"
     );

@@ -5,6 +5,8 @@ use super::*;
 pub(super) struct NodeGuard {
     pub(super) child: Child,
     pub(super) dir: PathBuf,
+    /// Its `/metrics` address: the writer's profile is read there.
+    pub(super) metrics: Option<String>,
 }
 
 impl Drop for NodeGuard {
@@ -21,7 +23,14 @@ pub(super) fn start_node(bin: &Path) -> anyhow::Result<(NodeGuard, String)> {
     let dir = std::env::temp_dir().join(format!("sjdj-bench-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
     let spawned = Command::new(bin)
-        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
         .arg(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -35,9 +44,16 @@ pub(super) fn start_node(bin: &Path) -> anyhow::Result<(NodeGuard, String)> {
         )
     })?;
     let stdout = child.stdout.take().context("node stdout")?;
-    let guard = NodeGuard { child, dir };
-    match sjdj::node::listening_addr(stdout, Duration::from_secs(60)) {
-        Some(addr) => Ok((guard, addr)),
+    let mut guard = NodeGuard {
+        child,
+        dir,
+        metrics: None,
+    };
+    match sjdj::node::listening(stdout, Duration::from_secs(60)) {
+        Some((addr, metrics)) => {
+            guard.metrics = metrics;
+            Ok((guard, addr))
+        }
         None => {
             let log = std::fs::read_to_string(guard.dir.join("node.log")).unwrap_or_default();
             let tail = log.lines().rev().take(20).collect::<Vec<_>>();
