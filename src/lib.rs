@@ -9,6 +9,9 @@
 //!   unified codes and credit codes, the working-day calendar, certificates. No I/O, no clock.
 //! - [`store`]: the storage trait, its sled and memory adapters, the keyspace, versioned codec.
 //! - [`log`]: the transparency log: entry bytes, the Merkle tree as tiles, signed checkpoints.
+//! - [`search`]: the registry's full-text index (tantivy) beside the store: substring search of
+//!   Chinese text through character grams, ranking by jieba's words, counts per facet. Derived
+//!   data, fed by the engine with what is durable and rebuilt from the records.
 //! - [`sync`]: what crosses between the tiers: the signed envelope (DSSE), the trust list, the
 //!   national node's checks on a push. No I/O; the loops over the wire are in [`node`].
 //! - [`engine`]: joins rules and store: one writer thread with group commit applies every
@@ -26,5 +29,6 @@ pub mod engine;
 pub mod grpc;
 pub mod log;
 pub mod node;
+pub mod search;
 pub mod store;
 pub mod sync;

@@ -79,6 +79,16 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Build a stopped node's search index again from the records in its store (a node also
+    /// does so by itself at start when the index is missing or damaged).
+    Reindex {
+        /// The node's config (production layout).
+        #[arg(long, conflicts_with = "data_dir")]
+        config: Option<PathBuf>,
+        /// A `--dev` data dir (store, key and config inside it).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Take an online backup of a running node (needs an admin token): one archive, a
     /// consistent snapshot at one log size, written while the node goes on serving.
     #[command(args_conflicts_with_subcommands = true)]
@@ -182,6 +192,7 @@ fn run() -> anyhow::Result<()> {
                 admin_token(&config, holder).await
             }
             (Some(Command::Audit { config, data_dir }), _, _) => audit(config, data_dir),
+            (Some(Command::Reindex { config, data_dir }), _, _) => reindex(config, data_dir),
             (Some(Command::Backup { check, out, global }), _, _) => match check {
                 Some(BackupCmd::Verify {
                     file,
@@ -305,7 +316,15 @@ async fn admin_token(path: &std::path::Path, holder: String) -> anyhow::Result<(
     Ok(())
 }
 
-fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+/// The config of a stopped node named by `--config` or a `--dev` `--data-dir`, and its store.
+fn stopped_node(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    what: &str,
+) -> anyhow::Result<(
+    sjdj::node::config::Validated,
+    sjdj::store::sled_store::SledStore,
+)> {
     let v = match (config, data_dir) {
         (Some(path), None) => Config::load(&path)?.validate()?,
         (None, Some(dir)) => {
@@ -317,16 +336,36 @@ fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<(
     let n = &v.config.node;
     anyhow::ensure!(
         n.data_dir.is_dir(),
-        "no store at {}: nothing to audit",
+        "no store at {}: nothing to {what}",
         n.data_dir.display()
     );
-    let key = keyfile::load(&n.key_file)?.verifying_key();
     let store = sjdj::node::open_store(&n.data_dir).with_context(|| {
         format!(
             "open the store {} (a running node holds it locked; a damaged one is refused)",
             n.data_dir.display()
         )
     })?;
+    Ok((v, store))
+}
+
+/// Builds a stopped node's search index again from its records.
+fn reindex(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let (v, store) = stopped_node(config, data_dir, "index")?;
+    let dir = sjdj::search::default_dir(&v.config.node.data_dir);
+    let began = std::time::Instant::now();
+    let n = sjdj::engine::reindex(&store, &dir)?;
+    println!(
+        "search index rebuilt: {n} records in {:.1} s ({})",
+        began.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    Ok(())
+}
+
+fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let (v, store) = stopped_node(config, data_dir, "audit")?;
+    let n = &v.config.node;
+    let key = keyfile::load(&n.key_file)?.verifying_key();
     let origin = sjdj::log::checkpoint::origin(&v.region.to_string(), &n.id);
     let kept_file = n.kept_checkpoint();
     match sjdj::engine::audit::audit(&store, &key, &origin) {

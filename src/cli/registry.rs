@@ -20,6 +20,9 @@ pub enum RegistryCmd {
         data_type: Option<i32>,
         #[arg(long, default_value = "")]
         industry: String,
+        /// The year the code was assigned.
+        #[arg(long)]
+        year: Option<i32>,
         #[arg(long, default_value_t = 20)]
         limit: i32,
     },
@@ -63,6 +66,7 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
             region,
             data_type,
             industry,
+            year,
             limit,
         } => {
             let req = pb::SearchRecordsRequest {
@@ -73,6 +77,7 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
                 status: 0,
                 page_size: limit,
                 page_token: String::new(),
+                registration_year: year.unwrap_or(0),
             };
             let res = r
                 .search_records(c.req(req)?)

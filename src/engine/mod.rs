@@ -9,6 +9,7 @@ mod clock;
 pub mod commands;
 mod federation;
 mod hosting;
+mod indexer;
 pub mod kept;
 mod lifecycle;
 mod log_ops;
@@ -36,7 +37,7 @@ pub use federation::{
 };
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use mirror_page::MirrorPage;
-pub use reads::{CertificateView, Change, Page, QueueEntry, SearchFilter, Verification};
+pub use reads::{CertificateView, Change, Found, Page, QueueEntry, SearchFilter, Verification};
 pub use reads::{Confirmation, IssuerKey};
 pub use writer::panic_text;
 
@@ -77,6 +78,9 @@ pub struct EngineConfig {
     /// would leave less is refused whole (`STORE_FULL`) before the store sees it, so the store
     /// never meets a full disk in the middle of a batch.
     pub min_free_bytes: u64,
+    /// Where the search index is kept beside the store; `None` keeps it in memory (built from
+    /// the store at each start).
+    pub search_dir: Option<std::path::PathBuf>,
 }
 
 /// What one application, subject or call may take (`[quotas]`); each has its reason code.
@@ -201,6 +205,10 @@ pub(crate) struct Shared {
     pub snapshots: crate::store::snapshot::Snapshots,
     /// Where the writer's and the flusher's time goes.
     pub writer_time: writer_stats::Counters,
+    /// The registry's search index, and the last feed position that is durable: a search waits
+    /// until the index covers what was durable when it began (`engine::indexer`).
+    pub search: Arc<crate::search::SearchIndex>,
+    pub feed_durable: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -218,6 +226,7 @@ impl Shared {
         // What is in the store at open is durable.
         let size = log_ops::size(|k| Ok(store.get(k)?))?;
         let origin = crate::log::checkpoint::origin(&cfg.region.to_string(), &cfg.node_id);
+        let (search, fed) = indexer::open(store.as_ref(), cfg.search_dir.as_deref())?;
         Ok(Shared {
             store,
             key,
@@ -231,8 +240,21 @@ impl Shared {
             fatal: tokio::sync::watch::Sender::new(None),
             snapshots: Default::default(),
             writer_time: Default::default(),
+            search: Arc::new(search),
+            feed_durable: fed.into(),
         })
     }
+}
+
+/// Builds the search index in `dir` again from the records of a store no node holds; returns
+/// how many it indexed.
+pub fn reindex(store: &dyn crate::store::Store, dir: &std::path::Path) -> Result<u64, EngineError> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)
+            .map_err(|e| EngineError::Internal(format!("remove {}: {e}", dir.display())))?;
+    }
+    let (index, _) = indexer::open(store, Some(dir))?;
+    Ok(index.len())
 }
 
 #[derive(Clone)]
@@ -296,13 +318,13 @@ impl Engine {
         Ok(async move { rx.await.map_err(|_| EngineError::Unavailable)? })
     }
 
-    /// Whether the store is taking writes (see `Shared::store_ok`), and a way to wait for it
-    /// to change.
     /// The writer's counters since start (`/metrics`, `sjdj-bench`).
     pub fn writer_stats(&self) -> WriterStats {
         self.shared.writer_time.read()
     }
 
+    /// Whether the store is taking writes (see `Shared::store_ok`), and a way to wait for it
+    /// to change.
     pub fn store_ok(&self) -> tokio::sync::watch::Receiver<bool> {
         self.shared.store_ok.subscribe()
     }

@@ -186,8 +186,11 @@ pub fn recover(
         at: shared.clock.now(),
     });
     tx.put(keys::meta("recovered"), codec::encode(&ranges));
+    // The records it folded again reach the search index through the feed, as a group's do.
+    let mut writes: std::collections::HashMap<_, _> = tx.into_writes().into_iter().collect();
+    super::indexer::stage(&mut writes, |k| Ok(store.get(k)?))?;
     let mut batch = Batch::default();
-    for (k, v) in tx.into_writes() {
+    for (k, v) in writes {
         match v {
             Some(v) => batch.put(k, v),
             None => batch.delete(k),

@@ -33,6 +33,7 @@ fn config() -> EngineConfig {
         quotas: crate::engine::Quotas::default(),
         kept_checkpoint: None,
         min_free_bytes: 0,
+        search_dir: None,
     }
 }
 
@@ -744,7 +745,7 @@ async fn search_finds_registered_records_by_chinese_substring() {
             region,
             ..SearchFilter::default()
         };
-        n.engine.search(&filter, 0, "").unwrap().items
+        n.engine.search(&filter, 0, "").unwrap().page.items
     };
     assert!(
         found("登记", "").is_empty(),

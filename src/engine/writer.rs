@@ -6,10 +6,12 @@
 //! groups waiting) and only then answers their callers. So an acknowledged write is durable, a
 //! refused one wrote nothing, and neither the async threads nor the writer wait on fsync.
 //! Reads may see a write a moment before it is durable; nobody is told it succeeded until it is.
+use super::indexer::Feed;
 use super::write::{Answer, Job};
 use super::{EngineError, Shared};
 use crate::store::{Batch, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -132,11 +134,16 @@ pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 /// Answers waiting for the flush that makes their group durable.
 type Answers = Vec<Box<dyn Answer>>;
 
+/// What the writer hands the flusher for one group: the log's size after it (`None`: not
+/// applied), the answers, and the records it changed for the search index.
+type Applied = (Option<u64>, Answers, Option<Feed>);
+
 /// Starts the writer and the flusher. The writer applies group N+1 while the flusher makes
 /// group N durable, so fsync and decision-making overlap; each answer still waits for a flush
 /// that began after its own group was applied.
 pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
-    let (to_flusher, flush_rx) = std::sync::mpsc::channel::<(Option<u64>, Answers)>();
+    let (to_flusher, flush_rx) = std::sync::mpsc::channel::<Applied>();
+    let to_indexer = super::indexer::spawn(shared.search.clone());
     let store = shared.store.clone();
     let durable = shared.durable.clone();
     let store_ok = shared.store_ok.clone();
@@ -151,19 +158,27 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                 let flushed = store.flush();
                 counters.writer_time.flushed(began);
                 // The store works again only once a group is applied and flushed.
-                let works = flushed.is_ok() && waiting.iter().all(|(size, _)| size.is_some());
+                let works = flushed.is_ok() && waiting.iter().all(|(size, _, _)| size.is_some());
                 store_ok.send_if_modified(|ok| std::mem::replace(ok, works) != works);
                 if let Err(e) = &flushed {
                     tracing::error!(error = %e, "flush failed; the writes waiting on it have an unknown outcome");
-                } else if let Some(size) = waiting.iter().filter_map(|(size, _)| *size).max() {
-                    // Watchers (notification streams) may now read every entry below `size`.
-                    durable.send_if_modified(|d| {
-                        let grew = size > *d;
-                        *d = (*d).max(size);
-                        grew
-                    });
+                } else {
+                    // Durable now: the index may take them, and searches wait for it to.
+                    for feed in waiting.iter_mut().filter_map(|(_, _, feed)| feed.take()) {
+                        counters.feed_durable.fetch_max(feed.seq, Ordering::SeqCst);
+                        // Gone only when the indexer is: the next start catches up.
+                        let _ = to_indexer.send(feed);
+                    }
+                    if let Some(size) = waiting.iter().filter_map(|(size, _, _)| *size).max() {
+                        // Watchers (notification streams) may now read every entry below `size`.
+                        durable.send_if_modified(|d| {
+                            let grew = size > *d;
+                            *d = (*d).max(size);
+                            grew
+                        });
+                    }
                 }
-                for mut answer in waiting.into_iter().flat_map(|(_, a)| a) {
+                for mut answer in waiting.into_iter().flat_map(|(_, a, _)| a) {
                     // Applied but perhaps not durable: neither done nor refused.
                     if let Err(e) = &flushed {
                         answer.fail(EngineError::OutcomeUnknown(e.to_string()));
@@ -208,7 +223,7 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
 
 /// Runs a group of jobs and applies their writes as one atomic batch (not yet flushed); returns
 /// the log's size after the group (`None`: the batch could not be applied), with the answers.
-fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
+fn run_group(shared: &Shared, group: Vec<Job>) -> Applied {
     let store = shared.store.as_ref();
     let mut view = View {
         store,
@@ -229,6 +244,22 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
         done.push(answer);
     }
     let size = super::log_ops::size(|k| view.get(k)).unwrap_or(0);
+    let feed = {
+        let store = view.store;
+        super::indexer::stage(&mut view.pending, |k| Ok(store.get(k)?))
+    };
+    let feed = match feed {
+        Ok(feed) => feed,
+        Err(e) => {
+            // The feed position is unreadable: nothing of the group is written.
+            let message = e.to_string();
+            for answer in done.iter_mut() {
+                answer.fail(EngineError::Store(StoreError::Engine(message.clone())));
+            }
+            let before = super::log_ops::size(|k| Ok(store.get(k)?)).unwrap_or(0);
+            return (Some(before), done, None);
+        }
+    };
     shared.writer_time.ran(jobs, began);
     if !view.pending.is_empty() {
         let batch = Batch {
@@ -240,7 +271,7 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
             }
             // Nothing of this group landed: the log is as it was before it.
             let before = super::log_ops::size(|k| Ok(store.get(k)?)).unwrap_or(0);
-            return (Some(before), done);
+            return (Some(before), done, None);
         }
         shared.snapshots.preserve(store, &batch);
         let applying = std::time::Instant::now();
@@ -260,14 +291,14 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> (Option<u64>, Answers) {
                 answer.fail(EngineError::Store(StoreError::Engine(e.to_string())));
             }
             // Nothing of this group landed: the watermark must not pass it.
-            return (None, done);
+            return (None, done, None);
         }
     }
     // A backup, last in its group, begins its snapshot now that the group is applied.
     for answer in done.iter_mut() {
         answer.applied(shared);
     }
-    (Some(size), done)
+    (Some(size), done, feed)
 }
 
 /// The refusal of a batch that would leave the store's disk with less than

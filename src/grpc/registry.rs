@@ -47,19 +47,28 @@ impl RegistryService for Registry {
             data_type: enums::data_type("data_type", r.data_type)?,
             industry: r.industry,
             status: enums::record_status("status", r.status)?,
+            year: (r.registration_year != 0).then_some(r.registration_year),
         };
-        let after = page_after(&r.page_token).to_string();
-        let page = super::scan(&self.scans, &self.engine, move |e| {
-            e.search(&filter, r.page_size, &after)
+        let token = page_after(&r.page_token).to_string();
+        let found = super::scan(&self.scans, &self.engine, move |e| {
+            e.search(&filter, r.page_size, &token)
         })
         .await?;
+        let f = found.facets;
         Ok(Response::new(pb::SearchRecordsResponse {
-            records: page
+            records: found
+                .page
                 .items
                 .iter()
                 .map(|rec| views::record(rec, &[]))
                 .collect(),
-            next_page_token: page.next.unwrap_or_default(),
+            next_page_token: found.page.next.unwrap_or_default(),
+            total_size: f.total,
+            by_region: counts(f.by_region),
+            by_data_type: counts(f.by_data_type),
+            by_industry: counts(f.by_industry),
+            by_status: counts(f.by_status),
+            by_registration_year: counts(f.by_year),
         }))
     }
 
@@ -185,11 +194,6 @@ impl RegistryService for Registry {
         _req: Request<pb::GetStatisticsRequest>,
     ) -> Res<pb::GetStatisticsResponse> {
         let s = super::scan(&self.scans, &self.engine, |e| e.statistics()).await?;
-        let counts = |m: std::collections::BTreeMap<String, u64>| -> Vec<pb::Count> {
-            m.into_iter()
-                .map(|(key, count)| pb::Count { key, count })
-                .collect()
-        };
         Ok(Response::new(pb::GetStatisticsResponse {
             node_id: self.engine.config().node_id.clone(),
             as_of: self.engine.today().to_string(),
@@ -217,4 +221,10 @@ impl RegistryService for Registry {
             version: env!("CARGO_PKG_VERSION").into(),
         }))
     }
+}
+
+fn counts(m: std::collections::BTreeMap<String, u64>) -> Vec<pb::Count> {
+    m.into_iter()
+        .map(|(key, count)| pb::Count { key, count })
+        .collect()
 }

@@ -176,6 +176,7 @@ pub fn engine_config(v: &Validated) -> EngineConfig {
         quotas: c.quotas.engine(),
         kept_checkpoint: Some(c.node.kept_checkpoint()),
         min_free_bytes: c.node.min_free_bytes,
+        search_dir: Some(crate::search::default_dir(&c.node.data_dir)),
     }
 }
 

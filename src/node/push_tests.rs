@@ -112,6 +112,7 @@ async fn province(moves: usize) -> Engine {
         quotas: Quotas::default(),
         kept_checkpoint: None,
         min_free_bytes: 0,
+        search_dir: None,
     };
     let engine = Engine::start(
         Arc::new(MemoryStore::new()),

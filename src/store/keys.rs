@@ -23,7 +23,7 @@
 //! | `tokid/{token id}` | sha256 hex of the token |
 //! | `idem/{actor id}/{request id}` | first result of an idempotent write (compact codec; JSON in stores written before) |
 //! | `att/{sha256 hex}` | attachment bytes |
-//! | `meta/{name}` | counters (`next_event` = log size), clock offset, `checkpoint` (signed note) |
+//! | `meta/{name}` | counters (`next_event` = log size, `search_feed` = last position of the search index's feed), clock offset, `checkpoint` (signed note) |
 //! | `trust/{node id}` | national: the node's trust-list record (codec, `sync::trust`) |
 //! | `trustregion/{region}` | national: node id the namespace is delegated to |
 //! | `trustkey/{key hex}` | national: node id the key belongs to (keys are never reused) |
@@ -38,6 +38,7 @@
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
 //! | `open/{index u64 BE}` | the openings of a log entry's commitments that is not a flow event (codec: `log::commitment::Opening`s), for the audit and the auditor role |
+//! | `ixc/{feed position u64 BE}/{code}` | empty: record `code` changed in the group at that position of the search index's feed |
 //! | `use/draft/{id}` | bytes a draft's edits stored, counted as the state each left (u64 BE): quota |
 //! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
 
@@ -113,6 +114,23 @@ pub fn publicity_end(date: time::Date, id: &str) -> Vec<u8> {
 }
 
 pub const RECORD_PREFIX: &[u8] = b"rec/";
+
+pub const RECORD_CHANGE_PREFIX: &[u8] = b"ixc/";
+
+/// Record `code` changed in the group at position `seq` of the search index's feed.
+pub fn record_change(seq: u64, code: &str) -> Vec<u8> {
+    let mut k = record_changes_at(seq);
+    k.extend_from_slice(code.as_bytes());
+    k
+}
+
+/// The keys of the changes at feed position `seq`.
+pub fn record_changes_at(seq: u64) -> Vec<u8> {
+    let mut k = RECORD_CHANGE_PREFIX.to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
+    k.push(b'/');
+    k
+}
 
 pub fn record(code: &str) -> Vec<u8> {
     format!("rec/{code}").into_bytes()

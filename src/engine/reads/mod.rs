@@ -9,7 +9,7 @@ use crate::domain::certificate::{Certificate, SignedCertificate};
 use crate::domain::codes::UnifiedCode;
 use crate::domain::flow::{echo, Application, Decision, Refusal, RefusalKind, State};
 use crate::domain::record::{Record, RecordStatus};
-use crate::domain::types::{Actor, DataType, Role};
+use crate::domain::types::{Actor, Role};
 use crate::store::{codec, keys};
 use time::Date;
 
@@ -28,14 +28,8 @@ pub struct QueueEntry {
     pub overdue: bool,
 }
 
-#[derive(Default)]
-pub struct SearchFilter {
-    pub query: String,
-    pub region: String,
-    pub data_type: Option<DataType>,
-    pub industry: String,
-    pub status: Option<RecordStatus>,
-}
+pub use crate::search::Filter as SearchFilter;
+pub use public::Found;
 
 pub struct CertificateView {
     pub signed: SignedCertificate,

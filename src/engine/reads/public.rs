@@ -4,25 +4,17 @@ use super::*;
 
 impl Engine {
     /// Statistics for disclosure over every record this node's registry holds (on the national
-    /// node: every province's), as they stand today. A scan, like keyword search.
+    /// node: every province's), as they stand today: counted by the search index.
     pub fn statistics(&self) -> Result<crate::domain::statistics::Statistics, EngineError> {
-        let today = self.today();
-        let mut stats = crate::domain::statistics::Statistics::default();
-        let mut cursor: Option<Vec<u8>> = None;
-        loop {
-            let chunk = self
-                .store()
-                .scan(keys::RECORD_PREFIX, cursor.as_deref(), 1024)?;
-            let Some((last, _)) = chunk.last() else {
-                return Ok(stats);
-            };
-            let last = last.clone();
-            for (key, value) in chunk {
-                let r: Record = codec::decode(&key, &value)?;
-                stats.add(&r, today);
-            }
-            cursor = Some(last);
-        }
+        let c = self.indexed().counts(self.today())?;
+        Ok(crate::domain::statistics::Statistics {
+            records: c.total,
+            by_region: c.by_region,
+            by_data_type: c.by_data_type,
+            by_industry: c.by_industry,
+            by_status: c.by_status,
+            registrations_by_month: c.by_month,
+        })
     }
 
     pub fn get_record(&self, code: &str) -> Result<(Record, Vec<Decision>), EngineError> {
@@ -59,45 +51,50 @@ impl Engine {
         Ok((record, history))
     }
 
-    pub fn search(
-        &self,
-        f: &SearchFilter,
-        size: i32,
-        after: &str,
-    ) -> Result<Page<Record>, EngineError> {
-        let size = page_size(size, 20);
+    /// One page of the records a search finds (best first; by code for an empty keyword), with
+    /// the counts per facet of everything it finds.
+    pub fn search(&self, f: &SearchFilter, size: i32, token: &str) -> Result<Found, EngineError> {
         let today = self.today();
-        let region = region_prefix(&f.region);
-        let mut items = Vec::new();
-        let mut cursor = (!after.is_empty()).then(|| keys::record(after));
-        // A scan over the records: substring search needs no tokeniser for Chinese. A full-text
-        // index can replace it when registries grow past what a scan serves (see ARCHITECTURE.md).
-        'scan: loop {
-            let chunk = self
+        let hits = self
+            .indexed()
+            .search(f, today, page_size(size, 20), token)?;
+        let mut items = Vec::with_capacity(hits.codes.len());
+        for code in &hits.codes {
+            let key = keys::record(code);
+            // The index holds only durable records, and records are never removed.
+            let bytes = self
                 .store()
-                .scan(keys::RECORD_PREFIX, cursor.as_deref(), 1024)?;
-            if chunk.is_empty() {
-                return Ok(Page { items, next: None });
-            }
-            for (key, value) in chunk {
-                let mut r: Record = codec::decode(&key, &value)?;
-                r.status = r.status_on(today);
-                cursor = Some(key);
-                let ok = r.matches_keyword(&f.query)
-                    && r.region.starts_with(region)
-                    && f.data_type.is_none_or(|d| d == r.data_type)
-                    && (f.industry.is_empty() || r.industry == f.industry)
-                    && f.status.is_none_or(|s| s == r.status);
-                if ok {
-                    items.push(r);
-                    if items.len() == size {
-                        break 'scan;
-                    }
-                }
-            }
+                .get(&key)?
+                .ok_or_else(|| EngineError::corrupt(&key, "indexed but not in the store"))?;
+            let mut r: Record = codec::decode(&key, &bytes)?;
+            r.status = r.status_on(today);
+            items.push(r);
         }
-        let next = items.last().map(|r| r.code.clone());
-        Ok(Page { items, next })
+        Ok(Found {
+            page: Page {
+                items,
+                next: hits.next,
+            },
+            facets: hits.facets,
+        })
+    }
+
+    /// The search index once it covers every write durable now (so a caller finds what it was
+    /// told is done), or as it is after `SEARCH_WAIT`.
+    fn indexed(&self) -> &crate::search::SearchIndex {
+        let index = &self.shared.search;
+        let durable = self
+            .shared
+            .feed_durable
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if !index.wait_for(durable, SEARCH_WAIT) {
+            tracing::warn!(
+                durable,
+                covered = index.covered(),
+                "the search index is behind the store"
+            );
+        }
+        index
     }
 
     /// Applications now in publicity, paged by application id: this node's, then on the national
@@ -285,13 +282,11 @@ impl Engine {
 }
 
 /// `XX0000` matches its province, `XXYY00` its city, anything else itself.
-fn region_prefix(region: &str) -> &str {
-    let r = region.trim();
-    if r.len() == 6 && r.ends_with("0000") {
-        &r[..2]
-    } else if r.len() == 6 && r.ends_with("00") {
-        &r[..4]
-    } else {
-        r
-    }
+/// How long a search waits for the index to take writes already durable.
+const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A page of a search, and the counts of everything it found.
+pub struct Found {
+    pub page: Page<Record>,
+    pub facets: crate::search::Facets,
 }

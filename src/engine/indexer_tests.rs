@@ -1,0 +1,92 @@
+//! The feed and the index's start: a group's record changes staged with their position, and an
+//! index opened on a store it lags, leads, or never saw.
+use super::*;
+use crate::search::fixtures::{record, Rng};
+use crate::search::Filter;
+use crate::store::memory::MemoryStore;
+use crate::store::Batch;
+
+/// Writes records as one group would, with the feed keys the writer adds.
+fn write(store: &MemoryStore, records: &[Record]) -> Option<u64> {
+    let mut pending: HashMap<Vec<u8>, Option<Vec<u8>>> = records
+        .iter()
+        .map(|r| (keys::record(&r.code), Some(codec::encode(r))))
+        .collect();
+    pending.insert(b"app/x".to_vec(), Some(b"not a record".to_vec()));
+    let feed = stage(&mut pending, |k| Ok(store.get(k)?)).unwrap();
+    store
+        .apply(Batch {
+            ops: pending.into_iter().collect(),
+        })
+        .unwrap();
+    feed.map(|f| {
+        assert_eq!(f.changes.len(), records.len(), "only the records are fed");
+        f.seq
+    })
+}
+
+fn found(index: &SearchIndex, query: &str) -> Vec<String> {
+    let f = Filter {
+        query: query.into(),
+        ..Filter::default()
+    };
+    let today = time::macros::date!(2026 - 01 - 01);
+    let mut codes = index.search(&f, today, 100, "").unwrap().codes;
+    codes.sort();
+    codes
+}
+
+#[test]
+fn a_group_without_records_has_no_feed_position() {
+    let store = MemoryStore::new();
+    assert_eq!(write(&store, &[]), None);
+    assert_eq!(store.get(&position_key()).unwrap(), None);
+}
+
+#[test]
+fn an_index_catches_up_from_its_commit_and_is_rebuilt_when_new_or_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let mut rng = Rng(21);
+    let mut records: Vec<Record> = (0..4).map(|n| record(&mut rng, n)).collect();
+    let store = MemoryStore::new();
+    assert_eq!(write(&store, &records[..2]), Some(1));
+    // New: built from the records.
+    let (index, at) = open(&store, Some(&path)).unwrap();
+    assert_eq!((at, index.len(), index.covered()), (1, 2, 1));
+    drop(index);
+
+    // Two groups durable in the store that the index never took (a crash before its commit).
+    records[0].data_name = "改过的名称".into();
+    assert_eq!(
+        write(&store, &[records[0].clone(), records[2].clone()]),
+        Some(2)
+    );
+    assert_eq!(write(&store, &records[3..]), Some(3));
+    let (index, at) = open(&store, Some(&path)).unwrap();
+    assert_eq!((at, index.len(), index.covered()), (3, 4, 3));
+    assert_eq!(found(&index, "改过的"), vec![records[0].code.clone()]);
+    drop(index);
+
+    // A store behind the index (restored from an older backup): the index is built again.
+    let older = MemoryStore::new();
+    assert_eq!(write(&older, &records[1..2]), Some(1));
+    let (index, at) = open(&older, Some(&path)).unwrap();
+    assert_eq!((at, index.len()), (1, 1));
+    assert!(found(&index, "改过的").is_empty());
+}
+
+#[test]
+fn reindex_builds_the_index_again_from_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let mut rng = Rng(5);
+    let records: Vec<Record> = (0..3).map(|n| record(&mut rng, n)).collect();
+    let store = MemoryStore::new();
+    write(&store, &records);
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(path.join("meta.json"), b"damaged").unwrap();
+    assert_eq!(super::super::reindex(&store, &path).unwrap(), 3);
+    let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
+    assert_eq!((opened, index.len()), (Opened::Covers(1), 3));
+}

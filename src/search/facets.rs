@@ -1,0 +1,174 @@
+//! Counts per facet over the documents a query matches: one pass over fast columns, strings
+//! counted by their ordinal in each segment and named once at the end.
+use super::schema::status_of;
+use std::collections::{BTreeMap, HashMap};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::index::SegmentReader;
+use tantivy::{DocId, Score};
+
+/// The industry of a record that gives none, as the statistics name it.
+pub const NO_INDUSTRY: &str = "未填";
+
+/// How many matching records have each value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub total: u64,
+    /// By the province (`XX0000`) of the region.
+    pub by_region: BTreeMap<String, u64>,
+    /// By data type digit.
+    pub by_data_type: BTreeMap<String, u64>,
+    pub by_industry: BTreeMap<String, u64>,
+    /// By status on the day of the query.
+    pub by_status: BTreeMap<String, u64>,
+    /// By the year the code was assigned.
+    pub by_year: BTreeMap<String, u64>,
+    /// By the month the code was assigned (`YYYY-MM`).
+    pub by_month: BTreeMap<String, u64>,
+}
+
+impl Facets {
+    fn merge(&mut self, other: Facets) {
+        self.total += other.total;
+        for (mine, theirs) in [
+            (&mut self.by_region, other.by_region),
+            (&mut self.by_data_type, other.by_data_type),
+            (&mut self.by_industry, other.by_industry),
+            (&mut self.by_status, other.by_status),
+            (&mut self.by_year, other.by_year),
+            (&mut self.by_month, other.by_month),
+        ] {
+            for (k, n) in theirs {
+                *mine.entry(k).or_default() += n;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct FacetCounts {
+    /// The day statuses are taken on (Julian day): a valid record past it has expired.
+    pub today: u64,
+}
+
+pub struct SegmentCounts {
+    today: u64,
+    province: Option<StrColumn>,
+    industry: Option<StrColumn>,
+    data_type: Option<Column<u64>>,
+    status: Option<Column<u64>>,
+    valid_until: Option<Column<u64>>,
+    year: Option<Column<u64>>,
+    month: Option<Column<u64>>,
+    total: u64,
+    provinces: HashMap<u64, u64>,
+    industries: HashMap<Option<u64>, u64>,
+    data_types: HashMap<u64, u64>,
+    statuses: HashMap<u64, u64>,
+    years: HashMap<u64, u64>,
+    months: HashMap<u64, u64>,
+}
+
+impl Collector for FacetCounts {
+    type Fruit = Facets;
+    type Child = SegmentCounts;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentCounts> {
+        let f = segment.fast_fields();
+        Ok(SegmentCounts {
+            today: self.today,
+            province: f.str("province")?,
+            industry: f.str("industry")?,
+            data_type: f.column_opt("data_type")?,
+            status: f.column_opt("status")?,
+            valid_until: f.column_opt("valid_until")?,
+            year: f.column_opt("year")?,
+            month: f.column_opt("month")?,
+            total: 0,
+            provinces: HashMap::new(),
+            industries: HashMap::new(),
+            data_types: HashMap::new(),
+            statuses: HashMap::new(),
+            years: HashMap::new(),
+            months: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
+        let mut all = Facets::default();
+        for f in fruits {
+            all.merge(f);
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for SegmentCounts {
+    type Fruit = Facets;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.total += 1;
+        let ord = |c: &Option<StrColumn>| c.as_ref().and_then(|c| c.term_ords(doc).next());
+        if let Some(p) = ord(&self.province) {
+            *self.provinces.entry(p).or_default() += 1;
+        }
+        *self.industries.entry(ord(&self.industry)).or_default() += 1;
+        let num = |c: &Option<Column<u64>>| c.as_ref().and_then(|c| c.first(doc));
+        if let Some(d) = num(&self.data_type) {
+            *self.data_types.entry(d).or_default() += 1;
+        }
+        if let Some(mut s) = num(&self.status) {
+            if s == 0 && num(&self.valid_until).is_some_and(|v| v < self.today) {
+                s = 1;
+            }
+            *self.statuses.entry(s).or_default() += 1;
+        }
+        if let Some(y) = num(&self.year) {
+            *self.years.entry(y).or_default() += 1;
+        }
+        if let Some(m) = num(&self.month) {
+            *self.months.entry(m).or_default() += 1;
+        }
+    }
+
+    fn harvest(self) -> Facets {
+        let name = |c: &Option<StrColumn>, ord: u64| {
+            let mut s = String::new();
+            if let Some(c) = c {
+                // An ordinal the column gave names a term of the same column.
+                let _ = c.ord_to_str(ord, &mut s);
+            }
+            s
+        };
+        let mut f = Facets {
+            total: self.total,
+            ..Facets::default()
+        };
+        for (p, n) in self.provinces {
+            f.by_region.insert(name(&self.province, p), n);
+        }
+        for (i, n) in self.industries {
+            let key = i.map_or_else(|| NO_INDUSTRY.to_string(), |i| name(&self.industry, i));
+            *f.by_industry.entry(key).or_default() += n;
+        }
+        for (d, n) in self.data_types {
+            f.by_data_type.insert(d.to_string(), n);
+        }
+        for (s, n) in self.statuses {
+            let key = status_of(s).map_or_else(|| s.to_string(), |s| s.name().to_string());
+            f.by_status.insert(key, n);
+        }
+        for (y, n) in self.years {
+            f.by_year.insert(format!("{y:04}"), n);
+        }
+        for (m, n) in self.months {
+            f.by_month
+                .insert(format!("{:04}-{:02}", m / 100, m % 100), n);
+        }
+        f
+    }
+}

@@ -1,0 +1,240 @@
+//! The index finds what a scan of the records finds, on random records and queries, and counts
+//! what `Statistics` counts.
+use super::fixtures::{record, text, Rng};
+use super::*;
+use crate::domain::record::RecordStatus;
+use crate::domain::statistics::Statistics;
+use time::macros::date;
+
+/// What `Engine::search` found when it scanned, as codes in code order.
+fn scan(records: &[Record], f: &Filter, today: time::Date) -> Vec<String> {
+    let region = region_prefix(&f.region);
+    let mut found: Vec<String> = records
+        .iter()
+        .filter(|r| {
+            let status = r.status_on(today);
+            r.matches_keyword(&f.query)
+                && r.region.starts_with(region)
+                && f.data_type.is_none_or(|d| d == r.data_type)
+                && (f.industry.is_empty() || r.industry == f.industry)
+                && f.status.is_none_or(|s| s == status)
+                && f.year.is_none_or(|y| r.versions[0].assigned_on.year() == y)
+        })
+        .map(|r| r.code.clone())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Every page of a search, in order.
+fn pages(index: &SearchIndex, f: &Filter, today: time::Date, size: usize) -> (Vec<String>, u64) {
+    let (mut all, mut token, mut total) = (Vec::new(), String::new(), None);
+    loop {
+        let hits = index.search(f, today, size, &token).unwrap();
+        assert!(hits.codes.len() <= size);
+        let t = *total.get_or_insert(hits.facets.total);
+        assert_eq!(t, hits.facets.total, "the count is of everything found");
+        all.extend(hits.codes);
+        match hits.next {
+            Some(next) => token = next,
+            None => return (all, t),
+        }
+    }
+}
+
+fn indexed(records: &[Record]) -> SearchIndex {
+    let (index, opened) = SearchIndex::open(None).unwrap();
+    assert!(matches!(opened, Opened::Empty(_)));
+    let n = index
+        .rebuild(records.iter().cloned().map(Ok::<_, ()>), 7)
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, records.len() as u64);
+    assert_eq!(index.covered(), 7);
+    index
+}
+
+fn random_filter(rng: &mut Rng, records: &[Record]) -> Filter {
+    let r = rng.pick(records);
+    let source = match rng.below(5) {
+        0 => r.data_name.clone(),
+        1 => r.summary.clone(),
+        2 => r.subject_name.clone(),
+        3 => text(rng, 2),
+        _ => String::new(),
+    };
+    let chars: Vec<char> = source.chars().collect();
+    let mut query = if chars.is_empty() {
+        String::new()
+    } else {
+        let from = rng.below(chars.len());
+        let len = 1 + rng.below(4.min(chars.len() - from));
+        chars[from..from + len].iter().collect()
+    };
+    if rng.below(20) == 0 {
+        query = r.code.to_ascii_lowercase();
+    }
+    let mut f = Filter {
+        query,
+        ..Filter::default()
+    };
+    if rng.below(4) == 0 {
+        f.region = rng
+            .pick(&["440000", "440300", "440305", "110000", "3", ""])
+            .to_string();
+    }
+    if rng.below(4) == 0 {
+        f.data_type = Some(r.data_type);
+    }
+    if rng.below(5) == 0 {
+        f.industry = rng.pick(&["交通运输", "卫生", "未填"]).to_string();
+    }
+    if rng.below(4) == 0 {
+        f.status = Some(*rng.pick(&[
+            RecordStatus::Valid,
+            RecordStatus::Expired,
+            RecordStatus::Deregistered,
+            RecordStatus::Revoked,
+        ]));
+    }
+    if rng.below(6) == 0 {
+        f.year = Some(*rng.pick(&[2024, 2025, 2026]));
+    }
+    f
+}
+
+#[test]
+fn the_index_finds_what_the_scan_finds() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let records: Vec<Record> = (0..1500).map(|n| record(&mut rng, n)).collect();
+    let index = indexed(&records);
+    let today = date!(2027 - 06 - 01);
+    let mut nonempty = 0;
+    for i in 0..2000 {
+        let f = random_filter(&mut rng, &records);
+        let expected = scan(&records, &f, today);
+        let size = [1, 40, 300, 2000][i % 4];
+        // One per page only where few are found: each page counts every record found again.
+        let size = if size == 1 && expected.len() > 20 {
+            40
+        } else {
+            size
+        };
+        let (mut got, total) = pages(&index, &f, today, size);
+        assert_eq!(total as usize, expected.len(), "count for {f:?}");
+        let before = got.len();
+        got.sort();
+        got.dedup();
+        assert_eq!(got.len(), before, "a record on two pages for {f:?}");
+        assert_eq!(got, expected, "records for {f:?}");
+        nonempty += usize::from(!expected.is_empty());
+    }
+    // The queries were not all empty-handed (nor all match-everything).
+    assert!(nonempty > 700, "{nonempty} queries found something");
+}
+
+#[test]
+fn an_empty_keyword_pages_in_code_order() {
+    let mut rng = Rng(7);
+    let records: Vec<Record> = (0..40).map(|n| record(&mut rng, n)).collect();
+    let index = indexed(&records);
+    let (got, _) = pages(&index, &Filter::default(), date!(2026 - 01 - 01), 9);
+    let mut codes: Vec<String> = records.iter().map(|r| r.code.clone()).collect();
+    codes.sort();
+    assert_eq!(got, codes);
+}
+
+#[test]
+fn the_counts_are_the_statistics() {
+    let mut rng = Rng(99);
+    let records: Vec<Record> = (0..500).map(|n| record(&mut rng, n)).collect();
+    let index = indexed(&records);
+    let today = date!(2027 - 03 - 01);
+    let mut stats = Statistics::default();
+    for r in &records {
+        stats.add(r, today);
+    }
+    let c = index.counts(today).unwrap();
+    assert_eq!(c.total, stats.records);
+    assert_eq!(c.by_region, stats.by_region);
+    assert_eq!(c.by_data_type, stats.by_data_type);
+    assert_eq!(c.by_industry, stats.by_industry);
+    assert_eq!(c.by_status, stats.by_status);
+    assert_eq!(c.by_month, stats.registrations_by_month);
+}
+
+#[test]
+fn a_change_replaces_and_a_removal_drops_the_document() {
+    let mut rng = Rng(3);
+    let mut records: Vec<Record> = (0..5).map(|n| record(&mut rng, n)).collect();
+    let index = indexed(&records);
+    let today = date!(2026 - 01 - 01);
+    records[0].data_name = "独一无二的名称".into();
+    index
+        .apply(
+            [
+                (records[0].code.clone(), Some(records[0].clone())),
+                (records[1].code.clone(), None),
+            ],
+            8,
+        )
+        .unwrap();
+    assert_eq!(index.covered(), 8);
+    assert_eq!(index.len(), 4);
+    let found = |q: &str| {
+        let f = Filter {
+            query: q.into(),
+            ..Filter::default()
+        };
+        index.search(&f, today, 10, "").unwrap().codes
+    };
+    assert_eq!(found("一无二"), vec![records[0].code.clone()]);
+    assert!(found(&records[1].code).is_empty());
+}
+
+#[test]
+fn a_bad_page_token_is_refused() {
+    let index = indexed(&[]);
+    let today = date!(2026 - 01 - 01);
+    let keyword = Filter {
+        query: "数据".into(),
+        ..Filter::default()
+    };
+    for (f, token) in [
+        (&keyword, "x"),
+        (&keyword, "@-1"),
+        (&Filter::default(), "@3"),
+    ] {
+        assert!(matches!(
+            index.search(f, today, 5, token),
+            Err(SearchError::PageToken(_))
+        ));
+    }
+}
+
+#[test]
+fn a_directory_index_reopens_with_its_position_and_a_damaged_one_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let mut rng = Rng(11);
+    let records: Vec<Record> = (0..10).map(|n| record(&mut rng, n)).collect();
+    {
+        let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
+        assert_eq!(opened, Opened::Empty("no index yet".into()));
+        index
+            .rebuild(records.iter().cloned().map(Ok::<_, ()>), 42)
+            .unwrap()
+            .unwrap();
+    }
+    let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
+    assert_eq!(opened, Opened::Covers(42));
+    assert_eq!(index.len(), 10);
+    drop(index);
+    std::fs::write(path.join("meta.json"), b"{ not json").unwrap();
+    let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
+    assert!(
+        matches!(&opened, Opened::Empty(why) if why.starts_with("unreadable")),
+        "{opened:?}"
+    );
+    assert_eq!(index.len(), 0);
+}
