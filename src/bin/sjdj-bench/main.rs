@@ -33,6 +33,7 @@ mod node;
 mod phases;
 mod report;
 mod requests;
+mod search;
 mod transparency;
 mod writer_profile;
 use measure::*;
@@ -299,6 +300,21 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (flows, drive, registering) = full_flows(&channels, &ctx, args.flows, node).await?;
     let registered_per_s = registering.map(|d| flows.s.ops as f64 / d.as_secs_f64().max(1e-9));
 
+    eprintln!("phase 5: search and statistics");
+    let (start, cpu0, deadline) = (Instant::now(), cpu_now(node), Instant::now() + span);
+    let s = on_all(&channels, |i, ch| {
+        search::search_loop(ctx.clone(), i, ch, deadline)
+    })
+    .await?;
+    let reads = Phase::new(
+        "5 search and statistics",
+        s,
+        start,
+        cpu0,
+        node,
+        &[search::SEARCH, search::STATS],
+    );
+
     let proofs = if args.proof_entries > 0 {
         eprintln!(
             "phase 4: inclusion proofs at {} entries",
@@ -329,6 +345,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "raw_store_writes_per_s": raw, "ratio_submits_to_raw_store": submits.rate() / raw,
         "writer_2b": writer.as_ref().map(|w| writer_profile::json(w, submits.wall)),
         "log": {"appends_per_s": appends, "ack_to_checkpoint": {"n": n_cov, "uncovered": uncovered, "p50_ms": cov50, "p99_ms": cov99, "max_ms": cov_max}},
+        "registry_reads": reads.json(),
         "proofs": proofs.as_ref().map(|(size, p)| json!({"log_size": size, "phase": p.json()})),
         "target": {"clients": 64, "ratio_min": TARGET_RATIO, "ratio_pass": ratio >= TARGET_RATIO,
                    "submit_p99_max_ms": TARGET_P99_MS, "submit_p99_ms": p99, "submit_p99_pass": p99 < TARGET_P99_MS},
@@ -353,6 +370,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     table += &format!(
         "log (phase 2b): {appends:.0} appends/s; ack -> covered by a signed checkpoint: p50 {cov50:.0} ms, p99 {cov99:.0} ms, max {cov_max:.0} ms ({n_cov} acks, {uncovered} not covered within 5 s)\n"
     );
+    table += &search::line(&reads, flows.s.ops);
     if let Some((size, p)) = &proofs {
         let (_, n, [p50, _, p99, _]) = p.rows[0];
         table += &format!(
@@ -374,6 +392,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
             + submits.s.errors
             + pairs.s.errors
             + flows.s.errors
+            + reads.s.errors
             + proofs.as_ref().map_or(0, |(_, p)| p.s.errors)
             > 0
         {
