@@ -83,6 +83,29 @@ pub struct EngineConfig {
     pub search_dir: Option<std::path::PathBuf>,
 }
 
+#[cfg(test)]
+impl EngineConfig {
+    /// A province `gd` in namespace 440000 with a movable clock, its store in memory.
+    pub(crate) fn for_tests() -> EngineConfig {
+        EngineConfig {
+            node_id: "gd".into(),
+            role: crate::domain::types::NodeRole::Province,
+            region: Region::parse("440000").expect("a province code"),
+            limits: Limits::default(),
+            calendar: Calendar::builtin(),
+            max_attachment_bytes: 1024,
+            clock_control: true,
+            federated: false,
+            national_key: None,
+            tokens: TokenLimits::default(),
+            quotas: Quotas::default(),
+            kept_checkpoint: None,
+            min_free_bytes: 0,
+            search_dir: None,
+        }
+    }
+}
+
 /// What one application, subject or call may take (`[quotas]`); each has its reason code.
 #[derive(Debug, Clone)]
 pub struct Quotas {

@@ -19,22 +19,7 @@ const DAY: i64 = 86_400;
 const PAST_PUBLICITY: i64 = 40;
 
 fn config() -> EngineConfig {
-    EngineConfig {
-        node_id: "gd".into(),
-        role: crate::domain::types::NodeRole::Province,
-        region: Region::parse("440000").unwrap(),
-        limits: Limits::default(),
-        calendar: Calendar::builtin(),
-        max_attachment_bytes: 1024,
-        clock_control: true,
-        federated: false,
-        national_key: None,
-        tokens: crate::engine::TokenLimits::default(),
-        quotas: crate::engine::Quotas::default(),
-        kept_checkpoint: None,
-        min_free_bytes: 0,
-        search_dir: None,
-    }
+    EngineConfig::for_tests()
 }
 
 fn admin() -> Actor {

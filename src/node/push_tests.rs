@@ -1,12 +1,9 @@
 //! The push driver against a national node that is a fake behind `sync::remote::NationalNode`:
 //! the batches it sends, and what it does with each kind of answer.
 use super::*;
-use crate::domain::calendar::Calendar;
-use crate::domain::codes::Region;
-use crate::domain::flow::Limits;
-use crate::domain::types::{Actor, NodeRole, Role};
+use crate::domain::types::{Actor, Role};
 use crate::engine::commands::AdvanceClock;
-use crate::engine::{EngineConfig, Quotas, TokenLimits};
+use crate::engine::EngineConfig;
 use crate::log::checkpoint::{cosign, note_size};
 use crate::store::memory::MemoryStore;
 use crate::sync::remote::{Certificates, FeedStatus, FollowAnswer, PushAnswer, PushAnswers};
@@ -98,22 +95,7 @@ impl NationalNode for FakeNational {
 
 /// A province engine whose log holds `moves` clock moves under a published checkpoint.
 async fn province(moves: usize) -> Engine {
-    let cfg = EngineConfig {
-        node_id: "gd".into(),
-        role: NodeRole::Province,
-        region: Region::parse("440000").unwrap(),
-        limits: Limits::default(),
-        calendar: Calendar::builtin(),
-        max_attachment_bytes: 1024,
-        clock_control: true,
-        federated: false,
-        national_key: None,
-        tokens: TokenLimits::default(),
-        quotas: Quotas::default(),
-        kept_checkpoint: None,
-        min_free_bytes: 0,
-        search_dir: None,
-    };
+    let cfg = EngineConfig::for_tests();
     let engine = Engine::start(
         Arc::new(MemoryStore::new()),
         SigningKey::from_bytes(&[7; 32]),

@@ -236,6 +236,8 @@ impl SearchIndex {
             t => t
                 .strip_prefix(RANKED)
                 .and_then(|n| n.parse::<usize>().ok())
+                // Past every record is a rank no page gave (and would size the ranking's heap).
+                .filter(|&n| n <= searcher.num_docs() as usize)
                 .ok_or_else(|| SearchError::PageToken(t.into()))?,
         };
         let q = query::build(&self.fields, &mut words, f, today, None);

@@ -203,6 +203,9 @@ fn a_bad_page_token_is_refused() {
     for (f, token) in [
         (&keyword, "x"),
         (&keyword, "@-1"),
+        // Past every record (the index is empty): a rank no page gave.
+        (&keyword, "@1"),
+        (&keyword, "@18446744073709551615"),
         (&Filter::default(), "@3"),
     ] {
         assert!(matches!(

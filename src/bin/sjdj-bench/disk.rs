@@ -8,8 +8,10 @@ use super::*;
 pub(super) struct Disk {
     pub(super) flows: Phase,
     pub(super) registered: u64,
-    /// Bytes the store's files take on disk (allocated blocks, not apparent sizes).
+    /// Bytes the store's files take on disk (allocated blocks, not apparent sizes), the search
+    /// index beside them apart.
     pub(super) store_bytes: u64,
+    pub(super) index_bytes: u64,
     pub(super) rss_bytes: Option<u64>,
     /// Live bytes (keys and values) and keys of each key family (the key up to its first `/`).
     pub(super) families: Vec<(String, u64, u64)>,
@@ -21,7 +23,7 @@ impl Disk {
     }
 
     pub(super) fn json(&self) -> Value {
-        json!({"registered": self.registered, "store_bytes": self.store_bytes,
+        json!({"registered": self.registered, "store_bytes": self.store_bytes, "index_bytes": self.index_bytes,
                "store_bytes_per_record": self.per_record(), "target_bytes_per_record": TARGET_BYTES_PER_RECORD,
                "rss_bytes": self.rss_bytes, "flows": self.flows.json(),
                "live": self.families.iter().map(|(f, b, n)| json!({"family": f, "bytes": b, "keys": n})).collect::<Vec<_>>()})
@@ -87,7 +89,13 @@ pub(super) async fn disk(
     let registered = phase.s.ops;
     // What the node has acknowledged is flushed; sled's own files are what it keeps.
     let store = node.dir.join("store");
-    let (store_bytes, rss_bytes) = (allocated(&store)?, rss(pid));
+    let index = sjdj::search::default_dir(&store);
+    let index_bytes = if index.exists() {
+        allocated(&index)?
+    } else {
+        0
+    };
+    let (store_bytes, rss_bytes) = (allocated(&store)? - index_bytes, rss(pid));
     // Every write the flows saw acknowledged is durable, so a kill loses nothing counted.
     node.child.kill()?;
     node.child.wait()?;
@@ -95,6 +103,7 @@ pub(super) async fn disk(
         flows: phase,
         registered,
         store_bytes,
+        index_bytes,
         rss_bytes,
         families: families(&store)?,
     })

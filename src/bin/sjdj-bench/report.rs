@@ -206,13 +206,16 @@ pub(super) fn report_disk(d: &disk::Disk, json: bool) -> anyhow::Result<()> {
     };
     let text = format!(
         "disk: {} applications registered in {:.1} s ({} errors); store {:.1} MB on disk, \
-         {per:.0} bytes per registered record; node RSS {}\n\
+         {per:.0} bytes per registered record; search index beside it {:.1} MB, {:.0} bytes \
+         per record; node RSS {}\n\
          target: <= {:.0} bytes per registered record (attachments aside): {verdict}\n\
          live bytes (keys and values) per registered record, by key family:\n",
         d.registered,
         d.flows.wall.as_secs_f64(),
         d.flows.s.errors,
         d.store_bytes as f64 / 1e6,
+        d.index_bytes as f64 / 1e6,
+        d.index_bytes as f64 / d.registered.max(1) as f64,
         d.rss_bytes
             .map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / 1e6)),
         disk::TARGET_BYTES_PER_RECORD,
