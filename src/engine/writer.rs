@@ -151,6 +151,9 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
     std::thread::Builder::new()
         .name("sjdj-flusher".into())
         .spawn(move || {
+            // Groups applied before a flush that failed: the next flush that works makes them
+            // durable too, and only then may the index take them.
+            let mut held: Vec<Feed> = Vec::new();
             while let Ok(first) = flush_rx.recv() {
                 let mut waiting = vec![first];
                 waiting.extend(flush_rx.try_iter());
@@ -160,11 +163,12 @@ pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                 // The store works again only once a group is applied and flushed.
                 let works = flushed.is_ok() && waiting.iter().all(|(size, _, _)| size.is_some());
                 store_ok.send_if_modified(|ok| std::mem::replace(ok, works) != works);
+                held.extend(waiting.iter_mut().filter_map(|(_, _, feed)| feed.take()));
                 if let Err(e) = &flushed {
                     tracing::error!(error = %e, "flush failed; the writes waiting on it have an unknown outcome");
                 } else {
                     // Durable now: the index may take them, and searches wait for it to.
-                    for feed in waiting.iter_mut().filter_map(|(_, _, feed)| feed.take()) {
+                    for feed in held.drain(..) {
                         counters.feed_durable.fetch_max(feed.seq, Ordering::SeqCst);
                         // Gone only when the indexer is: the next start catches up.
                         let _ = to_indexer.send(feed);

@@ -281,7 +281,6 @@ impl Engine {
     }
 }
 
-/// `XX0000` matches its province, `XXYY00` its city, anything else itself.
 /// How long a search waits for the index to take writes already durable.
 const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
