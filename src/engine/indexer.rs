@@ -190,7 +190,6 @@ pub(super) fn spawn(index: Arc<SearchIndex>) -> std::sync::mpsc::Sender<Feed> {
     std::thread::Builder::new()
         .name("sjdj-indexer".into())
         .spawn(move || {
-            index.warm();
             while let Ok(first) = rx.recv() {
                 let mut seq = first.seq;
                 let mut latest: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();

@@ -164,13 +164,6 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Loads jieba's dictionary (about 0.7 s), so that the first search does not wait for it.
-    pub fn warm(&self) {
-        let mut words = self.words.clone();
-        let mut stream = words.token_stream("公共数据资源登记");
-        while stream.advance() {}
-    }
-
     /// The feed position searches see.
     pub fn covered(&self) -> u64 {
         *self.covered.0.lock().unwrap_or_else(|p| p.into_inner())
