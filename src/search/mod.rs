@@ -211,18 +211,18 @@ impl SearchIndex {
             }
             let q = query::build(&self.fields, &mut words, f, today, after);
             let top = TopDocs::with_limit(size).order_by_string_fast_field("code", Order::Asc);
-            let (top, mut facets) = searcher.search(&*q, &(top, counts))?;
-            let codes: Vec<String> = top.into_iter().filter_map(|(c, _)| c).collect();
-            if after.is_some() {
-                // The counts are of everything found, not of what is left after the token.
+            // The counts are of everything found, not of what is left after the token: counted
+            // with the page on the first one, apart (without the token) on the others.
+            let (top, facets) = if after.is_some() {
                 let all = query::build(&self.fields, &mut words, f, today, None);
-                facets = searcher.search(
-                    &*all,
-                    &FacetCounts {
-                        today: counts.today,
-                    },
-                )?;
-            }
+                (
+                    searcher.search(&*q, &top)?,
+                    searcher.search(&*all, &counts)?,
+                )
+            } else {
+                searcher.search(&*q, &(top, counts))?
+            };
+            let codes: Vec<String> = top.into_iter().filter_map(|(c, _)| c).collect();
             let next = (codes.len() == size).then(|| codes[size - 1].clone());
             return Ok(Hits {
                 codes,
