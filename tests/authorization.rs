@@ -350,6 +350,11 @@ impl World {
                 "GetStatistics",
                 pb::GetStatisticsRequest::default()
             ),
+            "ListProvinces" => u!(
+                "RegistryService",
+                "ListProvinces",
+                pb::ListProvincesRequest {}
+            ),
             "GetCheckpoint" => u!(
                 "TransparencyService",
                 "GetCheckpoint",
@@ -519,6 +524,7 @@ const MATRIX: &[(&str, [&str; 11])] = {
         ("VerifyCertificate", [K, U, X, K, K, K, K, K, K, K, K]),
         ("GetNodeInfo", [K, U, X, K, K, K, K, K, K, K, K]),
         ("GetStatistics", [K, U, X, K, K, K, K, K, K, K, K]),
+        ("ListProvinces", [K, U, X, K, K, K, K, K, K, K, K]),
         ("GetCheckpoint", [K, U, X, K, K, K, K, K, K, K, K]),
         ("ListEntries", [K, U, X, K, K, K, K, K, K, K, K]),
         ("GetInclusionProof", [K, U, X, K, K, K, K, K, K, K, K]),

@@ -51,8 +51,12 @@ async fn registrations_in_three_provinces_reach_the_national_book_confirmed() {
     let fj = Node::federated("fj", "350000", &national).await;
     let bj = Node::federated("bj", "110000", &national).await;
     let mut codes = Vec::new();
-    for (p, region) in [(&gd, "440000"), (&fj, "350000"), (&bj, "110000")] {
-        let app = p.registered().await;
+    for (p, region, subject) in [
+        (&gd, "440000", "440100"),
+        (&fj, "350000", "350200"),
+        (&bj, "110000", "110105"),
+    ] {
+        let app = p.registered_for(subject).await;
         assert_eq!(
             &app.code[1..7],
             region,
@@ -65,10 +69,7 @@ async fn registrations_in_three_provinces_reach_the_national_book_confirmed() {
     for (p, code) in &codes {
         let r = in_national_book(&national, code).await;
         assert_eq!(r.issuer_node, record(p, code).await.unwrap().issuer_node);
-        assert!(
-            !r.history.is_empty(),
-            "the national book has the flow's history"
-        );
+        national_history_names_the_province_entries(p, &r, &record(p, code).await.unwrap()).await;
         // The national node verifies the province's certificate with the key from its trust
         // list and shows its confirmation; so does the province, once it has the receipt.
         let cert = certificate(&national, code).await;
@@ -191,6 +192,162 @@ async fn registrations_in_three_provinces_reach_the_national_book_confirmed() {
             ("gd".into(), "440000".into())
         ]
     );
+    per_province_views(&national, &fj).await;
+}
+
+/// The national copy of a record's history is the province's, step for step, each step naming
+/// its entry in the province's log: the province proves it included in its checkpoint.
+async fn national_history_names_the_province_entries(
+    p: &Node,
+    national: &pb::Record,
+    own: &pb::Record,
+) {
+    let steps = |r: &pb::Record| -> Vec<(i32, u64)> {
+        r.history.iter().map(|d| (d.step, d.log_index)).collect()
+    };
+    assert!(national.history.len() >= 5, "{:?}", national.history);
+    assert_eq!(
+        steps(national),
+        steps(own),
+        "the same steps at the same entries"
+    );
+    let origin = format!("sjdj/{}/{}", &own.code[1..7], own.issuer_node);
+    let mut log =
+        pb::transparency_service_client::TransparencyServiceClient::new(p.channel().await);
+    let cp = log
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    for d in &national.history {
+        assert_eq!(
+            d.log_origin, origin,
+            "a province step is in the province's log"
+        );
+        let proof = log
+            .get_inclusion_proof(pb::GetInclusionProofRequest {
+                index: d.log_index,
+                tree_size: cp.size,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let entry = log
+            .list_entries(pb::ListEntriesRequest {
+                start: d.log_index,
+                end: d.log_index + 1,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .entries
+            .remove(0);
+        let hashes: Vec<sjdj::log::Hash> = proof
+            .hashes
+            .iter()
+            .map(|h| sjdj::log::Hash(h.clone().try_into().unwrap()))
+            .collect();
+        sjdj::log::tree::verify_inclusion(
+            &hashes,
+            cp.size,
+            sjdj::log::Hash(cp.root_hash.clone().try_into().unwrap()),
+            d.log_index,
+            sjdj::log::tree::leaf_hash(&entry.data),
+        )
+        .expect("the step's entry is in the province's tree");
+        let e = sjdj::log::entry::Record::decode(&entry.data).unwrap();
+        let (app, _) = e.flow().expect("a flow step");
+        assert!(
+            own.versions.iter().any(|v| v.application_id == app),
+            "entry {} is a step of the record's application",
+            d.log_index
+        );
+    }
+}
+
+/// Statistics of one province, and the list of provinces with their confirmed checkpoints.
+async fn per_province_views(national: &Node, fj: &Node) {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+    let all = reg
+        .get_statistics(pb::GetStatisticsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(all.records, 3);
+    let one = reg
+        .get_statistics(pb::GetStatisticsRequest {
+            province: "350200".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(one.records, 1, "{one:?}");
+    assert_eq!(one.by_region.len(), 1);
+    assert_eq!(one.by_region[0].key, "350000");
+    let bad = reg
+        .get_statistics(pb::GetStatisticsRequest {
+            province: "35".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    assert_eq!(common::reason(&bad), "REGION_FORMAT", "{bad:?}");
+    let fj_log = {
+        let mut log =
+            pb::transparency_service_client::TransparencyServiceClient::new(fj.channel().await);
+        log.get_checkpoint(pb::GetCheckpointRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    // Every province's last checkpoint confirmed, nothing of it still to come.
+    let list = eventually(20, "every province's last checkpoint confirmed", || async {
+        let mut reg =
+            pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
+        let list = reg
+            .list_provinces(pb::ListProvincesRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        let fj = list.provinces.iter().find(|p| p.node_id == "fj")?;
+        (fj.confirmed_size == fj_log.size).then_some(list)
+    })
+    .await;
+    let rows: Vec<(&str, &str, u64)> = list
+        .provinces
+        .iter()
+        .map(|p| (p.region.as_str(), p.node_id.as_str(), p.records))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("110000", "bj", 1),
+            ("350000", "fj", 1),
+            ("440000", "gd", 1)
+        ]
+    );
+    for p in &list.provinces {
+        assert!(p.confirmed_size > 0 && p.held == p.confirmed_size, "{p:?}");
+        assert_eq!(p.entries_behind, 0);
+        assert!(!p.frozen);
+        let signed = p
+            .confirmed_checkpoint_time
+            .as_ref()
+            .expect("a time")
+            .seconds;
+        let now = list.as_of.as_ref().unwrap().seconds;
+        // The provinces' clocks were moved on past publicity and the national one was not:
+        // a checkpoint from the node's future is 0 s behind.
+        assert_eq!(p.seconds_behind, (now - signed).max(0));
+    }
+    // A province node keeps no book of provinces.
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(fj.channel().await);
+    let refused = reg
+        .list_provinces(pb::ListProvincesRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(common::reason(&refused), "NOT_NATIONAL");
 }
 
 #[tokio::test(flavor = "multi_thread")]

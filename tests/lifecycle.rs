@@ -192,7 +192,7 @@ async fn withdraw(p: &Node, id: &str) {
 
 async fn statistics(node: &Node) -> pb::GetStatisticsResponse {
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
-    reg.get_statistics(pb::GetStatisticsRequest {})
+    reg.get_statistics(pb::GetStatisticsRequest::default())
         .await
         .expect("statistics")
         .into_inner()

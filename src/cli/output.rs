@@ -153,11 +153,13 @@ pub fn record(r: &pb::Record) -> String {
         );
     }
     for d in &r.history {
+        // The node whose log holds the step (its origin's last part).
+        let log = d.log_origin.rsplit('/').next().unwrap_or_default();
         out += &format!(
-            "    {}  {:<24} log #{:<6} {}\n",
+            "    {}  {:<24} log {:<12} {}\n",
             ts(&d.at),
             step(d.step),
-            d.log_index,
+            format!("{log}#{}", d.log_index),
             d.reason
         );
     }
@@ -203,6 +205,36 @@ pub fn statistics(s: &pb::GetStatisticsResponse) -> String {
             .map(|c| format!("{} {}", c.key, c.count))
             .collect();
         out += &format!("  {title:<11} {}\n", parts.join(", "));
+    }
+    out
+}
+
+/// The provinces of the national book, one line each.
+pub fn provinces(r: &pb::ListProvincesResponse) -> String {
+    let mut out = format!(
+        "{} provinces in the book of {}\n",
+        r.provinces.len(),
+        r.node_id
+    );
+    for p in &r.provinces {
+        let who = match (p.node_id.as_str(), p.hosted) {
+            ("", true) => "hosted by the national node".to_string(),
+            ("", false) => "no node".to_string(),
+            (id, _) => format!("node {id}"),
+        };
+        let confirmed = if p.confirmed_size == 0 {
+            "no checkpoint confirmed yet".to_string()
+        } else {
+            format!(
+                "confirmed {} entries, {} s behind, {} still to come",
+                p.confirmed_size, p.seconds_behind, p.entries_behind
+            )
+        };
+        let frozen = if p.frozen { ", FROZEN" } else { "" };
+        out += &format!(
+            "  {} {:>8} records  {who}: {confirmed}{frozen}\n",
+            p.region, p.records
+        );
     }
     out
 }

@@ -45,7 +45,14 @@ pub enum RegistryCmd {
     Info,
     /// Statistics for disclosure: records by region, data type, industry, status, and
     /// registrations per month (the national node: every province's).
-    Stats,
+    Stats {
+        /// Only the records of this region's province (XX0000).
+        #[arg(long, default_value = "")]
+        province: String,
+    },
+    /// The national node: the provinces of its book, with their records and the last
+    /// checkpoint of each province's log it confirmed, and how far behind that is.
+    Provinces,
 }
 
 pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
@@ -140,9 +147,9 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
                 format!("objection {} filed\n", o.id)
             });
         }
-        RegistryCmd::Stats => {
+        RegistryCmd::Stats { province } => {
             let s = r
-                .get_statistics(c.req(pb::GetStatisticsRequest {})?)
+                .get_statistics(c.req(pb::GetStatisticsRequest { province })?)
                 .await
                 .map_err(rpc_error)?
                 .into_inner();
@@ -151,6 +158,19 @@ pub async fn run(cmd: RegistryCmd, g: &Global) -> anyhow::Result<()> {
                 "sjdj.v1.GetStatisticsResponse",
                 &s,
                 output::statistics,
+            );
+        }
+        RegistryCmd::Provinces => {
+            let p = r
+                .list_provinces(c.req(pb::ListProvincesRequest {})?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner();
+            show(
+                g.json,
+                "sjdj.v1.ListProvincesResponse",
+                &p,
+                output::provinces,
             );
         }
         RegistryCmd::Info => {

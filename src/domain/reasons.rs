@@ -561,7 +561,7 @@ pub const REASONS: &[Reason] = &[
     Reason {
         code: "NOT_NATIONAL",
         status: "FAILED_PRECONDITION",
-        meaning: "A trust-list change, hosting or a push is sent to a node that is not the national node.",
+        meaning: "A trust-list change, hosting, a push or the list of the book's provinces is sent to a node that is not the national node.",
     },
     Reason {
         code: "NOT_OWNER",

@@ -15,7 +15,8 @@
 //! 4. folding each application's flow entries gives the stored application (state, revision,
 //!    code, steps and the entry of each), every stored application has entries, and every issued certificate is stored
 //!    with the SHA-256 its entry pins;
-//! 5. on the national node, each province mirror (`audit_mirrors`).
+//! 5. on the national node, each province mirror (`audit_mirrors`);
+//! 6. the kept statistics (`engine::tally`) equal a count of the records.
 use super::{apps, log_ops, EngineError};
 use crate::domain::flow::{self, Application, Event, EventKind};
 use crate::log::checkpoint;
@@ -352,6 +353,18 @@ pub fn audit(store: &dyn Store, key: &VerifyingKey, origin: &str) -> Result<Audi
     }
     // 5: the national node's mirrors of province logs.
     report.mirrors = super::audit_mirrors::audit_mirrors(store)?;
+    // 6: the kept statistics are a count of the records.
+    let differ = super::tally::check(store).map_err(store_err)?;
+    if let Some(((p, f, v), kept, counted)) = differ.first() {
+        return Err(at(
+            &keys::tally(p, f.tag(), v),
+            format!(
+                "the statistics keep {kept} where the records count {counted} \
+                 ({} counts differ; `sjdj-node reindex` counts them again)",
+                differ.len()
+            ),
+        ));
+    }
     Ok(report)
 }
 

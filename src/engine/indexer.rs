@@ -137,7 +137,7 @@ pub(super) fn open(
 }
 
 /// Every record in the store, in code order, read a chunk at a time.
-fn records(store: &dyn Store) -> impl Iterator<Item = Result<Record, EngineError>> + '_ {
+pub(super) fn records(store: &dyn Store) -> impl Iterator<Item = Result<Record, EngineError>> + '_ {
     let mut chunk: std::collections::VecDeque<(Vec<u8>, Vec<u8>)> = Default::default();
     let mut cursor: Option<Vec<u8>> = None;
     let mut done = false;

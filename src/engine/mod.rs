@@ -22,6 +22,7 @@ mod record_ops;
 pub mod recover;
 mod retention;
 mod steps;
+mod tally;
 pub mod tokens;
 mod write;
 mod writer;
@@ -37,8 +38,9 @@ pub use federation::{
 };
 pub use log_ops::{StoreTiles, MAX_ENTRIES};
 pub use mirror_page::MirrorPage;
-pub use reads::{CertificateView, Change, Found, Page, QueueEntry, SearchFilter, Verification};
-pub use reads::{Confirmation, IssuerKey};
+pub use reads::Verification;
+pub use reads::{CertificateView, Change, Found, Logged, Page, QueueEntry, SearchFilter};
+pub use reads::{Confirmation, IssuerKey, ProvinceState};
 pub use writer::panic_text;
 
 use crate::domain::calendar::Calendar;
@@ -232,6 +234,8 @@ pub(crate) struct Shared {
     /// until the index covers what was durable when it began (`engine::indexer`).
     pub search: Arc<crate::search::SearchIndex>,
     pub feed_durable: std::sync::atomic::AtomicU64,
+    /// The disclosure statistics, kept by the writer as it writes records (`engine::tally`).
+    pub tally: tally::Kept,
 }
 
 impl Shared {
@@ -250,6 +254,7 @@ impl Shared {
         let size = log_ops::size(|k| Ok(store.get(k)?))?;
         let origin = crate::log::checkpoint::origin(&cfg.region.to_string(), &cfg.node_id);
         let (search, fed) = indexer::open(store.as_ref(), cfg.search_dir.as_deref())?;
+        let tally = tally::open(store.as_ref())?;
         Ok(Shared {
             store,
             key,
@@ -265,13 +270,15 @@ impl Shared {
             writer_time: Default::default(),
             search: Arc::new(search),
             feed_durable: fed.into(),
+            tally,
         })
     }
 }
 
-/// Builds the search index in `dir` again from the records of a store no node holds; returns
-/// how many it indexed.
+/// Builds the search index in `dir` and the kept statistics again from the records of a store
+/// no node holds; returns how many it indexed.
 pub fn reindex(store: &dyn crate::store::Store, dir: &std::path::Path) -> Result<u64, EngineError> {
+    tally::rebuild(store)?;
     if dir.exists() {
         std::fs::remove_dir_all(dir)
             .map_err(|e| EngineError::Internal(format!("remove {}: {e}", dir.display())))?;

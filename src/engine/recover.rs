@@ -189,6 +189,7 @@ pub fn recover(
     // The records it folded again reach the search index through the feed, as a group's do.
     let mut writes: std::collections::HashMap<_, _> = tx.into_writes().into_iter().collect();
     super::indexer::stage(&mut writes, |k| Ok(store.get(k)?))?;
+    super::tally::stage(&mut writes, |k| Ok(store.get(k)?), &shared.tally)?;
     let mut batch = Batch::default();
     for (k, v) in writes {
         match v {

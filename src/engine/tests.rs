@@ -996,6 +996,9 @@ mod log_tests;
 #[path = "lifecycle_tests.rs"]
 mod lifecycle;
 
+#[path = "tally_tests.rs"]
+mod kept_statistics;
+
 #[path = "quota_tests.rs"]
 mod quotas;
 

@@ -248,14 +248,19 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> Applied {
         done.push(answer);
     }
     let size = super::log_ops::size(|k| view.get(k)).unwrap_or(0);
-    let feed = {
+    let staged = {
         let store = view.store;
-        super::indexer::stage(&mut view.pending, |k| Ok(store.get(k)?))
+        super::indexer::stage(&mut view.pending, |k| Ok(store.get(k)?)).and_then(|feed| {
+            let kept = &shared.tally;
+            let counts = super::tally::stage(&mut view.pending, |k| Ok(store.get(k)?), kept)?;
+            Ok((feed, counts))
+        })
     };
-    let feed = match feed {
-        Ok(feed) => feed,
+    let (feed, counts) = match staged {
+        Ok(staged) => staged,
         Err(e) => {
-            // The feed position is unreadable: nothing of the group is written.
+            // The feed position or a record replaced is unreadable: nothing of the group is
+            // written.
             let message = e.to_string();
             for answer in done.iter_mut() {
                 answer.fail(EngineError::Store(StoreError::Engine(message.clone())));
@@ -298,6 +303,7 @@ fn run_group(shared: &Shared, group: Vec<Job>) -> Applied {
             return (None, done, None);
         }
     }
+    shared.tally.apply(counts);
     // A backup, last in its group, begins its snapshot now that the group is applied.
     for answer in done.iter_mut() {
         answer.applied(shared);

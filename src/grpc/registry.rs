@@ -1,9 +1,10 @@
 //! RegistryService: the public registry. No token needed.
+use super::convert::materials::timestamp;
 use super::convert::{enums, views};
 use super::pb::{self, registry_service_server::RegistryService};
 use super::{page_after, run_flow, status};
 use crate::domain::certificate::SignedCertificate;
-use crate::domain::flow::Command;
+use crate::domain::flow::{echo, Command};
 use crate::domain::types::Actor;
 use crate::engine::{Engine, SearchFilter};
 use tonic::{Request, Response, Status};
@@ -191,9 +192,18 @@ impl RegistryService for Registry {
 
     async fn get_statistics(
         &self,
-        _req: Request<pb::GetStatisticsRequest>,
+        req: Request<pb::GetStatisticsRequest>,
     ) -> Res<pb::GetStatisticsResponse> {
-        let s = super::scan(&self.scans, &self.engine, |e| e.statistics()).await?;
+        let province = req.into_inner().province;
+        let province =
+            match province.trim() {
+                "" => None,
+                p => Some(crate::domain::codes::Region::parse(p).map_err(|e| {
+                    status::invalid(e.reason(), format!("province {}: {e}", echo(p)))
+                })?),
+            };
+        // Kept counts: no pass over the records, so no search slot.
+        let s = self.engine.statistics(province);
         Ok(Response::new(pb::GetStatisticsResponse {
             node_id: self.engine.config().node_id.clone(),
             as_of: self.engine.today().to_string(),
@@ -203,6 +213,36 @@ impl RegistryService for Registry {
             by_industry: counts(s.by_industry),
             by_status: counts(s.by_status),
             registrations_by_month: counts(s.registrations_by_month),
+        }))
+    }
+
+    async fn list_provinces(
+        &self,
+        _req: Request<pb::ListProvincesRequest>,
+    ) -> Res<pb::ListProvincesResponse> {
+        let now = self.engine.clock().now();
+        let provinces = self.engine.provinces().map_err(status::status)?;
+        Ok(Response::new(pb::ListProvincesResponse {
+            node_id: self.engine.config().node_id.clone(),
+            as_of: timestamp(now),
+            provinces: provinces
+                .into_iter()
+                .map(|p| {
+                    let (size, time) = p.confirmed.unwrap_or_default();
+                    pb::ProvinceState {
+                        region: p.region,
+                        node_id: p.node_id.unwrap_or_default(),
+                        hosted: p.hosted,
+                        records: p.records,
+                        confirmed_size: size,
+                        confirmed_checkpoint_time: timestamp(time),
+                        held: p.held,
+                        entries_behind: size.saturating_sub(p.held),
+                        seconds_behind: p.confirmed.map_or(0, |(_, t)| (now - t).max(0)),
+                        frozen: p.frozen,
+                    }
+                })
+                .collect(),
         }))
     }
 

@@ -107,6 +107,18 @@ pub fn sign(
 
 /// Parses a signed checkpoint and checks its signature by `key` under the checkpoint's own
 /// origin (and, when given, that the origin is `expected_origin`).
+/// The `sjdj-time` line of a checkpoint note, read without checking its signature (of a note
+/// verified when it was taken).
+pub fn note_time(note: &[u8]) -> Option<i64> {
+    std::str::from_utf8(note)
+        .ok()?
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix(TIME_PREFIX))?
+        .parse()
+        .ok()
+}
+
 pub fn verify(
     note: &[u8],
     key: &VerifyingKey,

@@ -39,6 +39,7 @@
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
 //! | `open/{index u64 BE}` | the openings of a log entry's commitments that is not a flow event (codec: `log::commitment::Opening`s), for the audit and the auditor role |
 //! | `ixc/{feed position u64 BE}/{code}` | empty: record `code` changed in the group at that position of the search index's feed |
+//! | `tally/{province}\0{facet}\0{value}` | a kept count of the registry's records (u64 BE), `domain::statistics::Tally`; `meta/tally` says they are kept |
 //! | `use/draft/{id}` | bytes a draft's edits stored, counted as the state each left (u64 BE): quota |
 //! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
 
@@ -132,6 +133,20 @@ pub fn record_changes_at(seq: u64) -> Vec<u8> {
     k
 }
 
+pub const TALLY_PREFIX: &[u8] = b"tally/";
+
+/// A kept count: province, facet and value, NUL between them (none of them holds one).
+pub fn tally(province: &str, facet: &str, value: &str) -> Vec<u8> {
+    format!("tally/{province}\0{facet}\0{value}").into_bytes()
+}
+
+/// Its province, facet and value.
+pub fn tally_parts(key: &[u8]) -> Option<(&str, &str, &str)> {
+    let rest = std::str::from_utf8(key.strip_prefix(TALLY_PREFIX)?).ok()?;
+    let mut parts = rest.splitn(3, '\0');
+    Some((parts.next()?, parts.next()?, parts.next()?))
+}
+
 pub fn record(code: &str) -> Vec<u8> {
     format!("rec/{code}").into_bytes()
 }
@@ -212,6 +227,8 @@ pub fn trust_region(region: &str) -> Vec<u8> {
 pub fn trust_key(key_hex: &str) -> Vec<u8> {
     format!("trustkey/{key_hex}").into_bytes()
 }
+
+pub const HOSTED_PREFIX: &[u8] = b"hosted/";
 
 pub fn hosted(region: &str) -> Vec<u8> {
     format!("hosted/{region}").into_bytes()

@@ -32,7 +32,7 @@ pub(super) async fn search_loop(
         let t = Instant::now();
         // Authenticated: the public per-address limit is for anonymous callers.
         if n.is_multiple_of(8) {
-            let req = ctx.req("registrant", pb::GetStatisticsRequest {});
+            let req = ctx.req("registrant", pb::GetStatisticsRequest::default());
             match registry.get_statistics(req).await {
                 Ok(_) => s.time(STATS, t),
                 Err(e) => s.fail(STATS, status_text(&e)),

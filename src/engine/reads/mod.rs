@@ -29,7 +29,7 @@ pub struct QueueEntry {
 }
 
 pub use crate::search::Filter as SearchFilter;
-pub use public::Found;
+pub use public::{Found, Logged};
 
 pub struct CertificateView {
     pub signed: SignedCertificate,
@@ -118,4 +118,4 @@ mod nodes;
 mod public;
 mod staff;
 
-pub use nodes::{Confirmation, IssuerKey};
+pub use nodes::{Confirmation, IssuerKey, ProvinceState};

@@ -11,6 +11,7 @@ use crate::log::LogError;
 use crate::store::{codec, keys};
 use crate::sync::trust::{KeyStatus, TrustedNode};
 use ed25519_dalek::VerifyingKey;
+use std::collections::BTreeMap;
 
 /// Which key a certificate was signed with, as the node knows it.
 pub enum IssuerKey {
@@ -214,6 +215,76 @@ impl Engine {
 }
 
 /// A certificate's national confirmation, checkable offline.
+/// A province namespace of the national book (`ListProvinces`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvinceState {
+    /// `XX0000`.
+    pub region: String,
+    /// The node it is delegated to.
+    pub node_id: Option<String>,
+    /// Whether the national node hosts it.
+    pub hosted: bool,
+    /// Records of the book whose subject is in it.
+    pub records: u64,
+    /// The last checkpoint of the node's log the national node confirmed: size and time.
+    pub confirmed: Option<(u64, i64)>,
+    /// Entries of the node's log the book holds.
+    pub held: u64,
+    pub frozen: bool,
+}
+
+impl Engine {
+    /// The national node: every province namespace delegated to a node or hosted, or that has
+    /// records in the book, in region order.
+    pub fn provinces(&self) -> Result<Vec<ProvinceState>, EngineError> {
+        if self.config().role != NodeRole::National {
+            return Err(Refusal::precondition(
+                "NOT_NATIONAL",
+                "only the national node keeps the book of every province",
+            )
+            .into());
+        }
+        let blank = |region: &str| ProvinceState {
+            region: region.to_string(),
+            node_id: None,
+            hosted: false,
+            records: 0,
+            confirmed: None,
+            held: 0,
+            frozen: false,
+        };
+        let mut out: BTreeMap<String, ProvinceState> = BTreeMap::new();
+        for node in self.trust_list()? {
+            let state = self.mirror_state(&node.node_id)?;
+            let p = out
+                .entry(node.region.clone())
+                .or_insert_with(|| blank(&node.region));
+            p.confirmed = state.signed.as_ref().map(|c| {
+                let time = crate::log::checkpoint::note_time(&c.note).unwrap_or(0);
+                (c.size, time)
+            });
+            (p.node_id, p.held, p.frozen) =
+                (Some(node.node_id), state.held, state.frozen.is_some());
+        }
+        for (k, _) in self.store().scan(keys::HOSTED_PREFIX, None, usize::MAX)? {
+            let region = keys::suffix(&k, keys::HOSTED_PREFIX);
+            out.entry(region.to_string())
+                .or_insert_with(|| blank(region))
+                .hosted = true;
+        }
+        let tally = self.shared.tally.read();
+        let with_records: Vec<String> = tally.provinces().map(str::to_string).collect();
+        drop(tally);
+        for region in with_records {
+            out.entry(region.clone()).or_insert_with(|| blank(&region));
+        }
+        for p in out.values_mut() {
+            p.records = self.tally_records(&p.region);
+        }
+        Ok(out.into_values().collect())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Confirmation {
     /// The issuer's checkpoint with the national cosignature (or the national checkpoint).

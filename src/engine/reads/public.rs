@@ -1,23 +1,38 @@
 //! The public registry: records, search, publicity notices, certificates and their
 //! verification, the disclosure statistics. No token needed.
 use super::*;
+use crate::domain::statistics::Facet;
+
+/// A step of a record's history, with the log whose entry `decision.log_index` records it (its
+/// origin): on the national node, a province's steps are in that province's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub decision: Decision,
+    pub log_origin: String,
+}
 
 impl Engine {
     /// Statistics for disclosure over every record this node's registry holds (on the national
-    /// node: every province's), as they stand today: counted by the search index.
-    pub fn statistics(&self) -> Result<crate::domain::statistics::Statistics, EngineError> {
-        let c = self.indexed().counts(self.today())?;
-        Ok(crate::domain::statistics::Statistics {
-            records: c.total,
-            by_region: c.by_region,
-            by_data_type: c.by_data_type,
-            by_industry: c.by_industry,
-            by_status: c.by_status,
-            registrations_by_month: c.by_month,
-        })
+    /// node: every province's), or those of one province, as they stand today: read from the
+    /// counts the writer keeps.
+    pub fn statistics(
+        &self,
+        province: Option<crate::domain::codes::Region>,
+    ) -> crate::domain::statistics::Statistics {
+        let province = province.map(|p| p.province().to_string());
+        self.shared
+            .tally
+            .read()
+            .statistics(self.today(), province.as_deref())
     }
 
-    pub fn get_record(&self, code: &str) -> Result<(Record, Vec<Decision>), EngineError> {
+    /// The records counted under a province (`XX0000`).
+    pub(super) fn tally_records(&self, province: &str) -> u64 {
+        let records = (province.to_string(), Facet::Records, String::new());
+        self.shared.tally.read().get(&records)
+    }
+
+    pub fn get_record(&self, code: &str) -> Result<(Record, Vec<Logged>), EngineError> {
         let code = UnifiedCode::parse(code)
             .map_err(|e| Refusal::invalid(e.reason(), format!("{}: {e}", echo(code))))?
             .to_string();
@@ -37,15 +52,22 @@ impl Engine {
             .map(|v| v.application_id.as_str())
             .chain(ended)
         {
-            let app = if id.contains('/') {
-                self.read_mirrored_app(id)?
-            } else if id.is_empty() {
-                None
-            } else {
-                self.read_app(id)?
+            let (app, log_origin) = match id.split_once('/') {
+                // A province's application in the national book: its steps are entries of
+                // that province's log.
+                Some((node, _)) => {
+                    let origin = self.trusted_node(node)?.map(|n| n.origin());
+                    (self.read_mirrored_app(id)?, origin.unwrap_or_default())
+                }
+                None if id.is_empty() => (None, String::new()),
+                None => (self.read_app(id)?, self.log_origin().to_string()),
             };
-            if let Some(app) = app {
-                history.extend(app.decisions);
+            for decision in app.map(|a| a.decisions).unwrap_or_default() {
+                let log_origin = log_origin.clone();
+                history.push(Logged {
+                    decision,
+                    log_origin,
+                });
             }
         }
         Ok((record, history))

@@ -6,7 +6,7 @@ use crate::domain::certificate::Certificate;
 use crate::domain::flow::{self, Application, Decision, Objection};
 use crate::domain::record::Record;
 use crate::engine::tokens::TokenRecord;
-use crate::engine::CertificateView;
+use crate::engine::{CertificateView, Logged};
 use time::Date;
 
 fn date(d: Option<Date>) -> String {
@@ -20,6 +20,7 @@ fn decision(d: &Decision) -> pb::Decision {
         actor: d.actor.clone(),
         at: timestamp(d.at),
         log_index: d.log_index,
+        log_origin: String::new(),
     }
 }
 
@@ -82,7 +83,7 @@ pub fn notice(a: &Application) -> pb::PublicityNotice {
 }
 
 /// A public record. History shows steps and reasons; actors are staff token ids, not names.
-pub fn record(r: &Record, history: &[Decision]) -> pb::Record {
+pub fn record(r: &Record, history: &[Logged]) -> pb::Record {
     pb::Record {
         code: r.code.clone(),
         current_version: r.current_version,
@@ -112,8 +113,11 @@ pub fn record(r: &Record, history: &[Decision]) -> pb::Record {
             .collect(),
         history: history
             .iter()
-            .filter(|d| d.step != "EDITED")
-            .map(decision)
+            .filter(|d| d.decision.step != "EDITED")
+            .map(|d| pb::Decision {
+                log_origin: d.log_origin.clone(),
+                ..decision(&d.decision)
+            })
             .collect(),
         issuer_node: r.issuer_node.clone(),
         ended_on: r
