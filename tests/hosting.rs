@@ -39,6 +39,22 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         "no code before the delegation"
     );
 
+    let open = national.flow().await;
+    let mut m = open.materials().await;
+    m.subject.as_mut().expect("subject").region = "520103".into();
+    let pending = open.create(m).await.expect("create");
+    let pending = open.submit(&pending).await.expect("submit");
+    let r = national
+        .hand_over("520000", "gz", &gz.public_key_hex())
+        .await
+        .unwrap_err();
+    assert_eq!(common::reason(&r), "REGION_HAS_OPEN_APPLICATIONS");
+    assert!(r.message().contains(&pending.id), "{}", r.message());
+    national.to_publicity(&pending.id).await;
+    national.advance_days(40).await;
+    let pending = open.get(&pending.id).await;
+    assert_eq!(&pending.code[1..7], "520000", "minted while hosted");
+
     let node = national
         .hand_over("520000", "gz", &gz.public_key_hex())
         .await
@@ -60,8 +76,8 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
     assert_eq!(&registered.code[1..7], "520000");
     assert_eq!(
         &registered.code[11..17],
-        "000002",
-        "the serial after the hosted one"
+        "000003",
+        "the serial after the hosted ones"
     );
     // The records registered while hosted moved to gz: it serves and verifies them (the
     // certificate is the national node's, checked with the root key from gz's config).
@@ -102,17 +118,63 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         })
         .await
         .is_err());
-    // The national node no longer mints in 520000, and takes gz's code into its book.
-    let after = national.registered_for("520102").await;
+    // The national node no longer registers Guizhou subjects: gz does. A central one it does.
+    let flow = national.flow().await;
+    let mut m = flow.materials().await;
+    m.subject.as_mut().expect("subject").region = "520102".into();
+    let r = flow.create(m).await.unwrap_err();
+    assert_eq!(common::reason(&r), "SUBJECT_REGION_DELEGATED");
+    assert!(r.message().contains("gz"), "{}", r.message());
+    let after = national.registered_for("110101").await;
     assert_eq!(&after.code[1..7], "100000");
+    // It takes gz's code into its book.
     eventually(20, "gz's record in the national book", || async {
-        let mut reg =
-            pb::registry_service_client::RegistryServiceClient::new(national.channel().await);
-        reg.get_record(pb::GetRecordRequest {
-            code: registered.code.clone(),
-        })
-        .await
-        .ok()
+        record(&national, &registered.code).await
     })
     .await;
+
+    // gz issues version 2 of a handed-over code: the national book names gz as its issuer.
+    let gzf = gz.flow().await;
+    let mut m = gzf.materials().await;
+    m.subject.as_mut().expect("subject").region = "520102".into();
+    let change = gzf
+        .create_on(pb::RegistrationType::Change, &hosted.code, m)
+        .await
+        .expect("a change on gz");
+    let change = gzf.submit(&change).await.expect("submit");
+    gz.to_publicity(&change.id).await;
+    gz.advance_days(40).await;
+    let v2 = eventually(20, "version 2 in the national book", || async {
+        record(&national, &hosted.code)
+            .await
+            .filter(|r| r.current_version == 2)
+    })
+    .await;
+    assert_eq!(v2.issuer_node, "gz");
+    assert_eq!(record(&gz, &hosted.code).await.unwrap().issuer_node, "gz");
+
+    // The audit of a node from a config, by its directory: the log its store holds is gz's.
+    let mut gz = gz;
+    gz.stop().await;
+    let (code, out) = common::audit(gz.dir.path());
+    assert_eq!(code, 0, "{out}");
+    // A directory without gz's config is a `--dev` one: the store's log is named, not audited
+    // as if it were damaged.
+    let bare = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(gz.dir.path().join("store"), bare.path().join("store")).unwrap();
+    let (code, out) = common::audit(bare.path());
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("holds the log sjdj/520000/gz") && out.contains("--config"),
+        "{out}"
+    );
+}
+
+async fn record(node: &Node, code: &str) -> Option<pb::Record> {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    reg.get_record(pb::GetRecordRequest { code: code.into() })
+        .await
+        .ok()?
+        .into_inner()
+        .record
 }

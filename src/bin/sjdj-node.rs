@@ -75,7 +75,8 @@ enum Command {
         /// The node's config (production layout).
         #[arg(long, conflicts_with = "data_dir")]
         config: Option<PathBuf>,
-        /// A `--dev` data dir (store, key and config inside it).
+        /// A `--dev` data dir (store and key inside it), or a node's directory holding its
+        /// `node.toml`.
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -85,7 +86,8 @@ enum Command {
         /// The node's config (production layout).
         #[arg(long, conflicts_with = "data_dir")]
         config: Option<PathBuf>,
-        /// A `--dev` data dir (store, key and config inside it).
+        /// A `--dev` data dir (store and key inside it), or a node's directory holding its
+        /// `node.toml`.
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -128,7 +130,8 @@ enum Command {
             required_unless_present = "data_dir"
         )]
         config: Option<PathBuf>,
-        /// A `--dev` data dir (store, key and config inside it).
+        /// A `--dev` data dir (store and key inside it), or a node's directory holding its
+        /// `node.toml`.
         #[arg(long)]
         data_dir: Option<PathBuf>,
         /// The node to fetch from (default: the config's federation.national_url).
@@ -329,7 +332,14 @@ fn stopped_node(
         (Some(path), None) => Config::load(&path)?.validate()?,
         (None, Some(dir)) => {
             anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
-            Config::dev(&dir, "127.0.0.1:0").validate()?
+            // A node's directory with its config in it (as `deploy/cluster.sh` lays them
+            // out) is that node; otherwise a `--dev` data dir.
+            let beside = dir.join("node.toml");
+            if beside.is_file() {
+                Config::load(&beside)?.validate()?
+            } else {
+                Config::dev(&dir, "127.0.0.1:0").validate()?
+            }
         }
         _ => anyhow::bail!("give --config FILE or --data-dir DIR"),
     };
@@ -365,8 +375,22 @@ fn reindex(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result
 fn audit(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let (v, store) = stopped_node(config, data_dir, "audit")?;
     let n = &v.config.node;
-    let key = keyfile::load(&n.key_file)?.verifying_key();
     let origin = sjdj::log::checkpoint::origin(&v.region.to_string(), &n.id);
+    // The log the store holds names its node: a store of another node than the one configured
+    // (a `--data-dir` that is not a `--dev` one) is named, not audited as if it were damaged.
+    let stored = sjdj::store::Store::get(&store, &sjdj::store::keys::meta("checkpoint"))?;
+    if let Some(theirs) = stored
+        .as_deref()
+        .and_then(sjdj::log::checkpoint::note_origin)
+    {
+        anyhow::ensure!(
+            theirs == origin,
+            "{} holds the log {theirs}, not {origin}: audit it with --config and that node's \
+             config file",
+            n.data_dir.display()
+        );
+    }
+    let key = keyfile::load(&n.key_file)?.verifying_key();
     let kept_file = n.kept_checkpoint();
     match sjdj::engine::audit::audit(&store, &key, &origin) {
         Ok(r) => {

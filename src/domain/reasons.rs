@@ -719,6 +719,11 @@ pub const REASONS: &[Reason] = &[
         meaning: "Field reason in MATERIALS_INVALID: subject.region is not exactly 6 ASCII digits.",
     },
     Reason {
+        code: "REGION_HAS_OPEN_APPLICATIONS",
+        status: "FAILED_PRECONDITION",
+        meaning: "A delegation or handover names a namespace that applications open on the national node would be minted in; they must end first.",
+    },
+    Reason {
         code: "REGION_HOSTED",
         status: "INVALID_ARGUMENT",
         meaning: "A delegation names a region the national node hosts; hand it over instead.",
@@ -797,6 +802,11 @@ pub const REASONS: &[Reason] = &[
         code: "SUBJECT_NOT_ALLOWED",
         status: "INVALID_ARGUMENT",
         meaning: "CreateToken binds a subject to a token whose role is not registrant.",
+    },
+    Reason {
+        code: "SUBJECT_REGION_DELEGATED",
+        status: "FAILED_PRECONDITION",
+        meaning: "The national node is asked to register a subject whose province has its own node; that node registers it.",
     },
     Reason {
         code: "SUBJECT_REQUIRED",

@@ -142,7 +142,9 @@ impl Record {
         self.next_version(c, app.id.clone(), query_code)
     }
 
-    /// Appends the version certificate `c` states; its term becomes the record's.
+    /// Appends the version certificate `c` states; its term becomes the record's, and its
+    /// issuer the record's (a code handed over to a province has the province issue its next
+    /// versions).
     fn next_version(
         mut self,
         c: &Certificate,
@@ -150,6 +152,7 @@ impl Record {
         query_code: String,
     ) -> Record {
         self.current_version = c.version;
+        self.issuer_node = c.issuer_node.clone();
         self.valid_from = c.valid_from;
         self.valid_until = c.valid_until;
         self.versions

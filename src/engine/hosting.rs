@@ -11,7 +11,7 @@ use super::federation::MirrorState;
 use super::writer::Tx;
 use super::{EngineError, Shared};
 use crate::domain::codes::Region;
-use crate::domain::flow::Application;
+use crate::domain::flow::{Application, Refusal, State};
 use crate::domain::types::NodeRole;
 use crate::log::entry::Body;
 use crate::store::{codec, keys};
@@ -132,4 +132,79 @@ pub(super) fn namespace(
         }
     }
     Ok(Some(shared.cfg.region))
+}
+
+/// National: an application for a subject whose province has its own node is refused; that
+/// node registers it (the national node registers central subjects and those of provinces it
+/// hosts, and mints no code in a namespace it has handed over or delegated).
+pub(super) fn refuse_delegated_subject(
+    shared: &Shared,
+    tx: &Tx,
+    subject_region: &str,
+) -> Result<(), EngineError> {
+    if shared.cfg.role != NodeRole::National {
+        return Ok(());
+    }
+    let Ok(province) = Region::parse(subject_region).map(Region::province) else {
+        // Materials validation names a region that does not parse.
+        return Ok(());
+    };
+    if province == Region::CENTRAL {
+        return Ok(());
+    }
+    let Some(node) = tx.get(&keys::trust_region(&province.to_string()))? else {
+        return Ok(());
+    };
+    Err(Refusal::precondition(
+        "SUBJECT_REGION_DELEGATED",
+        format!(
+            "subjects of {province} register with that province's node {}; the national node \
+             registers central subjects and those of the provinces it hosts",
+            String::from_utf8_lossy(&node)
+        ),
+    )
+    .into())
+}
+
+/// National: a namespace is delegated or handed over only once no application the national
+/// node has open (submitted, not yet ended) would be minted in it: one for a subject of the
+/// province, or on a code of its namespace. Drafts do not count: they are refused at submission.
+pub(super) fn refuse_open_in(tx: &Tx, region: &str) -> Result<(), EngineError> {
+    let Ok(province) = Region::parse(region).map(Region::province) else {
+        return Ok(());
+    };
+    let open = [
+        State::Submitted,
+        State::Returned,
+        State::InReview,
+        State::InPublicity,
+    ];
+    let mut found = Vec::new();
+    for state in open {
+        let prefix = keys::state_prefix(state.name());
+        for (k, _) in tx.scan(&prefix, None, usize::MAX)? {
+            let id = keys::suffix(&k, &prefix).to_string();
+            let Some(app) = tx.load_app(&id)? else {
+                continue;
+            };
+            let subject = Region::parse(&app.materials.subject.region).map(Region::province);
+            let on_code = app.target_code.as_deref().and_then(|c| c.get(1..7));
+            if subject == Ok(province) || on_code == Some(&*province.to_string()) {
+                found.push(id);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Refusal::precondition(
+        "REGION_HAS_OPEN_APPLICATIONS",
+        format!(
+            "{} application(s) open here would be minted in {province} ({}…): let them end \
+             (registered, refused or withdrawn) before the namespace moves",
+            found.len(),
+            found[..found.len().min(5)].join(", ")
+        ),
+    )
+    .into())
 }

@@ -107,6 +107,12 @@ pub fn sign(
 
 /// Parses a signed checkpoint and checks its signature by `key` under the checkpoint's own
 /// origin (and, when given, that the origin is `expected_origin`).
+/// The origin line of a checkpoint note, read without checking its signature (to name the log
+/// a store holds before it is verified).
+pub fn note_origin(note: &[u8]) -> Option<&str> {
+    std::str::from_utf8(note).ok()?.lines().next()
+}
+
 /// The `sjdj-time` line of a checkpoint note, read without checking its signature (of a note
 /// verified when it was taken).
 pub fn note_time(note: &[u8]) -> Option<i64> {

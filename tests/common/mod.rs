@@ -70,16 +70,10 @@ where
     }
 }
 
-/// Runs `sjdj-node audit` on a data dir: (exit code, stdout and stderr). A dir holding a
-/// `node.toml` (a node from a config) is audited through that config.
+/// Runs `sjdj-node audit --data-dir` on a node's dir: (exit code, stdout and stderr). A dir
+/// holding a `node.toml` (a node from a config) is audited as that node.
 pub fn audit(dir: &Path) -> (i32, String) {
-    let config = dir.join("node.toml");
-    let args = if config.exists() {
-        ["audit", "--config", config.to_str().expect("utf-8 path")]
-    } else {
-        ["audit", "--data-dir", dir.to_str().expect("utf-8 path")]
-    };
-    node_cmd(&args)
+    node_cmd(&["audit", "--data-dir", dir.to_str().expect("utf-8 path")])
 }
 
 /// Runs `sjdj-node ARGS` to its end: (exit code, stdout and stderr together).

@@ -94,6 +94,14 @@ fn step(
             )
         }
     };
+    // The national node takes no application of a subject whose province has its own node.
+    match (&command, &existing) {
+        (Command::Create { materials, .. }, _)
+        | (Command::Submit { .. }, Some(Application { materials, .. })) => {
+            crate::engine::hosting::refuse_delegated_subject(shared, tx, &materials.subject.region)?
+        }
+        _ => {}
+    }
     let today = china_date(now);
     // A change, correction, renewal or deregistration names its code: its record, read here.
     let target = match &mut command {

@@ -40,7 +40,22 @@ fn trust(
             node_id,
             key,
             ..
-        } => crate::engine::hosting::handover_body(tx, shared.clock.now(), region, node_id, key)?,
+        } => {
+            crate::engine::hosting::refuse_open_in(tx, &region)?;
+            crate::engine::hosting::handover_body(tx, shared.clock.now(), region, node_id, key)?
+        }
+        Body::Delegated {
+            node_id,
+            region,
+            key,
+        } => {
+            crate::engine::hosting::refuse_open_in(tx, &region)?;
+            Body::Delegated {
+                node_id,
+                region,
+                key,
+            }
+        }
         other => other,
     };
     let index = log_ops::size(|k| tx.get(k))?;
