@@ -134,18 +134,9 @@ async fn a_national_node_and_31_provinces_keep_one_book() {
 
 /// A province node delegated its region, pushing every 500 ms (31 of them share 2 cores).
 async fn province(id: &str, region: &str, national: &Node) -> Node {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let key = sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
-    national
-        .delegate(id, region, &hex::encode(key.verifying_key().to_bytes()))
-        .await
-        .expect("delegate");
-    let node = Spec::province(id, region)
+    let spec = Spec::province(id, region)
         .drill()
         .federated(national, 1000)
-        .set("federation.push_interval_ms", 500)
-        .start_in(dir, None)
-        .await;
-    node.wait_delegated().await;
-    node
+        .set("federation.push_interval_ms", 500);
+    Node::delegated(spec, id, region, national).await
 }

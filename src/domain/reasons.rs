@@ -806,7 +806,7 @@ pub const REASONS: &[Reason] = &[
     Reason {
         code: "SUBJECT_REGION_DELEGATED",
         status: "FAILED_PRECONDITION",
-        meaning: "The national node is asked to register a subject whose province has its own node; that node registers it.",
+        meaning: "The national node is asked for an initial registration of a subject whose province has its own node; that node registers it.",
     },
     Reason {
         code: "SUBJECT_REQUIRED",

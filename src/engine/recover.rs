@@ -190,14 +190,9 @@ pub fn recover(
     let mut writes: std::collections::HashMap<_, _> = tx.into_writes().into_iter().collect();
     super::indexer::stage(&mut writes, |k| Ok(store.get(k)?))?;
     super::tally::stage(&mut writes, |k| Ok(store.get(k)?), &shared.tally)?;
-    let mut batch = Batch::default();
-    for (k, v) in writes {
-        match v {
-            Some(v) => batch.put(k, v),
-            None => batch.delete(k),
-        }
-    }
-    store.apply(batch)?;
+    store.apply(Batch {
+        ops: writes.into_iter().collect(),
+    })?;
     store.flush()?;
     if let Some(path) = &shared.cfg.kept_checkpoint {
         if kept::read(path)?.is_none() {

@@ -140,14 +140,9 @@ pub(super) fn rebuild(store: &dyn Store) -> Result<Tally, EngineError> {
         writes.insert(key(&c), Some(n.to_be_bytes().to_vec()));
     }
     writes.insert(marker(), Some(vec![1]));
-    let mut batch = Batch::default();
-    for (k, v) in writes {
-        match v {
-            Some(v) => batch.put(k, v),
-            None => batch.delete(k),
-        }
-    }
-    store.apply(batch)?;
+    store.apply(Batch {
+        ops: writes.into_iter().collect(),
+    })?;
     store.flush()?;
     Ok(tally)
 }

@@ -22,13 +22,22 @@ impl Node {
 
     /// As [`Node::federated`], pushing at most `batch` entries per batch.
     pub async fn federated_batches(id: &str, region: &str, national: &Node, batch: u64) -> Node {
+        let spec = Spec::province(id, region)
+            .drill()
+            .federated(national, batch);
+        Node::delegated(spec, id, region, national).await
+    }
+
+    /// The node of `spec`, once `national` has delegated `region` to its key (made first in
+    /// its new temp dir) and it has seen the delegation.
+    pub async fn delegated(spec: Spec, id: &str, region: &str, national: &Node) -> Node {
         let dir = tempfile::tempdir().expect("temp dir");
         let key = sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
         national
             .delegate(id, region, &hex::encode(key.verifying_key().to_bytes()))
             .await
             .expect("delegate");
-        let node = Node::federated_in(dir, id, region, national, batch).await;
+        let node = spec.start_in(dir, None).await;
         node.wait_delegated().await;
         node
     }
@@ -117,19 +126,9 @@ impl Node {
     pub async fn federated_undelegated(id: &str, region: &str, national: &Node) -> Node {
         let dir = tempfile::tempdir().expect("temp dir");
         sjdj::node::keyfile::generate(&dir.path().join("node.key")).expect("key");
-        Node::federated_in(dir, id, region, national, 1000).await
-    }
-
-    async fn federated_in(
-        dir: tempfile::TempDir,
-        id: &str,
-        region: &str,
-        national: &Node,
-        batch: u64,
-    ) -> Node {
         Spec::province(id, region)
             .drill()
-            .federated(national, batch)
+            .federated(national, 1000)
             .start_in(dir, None)
             .await
     }

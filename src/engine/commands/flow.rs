@@ -94,10 +94,26 @@ fn step(
             )
         }
     };
-    // The national node takes no application of a subject whose province has its own node.
+    // The national node takes no initial registration of a subject whose province has its own
+    // node. An application on a code goes where the code is (a code of its own namespace, that
+    // stayed with it, is still changed, renewed or deregistered here).
     match (&command, &existing) {
-        (Command::Create { materials, .. }, _)
-        | (Command::Submit { .. }, Some(Application { materials, .. })) => {
+        (
+            Command::Create {
+                materials,
+                target_code: None,
+                ..
+            },
+            _,
+        )
+        | (
+            Command::Submit { .. },
+            Some(Application {
+                materials,
+                target_code: None,
+                ..
+            }),
+        ) => {
             crate::engine::hosting::refuse_delegated_subject(shared, tx, &materials.subject.region)?
         }
         _ => {}
