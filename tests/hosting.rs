@@ -27,6 +27,19 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
     assert_eq!(&hosted.code[11..17], "000001");
     let central = national.registered_for("110101").await;
     assert_eq!(&central.code[1..7], "100000");
+    // One revoked while hosted: it reaches gz revoked, not valid.
+    let ended = national.registered_for("520102").await;
+    let mut review = pb::review_service_client::ReviewServiceClient::new(national.channel().await);
+    let revoke = pb::RevokeRecordRequest {
+        request_id: common::rid(),
+        code: ended.code.clone(),
+        reason: "以欺骗手段登记".into(),
+    };
+    review
+        .revoke_record(common::authed(&national.token("registrar"), revoke))
+        .await
+        .carried()
+        .expect("revoke");
 
     // Guizhou's new node starts before the handover: it runs the flow but mints nothing yet.
     let gz = Node::federated_undelegated("gz", "520000", &national).await;
@@ -76,7 +89,7 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
     assert_eq!(&registered.code[1..7], "520000");
     assert_eq!(
         &registered.code[11..17],
-        "000003",
+        "000004",
         "the serial after the hosted ones"
     );
     // The records registered while hosted moved to gz: it serves and verifies them (the
@@ -90,7 +103,31 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         .ok()
     })
     .await;
-    assert_eq!(moved.into_inner().carried().unwrap().code, hosted.code);
+    let moved = moved.into_inner().carried().unwrap();
+    assert_eq!(moved.code, hosted.code);
+    // With its application's public facts and steps, from the national log gz follows: the
+    // national node's history, each step at its entry in the national log.
+    let at_home = record(&national, &hosted.code).await.unwrap();
+    let steps = |r: &pb::Record| -> Vec<(i32, u64)> {
+        r.history.iter().map(|d| (d.step, d.log_index)).collect()
+    };
+    assert!(moved.history.len() >= 5, "{:?}", moved.history);
+    assert_eq!(steps(&moved), steps(&at_home));
+    assert!(moved
+        .history
+        .iter()
+        .all(|d| d.log_origin == "sjdj/100000/dev-national"));
+    assert_eq!(
+        (&moved.industry, moved.access_mode, &moved.region),
+        (&at_home.industry, at_home.access_mode, &at_home.region)
+    );
+    assert!(!moved.industry.is_empty());
+    let revoked = eventually(20, "the revoked hosted record on gz", || async {
+        record(&gz, &ended.code).await
+    })
+    .await;
+    assert_eq!(revoked.status, pb::RecordStatus::Revoked as i32);
+    assert_eq!(revoked.end_reason, "以欺骗手段登记");
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(gz.channel().await);
     let cert = reg
         .get_certificate(pb::GetCertificateRequest {
@@ -110,6 +147,7 @@ async fn the_national_node_hosts_a_province_then_hands_it_over_and_no_code_is_mi
         .unwrap()
         .into_inner();
     assert!(v.valid, "{} {}", v.reason, v.message);
+    handed_over_certificate_is_confirmed_by_the_national_log(&national, &gz, &hosted.code).await;
     // The central code stayed with the national node.
     let mut reg = pb::registry_service_client::RegistryServiceClient::new(gz.channel().await);
     assert!(reg
@@ -177,4 +215,93 @@ async fn record(node: &Node, code: &str) -> Option<pb::Record> {
         .ok()?
         .into_inner()
         .record
+}
+
+/// On the province, a certificate the national node handed over is confirmed by the national
+/// log the province follows (its entry is there, not in the province's own log): the same
+/// confirmation the national node gives, and `sjdj cert proof` from the province verifies
+/// offline with the national key.
+async fn handed_over_certificate_is_confirmed_by_the_national_log(
+    national: &Node,
+    gz: &Node,
+    code: &str,
+) {
+    let on_gz = eventually(
+        20,
+        "the handed-over certificate confirmed on gz",
+        || async {
+            let c = certificate(gz, code).await;
+            c.nationally_confirmed.then_some(c)
+        },
+    )
+    .await;
+    let on_national = certificate(national, code).await;
+    assert!(on_national.nationally_confirmed);
+    assert_eq!(on_gz.log_index, on_national.log_index);
+    assert_eq!(on_gz.confirmation_entry, on_national.confirmation_entry);
+    let key = ed25519_dalek::VerifyingKey::from_bytes(
+        &hex::decode(national.public_key_hex())
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    )
+    .unwrap();
+    let cp = sjdj::log::checkpoint::verify(&on_gz.national_receipt, &key, None)
+        .expect("the receipt is a national checkpoint");
+    let proof: Vec<sjdj::log::Hash> = on_gz
+        .confirmation_proof
+        .iter()
+        .map(|h| sjdj::log::Hash(h.clone().try_into().unwrap()))
+        .collect();
+    sjdj::log::tree::verify_inclusion(
+        &proof,
+        cp.size,
+        sjdj::log::Hash(cp.root),
+        on_gz.log_index,
+        sjdj::log::tree::leaf_hash(&on_gz.confirmation_entry),
+    )
+    .expect("the entry is in the national tree");
+    let entry = sjdj::log::entry::Record::decode(&on_gz.confirmation_entry).unwrap();
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&on_gz.signed));
+    assert!(
+        matches!(entry.flow(), Some((_, sjdj::domain::flow::EventKind::CertificateIssued { certificate_sha256, .. })) if certificate_sha256 == sha),
+        "the entry pins the certificate"
+    );
+    // The proof file from gz, checked offline with the national key alone.
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, file) = (dir.path().join("cert.txt"), dir.path().join("proof.json"));
+    let (cert, file) = (cert.to_str().unwrap(), file.to_str().unwrap());
+    let addr = ["--addr", gz.addr.as_str()];
+    let (ok, _, err) = common::sjdj(&[&["cert", "get", code, "--out", cert][..], &addr].concat());
+    assert!(ok, "{err}");
+    let (ok, out, err) =
+        common::sjdj(&[&["cert", "proof", code, "--out", file][..], &addr].concat());
+    assert!(ok, "{err}");
+    assert!(out.contains("in dev-national's log"), "{out}");
+    let national_key = national.public_key_hex();
+    let (ok, out, err) = common::sjdj(&[
+        "cert",
+        "verify",
+        cert,
+        "--key",
+        &national_key,
+        "--proof",
+        file,
+    ]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("INCLUDED in log sjdj/100000/dev-national"),
+        "{out}"
+    );
+}
+
+async fn certificate(node: &Node, code: &str) -> pb::Certificate {
+    let mut reg = pb::registry_service_client::RegistryServiceClient::new(node.channel().await);
+    reg.get_certificate(pb::GetCertificateRequest {
+        key: Some(pb::get_certificate_request::Key::Code(code.into())),
+        version: 0,
+    })
+    .await
+    .carried()
+    .unwrap()
 }

@@ -230,6 +230,46 @@ pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
             let signed = SignedCertificate::from_armored(&cert.armored)
                 .map_err(|e| anyhow::anyhow!("the node sent a malformed certificate: {e}"))?;
             let index = signed.certificate().log_index;
+            let issuer = signed.certificate().issuer_node.clone();
+            let serving = c
+                .registry()
+                .get_node_info(c.req(pb::GetNodeInfoRequest {})?)
+                .await
+                .map_err(rpc_error)?
+                .into_inner()
+                .node_id;
+            if issuer != serving {
+                // Its entry is in the issuer's log, not this node's: the bundle is the
+                // confirmation this node keeps (the issuer's checkpoint it holds, the entry and
+                // its inclusion proof), checked with the issuer's key like any other.
+                anyhow::ensure!(
+                    cert.nationally_confirmed,
+                    "{issuer} issued this certificate and {serving} holds no confirmation of \
+                     it yet; ask {issuer}'s node, or try again once it is confirmed"
+                );
+                let hashes: Vec<[u8; 32]> = cert
+                    .confirmation_proof
+                    .iter()
+                    .map(|h| h.as_slice().try_into())
+                    .collect::<Result<_, _>>()
+                    .context("a proof hash is not 32 bytes")?;
+                let size = receipt_size(&cert.national_receipt)?;
+                let bundle = CertificateProof::new(
+                    cert.armored,
+                    &cert.confirmation_entry,
+                    index,
+                    size,
+                    &hashes,
+                    &cert.national_receipt,
+                );
+                std::fs::write(&out, serde_json::to_string_pretty(&bundle)? + "\n")
+                    .with_context(|| format!("write {}", out.display()))?;
+                println!(
+                    "saved {}: entry {index} in {issuer}'s log of {size} entries (as {serving} holds it)",
+                    out.display()
+                );
+                return Ok(());
+            }
             let t = c.transparency();
             // A checkpoint covers a new entry within the node's checkpoint interval: wait for it.
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -289,4 +329,10 @@ pub async fn cert(cmd: CertCmd, g: &Global) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The size a checkpoint note states (checked when the bundle is verified).
+fn receipt_size(note: &[u8]) -> anyhow::Result<u64> {
+    crate::log::checkpoint::note_size(note)
+        .ok_or_else(|| anyhow::anyhow!("the node sent a receipt that is not a checkpoint"))
 }

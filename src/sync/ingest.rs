@@ -429,14 +429,7 @@ impl Rules<'_> {
             holder: record.holder,
             kind: event,
         };
-        let mut after = flow::apply(before, &e);
-        // As the province recorded it: each step names the entry that records it.
-        if let Some(d) = after.decisions.last_mut() {
-            d.log_index = index;
-        }
-        if let Some(facts) = sealed.facts() {
-            facts.apply_to(&mut after);
-        }
+        let after = fold_step(before, &e, &sealed, index);
         self.steps.push(Step {
             index,
             application_id: id.clone(),
@@ -643,3 +636,22 @@ fn verify_certificates(
 #[cfg(test)]
 #[path = "ingest_tests.rs"]
 mod tests;
+
+/// A mirrored application after one step of another node's log, as a book folds it: the
+/// step's public view (`e`, from `sealed`), the index of the entry that records it as the step's,
+/// and the public facts a submission states as its materials.
+pub fn fold_step(
+    before: Option<Application>,
+    e: &Event,
+    sealed: &crate::log::public::PublicEvent,
+    index: u64,
+) -> Application {
+    let mut after = flow::apply(before, e);
+    if let Some(d) = after.decisions.last_mut() {
+        d.log_index = index;
+    }
+    if let Some(facts) = sealed.facts() {
+        facts.apply_to(&mut after);
+    }
+    after
+}

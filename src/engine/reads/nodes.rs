@@ -172,10 +172,29 @@ impl Engine {
     pub fn confirmation(&self, c: &Certificate) -> Result<Option<Confirmation>, EngineError> {
         let store = self.store().as_ref();
         let own = c.issuer_node == self.config().node_id;
-        let receipt = match (self.config().role == NodeRole::National, own) {
-            (true, true) => self.checkpoint().map(|cp| cp.note),
-            (true, false) => store.get(&keys::fed_receipt(&c.issuer_node))?,
-            (false, _) => self.latest_receipt()?.map(|(_, r)| r),
+        // Whose log the certificate's entry is in, when not this node's own: on the national
+        // node a province's copy; on a province, a certificate it did not issue is one the
+        // national node handed over, whose entry is in the national log it follows.
+        let mirror = match (self.config().role == NodeRole::National, own) {
+            (_, true) => None,
+            (true, false) => Some(c.issuer_node.as_str()),
+            (false, false)
+                if self
+                    .config()
+                    .national_key
+                    .is_some_and(|k| crate::domain::certificate::key_id(&k) == c.issuer_key_id) =>
+            {
+                Some(crate::engine::NATIONAL_MIRROR)
+            }
+            (false, false) => return Ok(None),
+        };
+        let receipt = match (self.config().role == NodeRole::National, mirror) {
+            (true, None) => self.checkpoint().map(|cp| cp.note),
+            (true, Some(node)) => store.get(&keys::fed_receipt(node))?,
+            (false, None) => self.latest_receipt()?.map(|(_, r)| r),
+            // The national node's own certificates are confirmed by its own checkpoint: the
+            // latest one this province verified as it followed the national log.
+            (false, Some(node)) => self.mirror_state(node)?.signed.map(|c| c.note),
         };
         let Some(receipt) = receipt else {
             return Ok(None);
@@ -185,15 +204,7 @@ impl Engine {
         else {
             return Ok(None);
         };
-        let (entry, proof) = if own || self.config().role != NodeRole::National {
-            let entry = store
-                .get(&keys::event(c.log_index))?
-                .ok_or_else(|| EngineError::corrupt(&keys::event(c.log_index), "entry missing"))?;
-            let proof =
-                tree::inclusion_proof(&crate::engine::StoreTiles(store), c.log_index, size)?;
-            (entry, proof)
-        } else {
-            let node = c.issuer_node.as_str();
+        let (entry, proof) = if let Some(node) = mirror {
             let key = keys::fed_bundle(node, c.log_index / BUNDLE);
             let bundle = store
                 .get(&key)?
@@ -205,6 +216,13 @@ impl Engine {
                 .to_vec();
             let proof = tree::inclusion_proof(&MirrorTiles { store, node }, c.log_index, size)?;
             (entry, proof)
+        } else {
+            let entry = store
+                .get(&keys::event(c.log_index))?
+                .ok_or_else(|| EngineError::corrupt(&keys::event(c.log_index), "entry missing"))?;
+            let proof =
+                tree::inclusion_proof(&crate::engine::StoreTiles(store), c.log_index, size)?;
+            (entry, proof)
         };
         Ok(Some(Confirmation {
             receipt,
@@ -214,7 +232,6 @@ impl Engine {
     }
 }
 
-/// A certificate's national confirmation, checkable offline.
 /// A province namespace of the national book (`ListProvinces`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvinceState {
@@ -285,6 +302,7 @@ impl Engine {
     }
 }
 
+/// A certificate's national confirmation, checkable offline.
 #[derive(Debug, Clone)]
 pub struct Confirmation {
     /// The issuer's checkpoint with the national cosignature (or the national checkpoint).

@@ -54,9 +54,16 @@ impl Engine {
         {
             let (app, log_origin) = match id.split_once('/') {
                 // A province's application in the national book: its steps are entries of
-                // that province's log.
+                // that province's log (on a province, `national/…`: of the national log).
                 Some((node, _)) => {
-                    let origin = self.trusted_node(node)?.map(|n| n.origin());
+                    let origin = if node == crate::engine::NATIONAL_MIRROR {
+                        // A province's copy of the national node's application (handed over).
+                        self.mirror_state(node)?.signed.and_then(|c| {
+                            crate::log::checkpoint::note_origin(&c.note).map(str::to_string)
+                        })
+                    } else {
+                        self.trusted_node(node)?.map(|n| n.origin())
+                    };
                     (self.read_mirrored_app(id)?, origin.unwrap_or_default())
                 }
                 None if id.is_empty() => (None, String::new()),
