@@ -159,10 +159,19 @@ pub struct NodeSection {
     /// writes resume by themselves once space is freed. Default 64 MiB.
     #[serde(default = "default_min_free_bytes")]
     pub min_free_bytes: u64,
+    /// Bytes of the store's page cache (sled's `cache_capacity`): the largest part of a busy
+    /// node's memory. Default 1 GiB (sled's own); a smaller one costs reads from disk, not
+    /// correctness.
+    #[serde(default = "default_store_cache_bytes")]
+    pub store_cache_bytes: u64,
 }
 
 fn default_min_free_bytes() -> u64 {
     64 << 20
+}
+
+fn default_store_cache_bytes() -> u64 {
+    crate::store::sled_store::DEFAULT_CACHE_BYTES
 }
 
 impl NodeSection {
@@ -555,6 +564,7 @@ impl Config {
                 key_file: data_dir.join("node.key"),
                 kept_checkpoint_file: None,
                 min_free_bytes: default_min_free_bytes(),
+                store_cache_bytes: default_store_cache_bytes(),
             },
             limits: LimitsSection::default(),
             calendar: CalendarSection::default(),

@@ -45,6 +45,14 @@ pub enum NodeError {
 /// Opens the sled store in `dir`, closed off to the node's own user. A damaged store can make
 /// sled panic as it reads its files: that is a refusal to start with the reason, not a crash.
 pub fn open_store(dir: &std::path::Path) -> Result<SledStore, NodeError> {
+    open_store_with_cache(dir, crate::store::sled_store::DEFAULT_CACHE_BYTES)
+}
+
+/// As [`open_store`], with a page cache of `cache_bytes` (`node.store_cache_bytes`).
+pub fn open_store_with_cache(
+    dir: &std::path::Path,
+    cache_bytes: u64,
+) -> Result<SledStore, NodeError> {
     let refused = |source| NodeError::Store {
         path: dir.display().to_string(),
         source,
@@ -52,7 +60,7 @@ pub fn open_store(dir: &std::path::Path) -> Result<SledStore, NodeError> {
     // The default hook would print the panic as if the node had crashed; the refusal says it.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let opened = std::panic::catch_unwind(|| SledStore::open(dir));
+    let opened = std::panic::catch_unwind(|| SledStore::open_with_cache(dir, cache_bytes));
     std::panic::set_hook(hook);
     let store = opened
         .map_err(|panic| {
@@ -242,7 +250,7 @@ impl Node {
         crate::store::files::create_private_dir_all(dir).map_err(|e| {
             NodeError::Other(format!("cannot create data dir {}: {e}", dir.display()))
         })?;
-        let store = open_store(dir)?;
+        let store = open_store_with_cache(dir, c.node.store_cache_bytes)?;
         let cfg = engine_config(&v);
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");

@@ -19,12 +19,21 @@ fn engine(e: sled::Error) -> StoreError {
     }
 }
 
+/// sled's own default page cache: 1 GiB.
+pub const DEFAULT_CACHE_BYTES: u64 = 1 << 30;
+
 impl SledStore {
     /// Opens (or creates) the store in `dir`. sled locks the directory, so a second process on the
     /// same data dir fails here instead of corrupting it.
     pub fn open(dir: &Path) -> Result<SledStore> {
+        SledStore::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// As [`SledStore::open`], with a page cache of `cache_bytes`.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<SledStore> {
         let db = sled::Config::new()
             .path(dir)
+            .cache_capacity(cache_bytes)
             .mode(sled::Mode::HighThroughput)
             // Durability comes from our explicit group-commit flush; sled's timer flush only
             // bounds the page cache.

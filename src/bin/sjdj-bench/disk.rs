@@ -49,7 +49,7 @@ fn allocated(dir: &Path) -> anyhow::Result<u64> {
     Ok(total)
 }
 
-fn rss(pid: u32) -> Option<u64> {
+pub(super) fn rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -26,6 +26,7 @@ use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
 mod backup;
 mod bogus;
+mod country;
 mod disk;
 mod ingest;
 mod measure;
@@ -106,6 +107,16 @@ struct Args {
     /// and its resident memory; 0 runs the other phases. 100000 takes a few minutes.
     #[arg(long, default_value_t = 0)]
     disk_flows: usize,
+    /// Instead of the other phases: start a national node and the 31 province nodes (their
+    /// real region codes, each its own process), register this many applications in every
+    /// province at once, and report how long after the last one the national book held every
+    /// province's latest checkpoint, the national ingest rate and each node's memory; 0 runs
+    /// the other phases.
+    #[arg(long, default_value_t = 0)]
+    country: usize,
+    /// Each --country node's `node.store_cache_bytes`.
+    #[arg(long, default_value_t = 64 << 20)]
+    store_cache_bytes: u64,
     /// Entries per pushed batch for --ingest-entries.
     #[arg(long, default_value_t = 1000)]
     ingest_batch: u64,
@@ -125,11 +136,46 @@ fn main() -> ExitCode {
     })
 }
 
+/// The run's context on a node: its dev tokens, and materials with the registration
+/// undertaking every application must attach, uploaded once.
+async fn bench_ctx(ch: &Channel, tokens: &Path) -> anyhow::Result<Ctx> {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+    let mut ctx = Ctx {
+        run: format!("bench{}x{nanos}", std::process::id()),
+        materials: Default::default(),
+        tokens: load_tokens(tokens)?,
+    };
+    let content = "本单位承诺所登记的数据资源真实、合法。(sjdj-bench)"
+        .as_bytes()
+        .to_vec();
+    let upload = pb::UploadAttachmentRequest {
+        kind: pb::AttachmentKind::RegistrationUndertaking as i32,
+        file_name: "登记承诺书.txt".into(),
+        content,
+    };
+    let undertaking = RegClient::new(ch.clone())
+        .upload_attachment(ctx.req("registrant", upload))
+        .await;
+    ctx.materials = materials(
+        undertaking
+            .carried()
+            .map_err(|e| anyhow!("UploadAttachment: {}", status_text(&e)))?,
+    );
+    Ok(ctx)
+}
+
 async fn run(args: Args) -> anyhow::Result<ExitCode> {
     ensure!(
         args.clients > 0 && args.seconds > 0,
         "--clients and --seconds must be at least 1"
     );
+    if args.country > 0 {
+        let exe = std::env::current_exe()?.with_file_name("sjdj-node");
+        let bin = args.node_bin.clone().unwrap_or(exe);
+        let c = country::country(&bin, args.country, args.store_cache_bytes).await?;
+        report_country(&c, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let (guard, addr, tokens) = match (args.addr.clone(), args.tokens.clone()) {
         (Some(addr), Some(tokens)) => (None, addr, tokens),
         _ => {
@@ -151,29 +197,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     for _ in 0..args.clients {
         channels.push(connect(&addr).await?);
     }
-    // The registration undertaking every application must attach, uploaded once.
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-    let mut ctx = Ctx {
-        run: format!("bench{}x{nanos}", std::process::id()),
-        materials: Default::default(),
-        tokens: load_tokens(&tokens)?,
-    };
-    let content = "本单位承诺所登记的数据资源真实、合法。(sjdj-bench)"
-        .as_bytes()
-        .to_vec();
-    let upload = pb::UploadAttachmentRequest {
-        kind: pb::AttachmentKind::RegistrationUndertaking as i32,
-        file_name: "登记承诺书.txt".into(),
-        content,
-    };
-    let undertaking = RegClient::new(channels[0].clone())
-        .upload_attachment(ctx.req("registrant", upload))
-        .await;
-    ctx.materials = materials(
-        undertaking
-            .carried()
-            .map_err(|e| anyhow!("UploadAttachment: {}", status_text(&e)))?,
-    );
+    let ctx = bench_ctx(&channels[0], &tokens).await?;
     let ctx = Arc::new(ctx);
     let span = Duration::from_secs(args.seconds);
     if args.ingest_entries > 0 {

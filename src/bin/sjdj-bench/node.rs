@@ -17,21 +17,38 @@ impl Drop for NodeGuard {
     }
 }
 
+/// A new temp dir for a node the bench starts.
+pub(super) fn temp_dir(what: &str) -> anyhow::Result<PathBuf> {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+    let dir = std::env::temp_dir().join(format!("sjdj-bench-{what}{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    Ok(dir)
+}
+
 /// Starts `sjdj-node --dev` on a free port; returns the guard and the address it printed.
 pub(super) fn start_node(bin: &Path) -> anyhow::Result<(NodeGuard, String)> {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-    let dir = std::env::temp_dir().join(format!("sjdj-bench-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    let dir = temp_dir("")?;
+    let dev = [
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+    ];
+    let mut args: Vec<std::ffi::OsString> = dev.iter().map(Into::into).collect();
+    args.extend(["--data-dir".into(), dir.clone().into_os_string()]);
+    spawn_node(bin, dir, &args)
+}
+
+/// Starts `sjdj-node ARGS` for a node whose files are in `dir` (its log goes to `dir/node.log`);
+/// returns the guard and the address it printed.
+pub(super) fn spawn_node(
+    bin: &Path,
+    dir: PathBuf,
+    args: &[std::ffi::OsString],
+) -> anyhow::Result<(NodeGuard, String)> {
     let spawned = Command::new(bin)
-        .args([
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(&dir)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(dir.join("node.log"))?)

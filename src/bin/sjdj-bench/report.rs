@@ -228,3 +228,32 @@ pub(super) fn report_disk(d: &disk::Disk, json: bool) -> anyhow::Result<()> {
     }
     emit(&text, json.then(|| d.json()))
 }
+
+pub(super) fn report_country(c: &country::Country, json: bool) -> anyhow::Result<()> {
+    let mb = |b: Option<u64>| b.map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / 1e6));
+    let rss: Vec<u64> = c.province_rss.iter().filter_map(|(_, b)| *b).collect();
+    let (min, max) = (rss.iter().min().copied(), rss.iter().max().copied());
+    let mean = (!rss.is_empty()).then(|| rss.iter().sum::<u64>() / rss.len() as u64);
+    let mut text = format!(
+        "country: 32 nodes (national + 31 provinces); {} registrations in all ({} errors) in \
+         {:.1} s; the national book held every province's latest checkpoint {:.2} s after the \
+         last one, with {} records; national ingest {:.0} entries/s over the run ({} entries)\n\
+         memory: national {}; provinces min {} / mean {} / max {}\n",
+        c.registered,
+        c.errors,
+        c.registering.as_secs_f64(),
+        c.to_complete.as_secs_f64(),
+        c.records_in_book,
+        c.ingest_rate(),
+        c.entries,
+        mb(c.national_rss),
+        mb(min),
+        mb(mean),
+        mb(max),
+    );
+    for (id, b) in &c.province_rss {
+        let _ = write!(text, "  {id} {}", mb(*b));
+    }
+    text.push('\n');
+    emit(&text, json.then(|| c.json()))
+}
