@@ -5,42 +5,8 @@
 mod common;
 
 use common::{eventually, CarriedAnswer, Node, Spec};
+use sjdj::domain::codes::PROVINCES;
 use sjdj::grpc::pb;
-
-/// The 31 provinces, autonomous regions and municipalities of the mainland, with node ids.
-const PROVINCES: [(&str, &str); 31] = [
-    ("bj", "110000"),
-    ("tj", "120000"),
-    ("he", "130000"),
-    ("sx", "140000"),
-    ("nm", "150000"),
-    ("ln", "210000"),
-    ("jl", "220000"),
-    ("hl", "230000"),
-    ("sh", "310000"),
-    ("js", "320000"),
-    ("zj", "330000"),
-    ("ah", "340000"),
-    ("fj", "350000"),
-    ("jx", "360000"),
-    ("sd", "370000"),
-    ("ha", "410000"),
-    ("hb", "420000"),
-    ("hn", "430000"),
-    ("gd", "440000"),
-    ("gx", "450000"),
-    ("hi", "460000"),
-    ("cq", "500000"),
-    ("sc", "510000"),
-    ("gz", "520000"),
-    ("yn", "530000"),
-    ("xz", "540000"),
-    ("sn", "610000"),
-    ("gs", "620000"),
-    ("qh", "630000"),
-    ("nx", "640000"),
-    ("xj", "650000"),
-];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_national_node_and_31_provinces_keep_one_book() {

@@ -296,3 +296,21 @@ proptest! {
         let _ = check_char(s.as_bytes());
     }
 }
+
+#[test]
+fn the_31_mainland_provinces_are_province_namespaces_each_once() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (abbreviation, code) in PROVINCES {
+        let region = Region::parse(code).unwrap();
+        assert_eq!(region.province(), region, "{code} is a province code");
+        assert_ne!(region, Region::CENTRAL);
+        assert_eq!(abbreviation.len(), 2);
+        assert!(seen.insert(code), "{code} twice");
+    }
+    // Every province prefix but the central namespace, Taiwan, Hong Kong and Macao.
+    let others = (10..=99)
+        .filter(|p| Region::parse(&format!("{p}0000")).is_ok())
+        .filter(|p| ![10, 71, 81, 82].contains(p))
+        .count();
+    assert_eq!(others, PROVINCES.len());
+}
