@@ -1,5 +1,5 @@
 //! The registry's full-text index, kept beside the store (tantivy): search with facets and
-//! paging, and the counts the statistics read.
+//! paging, and counts per facet of everything it holds.
 //!
 //! The index is derived data. It is fed only what is durable in the store, in the order it
 //! became durable, and each commit carries the position of the store's change feed it covers
