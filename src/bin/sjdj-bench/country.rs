@@ -43,7 +43,7 @@ impl Country {
 
 /// A node's config file: drill settings (clock control, for the clock moves that end
 /// publicity), the store and key in `dir`.
-fn config(dir: &Path, id: &str, role: &str, region: &str, cache: u64, extra: &str) -> String {
+pub(super) fn config(dir: &Path, id: &str, role: &str, region: &str, cache: u64, extra: &str) -> String {
     let d = dir.display();
     format!(
         "[node]\nid = \"{id}\"\nrole = \"{role}\"\nregion = \"{region}\"\n\
@@ -53,7 +53,7 @@ fn config(dir: &Path, id: &str, role: &str, region: &str, cache: u64, extra: &st
 }
 
 /// Starts a node from the config in `dir`, with its dev tokens written there.
-fn start(bin: &Path, dir: &Path, toml: &str) -> anyhow::Result<(node::NodeGuard, String)> {
+pub(super) fn start(bin: &Path, dir: &Path, toml: &str) -> anyhow::Result<(node::NodeGuard, String)> {
     let path = dir.join("node.toml");
     std::fs::write(&path, toml).with_context(|| format!("write {}", path.display()))?;
     let args: Vec<std::ffi::OsString> = vec![
@@ -221,7 +221,7 @@ pub(super) async fn country(
 }
 
 /// Removes the bench's directory of nodes once they are stopped (their guards drop first).
-struct RemoveOnDrop(PathBuf);
+pub(super) struct RemoveOnDrop(pub(super) PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

@@ -34,7 +34,7 @@ impl Disk {
 pub(super) const TARGET_BYTES_PER_RECORD: f64 = 4096.0;
 
 /// Allocated bytes of every file under `dir`.
-fn allocated(dir: &Path) -> anyhow::Result<u64> {
+pub(super) fn allocated(dir: &Path) -> anyhow::Result<u64> {
     use std::os::unix::fs::MetadataExt;
     let mut total = 0;
     for entry in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
@@ -57,7 +57,7 @@ pub(super) fn rss(pid: u32) -> Option<u64> {
 }
 
 /// Live bytes and keys per key family, largest first.
-fn families(store: &Path) -> anyhow::Result<Vec<(String, u64, u64)>> {
+pub(super) fn families(store: &Path) -> anyhow::Result<Vec<(String, u64, u64)>> {
     use sjdj::store::{sled_store::SledStore, Store};
     let store =
         SledStore::open(store).map_err(|e| anyhow!("open the stopped node's store: {e}"))?;

@@ -56,9 +56,11 @@ impl Ingest {
     }
 }
 
-/// The province's log in memory.
-struct Log {
+/// A province's log in memory.
+pub(super) struct Log {
     key: SigningKey,
+    node_id: String,
+    region: Region,
     entries: Vec<Vec<u8>>,
     /// The certificate each CertificateIssued entry pins, by entry index.
     certificates: HashMap<u64, Vec<u8>>,
@@ -69,6 +71,22 @@ struct Log {
 }
 
 impl Log {
+    pub(super) fn new(key: SigningKey, node_id: &str, region: Region) -> Log {
+        Log {
+            key,
+            node_id: node_id.into(),
+            region,
+            entries: Vec::new(),
+            certificates: HashMap::new(),
+            tiles: MemoryTiles::default(),
+            app: None,
+        }
+    }
+
+    pub(super) fn len(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
     fn add(&mut self, app: &str, event: EventKind) {
         let index = self.entries.len() as u64;
         let mut salt = sjdj::log::commitment::salt;
@@ -101,24 +119,24 @@ impl Log {
         self.entries.push(data);
     }
 
-    /// One registration: six entries and a signed certificate.
-    fn flow(&mut self, n: u32, materials: &Materials) {
+    /// One registration of serial `n` (growing) assigned on `day`: six entries and a signed
+    /// certificate; returns its code.
+    pub(super) fn flow(
+        &mut self,
+        n: u32,
+        materials: &Materials,
+        data_type: DataType,
+        day: time::Date,
+    ) -> String {
         let app = format!("A{n:010}");
         self.app = None;
-        let day = time::macros::date!(2026 - 01 - 05);
-        let until = time::macros::date!(2029 - 01 - 04);
-        let code = UnifiedCode::new(
-            DataType::PublicDataResource,
-            Region::parse(REGION).expect("region"),
-            2026,
-            n,
-        )
-        .expect("code");
+        let until = day + time::Duration::days(3 * 365);
+        let code = UnifiedCode::new(data_type, self.region, day.year() as u16, n).expect("code");
         self.add(
             &app,
             EventKind::Created {
                 registration_type: RegistrationType::Initial,
-                subject: SUBJECT.into(),
+                subject: materials.subject.credit_code.clone(),
                 materials: materials.clone(),
                 target_code: None,
             },
@@ -159,12 +177,13 @@ impl Log {
             code,
             version: 1,
             registration_type: RegistrationType::Initial,
-            data_type: DataType::PublicDataResource,
+            data_type,
             subject_name: materials.subject.name.clone(),
-            subject_credit_code: CreditCode::parse(SUBJECT).expect("credit code"),
+            subject_credit_code: CreditCode::parse(&materials.subject.credit_code)
+                .expect("credit code"),
             data_name: materials.resource.name.clone(),
             summary: materials.resource.summary.clone(),
-            issuer_node: NODE_ID.into(),
+            issuer_node: self.node_id.clone(),
             issuer_key_id: key_id(&self.key.verifying_key()),
             assigned_on: day,
             valid_from: day,
@@ -185,7 +204,121 @@ impl Log {
                 certificate_sha256: hex::encode(Sha256::digest(signed.as_bytes())),
             },
         );
+        code.to_string()
     }
+
+    /// The whole log as the province's driver pushes it: signed batches of `batch` entries
+    /// under one checkpoint of the whole log, each proving its end consistent with it; and the
+    /// signed payload's bytes.
+    pub(super) fn requests(self, batch: u64) -> anyhow::Result<(Vec<pb::PushRequest>, u64)> {
+        let size = self.len();
+        let origin = checkpoint::origin(&self.region.to_string(), &self.node_id);
+        let root = tree::root(&self.tiles, size)?;
+        let note = checkpoint::sign(&self.key, &origin, size, root.0, 1_767_225_600)?.note;
+        let keyid = checkpoint::note_key_id(&origin, &self.key.verifying_key());
+        let mut requests = Vec::new();
+        let mut bytes = 0u64;
+        let mut from = 0u64;
+        while from < size {
+            let end = (from + batch).min(size);
+            let proof = if end < size {
+                tree::consistency_proof(&self.tiles, end, size)?
+                    .into_iter()
+                    .map(|h| h.0.to_vec())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let b = pb::PushBatch {
+                node_id: self.node_id.clone(),
+                checkpoint: note.clone(),
+                from,
+                accepted_proof: Vec::new(),
+                batch_proof: proof,
+                entries: self.entries[from as usize..end as usize].to_vec(),
+                certificates: (from..end)
+                    .filter_map(|i| self.certificates.get(&i).cloned())
+                    .collect(),
+            };
+            let payload = b.encode_to_vec();
+            bytes += payload.len() as u64;
+            let env = sjdj::sync::envelope::seal(&push_batch_type(), payload, &keyid, &self.key);
+            requests.push(pb::PushRequest {
+                node_id: self.node_id.clone(),
+                envelope: Some(to_wire(env)),
+            });
+            from = end;
+        }
+        Ok((requests, bytes))
+    }
+}
+
+/// Delegates `region` to `node_id` with `key` on the national node.
+pub(super) async fn delegate(
+    ch: &Channel,
+    ctx: &Ctx,
+    node_id: &str,
+    region: &str,
+    key: &ed25519_dalek::VerifyingKey,
+) -> anyhow::Result<()> {
+    let delegate = pb::DelegateRegionRequest {
+        node_id: node_id.into(),
+        region: region.into(),
+        public_key: hex::encode(key.to_bytes()),
+    };
+    pb::admin_service_client::AdminServiceClient::new(ch.clone())
+        .delegate_region(ctx.req("admin", delegate))
+        .await
+        .map_err(|e| anyhow!("DelegateRegion {region} to {node_id}: {}", status_text(&e)))?;
+    Ok(())
+}
+
+/// Pushes `requests` as the province's driver pushes: one stream, at most PUSH_WINDOW batches
+/// unanswered. Returns each batch's latency, from its send to its answer.
+pub(super) async fn push(
+    ch: &Channel,
+    requests: Vec<pb::PushRequest>,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut fed = pb::federation_service_client::FederationServiceClient::new(ch.clone())
+        .max_encoding_message_size(usize::MAX)
+        .max_decoding_message_size(usize::MAX);
+    let batches = requests.len();
+    let window = Arc::new(tokio::sync::Semaphore::new(PUSH_WINDOW));
+    let sent = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+    let (to_stream, stream) = tokio::sync::mpsc::channel(1);
+    {
+        let (window, sent) = (window.clone(), sent.clone());
+        tokio::spawn(async move {
+            for req in requests {
+                window.acquire().await.expect("never closed").forget();
+                sent.lock().expect("not poisoned").push_back(Instant::now());
+                let req = pb::PushStreamRequest { push: Some(req) };
+                if to_stream.send(req).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let mut answers = fed
+        .push_stream(tokio_stream::wrappers::ReceiverStream::new(stream))
+        .await
+        .map_err(|e| anyhow!("PushStream: {}", status_text(&e)))?
+        .into_inner();
+    let mut lat = Vec::with_capacity(batches);
+    let mut receipt = false;
+    while let Some(r) = answers
+        .message()
+        .await
+        .map_err(|e| anyhow!("PushStream: {}", status_text(&e)))?
+    {
+        window.add_permits(1);
+        let t = sent.lock().expect("not poisoned").pop_front();
+        lat.extend(t.map(|t| t.elapsed()));
+        receipt = r.result.is_some_and(|r| !r.receipt.is_empty());
+    }
+    ensure!(receipt, "the last batch was not answered with a receipt");
+    ensure!(lat.len() == batches, "{} of {batches} batches answered", lat.len());
+    Ok(lat)
 }
 
 fn materials() -> Materials {
@@ -239,111 +372,26 @@ pub(super) async fn ingest(
     node: Option<u32>,
 ) -> anyhow::Result<Ingest> {
     let build_start = Instant::now();
-    let mut log = Log {
-        key: SigningKey::from_bytes(&[42; 32]),
-        entries: Vec::new(),
-        certificates: HashMap::new(),
-        tiles: MemoryTiles::default(),
-        app: None,
-    };
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let region = Region::parse(REGION).expect("region");
+    let mut log = Log::new(key.clone(), NODE_ID, region);
     let m = materials();
+    let day = time::macros::date!(2026 - 01 - 05);
     let mut n = 0;
-    while (log.entries.len() as u64) < entries {
+    while log.len() < entries {
         n += 1;
-        log.flow(n, &m);
+        log.flow(n, &m, DataType::PublicDataResource, day);
     }
-    let size = log.entries.len() as u64;
+    let size = log.len();
     let origin = checkpoint::origin(REGION, NODE_ID);
-    let root = tree::root(&log.tiles, size)?;
-    let note = checkpoint::sign(&log.key, &origin, size, root.0, 1_767_225_600)?.note;
-    let keyid = checkpoint::note_key_id(&origin, &log.key.verifying_key());
-    let mut requests = Vec::new();
-    let mut bytes = 0u64;
-    let mut from = 0u64;
-    while from < size {
-        let end = (from + batch).min(size);
-        let proof = if end < size {
-            tree::consistency_proof(&log.tiles, end, size)?
-                .into_iter()
-                .map(|h| h.0.to_vec())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let b = pb::PushBatch {
-            node_id: NODE_ID.into(),
-            checkpoint: note.clone(),
-            from,
-            accepted_proof: Vec::new(),
-            batch_proof: proof,
-            entries: log.entries[from as usize..end as usize].to_vec(),
-            certificates: (from..end)
-                .filter_map(|i| log.certificates.get(&i).cloned())
-                .collect(),
-        };
-        let payload = b.encode_to_vec();
-        bytes += payload.len() as u64;
-        let env = sjdj::sync::envelope::seal(&push_batch_type(), payload, &keyid, &log.key);
-        requests.push(pb::PushRequest {
-            node_id: NODE_ID.into(),
-            envelope: Some(to_wire(env)),
-        });
-        from = end;
-    }
-    drop(log.entries);
+    let keyid = checkpoint::note_key_id(&origin, &key.verifying_key());
+    let (requests, bytes) = log.requests(batch)?;
     let build = build_start.elapsed();
-    let delegate = pb::DelegateRegionRequest {
-        node_id: NODE_ID.into(),
-        region: REGION.into(),
-        public_key: hex::encode(log.key.verifying_key().to_bytes()),
-    };
-    pb::admin_service_client::AdminServiceClient::new(ch.clone())
-        .delegate_region(ctx.req("admin", delegate))
-        .await
-        .map_err(|e| anyhow!("DelegateRegion: {}", status_text(&e)))?;
-
-    let mut fed = pb::federation_service_client::FederationServiceClient::new(ch.clone())
-        .max_encoding_message_size(usize::MAX)
-        .max_decoding_message_size(usize::MAX);
+    delegate(&ch, ctx, NODE_ID, REGION, &key.verifying_key()).await?;
     let batches = requests.len();
     let (start, cpu0) = (Instant::now(), cpu_now(node));
-    // As the province's driver pushes: one stream, at most PUSH_WINDOW batches unanswered.
-    // A batch's latency runs from its send to its answer.
-    let window = Arc::new(tokio::sync::Semaphore::new(PUSH_WINDOW));
-    let sent = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
-    let (to_stream, stream) = tokio::sync::mpsc::channel(1);
-    {
-        let (window, sent) = (window.clone(), sent.clone());
-        tokio::spawn(async move {
-            for req in requests {
-                window.acquire().await.expect("never closed").forget();
-                sent.lock().expect("not poisoned").push_back(Instant::now());
-                let req = pb::PushStreamRequest { push: Some(req) };
-                if to_stream.send(req).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
-    let mut answers = fed
-        .push_stream(tokio_stream::wrappers::ReceiverStream::new(stream))
-        .await
-        .map_err(|e| anyhow!("PushStream: {}", status_text(&e)))?
-        .into_inner();
-    let mut lat = Vec::with_capacity(batches);
-    let mut receipt = false;
-    while let Some(r) = answers
-        .message()
-        .await
-        .map_err(|e| anyhow!("PushStream: {}", status_text(&e)))?
-    {
-        window.add_permits(1);
-        let t = sent.lock().expect("not poisoned").pop_front();
-        lat.extend(t.map(|t| t.elapsed()));
-        receipt = r.result.is_some_and(|r| !r.receipt.is_empty());
-    }
+    let lat = push(&ch, requests).await?;
     let wall = start.elapsed();
-    ensure!(receipt, "the last batch was not answered with a receipt");
     let node_cpu = cpu_now(node)[0]
         .zip(cpu0[0])
         .map(|(b, a)| (b - a) / wall.as_secs_f64() * 100.0);

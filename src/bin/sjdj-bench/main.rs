@@ -25,6 +25,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
 mod backup;
+mod book;
 mod bogus;
 mod country;
 mod disk;
@@ -114,7 +115,16 @@ struct Args {
     /// the other phases.
     #[arg(long, default_value_t = 0)]
     country: usize,
-    /// Each --country node's `node.store_cache_bytes`.
+    /// Instead of the other phases: fill a national node with this many records through its
+    /// real ingest (31 provinces' logs pushed in signed batches), then measure lookups, searches
+    /// and statistics beside the echo baseline, memory, disk per record and a restart; 0 runs
+    /// the other phases. 1000000 takes about half an hour.
+    #[arg(long, default_value_t = 0)]
+    book: u64,
+    /// Clients of --book's searches and statistics (the node has one search slot per core).
+    #[arg(long, default_value_t = 2)]
+    search_clients: usize,
+    /// Each --country node's and the --book node's `node.store_cache_bytes`.
     #[arg(long, default_value_t = 64 << 20)]
     store_cache_bytes: u64,
     /// Entries per pushed batch for --ingest-entries.
@@ -174,6 +184,21 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let bin = args.node_bin.clone().unwrap_or(exe);
         let c = country::country(&bin, args.country, args.store_cache_bytes).await?;
         report_country(&c, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.book > 0 {
+        let exe = std::env::current_exe()?.with_file_name("sjdj-node");
+        let bin = args.node_bin.clone().unwrap_or(exe);
+        let a = book::BookArgs {
+            records: args.book,
+            cache: args.store_cache_bytes,
+            clients: args.clients,
+            search_clients: args.search_clients.max(1),
+            seconds: args.seconds,
+            batch: args.ingest_batch,
+        };
+        let b = book::book(&bin, &a).await?;
+        report_book(&b, args.json)?;
         return Ok(ExitCode::SUCCESS);
     }
     let (guard, addr, tokens) = match (args.addr.clone(), args.tokens.clone()) {

@@ -257,3 +257,60 @@ pub(super) fn report_country(c: &country::Country, json: bool) -> anyhow::Result
     text.push('\n');
     emit(&text, json.then(|| c.json()))
 }
+
+pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
+    let mb = |b: Option<u64>| b.map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / (1 << 20) as f64));
+    let mut text = format!(
+        "book: {} records ({} entries) from {} provinces loaded through the national ingest in \
+         {:.0} s ({:.0} entries/s); the index counted them all {:.1} s after the last push\n\
+         echo {:.0}/s at {} clients; GetRecord {:.0}/s ({:.2}x echo), p50 {:.2} ms, p99 {:.2} ms\n\
+         reads at {} clients ({:.0} calls/s, node cpu {:.0}%):\n",
+        b.records,
+        b.entries,
+        b.provinces,
+        b.load.as_secs_f64(),
+        b.entries as f64 / b.load.as_secs_f64(),
+        b.index_lag.as_secs_f64(),
+        b.echo.rate(),
+        b.clients,
+        b.lookup.rate(),
+        b.lookup_ratio(),
+        b.lookup.rows.first().map_or(f64::NAN, |r| r.2[0]),
+        b.lookup.p99(book::LOOKUP),
+        b.search_clients,
+        b.reads.rate(),
+        b.reads.cpu[0].unwrap_or(f64::NAN),
+    );
+    for (call, n, [p50, _, p99, max]) in &b.reads.rows {
+        let _ = writeln!(text, "  {call:<32} {n:>6} calls  p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  max {max:>6.1} ms");
+    }
+    let _ = writeln!(
+        text,
+        "memory after the reads: RSS {} (anonymous {}, file pages {}), peak {}; store cache {} MB",
+        mb(b.memory[0]),
+        mb(b.memory[1]),
+        mb(b.memory[2]),
+        mb(b.memory[3]),
+        b.cache_bytes >> 20
+    );
+    let _ = writeln!(
+        text,
+        "disk: store {:.0} MB, {:.0} bytes per record; search index {:.0} MB, {:.0} bytes per record\n\
+         restart (stopped with SIGTERM, started again, first lookup answered): {:.2} s\n\
+         live bytes (keys and values) per record, by key family:",
+        b.store_bytes as f64 / 1e6,
+        b.per_record(b.store_bytes),
+        b.index_bytes as f64 / 1e6,
+        b.per_record(b.index_bytes),
+        b.restart.as_secs_f64()
+    );
+    let live: u64 = b.families.iter().map(|f| f.1).sum();
+    for (family, bytes, keys) in b.families.iter().chain([&("all".into(), live, 0)]) {
+        let _ = writeln!(text, "  {family:<10} {:>8.0} bytes  ({keys} keys)", b.per_record(*bytes));
+    }
+    text.push_str("targets:\n");
+    for (target, met) in b.verdicts() {
+        let _ = writeln!(text, "  {}: {target}", if met { "met" } else { "MISSED" });
+    }
+    emit(&text, json.then(|| b.json()))
+}
