@@ -246,11 +246,25 @@ fn memory(pid: u32) -> [Option<u64>; 4] {
 }
 
 /// One province's log: its key, node id and region, and the codes it registered.
+#[derive(Clone)]
 struct Province {
     key: SigningKey,
     id: &'static str,
     region: &'static str,
     records: u32,
+}
+
+/// The codes `build` registers for province `p`, without building its log.
+fn codes_of(p: usize, prov: &Province) -> Vec<String> {
+    let region = Region::parse(prov.region).expect("a province code");
+    (1..=prov.records)
+        .map(|n| {
+            let (_, data_type, day) = record(p, prov.region, n);
+            sjdj::domain::codes::UnifiedCode::new(data_type, region, day.year() as u16, n)
+                .expect("code")
+                .to_string()
+        })
+        .collect()
 }
 
 /// Builds province `p`'s log of its records and its pushes, off the async threads.
@@ -277,6 +291,8 @@ fn national_config(dir: &Path, cache: u64) -> String {
 
 pub(super) struct BookArgs {
     pub(super) records: u64,
+    /// Keep the node's files here: filled on the first run, measured as they are on the next.
+    pub(super) dir: Option<PathBuf>,
     pub(super) cache: u64,
     pub(super) clients: usize,
     pub(super) search_clients: usize,
@@ -285,11 +301,21 @@ pub(super) struct BookArgs {
 }
 
 pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
-    let dir = node::temp_dir("book")?;
-    let _cleanup = country::RemoveOnDrop(dir.clone());
-    sjdj::node::keyfile::generate(&dir.join("node.key")).map_err(|e| anyhow!("key: {e}"))?;
+    let (dir, _cleanup) = match &a.dir {
+        Some(d) => (d.clone(), None),
+        None => {
+            let d = node::temp_dir("book")?;
+            (d.clone(), Some(country::RemoveOnDrop(d)))
+        }
+    };
+    let filled = dir.join("store").exists();
+    if !filled {
+        std::fs::create_dir_all(&dir)?;
+        sjdj::node::keyfile::generate(&dir.join("node.key")).map_err(|e| anyhow!("key: {e}"))?;
+    }
     let toml = national_config(&dir, a.cache);
     let (mut national, addr) = country::start(bin, &dir, &toml)?;
+    national.keep_dir = a.dir.is_some();
     wait_serving(&addr).await?;
     let ch = connect(&addr).await?;
     let ctx = Ctx {
@@ -311,46 +337,19 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
             }
         })
         .collect();
-    for p in &provinces {
-        ingest::delegate(&ch, &ctx, p.id, p.region, &p.key.verifying_key()).await?;
-    }
-    eprintln!(
-        "book: {} records from {} provinces into a national node (store cache {} MB)",
-        a.records,
-        provinces.len(),
-        a.cache >> 20
-    );
-    let provinces = Arc::new(provinces);
-    let batch = a.batch;
-    // Province p+1's log is built while p's is pushed.
-    let building = |p: usize| {
-        let provinces = provinces.clone();
-        tokio::task::spawn_blocking(move || build(p, &provinces[p], batch))
+    let (codes, entries, load, index_lag) = if filled {
+        let codes: Vec<String> = provinces
+            .iter()
+            .enumerate()
+            .flat_map(|(p, prov)| codes_of(p, prov))
+            .collect();
+        eprintln!("book: measuring the {} records already in {}", codes.len(), dir.display());
+        wait_indexed(&ch, &ctx, codes.len() as u64).await?;
+        let entries = codes.len() as u64 * 6;
+        (codes, entries, Duration::ZERO, Duration::ZERO)
+    } else {
+        load(&ch, &ctx, provinces.clone(), a).await?
     };
-    let mut next = Some(building(0));
-    let (mut codes, mut entries) = (Vec::new(), 0u64);
-    let start = Instant::now();
-    for p in 0..provinces.len() {
-        let (requests, c, n) = next.take().expect("built").await??;
-        next = (p + 1 < provinces.len()).then(|| building(p + 1));
-        ingest::push(&ch, requests).await?;
-        codes.extend(c);
-        entries += n;
-        eprintln!(
-            "  {} {}: {} records in the book after {:.0} s",
-            provinces[p].id,
-            provinces[p].region,
-            codes.len(),
-            start.elapsed().as_secs_f64()
-        );
-    }
-    let load = start.elapsed();
-    let index_lag = wait_indexed(&ch, &ctx, codes.len() as u64).await?;
-    eprintln!(
-        "  loaded in {:.0} s; the index counted every record {:.1} s after the last push",
-        load.as_secs_f64(),
-        index_lag.as_secs_f64()
-    );
     let pid = national.child.id();
     let mut channels = Vec::with_capacity(a.clients);
     for _ in 0..a.clients {
@@ -390,7 +389,8 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
     let store_bytes = disk::allocated(&store)? - index_bytes;
     let families = disk::families(&store)?;
     let t = Instant::now();
-    let (_again, addr) = country::start(bin, &dir, &toml)?;
+    let (mut again, addr) = country::start(bin, &dir, &toml)?;
+    again.keep_dir = a.dir.is_some();
     wait_serving(&addr).await?;
     let mut registry = Registry::new(connect(&addr).await?);
     let code = codes[codes.len() / 2].clone();
@@ -418,6 +418,57 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
         families,
         restart,
     })
+}
+
+/// Delegates every province and pushes its log; returns the codes registered, the entries
+/// pushed, the time the pushes took and how long after them a search counted every record.
+async fn load(
+    ch: &Channel,
+    ctx: &Ctx,
+    provinces: Vec<Province>,
+    a: &BookArgs,
+) -> anyhow::Result<(Vec<String>, u64, Duration, Duration)> {
+    for p in &provinces {
+        ingest::delegate(ch, ctx, p.id, p.region, &p.key.verifying_key()).await?;
+    }
+    eprintln!(
+        "book: {} records from {} provinces into a national node (store cache {} MB)",
+        a.records,
+        provinces.len(),
+        a.cache >> 20
+    );
+    let provinces = Arc::new(provinces);
+    let batch = a.batch;
+    // Province p+1's log is built while p's is pushed.
+    let building = |p: usize| {
+        let provinces = provinces.clone();
+        tokio::task::spawn_blocking(move || build(p, &provinces[p], batch))
+    };
+    let mut next = Some(building(0));
+    let (mut codes, mut entries) = (Vec::new(), 0u64);
+    let start = Instant::now();
+    for p in 0..provinces.len() {
+        let (requests, c, n) = next.take().expect("built").await??;
+        next = (p + 1 < provinces.len()).then(|| building(p + 1));
+        ingest::push(ch, requests).await?;
+        codes.extend(c);
+        entries += n;
+        eprintln!(
+            "  {} {}: {} records in the book after {:.0} s",
+            provinces[p].id,
+            provinces[p].region,
+            codes.len(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let load = start.elapsed();
+    let index_lag = wait_indexed(ch, ctx, codes.len() as u64).await?;
+    eprintln!(
+        "  loaded in {:.0} s; the index counted every record {:.1} s after the last push",
+        load.as_secs_f64(),
+        index_lag.as_secs_f64()
+    );
+    Ok((codes, entries, load, index_lag))
 }
 
 /// Waits until a search counts `records`; returns how long that took.

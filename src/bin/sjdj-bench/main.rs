@@ -121,6 +121,10 @@ struct Args {
     /// the other phases. 1000000 takes about half an hour.
     #[arg(long, default_value_t = 0)]
     book: u64,
+    /// --book's node directory, kept: filled on the first run, measured as it is on the next
+    /// ones (with the same N) [default: a temp dir, removed].
+    #[arg(long)]
+    book_dir: Option<PathBuf>,
     /// Clients of --book's searches and statistics (the node has one search slot per core).
     #[arg(long, default_value_t = 2)]
     search_clients: usize,
@@ -191,6 +195,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let bin = args.node_bin.clone().unwrap_or(exe);
         let a = book::BookArgs {
             records: args.book,
+            dir: args.book_dir.clone(),
             cache: args.store_cache_bytes,
             clients: args.clients,
             search_clients: args.search_clients.max(1),

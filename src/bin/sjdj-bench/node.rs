@@ -1,10 +1,12 @@
 //! The node under test: started by the bench unless --addr names one.
 use super::*;
 
-/// Kills the node the bench started and removes its temp dir, however the bench ends.
+/// Kills the node the bench started and removes its temp dir (unless kept), however the bench
+/// ends.
 pub(super) struct NodeGuard {
     pub(super) child: Child,
     pub(super) dir: PathBuf,
+    pub(super) keep_dir: bool,
     /// Its `/metrics` address: the writer's profile is read there.
     pub(super) metrics: Option<String>,
 }
@@ -13,7 +15,9 @@ impl Drop for NodeGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.keep_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -64,6 +68,7 @@ pub(super) fn spawn_node(
     let mut guard = NodeGuard {
         child,
         dir,
+        keep_dir: false,
         metrics: None,
     };
     match sjdj::node::listening(stdout, Duration::from_secs(60)) {

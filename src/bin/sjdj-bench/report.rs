@@ -263,7 +263,8 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
     let mut text = format!(
         "book: {} records ({} entries) from {} provinces loaded through the national ingest in \
          {:.0} s ({:.0} entries/s); the index counted them all {:.1} s after the last push\n\
-         echo {:.0}/s at {} clients; GetRecord {:.0}/s ({:.2}x echo), p50 {:.2} ms, p99 {:.2} ms\n\
+         echo {:.0}/s at {} clients (cpu node {:.0}%, bench {:.0}%); GetRecord {:.0}/s ({:.2}x \
+         echo), p50 {:.2} ms, p99 {:.2} ms (cpu node {:.0}%, bench {:.0}%)\n\
          reads at {} clients ({:.0} calls/s, node cpu {:.0}%):\n",
         b.records,
         b.entries,
@@ -273,10 +274,14 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
         b.index_lag.as_secs_f64(),
         b.echo.rate(),
         b.clients,
+        b.echo.cpu[0].unwrap_or(f64::NAN),
+        b.echo.cpu[1].unwrap_or(f64::NAN),
         b.lookup.rate(),
         b.lookup_ratio(),
         b.lookup.rows.first().map_or(f64::NAN, |r| r.2[0]),
         b.lookup.p99(book::LOOKUP),
+        b.lookup.cpu[0].unwrap_or(f64::NAN),
+        b.lookup.cpu[1].unwrap_or(f64::NAN),
         b.search_clients,
         b.reads.rate(),
         b.reads.cpu[0].unwrap_or(f64::NAN),
