@@ -93,7 +93,9 @@ fn rare(p: usize, n: u32) -> String {
     let mut h = (p as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(n);
     (0..4)
         .map(|_| {
-            h = h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            h = h
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let c = RARE_BASE + ((h >> 33) as u32 % RARE_SPAN);
             char::from_u32(c).expect("a Han character")
         })
@@ -105,7 +107,8 @@ fn record(p: usize, region: &str, n: u32) -> (Materials, DataType, time::Date) {
     let i = n as usize;
     let dept = DEPARTMENTS[i % DEPARTMENTS.len()];
     let topic = TOPICS[(i / 3) % TOPICS.len()];
-    let year_day = time::macros::date!(2023 - 01 - 02) + time::Duration::days((i * 7 % 1420) as i64);
+    let year_day =
+        time::macros::date!(2023 - 01 - 02) + time::Duration::days((i * 7 % 1420) as i64);
     let mut m = Materials::default();
     m.subject.name = format!("{}{dept}", &region[..2]);
     m.subject.credit_code = SUBJECT.into();
@@ -268,7 +271,11 @@ fn codes_of(p: usize, prov: &Province) -> Vec<String> {
 }
 
 /// Builds province `p`'s log of its records and its pushes, off the async threads.
-fn build(p: usize, prov: &Province, batch: u64) -> anyhow::Result<(Vec<pb::PushRequest>, Vec<String>, u64)> {
+fn build(
+    p: usize,
+    prov: &Province,
+    batch: u64,
+) -> anyhow::Result<(Vec<pb::PushRequest>, Vec<String>, u64)> {
     let region = Region::parse(prov.region).map_err(|e| anyhow!("{e}"))?;
     let mut log = ingest::Log::new(prov.key.clone(), prov.id, region);
     let mut codes = Vec::with_capacity(prov.records as usize);
@@ -343,7 +350,11 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
             .enumerate()
             .flat_map(|(p, prov)| codes_of(p, prov))
             .collect();
-        eprintln!("book: measuring the {} records already in {}", codes.len(), dir.display());
+        eprintln!(
+            "book: measuring the {} records already in {}",
+            codes.len(),
+            dir.display()
+        );
         wait_indexed(&ch, &ctx, codes.len() as u64).await?;
         let entries = codes.len() as u64 * 6;
         (codes, entries, Duration::ZERO, Duration::ZERO)
@@ -373,9 +384,10 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
     read_calls.push(search::STATS);
     let (t, cpu0) = (Instant::now(), cpu_now(Some(pid)));
     let deadline = t + span;
-    let s = on_all(&channels[..a.search_clients.min(channels.len())], |i, ch| {
-        read_loop(ctx.clone(), classes.clone(), i, ch, deadline)
-    })
+    let s = on_all(
+        &channels[..a.search_clients.min(channels.len())],
+        |i, ch| read_loop(ctx.clone(), classes.clone(), i, ch, deadline),
+    )
     .await?;
     let reads = Phase::new("reads", s, t, cpu0, Some(pid), &read_calls);
     let memory = memory(pid);

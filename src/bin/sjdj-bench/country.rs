@@ -43,7 +43,14 @@ impl Country {
 
 /// A node's config file: drill settings (clock control, for the clock moves that end
 /// publicity), the store and key in `dir`.
-pub(super) fn config(dir: &Path, id: &str, role: &str, region: &str, cache: u64, extra: &str) -> String {
+pub(super) fn config(
+    dir: &Path,
+    id: &str,
+    role: &str,
+    region: &str,
+    cache: u64,
+    extra: &str,
+) -> String {
     let d = dir.display();
     format!(
         "[node]\nid = \"{id}\"\nrole = \"{role}\"\nregion = \"{region}\"\n\
@@ -53,7 +60,11 @@ pub(super) fn config(dir: &Path, id: &str, role: &str, region: &str, cache: u64,
 }
 
 /// Starts a node from the config in `dir`, with its dev tokens written there.
-pub(super) fn start(bin: &Path, dir: &Path, toml: &str) -> anyhow::Result<(node::NodeGuard, String)> {
+pub(super) fn start(
+    bin: &Path,
+    dir: &Path,
+    toml: &str,
+) -> anyhow::Result<(node::NodeGuard, String)> {
     let path = dir.join("node.toml");
     std::fs::write(&path, toml).with_context(|| format!("write {}", path.display()))?;
     let args: Vec<std::ffi::OsString> = vec![

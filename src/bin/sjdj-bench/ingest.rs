@@ -317,7 +317,11 @@ pub(super) async fn push(
         receipt = r.result.is_some_and(|r| !r.receipt.is_empty());
     }
     ensure!(receipt, "the last batch was not answered with a receipt");
-    ensure!(lat.len() == batches, "{} of {batches} batches answered", lat.len());
+    ensure!(
+        lat.len() == batches,
+        "{} of {batches} batches answered",
+        lat.len()
+    );
     Ok(lat)
 }
 

@@ -25,8 +25,8 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
 mod backup;
-mod book;
 mod bogus;
+mod book;
 mod country;
 mod disk;
 mod ingest;

@@ -259,7 +259,11 @@ pub(super) fn report_country(c: &country::Country, json: bool) -> anyhow::Result
 }
 
 pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
-    let mb = |b: Option<u64>| b.map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / (1 << 20) as f64));
+    let mb = |b: Option<u64>| {
+        b.map_or("unknown".into(), |b| {
+            format!("{:.0} MB", b as f64 / (1 << 20) as f64)
+        })
+    };
     let mut text = format!(
         "book: {} records ({} entries) from {} provinces loaded through the national ingest in \
          {:.0} s ({:.0} entries/s); the index counted them all {:.1} s after the last push\n\
@@ -287,7 +291,10 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
         b.reads.cpu[0].unwrap_or(f64::NAN),
     );
     for (call, n, [p50, _, p99, max]) in &b.reads.rows {
-        let _ = writeln!(text, "  {call:<32} {n:>6} calls  p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  max {max:>6.1} ms");
+        let _ = writeln!(
+            text,
+            "  {call:<32} {n:>6} calls  p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  max {max:>6.1} ms"
+        );
     }
     let _ = writeln!(
         text,
@@ -311,7 +318,11 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
     );
     let live: u64 = b.families.iter().map(|f| f.1).sum();
     for (family, bytes, keys) in b.families.iter().chain([&("all".into(), live, 0)]) {
-        let _ = writeln!(text, "  {family:<10} {:>8.0} bytes  ({keys} keys)", b.per_record(*bytes));
+        let _ = writeln!(
+            text,
+            "  {family:<10} {:>8.0} bytes  ({keys} keys)",
+            b.per_record(*bytes)
+        );
     }
     text.push_str("targets:\n");
     for (target, met) in b.verdicts() {
