@@ -288,11 +288,11 @@ fn build(
     Ok((requests, codes, entries))
 }
 
-/// The national node's config: the store's page cache, and the limits the bench's one token and
-/// one address stand in for many callers and provinces with.
+/// The national node's config: the store's page cache, and the limits the bench's one address
+/// stands in for the public and every province with.
 fn national_config(dir: &Path, cache: u64) -> String {
     let limits = "[federation]\npeer_rate_per_second = 1000000\npeer_burst = 1000000\n\n\
-                  [quotas]\ntoken_rate_per_second = 1000000\ntoken_burst = 1000000\n";
+                  [public_api]\nrate_per_second = 1000000\nburst = 1000000\n";
     country::config(dir, "national", "national", "100000", cache, limits)
 }
 
@@ -375,7 +375,7 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
     let (t, cpu0) = (Instant::now(), cpu_now(Some(pid)));
     let deadline = t + span;
     let s = on_all(&channels, |i, ch| {
-        lookup_loop(ctx.clone(), codes.clone(), i, ch, deadline)
+        lookup_loop(codes.clone(), i, ch, deadline)
     })
     .await?;
     let lookup = Phase::new("lookup", s, t, cpu0, Some(pid), &[LOOKUP]);
@@ -386,7 +386,7 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
     let deadline = t + span;
     let s = on_all(
         &channels[..a.search_clients.min(channels.len())],
-        |i, ch| read_loop(ctx.clone(), classes.clone(), i, ch, deadline),
+        |i, ch| read_loop(classes.clone(), i, ch, deadline),
     )
     .await?;
     let reads = Phase::new("reads", s, t, cpu0, Some(pid), &read_calls);
@@ -516,22 +516,14 @@ fn next(x: &mut u64) -> u64 {
     *x
 }
 
-async fn lookup_loop(
-    ctx: Arc<Ctx>,
-    codes: Arc<Vec<String>>,
-    i: usize,
-    ch: Channel,
-    deadline: Instant,
-) -> Samples {
+/// Lookups by code as the public makes them: without a token.
+async fn lookup_loop(codes: Arc<Vec<String>>, i: usize, ch: Channel, deadline: Instant) -> Samples {
     let (mut registry, mut s) = (Registry::new(ch), Samples::default());
     let mut x = 0x2545_F491_4F6C_DD1D ^ (i as u64 + 1);
     while Instant::now() < deadline {
         let code = codes[next(&mut x) as usize % codes.len()].clone();
         let t = Instant::now();
-        match registry
-            .get_record(ctx.req("registrant", pb::GetRecordRequest { code }))
-            .await
-        {
+        match registry.get_record(pb::GetRecordRequest { code }).await {
             Ok(_) => {
                 s.ops += 1;
                 s.time(LOOKUP, t);
@@ -582,14 +574,8 @@ fn classes(count: usize, provinces: &[Province]) -> Vec<Class> {
 }
 
 /// Every class in turn, and the statistics (of the whole book and of a province) one call in
-/// eight.
-async fn read_loop(
-    ctx: Arc<Ctx>,
-    classes: Arc<Vec<Class>>,
-    i: usize,
-    ch: Channel,
-    deadline: Instant,
-) -> Samples {
+/// eight, as the public calls them: without a token.
+async fn read_loop(classes: Arc<Vec<Class>>, i: usize, ch: Channel, deadline: Instant) -> Samples {
     let (mut registry, mut s) = (Registry::new(ch), Samples::default());
     let mut x = 0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1);
     let mut n = i;
@@ -603,8 +589,10 @@ async fn read_loop(
             } else {
                 PROVINCES[r as usize % PROVINCES.len()].1.into()
             };
-            let req = ctx.req("registrant", pb::GetStatisticsRequest { province });
-            match registry.get_statistics(req).await {
+            match registry
+                .get_statistics(pb::GetStatisticsRequest { province })
+                .await
+            {
                 Ok(_) => s.time(search::STATS, t),
                 Err(e) => s.fail(search::STATS, status_text(&e)),
             }
@@ -623,7 +611,7 @@ async fn read_loop(
                     req.registration_year = 2024 + (r >> 16) as i32 % 3;
                 }
             }
-            match registry.search_records(ctx.req("registrant", req)).await {
+            match registry.search_records(req).await {
                 Ok(_) => s.time(c.name, t),
                 Err(e) => s.fail(c.name, status_text(&e)),
             }
