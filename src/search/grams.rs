@@ -1,14 +1,20 @@
 //! Character grams: what makes an indexed query find exactly what a substring scan finds.
 //!
-//! Each character of a text is indexed as itself and, with the character after it, as a pair,
-//! both at the character's position. A query of one character is the term of that character; a
-//! longer one is the phrase of its overlapping pairs at consecutive positions, which matches
-//! exactly where the query occurs as a substring (each pair pins the next character). Nothing is
-//! normalised, so matching is as exact as `str::contains`.
+//! Each character of a text is indexed at its position as itself and as the grams of up to
+//! [`MAX_GRAM`] characters that start there. A query of up to `MAX_GRAM` characters is then the
+//! one term of itself; a longer one is the phrase of its overlapping `MAX_GRAM`-grams at
+//! consecutive positions, which matches exactly where the query occurs as a substring (each gram
+//! pins the characters after the one before). A query of one to four characters, the most common
+//! kind, so reads one posting list and no positions. Nothing is normalised, so matching is as
+//! exact as `str::contains`.
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-/// The tokenizer's name in the index's tokenizer manager.
-pub const NAME: &str = "sjdj_grams";
+/// The tokenizer's name in the index's tokenizer manager. It names the gram length, so an index
+/// built with other grams is another schema and is rebuilt at open.
+pub const NAME: &str = "sjdj_grams4";
+
+/// The longest gram indexed.
+pub const MAX_GRAM: usize = 4;
 
 #[derive(Clone, Default)]
 pub struct CharGrams;
@@ -17,9 +23,9 @@ pub struct Grams<'a> {
     text: &'a str,
     /// Byte offsets of every character, and the text's length after them.
     bounds: Vec<usize>,
-    /// The next character's position, and whether its pair is still to come.
+    /// The position of the next gram, and its length in characters.
     at: usize,
-    pair_next: bool,
+    len: usize,
     token: Token,
 }
 
@@ -33,7 +39,7 @@ impl Tokenizer for CharGrams {
             text,
             bounds,
             at: 0,
-            pair_next: false,
+            len: 1,
             token: Token::default(),
         }
     }
@@ -42,23 +48,15 @@ impl Tokenizer for CharGrams {
 impl TokenStream for Grams<'_> {
     fn advance(&mut self) -> bool {
         let chars = self.bounds.len() - 1;
-        let (from, len) = if self.pair_next {
-            self.pair_next = false;
-            if self.at + 1 >= chars {
-                self.at += 1;
-                return self.advance();
-            }
-            (self.at, 2)
-        } else {
-            if self.at >= chars {
-                return false;
-            }
-            self.pair_next = true;
-            (self.at, 1)
-        };
-        if len == 2 {
+        if self.len > MAX_GRAM || self.at + self.len > chars {
             self.at += 1;
+            self.len = 1;
         }
+        if self.at >= chars {
+            return false;
+        }
+        let (from, len) = (self.at, self.len);
+        self.len += 1;
         let (start, end) = (self.bounds[from], self.bounds[from + len]);
         self.token.position = from;
         self.token.offset_from = start;
@@ -77,15 +75,15 @@ impl TokenStream for Grams<'_> {
     }
 }
 
-/// The terms a query is matched by: its one character, or its overlapping pairs with their
-/// positions. Empty for an empty query.
+/// The terms a query is matched by: itself when it has at most `MAX_GRAM` characters, or its
+/// overlapping `MAX_GRAM`-grams with their positions. Empty for an empty query.
 pub fn query_grams(query: &str) -> Vec<(usize, String)> {
     let chars: Vec<char> = query.chars().collect();
     match chars.len() {
         0 => Vec::new(),
-        1 => vec![(0, chars[0].to_string())],
-        n => (0..n - 1)
-            .map(|i| (i, chars[i..i + 2].iter().collect()))
+        n if n <= MAX_GRAM => vec![(0, query.to_string())],
+        n => (0..=n - MAX_GRAM)
+            .map(|i| (i, chars[i..i + MAX_GRAM].iter().collect()))
             .collect(),
     }
 }
@@ -105,22 +103,50 @@ mod tests {
     }
 
     #[test]
-    fn every_character_and_every_pair_at_its_position() {
+    fn every_gram_of_up_to_four_characters_at_its_position() {
         let t = |p: usize, s: &str| (p, s.to_string());
         assert_eq!(
             tokens("数据a"),
-            vec![t(0, "数"), t(0, "数据"), t(1, "据"), t(1, "据a"), t(2, "a")]
+            vec![
+                t(0, "数"),
+                t(0, "数据"),
+                t(0, "数据a"),
+                t(1, "据"),
+                t(1, "据a"),
+                t(2, "a")
+            ]
+        );
+        assert_eq!(
+            tokens("公共数据资"),
+            vec![
+                t(0, "公"),
+                t(0, "公共"),
+                t(0, "公共数"),
+                t(0, "公共数据"),
+                t(1, "共"),
+                t(1, "共数"),
+                t(1, "共数据"),
+                t(1, "共数据资"),
+                t(2, "数"),
+                t(2, "数据"),
+                t(2, "数据资"),
+                t(3, "据"),
+                t(3, "据资"),
+                t(4, "资")
+            ]
         );
         assert_eq!(tokens("x"), vec![t(0, "x")]);
         assert!(tokens("").is_empty());
     }
 
     #[test]
-    fn a_query_is_its_character_or_its_pairs() {
-        assert_eq!(query_grams("库"), vec![(0, "库".to_string())]);
+    fn a_query_is_itself_up_to_four_characters_then_its_four_character_grams() {
+        let q = |p: usize, s: &str| (p, s.to_string());
+        assert_eq!(query_grams("库"), vec![q(0, "库")]);
+        assert_eq!(query_grams("数据资源"), vec![q(0, "数据资源")]);
         assert_eq!(
-            query_grams("数据库"),
-            vec![(0, "数据".to_string()), (1, "据库".to_string())]
+            query_grams("公共数据资源"),
+            vec![q(0, "公共数据"), q(1, "共数据资"), q(2, "数据资源")]
         );
         assert!(query_grams("").is_empty());
     }

@@ -60,8 +60,9 @@ fn number(field: Field, n: u64) -> Box<dyn Query> {
     ))
 }
 
-/// Where a keyword occurs in one text field: the term of its one character, or the phrase of
-/// its pairs (scored, so records with the keyword in more fields rank first).
+/// Where a keyword occurs in one text field: the term of itself (up to four characters), or the
+/// phrase of its four-character grams (scored, so records with the keyword in more fields rank
+/// first).
 fn substring(field: Field, keyword: &str) -> Box<dyn Query> {
     let grams = query_grams(keyword);
     if grams.len() == 1 {

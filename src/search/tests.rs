@@ -68,7 +68,8 @@ fn random_filter(rng: &mut Rng, records: &[Record]) -> Filter {
         String::new()
     } else {
         let from = rng.below(chars.len());
-        let len = 1 + rng.below(4.min(chars.len() - from));
+        // Up to 7 characters: one term up to four, the phrase of four-character grams past it.
+        let len = 1 + rng.below(7.min(chars.len() - from));
         chars[from..from + len].iter().collect()
     };
     if rng.below(20) == 0 {
