@@ -584,7 +584,7 @@ async fn read_loop(classes: Arc<Vec<Class>>, i: usize, ch: Channel, deadline: In
         let r = next(&mut x);
         let t = Instant::now();
         if n.is_multiple_of(8) {
-            let province = if r % 2 == 0 {
+            let province = if r.is_multiple_of(2) {
                 String::new()
             } else {
                 PROVINCES[r as usize % PROVINCES.len()].1.into()
@@ -605,7 +605,7 @@ async fn read_loop(classes: Arc<Vec<Class>>, i: usize, ch: Channel, deadline: In
             };
             if c.filtered {
                 req.region = PROVINCES[(r >> 8) as usize % PROVINCES.len()].1.into();
-                if r % 2 == 0 {
+                if r.is_multiple_of(2) {
                     req.data_type = pb::DataType::PublicDataResource as i32;
                 } else {
                     req.registration_year = 2024 + (r >> 16) as i32 % 3;
