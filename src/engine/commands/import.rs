@@ -65,7 +65,7 @@ fn import(
         }
     }
     for (id, app) in &copy.apps {
-        tx.put(keys::fed_app(id), codec::encode(app));
+        tx.put(keys::fed_app(id), codec::encode_compact(app));
     }
     if let Some(end) = copy.end {
         record = record.ended(end);
@@ -183,7 +183,7 @@ fn national_entries(
         };
         let entries = bundle_entries(&bundle).map_err(|e| EngineError::corrupt(&key, &e))?;
         for (j, bytes) in entries.into_iter().enumerate() {
-            let r = crate::log::entry::Record::decode(bytes)
+            let r = crate::log::entry::Record::decode(&bytes)
                 .map_err(|e| EngineError::corrupt(&key, &e.to_string()))?;
             f(n * BUNDLE + j as u64, r)?;
         }

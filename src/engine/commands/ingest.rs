@@ -130,7 +130,8 @@ fn store_accepted(
         tx.put(keys::fed_tile(&b.node_id, t.level, t.n), t.data.clone());
     }
     for (id, app) in &accepted.apps {
-        tx.put(keys::fed_app(id), codec::encode(app));
+        // Compact: read back on every lookup of the record and every step the province folds.
+        tx.put(keys::fed_app(id), codec::encode_compact(app));
         if app.state == State::InPublicity {
             tx.put(keys::fed_publicity(id), Vec::new());
         } else {
