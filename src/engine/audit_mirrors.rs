@@ -42,7 +42,7 @@ fn audit_one(store: &dyn Store, node: &str, state: &MirrorState) -> Result<Mirro
             ));
         }
         for e in bundle_entries(&v).map_err(|e| at(&k, format!("{node}: {e}")))? {
-            let r = Record::decode(e).map_err(|e| at(&k, format!("{node} entry {next}: {e}")))?;
+            let r = Record::decode(&e).map_err(|e| at(&k, format!("{node} entry {next}: {e}")))?;
             if r.index != next {
                 return Err(at(
                     &k,
@@ -50,7 +50,7 @@ fn audit_one(store: &dyn Store, node: &str, state: &MirrorState) -> Result<Mirro
                 ));
             }
             rebuilt
-                .append(next, tree::leaf_hash(e))
+                .append(next, tree::leaf_hash(&e))
                 .map_err(|e| at(&k, e.to_string()))?;
             next += 1;
         }

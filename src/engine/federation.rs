@@ -302,8 +302,18 @@ impl TileSource for FedTiles<'_, '_, '_> {
 /// 16 entries (~7 KB) keep a full leaf under that size. Measured: 52k → 62k entries/s at 1M.
 pub const BUNDLE: u64 = 16;
 
-/// Appends entries `from..` of a node's log to its bundles: each `u32 BE length || entry`.
-/// The partial bundle at `from`, if any, is read and extended.
+/// The zstd frame's magic number, first in a full bundle. A bundle still being filled is
+/// stored as it is; its first byte is that of its first entry's length, 0 for any entry under
+/// 16 MiB, so the two cannot be confused.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// zstd's fastest level: a full bundle of 16 provinces' entries shrinks about threefold
+/// (measured: 6.5 KB to 2.0 KB; level 3 gains nothing more), at tens of microseconds a bundle.
+const ZSTD_LEVEL: i32 = 1;
+
+/// Appends entries `from..` of a node's log to its bundles: each `u32 BE length || entry`,
+/// compressed with zstd once the bundle holds its 16 entries (the mirrored entries were half the
+/// national store). The partial bundle at `from`, if any, is read and extended.
 pub(super) fn store_entries(
     tx: &mut Tx,
     node_id: &str,
@@ -319,7 +329,8 @@ pub(super) fn store_entries(
             Vec::new()
         } else {
             let old = tx.get(&key)?.unwrap_or_default();
-            let held = bundle_entries(&old).map_err(|e| EngineError::corrupt(&key, &e))?;
+            let old = unpack(&old).map_err(|e| EngineError::corrupt(&key, &e))?;
+            let held = entries_of(&old).map_err(|e| EngineError::corrupt(&key, &e))?;
             if held.len() as u64 != index % BUNDLE {
                 return Err(EngineError::corrupt(
                     &key,
@@ -330,7 +341,7 @@ pub(super) fn store_entries(
                     ),
                 ));
             }
-            old
+            old.into_owned()
         };
         let take = ((BUNDLE - index % BUNDLE) as usize).min(rest.len());
         for e in &rest[..take] {
@@ -339,15 +350,34 @@ pub(super) fn store_entries(
             bundle.extend_from_slice(&len.to_be_bytes());
             bundle.extend_from_slice(e);
         }
-        tx.put(key, bundle);
         index += take as u64;
+        if index.is_multiple_of(BUNDLE) {
+            bundle = zstd::bulk::compress(&bundle, ZSTD_LEVEL)
+                .map_err(|e| EngineError::Internal(format!("compressing a bundle: {e}")))?;
+        }
+        tx.put(key, bundle);
         rest = &rest[take..];
     }
     Ok(())
 }
 
-/// The entries of one bundle, in order.
-pub fn bundle_entries(bundle: &[u8]) -> Result<Vec<&[u8]>, String> {
+/// The entries of one stored bundle, in order.
+pub fn bundle_entries(stored: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let raw = unpack(stored)?;
+    Ok(entries_of(&raw)?.into_iter().map(<[u8]>::to_vec).collect())
+}
+
+/// A stored bundle's `length || entry` bytes: decompressed if full, as stored if not.
+fn unpack(stored: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    if !stored.starts_with(&ZSTD_MAGIC) {
+        return Ok(std::borrow::Cow::Borrowed(stored));
+    }
+    zstd::stream::decode_all(stored)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|e| format!("bundle does not decompress: {e}"))
+}
+
+fn entries_of(bundle: &[u8]) -> Result<Vec<&[u8]>, String> {
     let mut out = Vec::new();
     let mut rest = bundle;
     while !rest.is_empty() {
@@ -411,3 +441,7 @@ pub(super) fn raise_fork<T>(
     tx.put(keys::fed_state(node_id), codec::encode(&state));
     Ok(Synced::Refused(refused(node_id, fork)))
 }
+
+#[cfg(test)]
+#[path = "bundle_tests.rs"]
+mod bundle_tests;
