@@ -70,7 +70,9 @@ pub struct Record {
     pub versions: Vec<RecordVersion>,
     pub issuer_node: String,
     /// How the code ended, once deregistered or revoked: it stays resolvable as a tombstone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always written (records are stored in the positional compact form); `default` reads a
+    /// record stored in JSON before the field existed.
+    #[serde(default)]
     pub ended: Option<RecordEnd>,
 }
 

@@ -46,7 +46,10 @@ fn a_damaged_compressed_bundle_is_refused_not_misread() {
     assert_eq!(bundle_entries(&stored).unwrap().len(), BUNDLE as usize);
     stored.truncate(stored.len() - 3);
     let refused = bundle_entries(&stored).unwrap_err();
-    assert!(refused.starts_with("bundle does not decompress"), "{refused}");
+    assert!(
+        refused.starts_with("bundle does not decompress"),
+        "{refused}"
+    );
     // A raw bundle cut inside an entry is refused as before.
     assert_eq!(
         bundle_entries(&raw[..raw.len() - 1]).unwrap_err(),

@@ -11,7 +11,7 @@ use crate::domain::codes::{CreditCode, UnifiedCode};
 use crate::domain::flow::{self, Application, Command, EventKind};
 use crate::domain::record::Record;
 use crate::domain::types::{Actor, DataType};
-use crate::store::{codec, keys};
+use crate::store::keys;
 use sha2::{Digest, Sha256};
 
 /// Most applications registered by one sweep job, so one job never holds the writer (and its
@@ -122,7 +122,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
             application_id: app.id.clone(),
             reason: String::new(),
         });
-        tx.put(record_key, codec::encode(&record));
+        tx.put(record_key, super::record_ops::encode(&record));
         super::retention::schedule_record(shared, tx, &record)?;
         tracing::info!(application = id, code = %code_str, "deregistered");
         return Ok(true);
@@ -154,7 +154,7 @@ fn register(shared: &Shared, tx: &mut Tx, id: &str, now: i64) -> Result<bool, En
             record.with_version(&app, &certificate, query_code)
         }
     };
-    tx.put(record_key, codec::encode(&record));
+    tx.put(record_key, super::record_ops::encode(&record));
     super::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(application = id, code = %code_str, version, "registered");
     Ok(true)

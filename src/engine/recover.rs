@@ -304,7 +304,7 @@ fn fold_province_log(
         if let Some(end) = &mut record.ended {
             end.application_id = own_id(&end.application_id);
         }
-        tx.put(keys::record(code), codec::encode(&record));
+        tx.put(keys::record(code), super::record_ops::encode(&record));
         super::retention::schedule_record(shared, tx, &record)?;
     }
     for signed in &accepted.certificates {

@@ -12,7 +12,7 @@ use crate::engine::record_ops::acting_on;
 use crate::engine::writer::Tx;
 use crate::engine::{log_ops, EngineError, Quotas, Shared};
 use crate::log::entry::Body;
-use crate::store::{codec, keys};
+use crate::store::keys;
 use sha2::{Digest, Sha256};
 
 pub struct CorrectRecord {
@@ -114,7 +114,10 @@ fn correct(
     }
     crate::engine::mint::keep_certificate(tx, &signed);
     let record = record.corrected(&fix, &certificate, query_code);
-    tx.put(keys::record(&code_str), codec::encode(&record));
+    tx.put(
+        keys::record(&code_str),
+        crate::engine::record_ops::encode(&record),
+    );
     crate::engine::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(code = %code_str, version, "record corrected by the institution");
     Ok(record)

@@ -81,7 +81,10 @@ fn import(
         },
     )?;
     crate::engine::mint::keep_certificate(tx, &signed);
-    tx.put(keys::record(&code), codec::encode(&record));
+    tx.put(
+        keys::record(&code),
+        crate::engine::record_ops::encode(&record),
+    );
     tx.delete(keys::import(&code));
     tracing::info!(%code, node = %shared.cfg.node_id, "imported a handed-over record");
     Ok(code)

@@ -139,7 +139,10 @@ fn store_accepted(
         }
     }
     for (code, record) in &accepted.records {
-        tx.put(keys::record(code), codec::encode(record));
+        tx.put(
+            keys::record(code),
+            crate::engine::record_ops::encode(record),
+        );
     }
     for signed in &accepted.certificates {
         crate::engine::mint::keep_certificate(tx, signed);

@@ -10,7 +10,7 @@ use crate::engine::record_ops::{acting_on, close};
 use crate::engine::writer::Tx;
 use crate::engine::{log_ops, EngineError, Quotas, Shared};
 use crate::log::entry::Body;
-use crate::store::{codec, keys};
+use crate::store::keys;
 
 pub struct RevokeRecord {
     pub actor: Actor,
@@ -74,7 +74,10 @@ fn revoke(
         application_id: String::new(),
         reason,
     });
-    tx.put(keys::record(&code), codec::encode(&record));
+    tx.put(
+        keys::record(&code),
+        crate::engine::record_ops::encode(&record),
+    );
     crate::engine::retention::schedule_record(shared, tx, &record)?;
     tracing::info!(%code, "record revoked by the institution");
     Ok(record)
