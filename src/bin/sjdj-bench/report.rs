@@ -307,6 +307,14 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
     );
     let _ = writeln!(
         text,
+        "memory restarted, after lookups and reads again: RSS {} (anonymous {}, file pages {}), peak {}",
+        mb(b.memory_restarted[0]),
+        mb(b.memory_restarted[1]),
+        mb(b.memory_restarted[2]),
+        mb(b.memory_restarted[3]),
+    );
+    let _ = writeln!(
+        text,
         "disk: store {:.0} MB, {:.0} bytes per record; search index {:.0} MB, {:.0} bytes per record\n\
          restart (stopped with SIGTERM, started again, first lookup answered): {:.2} s\n\
          live bytes (keys and values) per record, by key family:",
