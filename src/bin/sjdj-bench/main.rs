@@ -118,7 +118,7 @@ struct Args {
     /// Instead of the other phases: fill a national node with this many records through its
     /// real ingest (31 provinces' logs pushed in signed batches), then measure lookups, searches
     /// and statistics beside the echo baseline, memory, disk per record and a restart; 0 runs
-    /// the other phases. 1000000 takes about half an hour.
+    /// the other phases. 1000000 takes about eight minutes here.
     #[arg(long, default_value_t = 0)]
     book: u64,
     /// --book's node directory, kept: filled on the first run, measured as it is on the next

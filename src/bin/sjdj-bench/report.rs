@@ -296,22 +296,22 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
             "  {call:<32} {n:>6} calls  p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  max {max:>6.1} ms"
         );
     }
+    let memory = |m: &[Option<u64>; 4]| {
+        format!(
+            "RSS {} (anonymous {}, file pages {}), peak {}",
+            mb(m[0]),
+            mb(m[1]),
+            mb(m[2]),
+            mb(m[3])
+        )
+    };
     let _ = writeln!(
         text,
-        "memory after the reads: RSS {} (anonymous {}, file pages {}), peak {}; store cache {} MB",
-        mb(b.memory[0]),
-        mb(b.memory[1]),
-        mb(b.memory[2]),
-        mb(b.memory[3]),
-        b.cache_bytes >> 20
-    );
-    let _ = writeln!(
-        text,
-        "memory restarted, after lookups and reads again: RSS {} (anonymous {}, file pages {}), peak {}",
-        mb(b.memory_restarted[0]),
-        mb(b.memory_restarted[1]),
-        mb(b.memory_restarted[2]),
-        mb(b.memory_restarted[3]),
+        "memory after the reads: {}; store cache {} MB\n\
+         memory restarted, after lookups and reads again: {}",
+        memory(&b.memory),
+        b.cache_bytes >> 20,
+        memory(&b.memory_restarted)
     );
     let _ = writeln!(
         text,
