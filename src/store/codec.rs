@@ -3,9 +3,10 @@
 //! Layout: one format byte, then the payload. Format 1 is the JSON encoding of the value's serde
 //! form; format 2 ([`encode_compact`]) is its postcard encoding, for the values the writer
 //! rewrites at every step (an application's state) or a lookup reads (a record, a mirrored
-//! application), where JSON's field names and parsing cost the most. Postcard is positional: a type written in format 2 changes its fields only with a
-//! new format byte (or a new key) and code that still reads the old one. A value with an unknown
-//! format byte is refused as corrupt rather than guessed at.
+//! application), where JSON's field names and parsing cost the most. Postcard is positional: a
+//! type written in format 2 changes its fields only with a new format byte (or a new key) and code
+//! that still reads the old one. A value with an unknown format byte is refused as corrupt rather
+//! than guessed at.
 use super::{Result, StoreError};
 use serde::{de::DeserializeOwned, Serialize};
 

@@ -11,7 +11,7 @@
 //! | `idx/state/{STATE}/{id}` | empty: applications by state |
 //! | `idx/subject/{credit code}/{id}` | empty: applications by subject |
 //! | `idx/pubend/{YYYY-MM-DD}/{id}` | empty: applications in publicity by last day |
-//! | `rec/{code}` | public registry record (codec) |
+//! | `rec/{code}` | public registry record (compact codec; JSON in stores written before) |
 //! | `purge/{date}/{c or a}/{code or id}` | empty: purge that record's (or application's) contacts on or after the date |
 //! | `purgeat/{c or a}/{code or id}` | the date it is scheduled under, so a reschedule removes the old key |
 //! | `sev/{credit code}/{log index u64 BE}` | a subject's application events, for notification streams, with the openings of the entry's commitments (compact codec: `engine::Change`, then the openings; JSON in stores written before; see `engine::openings`) |
@@ -30,10 +30,10 @@
 //! | `hosted/{region}` | empty: the national node hosts this province namespace |
 //! | `import/{code}` | empty: province: a code handed over whose record is still to import |
 //! | `fed/{node id}/state` | national: what it holds of that node's log (codec) |
-//! | `fed/{node id}/eb/{n u64 BE}` | national: the node's entries `16·n ..` as sent, an entry bundle (`engine::federation`) |
+//! | `fed/{node id}/eb/{n u64 BE}` | national: the node's entries `16·n ..` as sent, an entry bundle (`engine::federation`): a zstd frame once full, raw while partial |
 //! | `fed/{node id}/lt/{level}/{n u64 BE}` | national: tile of the node's mirrored tree |
 //! | `fed/{node id}/receipt` | national: the last receipt given (cosigned checkpoint) |
-//! | `fapp/{node id}/{id}` | national: a province's application folded from its log (codec) |
+//! | `fapp/{node id}/{id}` | national: a province's application folded from its log (compact codec; JSON in stores written before) |
 //! | `fpub/{node id}/{id}` | empty: mirrored applications in publicity |
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
