@@ -37,9 +37,11 @@ pub struct Fields {
     pub status: Field,
     /// The last valid day, as a Julian day number.
     pub valid_until: Field,
-    /// Year and month (`YYYYMM`) the code was assigned (its first version); absent if none.
+    /// The year the code was assigned (its first version); absent if none.
     pub year: Field,
-    pub month: Field,
+    /// The numeric facets a search counts, packed in one column ([`Packed`]) so that counting
+    /// a document reads one value, not five.
+    pub packed: Field,
 }
 
 impl Fields {
@@ -64,12 +66,12 @@ impl Fields {
             words: b.add_text_field("words", words),
             region_prefix: b.add_text_field("region_prefix", STRING),
             province: b.add_text_field("province", STRING | FAST),
-            data_type: b.add_u64_field("data_type", INDEXED | FAST),
+            data_type: b.add_u64_field("data_type", INDEXED),
             industry: b.add_text_field("industry", STRING | FAST),
-            status: b.add_u64_field("status", INDEXED | FAST),
+            status: b.add_u64_field("status", INDEXED),
             valid_until: b.add_u64_field("valid_until", INDEXED | FAST),
-            year: b.add_u64_field("year", INDEXED | FAST),
-            month: b.add_u64_field("month", FAST),
+            year: b.add_u64_field("year", INDEXED),
+            packed: b.add_u64_field("packed", FAST),
         };
         (b.build(), fields)
     }
@@ -97,15 +99,54 @@ impl Fields {
         }
         d.add_u64(self.status, status_code(r.status));
         d.add_u64(self.valid_until, julian(r.valid_until));
-        if let Some(first) = r.versions.first() {
+        let month = r.versions.first().map(|first| {
             let on = first.assigned_on;
             d.add_u64(self.year, on.year().max(0) as u64);
-            d.add_u64(
-                self.month,
-                on.year().max(0) as u64 * 100 + u64::from(u8::from(on.month())),
-            );
-        }
+            on.year().max(0) as u64 * 100 + u64::from(u8::from(on.month()))
+        });
+        let packed = Packed {
+            valid_until: julian(r.valid_until),
+            month,
+            status: status_code(r.status),
+            data_type: u64::from(r.data_type.digit()),
+        };
+        d.add_u64(self.packed, packed.into());
         d
+    }
+}
+
+/// A record's numeric facets in one u64: the last valid day (Julian day, bits 0–23), the month
+/// the code was assigned as `YYYYMM` (bits 24–47, 0 for none), the stored status (48–51) and
+/// the data type digit (52–55). Each fits its bits with room: Julian days stay under 2^24 until
+/// the year 41,000, `YYYYMM` under 2^24 until the year 167,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packed {
+    pub valid_until: u64,
+    pub month: Option<u64>,
+    pub status: u64,
+    pub data_type: u64,
+}
+
+const FIELD: u64 = (1 << 24) - 1;
+const NIBBLE: u64 = 0xF;
+
+impl From<Packed> for u64 {
+    fn from(p: Packed) -> u64 {
+        (p.valid_until & FIELD)
+            | (p.month.unwrap_or(0) & FIELD) << 24
+            | (p.status & NIBBLE) << 48
+            | (p.data_type & NIBBLE) << 52
+    }
+}
+
+impl From<u64> for Packed {
+    fn from(v: u64) -> Packed {
+        Packed {
+            valid_until: v & FIELD,
+            month: Some(v >> 24 & FIELD).filter(|&m| m != 0),
+            status: v >> 48 & NIBBLE,
+            data_type: v >> 52 & NIBBLE,
+        }
     }
 }
 
