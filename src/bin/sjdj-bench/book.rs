@@ -329,8 +329,7 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
         sjdj::node::keyfile::generate(&dir.join("node.key")).map_err(|e| anyhow!("key: {e}"))?;
     }
     let toml = national_config(&dir, a.cache);
-    let (mut national, addr) = country::start(bin, &dir, &toml)?;
-    national.keep_dir = a.dir.is_some();
+    let (mut national, addr) = country::start(bin, &dir, &toml, a.dir.is_some())?;
     wait_serving(&addr).await?;
     let ch = connect(&addr).await?;
     let ctx = Ctx {
@@ -409,8 +408,7 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
     let store_bytes = disk::allocated(&store)? - index_bytes;
     let families = disk::families(&store)?;
     let t = Instant::now();
-    let (mut again, addr) = country::start(bin, &dir, &toml)?;
-    again.keep_dir = a.dir.is_some();
+    let (again, addr) = country::start(bin, &dir, &toml, a.dir.is_some())?;
     wait_serving(&addr).await?;
     let mut registry = Registry::new(connect(&addr).await?);
     let code = codes[codes.len() / 2].clone();

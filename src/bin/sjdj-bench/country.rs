@@ -64,6 +64,7 @@ pub(super) fn start(
     bin: &Path,
     dir: &Path,
     toml: &str,
+    keep_dir: bool,
 ) -> anyhow::Result<(node::NodeGuard, String)> {
     let path = dir.join("node.toml");
     std::fs::write(&path, toml).with_context(|| format!("write {}", path.display()))?;
@@ -73,7 +74,7 @@ pub(super) fn start(
         "--dev-tokens".into(),
         dir.as_os_str().to_owned(),
     ];
-    node::spawn_node(bin, dir.to_path_buf(), &args)
+    node::spawn_node(bin, dir.to_path_buf(), &args, keep_dir)
 }
 
 /// `cache`: each node's `node.store_cache_bytes`.
@@ -99,7 +100,7 @@ pub(super) async fn country(
         cache,
         limits,
     );
-    let (national, national_addr) = start(bin, &national_dir, &toml)?;
+    let (national, national_addr) = start(bin, &national_dir, &toml, false)?;
     wait_serving(&national_addr).await?;
     let national_ch = connect(&national_addr).await?;
     let national_tokens = load_tokens(&national_dir.join("dev-tokens.json"))?;
@@ -128,6 +129,7 @@ pub(super) async fn country(
             bin,
             &dir,
             &config(&dir, id, "province", region, cache, &federation),
+            false,
         )?;
         provinces.push((id, region, dir, guard, addr));
     }

@@ -41,15 +41,17 @@ pub(super) fn start_node(bin: &Path) -> anyhow::Result<(NodeGuard, String)> {
     ];
     let mut args: Vec<std::ffi::OsString> = dev.iter().map(Into::into).collect();
     args.extend(["--data-dir".into(), dir.clone().into_os_string()]);
-    spawn_node(bin, dir, &args)
+    spawn_node(bin, dir, &args, false)
 }
 
 /// Starts `sjdj-node ARGS` for a node whose files are in `dir` (its log goes to `dir/node.log`);
-/// returns the guard and the address it printed.
+/// returns the guard and the address it printed. `keep_dir`: the directory is the caller's
+/// (`--book-dir`), left in place however the node ends, even if it never starts.
 pub(super) fn spawn_node(
     bin: &Path,
     dir: PathBuf,
     args: &[std::ffi::OsString],
+    keep_dir: bool,
 ) -> anyhow::Result<(NodeGuard, String)> {
     let spawned = Command::new(bin)
         .args(args)
@@ -58,7 +60,9 @@ pub(super) fn spawn_node(
         .stderr(std::fs::File::create(dir.join("node.log"))?)
         .spawn();
     let mut child = spawned.map_err(|e| {
-        let _ = std::fs::remove_dir_all(&dir);
+        if !keep_dir {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         anyhow!(
             "cannot start {}: {e} (build it, or pass --node-bin)",
             bin.display()
@@ -68,7 +72,7 @@ pub(super) fn spawn_node(
     let mut guard = NodeGuard {
         child,
         dir,
-        keep_dir: false,
+        keep_dir,
         metrics: None,
     };
     match sjdj::node::listening(stdout, Duration::from_secs(60)) {
