@@ -2,7 +2,7 @@
 //! counted by their ordinal in each segment and named once at the end. A common keyword matches
 //! most of the book, so the per-document step is three column reads (province, industry, the
 //! packed numeric facets) and array increments (a hash map per facet took half of such a
-//! search's time at a million records; a column per numeric facet, a third of it).
+//! search's time at a million records; reading a column per numeric facet, about a third).
 use super::schema::{status_of, Packed};
 use std::collections::{BTreeMap, HashMap};
 use tantivy::collector::{Collector, SegmentCollector};
