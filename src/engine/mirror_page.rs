@@ -60,15 +60,16 @@ impl Engine {
                 .get(&key)?
                 .ok_or_else(|| EngineError::corrupt(&key, "mirrored bundle missing"))?;
             let held = bundle_entries(&bundle).map_err(|e| EngineError::corrupt(&key, &e))?;
-            for e in held.iter().skip((index % BUNDLE) as usize) {
+            let count = held.len() as u64;
+            for e in held.into_iter().skip((index % BUNDLE) as usize) {
                 if index == end || (!entries.is_empty() && bytes + e.len() > max_bytes) {
                     break 'bundles;
                 }
                 bytes += e.len();
-                entries.push(e.to_vec());
+                entries.push(e);
                 index += 1;
             }
-            if (held.len() as u64) < BUNDLE && index < end {
+            if count < BUNDLE && index < end {
                 return Err(EngineError::corrupt(&key, "mirrored entry missing"));
             }
         }

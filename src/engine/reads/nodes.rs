@@ -211,9 +211,9 @@ impl Engine {
                 .ok_or_else(|| EngineError::corrupt(&key, "mirrored bundle missing"))?;
             let entries = bundle_entries(&bundle).map_err(|e| EngineError::corrupt(&key, &e))?;
             let entry = entries
-                .get((c.log_index % BUNDLE) as usize)
-                .ok_or_else(|| EngineError::corrupt(&key, "mirrored entry missing"))?
-                .to_vec();
+                .into_iter()
+                .nth((c.log_index % BUNDLE) as usize)
+                .ok_or_else(|| EngineError::corrupt(&key, "mirrored entry missing"))?;
             let proof = tree::inclusion_proof(&MirrorTiles { store, node }, c.log_index, size)?;
             (entry, proof)
         } else {
