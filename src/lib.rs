@@ -18,6 +18,8 @@
 //!   command (state, events and indexes in one atomic batch); reads go straight to the store.
 //! - [`grpc`]: the only module that knows prost/tonic types: services, conversions, the one
 //!   mapping of errors to `tonic::Status`.
+//! - [`web`]: the web front: server-rendered pages in Chinese beside the gRPC services, on the
+//!   same listener, reading through the same engine calls.
 //! - [`node`]: config, key files, dev mode, the federation loops, and
 //!   `Node::run(listener, shutdown)`.
 //! - [`cli`]: the `sjdj` client commands.
@@ -32,3 +34,4 @@ pub mod node;
 pub mod search;
 pub mod store;
 pub mod sync;
+pub mod web;

@@ -8,8 +8,8 @@ use source_tree::{is_test_file, rust_files};
 use std::path::Path;
 
 /// Lowest first.
-const LAYERS: [&str; 9] = [
-    "domain", "store", "log", "search", "sync", "engine", "grpc", "node", "cli",
+const LAYERS: [&str; 10] = [
+    "domain", "store", "log", "search", "sync", "engine", "grpc", "web", "node", "cli",
 ];
 
 /// The code of a file without its `#[cfg(test)]` items: a `#[cfg(test)] mod x;` line is

@@ -22,6 +22,18 @@ impl RecordStatus {
             RecordStatus::Revoked => "REVOKED",
         }
     }
+
+    /// The status [`RecordStatus::name`] names.
+    pub fn from_name(name: &str) -> Option<RecordStatus> {
+        [
+            RecordStatus::Valid,
+            RecordStatus::Expired,
+            RecordStatus::Deregistered,
+            RecordStatus::Revoked,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -97,14 +97,31 @@ pub struct Limits {
     pub require_client_cert: bool,
 }
 
+/// How a refusal reaches a caller that is not a gRPC client (a browser at the web pages), when
+/// the node serves pages: the web layer renders it, since this layer knows only gRPC.
+pub type PageRefusal = fn(&Status) -> http::Response<Body>;
+
 pub struct Gate {
     engine: Engine,
     limits: Limits,
+    pages: Option<PageRefusal>,
 }
 
 impl Gate {
-    pub fn new(engine: Engine, limits: Limits) -> Arc<Gate> {
-        Arc::new(Gate { engine, limits })
+    pub fn new(engine: Engine, limits: Limits, pages: Option<PageRefusal>) -> Arc<Gate> {
+        Arc::new(Gate {
+            engine,
+            limits,
+            pages,
+        })
+    }
+
+    /// A refusal as the caller reads it: a gRPC status, or a page for a browser.
+    fn answer(&self, page: bool, refused: Status) -> http::Response<Body> {
+        match self.pages {
+            Some(render) if page => render(&refused),
+            _ => refused.into_http(),
+        }
     }
 
     /// Admits a call from its head, or says why not. The slot, if any, is held by the call.
@@ -207,6 +224,14 @@ fn take(
     })
 }
 
+/// Whether a request is a gRPC call: gRPC clients always name their content type.
+pub fn is_grpc<B>(req: &http::Request<B>) -> bool {
+    req.headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
 pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
     let value = headers.get("authorization")?.to_str().ok()?;
     value
@@ -274,9 +299,11 @@ where
     }
 
     fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
+        let page = !is_grpc(&req);
+        let gate = self.gate.clone();
         let (caller, slot) = match self.gate.admit(&req) {
             Ok(admitted) => admitted,
-            Err(refused) => return Box::pin(async move { Ok(refused.into_http()) }),
+            Err(refused) => return Box::pin(async move { Ok(gate.answer(page, refused)) }),
         };
         req.extensions_mut().insert(caller);
         // The service that was polled ready takes this call; its clone waits for the next.
@@ -288,7 +315,7 @@ where
                 Ok(Ok(response)) => {
                     // tonic refuses an oversized message itself, with no reason code.
                     if let Some(refusal) = super::status::message_too_large(response.headers()) {
-                        return Ok(refusal.into_http());
+                        return Ok(gate.answer(page, refusal));
                     }
                     Ok(match slot {
                         // The slot goes with the response body: a stream holds it while it is
@@ -298,7 +325,7 @@ where
                     })
                 }
                 Ok(Err(e)) => Err(e),
-                Err(_) => Ok(super::status::timed_out(timeout).into_http()),
+                Err(_) => Ok(gate.answer(page, super::status::timed_out(timeout))),
             }
         })
     }

@@ -36,12 +36,6 @@ impl RegistryService for Registry {
         req: Request<pb::SearchRecordsRequest>,
     ) -> Res<pb::SearchRecordsResponse> {
         let r = req.into_inner();
-        if r.query.chars().count() > 200 {
-            return Err(status::invalid(
-                "QUERY_TOO_LONG",
-                "a query has at most 200 characters",
-            ));
-        }
         let filter = SearchFilter {
             query: r.query,
             region: r.region,

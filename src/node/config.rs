@@ -40,6 +40,24 @@ pub struct Config {
     pub tls: Option<TlsSection>,
     /// Prometheus metrics; leave out to serve none.
     pub metrics: Option<MetricsSection>,
+    /// The web pages on the listener, beside gRPC.
+    #[serde(default)]
+    pub web: WebSection,
+}
+
+/// The web front: server-rendered pages on the gRPC listener (same address, same TLS, same
+/// per-address limits as the public calls).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSection {
+    /// Serve the pages. Default true; false leaves the listener gRPC only (HTTP/2 only).
+    pub enabled: bool,
+}
+
+impl Default for WebSection {
+    fn default() -> Self {
+        WebSection { enabled: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -585,6 +603,7 @@ impl Config {
             },
             tls: None,
             metrics: None,
+            web: WebSection::default(),
         }
     }
 }

@@ -238,6 +238,8 @@ pub struct Node {
     pub tls: Option<tonic::transport::ServerTlsConfig>,
     /// Mutual TLS: FederationService requires a client certificate.
     pub require_client_cert: bool,
+    /// Serve the web pages beside gRPC (`web.enabled`).
+    pub web: bool,
 }
 
 impl Node {
@@ -315,6 +317,7 @@ impl Node {
             refusals: Arc::default(),
             objections_per_caller: c.quotas.objections_per_caller,
             server: c.server.clone(),
+            web: c.web.enabled,
         })
     }
 
@@ -430,6 +433,7 @@ impl Node {
             .map_err(|e| NodeError::Listen("listener".into(), e))?;
         tracing::info!(%addr, node = %engine.config().node_id, role = %engine.config().role, "serving");
         let srv = &self.server;
+        let tls_on = self.tls.is_some();
         let incoming = grpc::incoming::bounded(
             listener,
             grpc::incoming::ConnectionLimits {
@@ -437,10 +441,13 @@ impl Node {
                 max_per_address: srv.max_connections_per_address,
                 idle_timeout: Duration::from_millis(srv.idle_timeout_ms),
                 exempt: srv.trusted_proxies.clone(),
-                tls: self.tls.is_some(),
+                tls: tls_on,
             },
         );
-        let gate = grpc::admission::Gate::new(engine.clone(), self.admission);
+        let pages = self
+            .web
+            .then_some(crate::web::refusal_page as grpc::admission::PageRefusal);
+        let gate = grpc::admission::Gate::new(engine.clone(), self.admission, pages);
         let mut builder = tonic::transport::Server::builder()
             .max_concurrent_streams(srv.max_concurrent_streams)
             .http2_keepalive_interval(Some(Duration::from_millis(srv.keepalive_interval_ms)))
@@ -453,8 +460,12 @@ impl Node {
             builder = builder.tls_config(tls)?;
             tracing::info!(mutual = self.require_client_cert, "TLS on the listener");
         }
-        let serve = builder
-            .layer(grpc::admission::AdmissionLayer(gate))
+        // Searches from gRPC and from the pages share these slots.
+        let scans = Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ));
+        let mut services = tonic::service::Routes::builder();
+        services
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -475,9 +486,7 @@ impl Node {
             .add_service(pb::registry_service_server::RegistryServiceServer::new(
                 grpc::Registry {
                     engine: engine.clone(),
-                    scans: Arc::new(tokio::sync::Semaphore::new(
-                        std::thread::available_parallelism().map_or(1, |n| n.get()),
-                    )),
+                    scans: scans.clone(),
                     objections: RateLimiter::per_day(
                         self.objections_per_caller,
                         "objections on one application from one caller a day",
@@ -509,7 +518,20 @@ impl Node {
                     refusals: self.refusals.clone(),
                 })
                 .max_decoding_message_size(crate::sync::envelope::MAX_PAYLOAD + 64 * 1024),
-            )
+            );
+        let mut routes = services.routes().into_axum_router();
+        if self.web {
+            routes = crate::web::mount(routes, engine.clone(), scans);
+            tracing::info!(
+                "web pages at {}://{addr}/",
+                if tls_on { "https" } else { "http" }
+            );
+        }
+        // Browsers speak HTTP/1.1 to a plain listener; gRPC stays on HTTP/2.
+        let serve = builder
+            .accept_http1(self.web)
+            .layer(grpc::admission::AdmissionLayer(gate))
+            .add_routes(routes.into())
             .serve_with_incoming_shutdown(incoming, shutdown);
         let result = tokio::select! {
             r = serve => r,

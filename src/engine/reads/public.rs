@@ -83,6 +83,13 @@ impl Engine {
     /// One page of the records a search finds (best first; by code for an empty keyword), with
     /// the counts per facet of everything it finds.
     pub fn search(&self, f: &SearchFilter, size: i32, token: &str) -> Result<Found, EngineError> {
+        if f.query.chars().count() > MAX_QUERY_CHARS {
+            return Err(Refusal::invalid(
+                "QUERY_TOO_LONG",
+                format!("a query has at most {MAX_QUERY_CHARS} characters"),
+            )
+            .into());
+        }
         let today = self.today();
         let hits = self
             .indexed()
@@ -309,6 +316,9 @@ impl Engine {
         })
     }
 }
+
+/// Characters a search's keyword has at most: longer than any name or summary it could match.
+pub const MAX_QUERY_CHARS: usize = 200;
 
 /// How long a search waits for the index to take writes already durable.
 const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -1,0 +1,142 @@
+//! The one place a refusal or a failure becomes a page: its HTTP status, a title in Chinese, the
+//! stable reason code the gRPC API gives for the same refusal, and what to do.
+use super::page::{html_response, secure};
+use crate::engine::EngineError;
+use askama::Template;
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tonic::{Code, Status};
+
+/// A page's failure, as the gRPC API states it: the same refusals, the same reason codes.
+#[derive(Debug)]
+pub struct WebError(pub Status);
+
+impl From<Status> for WebError {
+    fn from(s: Status) -> WebError {
+        WebError(s)
+    }
+}
+
+impl From<EngineError> for WebError {
+    fn from(e: EngineError) -> WebError {
+        WebError(crate::grpc::status::status(e))
+    }
+}
+
+impl WebError {
+    /// A bad parameter of a page's request.
+    pub fn invalid(reason: &'static str, message: impl Into<String>) -> WebError {
+        WebError(crate::grpc::status::invalid(reason, message))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: &'static str,
+    status: u16,
+    reason: String,
+    message: String,
+}
+
+fn http_status(code: Code) -> StatusCode {
+    match code {
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
+            StatusCode::BAD_REQUEST
+        }
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
+        Code::PermissionDenied => StatusCode::FORBIDDEN,
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        Code::Unimplemented => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "请求有误",
+        StatusCode::NOT_FOUND => "未找到",
+        StatusCode::CONFLICT => "与现状冲突",
+        StatusCode::FORBIDDEN => "无权操作",
+        StatusCode::UNAUTHORIZED => "需要登录",
+        StatusCode::TOO_MANY_REQUESTS => "请求过于频繁",
+        StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
+        StatusCode::GATEWAY_TIMEOUT => "处理超时",
+        _ => "内部错误",
+    }
+}
+
+/// What a page says of a refusal: in Chinese for the reasons a public page meets, else the
+/// engine's own message.
+fn explained(reason: &str, message: &str) -> String {
+    let zh = match reason {
+        "CODE_NOT_FOUND" => "本节点没有这个登记编码的记录。",
+        "QUERY_CODE_NOT_FOUND" => "本节点没有这个查询码的证书。",
+        "CERTIFICATE_NOT_FOUND" => "本节点没有这份证书。",
+        "QUERY_TOO_LONG" => "关键词最多 200 个字符。",
+        "RATE_LIMITED" | "TOKEN_RATE_LIMITED" => "来自这个地址的请求过多，请稍后再试。",
+        "REQUEST_TIMEOUT" => "请求处理超时，请稍后再试。",
+        "SHUTTING_DOWN" => "节点正在停止，请稍后再试。",
+        "PAGE_NOT_FOUND" => "没有这个页面。",
+        _ => "",
+    };
+    if zh.is_empty() {
+        message.to_string()
+    } else {
+        zh.to_string()
+    }
+}
+
+/// The page of a refusal or a failure.
+fn page(s: &Status) -> Response {
+    let status = http_status(s.code());
+    let reason = crate::grpc::status::reason_of(s).unwrap_or_default();
+    // The gRPC message leads with its reason code; the page shows the code apart.
+    let message = s.message();
+    let message = message
+        .strip_prefix(reason.as_str())
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(message);
+    let p = ErrorPage {
+        title: title(status),
+        status: status.as_u16(),
+        message: explained(&reason, message),
+        reason,
+    };
+    let html = p.render().unwrap_or_else(|_| title(status).to_string());
+    let mut r = html_response(status, html);
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    }
+    r
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        page(&self.0)
+    }
+}
+
+/// Admission's refusal of a page's request (rate, timeout), as a page.
+pub fn refusal_page(s: &Status) -> axum::http::Response<tonic::body::Body> {
+    page(s).map(tonic::body::Body::new)
+}
+
+/// What no route answers: gRPC's UNIMPLEMENTED to a gRPC client, a page to a browser.
+pub async fn fallback(req: Request<axum::body::Body>) -> Response {
+    if crate::grpc::admission::is_grpc(&req) {
+        return Status::unimplemented("").into_http::<axum::body::Body>();
+    }
+    let mut r = page(&crate::grpc::status::with_reason(
+        Code::NotFound,
+        "PAGE_NOT_FOUND",
+        format!("no page at {}", req.uri().path()),
+    ));
+    secure(r.headers_mut());
+    r
+}

@@ -1,0 +1,324 @@
+//! The web pages on a real node's listener, beside gRPC: the public site finds, shows and
+//! verifies a registered record; refusals are pages with their reason code and HTTP status;
+//! every page carries the security headers; `web.enabled = false` leaves gRPC alone.
+mod common;
+use common::*;
+use sjdj::grpc::pb;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A response as a browser receives it over HTTP/1.1.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request on its own connection (`Connection: close`), read to its end; the raw
+/// bytes when they are not an HTTP/1.1 response.
+async fn send(addr: &str, method: &str, path: &str, form: Option<&str>) -> Result<Answer, Vec<u8>> {
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(body) = form {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+    } else {
+        req.push_str("\r\n");
+    }
+    s.write_all(req.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw).await;
+    let text = String::from_utf8(raw.clone()).map_err(|_| raw.clone())?;
+    let (head, body) = text.split_once("\r\n\r\n").ok_or(raw.clone())?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.strip_prefix("HTTP/1.1 "))
+        .and_then(|l| l.get(..3)?.parse().ok())
+        .ok_or(raw)?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Ok(Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+async fn get(addr: &str, path: &str) -> Answer {
+    send(addr, "GET", path, None)
+        .await
+        .unwrap_or_else(|raw| panic!("GET {path}: not HTTP/1.1: {raw:?}"))
+}
+
+fn encoded(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// What every page must carry: a CSP that forbids script and inline style, and no inline
+/// script or style in the page itself (the JSON-LD data block is not a script that runs).
+fn assert_secured(a: &Answer, what: &str) {
+    let csp = a.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{what}: CSP {csp:?}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert_eq!(
+        a.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(a.header("x-frame-options"), Some("DENY"), "{what}");
+    assert!(
+        a.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html")),
+        "{what}"
+    );
+    assert!(!a.body.contains("style="), "{what}: an inline style");
+    let scripts = a.body.matches("<script").count();
+    let data = a
+        .body
+        .matches("<script type=\"application/ld+json\">")
+        .count();
+    assert_eq!(scripts, data, "{what}: a script that would run");
+}
+
+#[tokio::test]
+async fn the_public_site_finds_shows_and_verifies_a_registered_record() {
+    let node = Node::dev().await;
+    let app = node.registered().await;
+    let code = app.code.clone();
+    let addr = node.addr.clone();
+
+    // Any substring of the name, across jieba's words: 企业|登记|信息.
+    let found = get(&addr, &format!("/search?{}", encoded(&[("q", "业登记信")]))).await;
+    assert_eq!(found.status, 200);
+    assert_secured(&found, "search");
+    assert!(
+        found.body.contains(&format!("/records/{code}")),
+        "{}",
+        found.body
+    );
+    assert!(found.body.contains("共找到 <strong>1</strong> 条记录"));
+    // Its facets: the subject's province (350100 is in 福建省), linked as a filter.
+    assert!(found.body.contains("福建省"));
+    let filter = "/search?q=%E4%B8%9A%E7%99%BB%E8%AE%B0%E4%BF%A1&#38;region=350000";
+    assert!(found.body.contains(filter), "{}", found.body);
+    let filtered = get(&addr, &filter.replace("&#38;", "&")).await;
+    assert!(filtered.body.contains("共找到 <strong>1</strong> 条记录"));
+    assert!(
+        filtered.body.contains("aria-current=\"true\""),
+        "the chosen value is marked"
+    );
+    let elsewhere = get(&addr, "/search?region=440000").await;
+    assert!(elsewhere.body.contains("共找到 <strong>0</strong> 条记录"));
+    let none = get(
+        &addr,
+        &format!("/search?{}", encoded(&[("q", "不存在的词")])),
+    )
+    .await;
+    assert!(none.body.contains("没有符合条件的记录"));
+
+    let page = get(&addr, &format!("/records/{code}")).await;
+    assert_eq!(page.status, 200);
+    assert_secured(&page, "record");
+    for shown in [
+        "企业登记信息",
+        "某市数据局",
+        "福建省",
+        "第 1 版",
+        "受理",
+        "形式审查通过",
+    ] {
+        assert!(page.body.contains(shown), "record page lacks {shown}");
+    }
+    let ld_start = page.body.find("application/ld+json\">").expect("JSON-LD") + 21;
+    let ld_end = ld_start + page.body[ld_start..].find("</script>").expect("its end");
+    let ld: serde_json::Value = serde_json::from_str(&page.body[ld_start..ld_end]).expect("JSON");
+    assert_eq!(ld["@type"], "Dataset");
+    assert_eq!(ld["identifier"], code.as_str());
+    assert_eq!(ld["name"], "企业登记信息");
+
+    let cert = registry(node.channel().await)
+        .get_certificate(pb::GetCertificateRequest {
+            key: Some(pb::get_certificate_request::Key::Code(code.clone())),
+            version: 0,
+        })
+        .await
+        .expect("certificate")
+        .into_inner()
+        .certificate
+        .expect("a certificate");
+    assert!(
+        page.body.contains(&cert.query_code),
+        "the record shows its query code"
+    );
+    let by_code = get(
+        &addr,
+        &format!("/verify?{}", encoded(&[("query_code", &cert.query_code)])),
+    )
+    .await;
+    assert_secured(&by_code, "verify");
+    assert!(by_code.body.contains("核验通过"), "{}", by_code.body);
+    assert!(by_code.body.contains(&code));
+
+    let pasted = send(
+        &addr,
+        "POST",
+        "/verify",
+        Some(&encoded(&[("armored", &cert.armored)])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(pasted.status, 200);
+    assert!(pasted.body.contains("核验通过"), "{}", pasted.body);
+    // One character of the signed body changed: the signature no longer holds.
+    let lines: Vec<&str> = cert.armored.lines().collect();
+    let body_line = lines.iter().position(|l| l.is_empty()).expect("blank line") + 1;
+    let mut tampered: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let first = tampered[body_line].remove(10);
+    tampered[body_line].insert(10, if first == 'A' { 'B' } else { 'A' });
+    let tampered = tampered.join("\n");
+    let refused = send(
+        &addr,
+        "POST",
+        "/verify",
+        Some(&encoded(&[("armored", &tampered)])),
+    )
+    .await
+    .expect("HTTP");
+    assert!(refused.body.contains("核验未通过"), "{}", refused.body);
+    assert!(refused.body.contains("<code>CERT_"), "{}", refused.body);
+
+    let stats = get(&addr, "/statistics").await;
+    assert_eq!(stats.status, 200);
+    assert_secured(&stats, "statistics");
+    assert!(stats.body.contains("登记记录共 <strong>1</strong> 条"));
+    assert!(stats.body.contains("<svg") && stats.body.contains("<rect"));
+    assert!(stats.body.contains("福建省"));
+
+    let css = get(&addr, "/static/site.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn refusals_are_pages_with_their_reason_and_http_status() {
+    let node = Spec::province("web", "350000")
+        .drill()
+        .set("public_api.rate_per_second", 1)
+        .set("public_api.burst", 12)
+        .start()
+        .await;
+    let addr = node.addr.clone();
+    let long = "数".repeat(201);
+    let cases = [
+        ("/records/XYZ".to_string(), 400, "CODE_LENGTH"),
+        ("/nowhere".to_string(), 404, "PAGE_NOT_FOUND"),
+        ("/search?status=BOGUS".to_string(), 400, "STATUS_INVALID"),
+        ("/search?data_type=9".to_string(), 400, "DATA_TYPE_INVALID"),
+        ("/search?year=99".to_string(), 400, "YEAR_INVALID"),
+        (
+            format!("/search?{}", encoded(&[("q", &long)])),
+            400,
+            "QUERY_TOO_LONG",
+        ),
+        (
+            "/verify?query_code=zzzz".to_string(),
+            404,
+            "QUERY_CODE_NOT_FOUND",
+        ),
+    ];
+    for (path, status, reason) in &cases {
+        let a = get(&addr, path).await;
+        assert_eq!(a.status, *status, "{path}: {}", a.body);
+        assert!(
+            a.body.contains(&format!("<code>{reason}</code>")),
+            "{path}: {}",
+            a.body
+        );
+        assert_secured(&a, path);
+    }
+    // A gRPC client at an unknown method still gets gRPC's UNIMPLEMENTED, not a page.
+    let mut s = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let req = format!(
+        "POST /sjdj.v1.Nothing/Here HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/grpc\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.expect("send");
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw).await;
+    assert!(
+        raw.to_ascii_lowercase().contains("grpc-status: 12"),
+        "{raw}"
+    );
+    // The address's burst runs dry: the pages are held to the public calls' limit.
+    let mut limited = None;
+    for _ in 0..40 {
+        let a = get(&addr, "/").await;
+        if a.status == 429 {
+            limited = Some(a);
+            break;
+        }
+        assert_eq!(a.status, 200);
+    }
+    let a = limited.expect("the burst of 12 ran dry within 40 requests");
+    assert!(a.body.contains("<code>RATE_LIMITED</code>"), "{}", a.body);
+    assert_eq!(a.header("retry-after"), Some("1"));
+    assert_secured(&a, "429");
+    // gRPC callers share that bucket: at one call a second refilling it, five calls at once
+    // from the same address cannot all pass.
+    let mut r = registry(node.channel().await);
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        codes.push(
+            r.get_node_info(pb::GetNodeInfoRequest {})
+                .await
+                .err()
+                .map(|e| e.code()),
+        );
+    }
+    assert!(
+        codes.contains(&Some(tonic::Code::ResourceExhausted)),
+        "{codes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_with_the_web_off_serves_grpc_only() {
+    let node = Spec::province("noweb", "350000")
+        .set("web.enabled", false)
+        .start()
+        .await;
+    let page = send(&node.addr, "GET", "/", None).await;
+    assert!(
+        page.is_err(),
+        "an HTTP/1.1 page from a node with the web off"
+    );
+    registry(node.channel().await)
+        .get_node_info(pb::GetNodeInfoRequest {})
+        .await
+        .expect("gRPC still answers");
+}
