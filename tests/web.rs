@@ -322,3 +322,152 @@ async fn a_node_with_the_web_off_serves_grpc_only() {
         .await
         .expect("gRPC still answers");
 }
+
+/// The value of the hidden field `name` in a page's form.
+fn hidden(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let rest = &body[at + name.len() + 15..];
+    rest[..rest.find('"').expect("its end")].to_string()
+}
+
+#[tokio::test]
+async fn the_public_objects_on_the_web_under_the_same_rules_as_over_grpc() {
+    let node = Node::dev().await;
+    let app = node.in_publicity().await;
+    let addr = node.addr.clone();
+    let list = get(&addr, "/publicity").await;
+    assert_secured(&list, "publicity");
+    assert!(
+        list.body.contains(&format!("/publicity/{}", app.id)),
+        "{}",
+        list.body
+    );
+    let notice = get(&addr, &format!("/publicity/{}", app.id)).await;
+    assert_eq!(notice.status, 200);
+    assert_secured(&notice, "notice");
+    // The exact text the registrant acknowledged, escaped as HTML.
+    let first_line = app.publicity_text.lines().next().expect("a publicity text");
+    assert!(notice.body.contains(first_line), "{}", notice.body);
+    let request_id = hidden(&notice.body, "request_id");
+    assert_eq!(request_id.len(), 32);
+
+    let objections = |n: usize| {
+        let node = &node;
+        let id = app.id.clone();
+        async move {
+            let got = node.flow().await.get(&id).await;
+            assert_eq!(got.objections.len(), n, "objections filed");
+        }
+    };
+    let form = |request_id: &str, reason: &str| {
+        encoded(&[
+            ("request_id", request_id),
+            ("objector_name", "李四"),
+            ("objector_contact", "13800000000"),
+            ("reason", reason),
+        ])
+    };
+    let path = format!("/publicity/{}", app.id);
+    let filed = send(
+        &addr,
+        "POST",
+        &path,
+        Some(&form(&request_id, "数据来源说明不实")),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let location = filed.header("location").expect("redirected").to_string();
+    assert!(
+        location.starts_with(&format!("{path}?objection=")),
+        "{location}"
+    );
+    let shown = get(&addr, &location).await;
+    assert!(shown.body.contains("异议已提交"));
+    // The form sent again (a reload, a double click) files nothing more.
+    let again = send(
+        &addr,
+        "POST",
+        &path,
+        Some(&form(&request_id, "数据来源说明不实")),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(again.header("location"), Some(location.as_str()));
+    objections(1).await;
+
+    // Refused by the flow's rules: the notice again, with the reason and what was typed.
+    let empty = send(&addr, "POST", &path, Some(&form("another-id", "")))
+        .await
+        .expect("HTTP");
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(empty.body.contains("异议未提交"), "{}", empty.body);
+    assert!(
+        empty.body.contains("value=\"李四\""),
+        "what was typed is kept"
+    );
+    assert_secured(&empty, "refused objection");
+    objections(1).await;
+
+    // Three a day from one address on one application (quotas.objections_per_caller), each
+    // form sent taking one as a FileObjection call does (the resend and the refused one too);
+    // the share is FileObjection's own, so gRPC is refused as well.
+    let over = send(&addr, "POST", &path, Some(&form("r4", "再一理由")))
+        .await
+        .expect("HTTP");
+    assert_eq!(over.status, 429, "{}", over.body);
+    assert!(
+        over.body.contains("<code>OBJECTIONS_PER_CALLER</code>"),
+        "{}",
+        over.body
+    );
+    let grpc = registry(node.channel().await)
+        .file_objection(pb::FileObjectionRequest {
+            application_id: app.id.clone(),
+            objector_name: "王五".into(),
+            objector_contact: "13900000000".into(),
+            reason: "经 gRPC".into(),
+            request_id: "r5".into(),
+        })
+        .await
+        .expect_err("the same caller's share is spent");
+    assert_eq!(grpc.code(), tonic::Code::ResourceExhausted);
+    objections(1).await;
+
+    let missing = get(&addr, "/publicity/no-such-application").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("<code>NOTICE_NOT_FOUND</code>"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_national_node_lists_its_provinces_and_shows_their_records_confirmed() {
+    let national = Node::dev().await;
+    let gd = Node::federated("gd", "440000", &national).await;
+    let app = gd.registered_for("440100").await;
+    let addr = national.addr.clone();
+    let page = eventually(20, "the record confirmed in the national book", || async {
+        let page = get(&addr, &format!("/records/{}", app.code)).await;
+        (page.status == 200 && page.body.contains("已确认（")).then_some(page)
+    })
+    .await;
+    assert!(
+        page.body.contains("<code>sjdj/440000/gd #"),
+        "steps name gd's log"
+    );
+    let provinces = get(&addr, "/provinces").await;
+    assert_eq!(provinces.status, 200, "{}", provinces.body);
+    assert_secured(&provinces, "provinces");
+    assert!(
+        provinces
+            .body
+            .contains("广东省</a></td><td>gd</td><td>1</td>"),
+        "{}",
+        provinces.body
+    );
+    // A province keeps no book of the others.
+    let refused = get(&gd.addr, "/provinces").await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("<code>NOT_NATIONAL</code>"));
+}

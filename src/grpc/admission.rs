@@ -72,6 +72,18 @@ pub struct Caller {
     pub address: Option<IpAddr>,
 }
 
+impl Caller {
+    /// Whom a per-caller quota counts: the token's holder, else the address (IPv6 by /64);
+    /// empty for an in-process caller.
+    pub fn key(&self) -> String {
+        match (&self.actor, self.address) {
+            (Some(a), _) => format!("token {}", a.id),
+            (None, Some(ip)) => address_key(ip).to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// Where the client's address comes from behind a reverse proxy.
 #[derive(Debug, Clone, Default)]
 pub struct ProxyConfig {

@@ -1,4 +1,4 @@
-//! The gRPC edge (package `sjdj.v1`): the only module that knows prost and tonic types. Each
+//! The gRPC edge (package `sjdj.v1`): the only module that knows prost types. Each
 //! service converts requests with `convert`, runs them on the engine, and maps every error
 //! through `status` — one place, with stable reason codes.
 mod admin;
@@ -39,7 +39,7 @@ use tonic::Status;
 pub use admin::Admin;
 pub use federation::Federation;
 pub use registration::Registration;
-pub use registry::Registry;
+pub use registry::{file_objection, Objecting, Registry};
 pub use review::Review;
 pub use transparency::Transparency;
 

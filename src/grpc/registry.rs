@@ -13,11 +13,50 @@ pub struct Registry {
     pub engine: Engine,
     /// Scans (search, statistics) running at once, node-wide.
     pub scans: std::sync::Arc<tokio::sync::Semaphore>,
-    /// Objections per caller (token, or address) and application (`quotas.objections_per_caller`).
-    pub objections: super::ratelimit::RateLimiter<(String, String)>,
+    /// Objections per caller (token, or address) and application (`quotas.objections_per_caller`),
+    /// shared with the web form.
+    pub objections: std::sync::Arc<super::ratelimit::RateLimiter<(String, String)>>,
 }
 
 type Res<T> = Result<Response<T>, Status>;
+
+/// An objection from the public, as FileObjection and the web form take it.
+pub struct Objecting {
+    pub application_id: String,
+    pub objector_name: String,
+    pub objector_contact: String,
+    pub reason: String,
+    /// Retrying with the same id files once.
+    pub request_id: String,
+}
+
+/// Files a public objection for gRPC and the web alike: one of the caller's daily objections on
+/// that application (`caller`: its token or address, [`super::admission::Caller::key`]), then
+/// the flow's command. The objection as filed.
+pub async fn file_objection(
+    engine: &Engine,
+    objections: &super::ratelimit::RateLimiter<(String, String)>,
+    caller: String,
+    o: Objecting,
+) -> Result<crate::domain::flow::Objection, Status> {
+    objections.check(
+        &(caller, o.application_id.trim().to_string()),
+        "OBJECTIONS_PER_CALLER",
+    )?;
+    let actor = Actor::public(&o.objector_name);
+    let command = Command::FileObjection {
+        objection_id: String::new(),
+        objector_name: o.objector_name,
+        objector_contact: o.objector_contact,
+        reason: o.reason,
+    };
+    let (app, objection_id) =
+        run_flow(engine, actor, o.request_id, Some(o.application_id), command).await?;
+    app.objections
+        .into_iter()
+        .find(|x| Some(&x.id) == objection_id.as_ref())
+        .ok_or_else(|| Status::internal("the filed objection is missing"))
+}
 
 #[tonic::async_trait]
 impl RegistryService for Registry {
@@ -86,40 +125,27 @@ impl RegistryService for Registry {
         &self,
         req: Request<pb::FileObjectionRequest>,
     ) -> Res<pb::FileObjectionResponse> {
-        let caller = match req.extensions().get::<super::admission::Caller>() {
-            Some(super::admission::Caller { actor: Some(a), .. }) => format!("token {}", a.id),
-            Some(super::admission::Caller {
-                address: Some(ip), ..
-            }) => super::ratelimit::address_key(*ip).to_string(),
-            _ => String::new(),
-        };
+        let caller = req
+            .extensions()
+            .get::<super::admission::Caller>()
+            .map(super::admission::Caller::key)
+            .unwrap_or_default();
         let r = req.into_inner();
-        self.objections.check(
-            &(caller, r.application_id.trim().to_string()),
-            "OBJECTIONS_PER_CALLER",
-        )?;
-        let actor = Actor::public(&r.objector_name);
-        let command = Command::FileObjection {
-            objection_id: String::new(),
-            objector_name: r.objector_name,
-            objector_contact: r.objector_contact,
-            reason: r.reason,
-        };
-        let (app, objection_id) = run_flow(
+        let objection = file_objection(
             &self.engine,
-            actor,
-            r.request_id,
-            Some(r.application_id),
-            command,
+            &self.objections,
+            caller,
+            Objecting {
+                application_id: r.application_id,
+                objector_name: r.objector_name,
+                objector_contact: r.objector_contact,
+                reason: r.reason,
+                request_id: r.request_id,
+            },
         )
         .await?;
-        let objection = app
-            .objections
-            .iter()
-            .find(|o| Some(&o.id) == objection_id.as_ref())
-            .ok_or_else(|| Status::internal("the filed objection is missing"))?;
         Ok(Response::new(pb::FileObjectionResponse {
-            objection: Some(views::objection(objection)),
+            objection: Some(views::objection(&objection)),
         }))
     }
 
@@ -224,6 +250,8 @@ impl RegistryService for Registry {
                 .map(|p| {
                     let (size, time) = p.confirmed.unwrap_or_default();
                     pb::ProvinceState {
+                        entries_behind: p.entries_behind(),
+                        seconds_behind: p.seconds_behind(now),
                         region: p.region,
                         node_id: p.node_id.unwrap_or_default(),
                         hosted: p.hosted,
@@ -231,8 +259,6 @@ impl RegistryService for Registry {
                         confirmed_size: size,
                         confirmed_checkpoint_time: timestamp(time),
                         held: p.held,
-                        entries_behind: size.saturating_sub(p.held),
-                        seconds_behind: p.confirmed.map_or(0, |(_, t)| (now - t).max(0)),
                         frozen: p.frozen,
                     }
                 })

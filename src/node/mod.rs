@@ -464,6 +464,12 @@ impl Node {
         let scans = Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(1, |n| n.get()),
         ));
+        // One share of objections per caller, whether filed over gRPC or on the web.
+        let objections = Arc::new(RateLimiter::per_day(
+            self.objections_per_caller,
+            "objections on one application from one caller a day",
+            "quotas.objections_per_caller",
+        ));
         let mut services = tonic::service::Routes::builder();
         services
             .add_service(health_service)
@@ -487,11 +493,7 @@ impl Node {
                 grpc::Registry {
                     engine: engine.clone(),
                     scans: scans.clone(),
-                    objections: RateLimiter::per_day(
-                        self.objections_per_caller,
-                        "objections on one application from one caller a day",
-                        "quotas.objections_per_caller",
-                    ),
+                    objections: objections.clone(),
                 },
             ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(
@@ -521,7 +523,10 @@ impl Node {
             );
         let mut routes = services.routes().into_axum_router();
         if self.web {
-            routes = crate::web::mount(routes, engine.clone(), scans);
+            routes = crate::web::mount(
+                routes,
+                crate::web::Web::new(engine.clone(), scans, objections),
+            );
             tracing::info!(
                 "web pages at {}://{addr}/",
                 if tls_on { "https" } else { "http" }

@@ -82,6 +82,9 @@ fn explained(reason: &str, message: &str) -> String {
         "REQUEST_TIMEOUT" => "请求处理超时，请稍后再试。",
         "SHUTTING_DOWN" => "节点正在停止，请稍后再试。",
         "PAGE_NOT_FOUND" => "没有这个页面。",
+        "NOTICE_NOT_FOUND" => "没有这份正在公示的申请：公示可能已经结束。",
+        "NOT_NATIONAL" => "只有全国节点汇总各省的登记簿。",
+        "OBJECTIONS_PER_CALLER" => "同一地址对同一申请每天可提出的异议已达上限。",
         _ => "",
     };
     if zh.is_empty() {
@@ -91,8 +94,8 @@ fn explained(reason: &str, message: &str) -> String {
     }
 }
 
-/// The page of a refusal or a failure.
-fn page(s: &Status) -> Response {
+/// A refusal as a page states it: its HTTP status, its reason code, and what it says.
+pub fn status_of(s: &Status) -> (StatusCode, String, String) {
     let status = http_status(s.code());
     let reason = crate::grpc::status::reason_of(s).unwrap_or_default();
     // The gRPC message leads with its reason code; the page shows the code apart.
@@ -101,10 +104,17 @@ fn page(s: &Status) -> Response {
         .strip_prefix(reason.as_str())
         .and_then(|m| m.strip_prefix(": "))
         .unwrap_or(message);
+    let message = explained(&reason, message);
+    (status, reason, message)
+}
+
+/// The page of a refusal or a failure.
+fn page(s: &Status) -> Response {
+    let (status, reason, message) = status_of(s);
     let p = ErrorPage {
         title: title(status),
         status: status.as_u16(),
-        message: explained(&reason, message),
+        message,
         reason,
     };
     let html = p.render().unwrap_or_else(|_| title(status).to_string());

@@ -250,6 +250,19 @@ pub struct ProvinceState {
     pub frozen: bool,
 }
 
+impl ProvinceState {
+    /// Entries of the confirmed checkpoint the book does not hold yet.
+    pub fn entries_behind(&self) -> u64 {
+        self.confirmed
+            .map_or(0, |(size, _)| size.saturating_sub(self.held))
+    }
+
+    /// How old the confirmed checkpoint is at `now` (Unix seconds); 0 with none.
+    pub fn seconds_behind(&self, now: i64) -> i64 {
+        self.confirmed.map_or(0, |(_, t)| (now - t).max(0))
+    }
+}
+
 impl Engine {
     /// The national node: every province namespace delegated to a node or hosted, or that has
     /// records in the book, in region order.

@@ -165,6 +165,25 @@ impl Engine {
         Ok(Page { items, next })
     }
 
+    /// One application in publicity, by id (`{node id}/{id}` on the national node for a
+    /// province's): what its publicity notice shows. Any other application is not found, so
+    /// the public learns nothing of drafts or of applications under review.
+    pub fn publicity_notice(&self, id: &str) -> Result<Application, EngineError> {
+        let id = id.trim();
+        let app = if id.contains('/') {
+            self.read_mirrored_app(id)?
+        } else {
+            self.read_app(id)?
+        };
+        app.filter(|a| a.state == State::InPublicity)
+            .ok_or_else(|| {
+                not_found(
+                    "NOTICE_NOT_FOUND",
+                    format!("no application {} in publicity", echo(id)),
+                )
+            })
+    }
+
     /// A certificate by code and version (0 = current) or by query code.
     pub fn certificate(
         &self,
