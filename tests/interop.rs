@@ -238,7 +238,7 @@ async fn the_cli_runs_the_flow_and_verifies_the_certificate_offline() {
 fn an_invalid_config_is_refused_at_start_naming_every_bad_field() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
-    std::fs::write(&cfg, "[node]\nid = \"bad id\"\nrole = \"city\"\nregion = \"440100\"\nlisten = \"nowhere\"\ndata_dir = \"/tmp/x\"\nkey_file = \"/tmp/x.key\"\n[limits]\nreview_days = 0\n").unwrap();
+    std::fs::write(&cfg, "[node]\nid = \"bad id\"\nrole = \"city\"\nregion = \"440100\"\nlisten = \"nowhere\"\ndata_dir = \"/tmp/x\"\nkey_file = \"/tmp/x.key\"\n[limits]\nreview_days = 0\n[web]\npublic_url = \"sjdj.example/\"\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sjdj-node"))
         .arg("--config")
         .arg(&cfg)
@@ -252,6 +252,7 @@ fn an_invalid_config_is_refused_at_start_naming_every_bad_field() {
         "node.region",
         "node.listen",
         "limits.review_days",
+        "web.public_url",
     ] {
         assert!(err.contains(field), "{field} not named in: {err}");
     }

@@ -38,6 +38,10 @@ async fn send(addr: &str, method: &str, path: &str, form: Option<&str>) -> Resul
     s.write_all(req.as_bytes()).await.expect("send");
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw).await;
+    parse(raw)
+}
+
+fn parse(raw: Vec<u8>) -> Result<Answer, Vec<u8>> {
     let text = String::from_utf8(raw.clone()).map_err(|_| raw.clone())?;
     let (head, body) = text.split_once("\r\n\r\n").ok_or(raw.clone())?;
     let mut lines = head.lines();
@@ -55,6 +59,29 @@ async fn send(addr: &str, method: &str, path: &str, form: Option<&str>) -> Resul
         headers,
         body: body.to_string(),
     })
+}
+
+/// A form with one file field, as a browser uploads it (multipart/form-data).
+async fn upload(addr: &str, path: &str, field: &str, file: &[u8]) -> Answer {
+    let boundary = "----sjdjtestboundary7MA4YWxk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+         filename=\"cert.txt\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.expect("send");
+    s.write_all(&body).await.expect("send");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw).await;
+    parse(raw).unwrap_or_else(|raw| panic!("POST {path}: not HTTP/1.1: {raw:?}"))
 }
 
 async fn get(addr: &str, path: &str) -> Answer {
@@ -179,6 +206,34 @@ async fn the_public_site_finds_shows_and_verifies_a_registered_record() {
     assert!(by_code.body.contains("核验通过"), "{}", by_code.body);
     assert!(by_code.body.contains(&code));
 
+    // The certificate's own page: its QR code holds the address that verifies it.
+    let qc = &cert.query_code;
+    let shown = get(&addr, &format!("/certificates/{qc}")).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_secured(&shown, "certificate");
+    assert!(shown.body.contains("<svg") && shown.body.contains("<path"));
+    let verify_url = format!("http://{addr}/verify?query_code={qc}");
+    assert!(shown.body.contains(&verify_url), "{}", shown.body);
+    let file = get(&addr, &format!("/certificates/{qc}/armored")).await;
+    assert_eq!(file.body, cert.armored);
+    assert!(file
+        .header("content-disposition")
+        .is_some_and(|d| d.starts_with("attachment; filename=")));
+    let up = upload(&addr, "/verify/upload", "certificate", file.body.as_bytes()).await;
+    assert!(up.body.contains("核验通过"), "{}", up.body);
+    let up = upload(&addr, "/verify/upload", "certificate", &cert.signed).await;
+    assert!(
+        up.body.contains("核验通过"),
+        "the signed bytes: {}",
+        up.body
+    );
+    let up = upload(&addr, "/verify/upload", "certificate", b"not a certificate").await;
+    assert!(
+        up.body.contains("核验未通过") && up.body.contains("<code>CERT_BAD_MAGIC</code>"),
+        "{}",
+        up.body
+    );
+
     let pasted = send(
         &addr,
         "POST",
@@ -228,6 +283,7 @@ async fn refusals_are_pages_with_their_reason_and_http_status() {
         .drill()
         .set("public_api.rate_per_second", 1)
         .set("public_api.burst", 12)
+        .set("web.max_form_bytes", 4096)
         .start()
         .await;
     let addr = node.addr.clone();
@@ -248,6 +304,11 @@ async fn refusals_are_pages_with_their_reason_and_http_status() {
             404,
             "QUERY_CODE_NOT_FOUND",
         ),
+        (
+            "/certificates/zzzz".to_string(),
+            404,
+            "QUERY_CODE_NOT_FOUND",
+        ),
     ];
     for (path, status, reason) in &cases {
         let a = get(&addr, path).await;
@@ -259,6 +320,18 @@ async fn refusals_are_pages_with_their_reason_and_http_status() {
         );
         assert_secured(&a, path);
     }
+    // A form past web.max_form_bytes is refused unread.
+    let big = "A".repeat(5000);
+    let a = send(
+        &addr,
+        "POST",
+        "/verify",
+        Some(&encoded(&[("armored", &big)])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert!(a.body.contains("<code>FORM_TOO_LARGE</code>"), "{}", a.body);
     // A gRPC client at an unknown method still gets gRPC's UNIMPLEMENTED, not a page.
     let mut s = tokio::net::TcpStream::connect(&addr)
         .await

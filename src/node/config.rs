@@ -52,11 +52,21 @@ pub struct Config {
 pub struct WebSection {
     /// Serve the pages. Default true; false leaves the listener gRPC only (HTTP/2 only).
     pub enabled: bool,
+    /// The address the public reaches the pages at (`https://sjdj.example.gov.cn`), which the
+    /// QR code of every certificate names. Empty: the address each request came to.
+    pub public_url: String,
+    /// Bytes a form sent to a page may have at most (a pasted or uploaded certificate, an
+    /// objection). Default 1 MiB; past it the page answers 413, reason `FORM_TOO_LARGE`.
+    pub max_form_bytes: usize,
 }
 
 impl Default for WebSection {
     fn default() -> Self {
-        WebSection { enabled: true }
+        WebSection {
+            enabled: true,
+            public_url: String::new(),
+            max_form_bytes: 1 << 20,
+        }
     }
 }
 
@@ -364,6 +374,19 @@ impl Config {
             errors.push(format!(
                 "node.id {:?} must be 1-64 characters of A-Z a-z 0-9 - _ .",
                 n.id
+            ));
+        }
+        let url = &self.web.public_url;
+        if !url.is_empty()
+            && (!(url.starts_with("https://") || url.starts_with("http://"))
+                || url.ends_with('/')
+                || url
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '?' || c == '#'))
+        {
+            errors.push(format!(
+                "web.public_url {url:?} must be an http:// or https:// address with no path \
+                 ending in /, no query and no spaces"
             ));
         }
         let role = NodeRole::parse(&n.role);

@@ -238,8 +238,8 @@ pub struct Node {
     pub tls: Option<tonic::transport::ServerTlsConfig>,
     /// Mutual TLS: FederationService requires a client certificate.
     pub require_client_cert: bool,
-    /// Serve the web pages beside gRPC (`web.enabled`).
-    pub web: bool,
+    /// The web pages beside gRPC (`[web]`), unless `web.enabled` is false.
+    pub web: Option<config::WebSection>,
 }
 
 impl Node {
@@ -317,7 +317,7 @@ impl Node {
             refusals: Arc::default(),
             objections_per_caller: c.quotas.objections_per_caller,
             server: c.server.clone(),
-            web: c.web.enabled,
+            web: c.web.enabled.then(|| c.web.clone()),
         })
     }
 
@@ -446,6 +446,7 @@ impl Node {
         );
         let pages = self
             .web
+            .is_some()
             .then_some(crate::web::refusal_page as grpc::admission::PageRefusal);
         let gate = grpc::admission::Gate::new(engine.clone(), self.admission, pages);
         let mut builder = tonic::transport::Server::builder()
@@ -522,19 +523,20 @@ impl Node {
                 .max_decoding_message_size(crate::sync::envelope::MAX_PAYLOAD + 64 * 1024),
             );
         let mut routes = services.routes().into_axum_router();
-        if self.web {
-            routes = crate::web::mount(
-                routes,
-                crate::web::Web::new(engine.clone(), scans, objections),
-            );
-            tracing::info!(
-                "web pages at {}://{addr}/",
-                if tls_on { "https" } else { "http" }
-            );
+        let web = self.web.is_some();
+        if let Some(site) = self.web {
+            let scheme = if tls_on { "https" } else { "http" };
+            tracing::info!("web pages at {scheme}://{addr}/");
+            let site = crate::web::Site {
+                public_url: site.public_url,
+                max_form_bytes: site.max_form_bytes,
+            };
+            let shared = crate::web::Web::new(engine.clone(), scans, objections, site, tls_on);
+            routes = crate::web::mount(routes, shared);
         }
         // Browsers speak HTTP/1.1 to a plain listener; gRPC stays on HTTP/2.
         let serve = builder
-            .accept_http1(self.web)
+            .accept_http1(web)
             .layer(grpc::admission::AdmissionLayer(gate))
             .add_routes(routes.into())
             .serve_with_incoming_shutdown(incoming, shutdown);

@@ -28,6 +28,19 @@ impl WebError {
     pub fn invalid(reason: &'static str, message: impl Into<String>) -> WebError {
         WebError(crate::grpc::status::invalid(reason, message))
     }
+
+    /// A form the page could not read: too large for `web.max_form_bytes` (413), or malformed.
+    pub fn form(e: impl axum::response::IntoResponse + std::fmt::Display) -> WebError {
+        let text = e.to_string();
+        if e.into_response().status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return WebError(crate::grpc::status::with_reason(
+                Code::ResourceExhausted,
+                "FORM_TOO_LARGE",
+                "the form is larger than web.max_form_bytes".into(),
+            ));
+        }
+        WebError::invalid("FORM_INVALID", format!("表单有误：{text}"))
+    }
 }
 
 #[derive(Template)]
@@ -39,7 +52,7 @@ struct ErrorPage {
     message: String,
 }
 
-fn http_status(code: Code) -> StatusCode {
+fn http_status(code: Code, reason: &str) -> StatusCode {
     match code {
         Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
             StatusCode::BAD_REQUEST
@@ -48,6 +61,7 @@ fn http_status(code: Code) -> StatusCode {
         Code::AlreadyExists | Code::Aborted => StatusCode::CONFLICT,
         Code::PermissionDenied => StatusCode::FORBIDDEN,
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::ResourceExhausted if reason == "FORM_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
         Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
@@ -64,6 +78,7 @@ fn title(status: StatusCode) -> &'static str {
         StatusCode::FORBIDDEN => "无权操作",
         StatusCode::UNAUTHORIZED => "需要登录",
         StatusCode::TOO_MANY_REQUESTS => "请求过于频繁",
+        StatusCode::PAYLOAD_TOO_LARGE => "提交的内容过大",
         StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
         StatusCode::GATEWAY_TIMEOUT => "处理超时",
         _ => "内部错误",
@@ -82,6 +97,7 @@ fn explained(reason: &str, message: &str) -> String {
         "REQUEST_TIMEOUT" => "请求处理超时，请稍后再试。",
         "SHUTTING_DOWN" => "节点正在停止，请稍后再试。",
         "PAGE_NOT_FOUND" => "没有这个页面。",
+        "FORM_TOO_LARGE" => "提交的表单超过本节点允许的大小（web.max_form_bytes）。",
         "NOTICE_NOT_FOUND" => "没有这份正在公示的申请：公示可能已经结束。",
         "NOT_NATIONAL" => "只有全国节点汇总各省的登记簿。",
         "OBJECTIONS_PER_CALLER" => "同一地址对同一申请每天可提出的异议已达上限。",
@@ -96,8 +112,8 @@ fn explained(reason: &str, message: &str) -> String {
 
 /// A refusal as a page states it: its HTTP status, its reason code, and what it says.
 pub fn status_of(s: &Status) -> (StatusCode, String, String) {
-    let status = http_status(s.code());
     let reason = crate::grpc::status::reason_of(s).unwrap_or_default();
+    let status = http_status(s.code(), &reason);
     // The gRPC message leads with its reason code; the page shows the code apart.
     let message = s.message();
     let message = message

@@ -8,11 +8,12 @@
 //! - `error` — the one place a refusal or a failure becomes a page, with its HTTP status.
 //! - `page` — a template rendered into a response, with the security headers every page has.
 //! - `labels` — the Chinese for the registry's codes (data types, statuses, steps, provinces).
-//! - `search`, `record`, `publicity`, `verify`, `statistics`, `provinces` — the handlers of
-//!   their routes, each page with its template type.
+//! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
+//!   the handlers of their routes, each page with its template type.
 //!
 //! Invariant: a page reads through the same engine calls as the gRPC services, and a search
 //! runs off the async threads under the same node-wide slots (`grpc::scan`).
+mod certificate;
 mod error;
 mod labels;
 mod page;
@@ -25,18 +26,30 @@ mod verify;
 
 use crate::engine::Engine;
 use crate::grpc::ratelimit::RateLimiter;
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::sync::Arc;
 
 pub use error::refusal_page;
 
-/// What every handler reads: the engine, the slots searches share with gRPC's, and the
-/// objections each caller may still file (shared with FileObjection).
+/// What the node's `[web]` config says of the pages.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// `web.public_url`: where the public reaches the pages; empty for the request's address.
+    pub public_url: String,
+    /// `web.max_form_bytes`: the largest form a page takes.
+    pub max_form_bytes: usize,
+}
+
+/// What every handler reads: the engine, the slots searches share with gRPC's, the
+/// objections each caller may still file (shared with FileObjection), and the `[web]` settings.
 #[derive(Clone)]
 pub struct Web {
     engine: Engine,
     scans: Arc<tokio::sync::Semaphore>,
     objections: Arc<RateLimiter<(String, String)>>,
+    site: Arc<Site>,
+    /// Whether the listener has TLS: the scheme of the addresses pages name.
+    https: bool,
 }
 
 impl Web {
@@ -44,11 +57,35 @@ impl Web {
         engine: Engine,
         scans: Arc<tokio::sync::Semaphore>,
         objections: Arc<RateLimiter<(String, String)>>,
+        site: Site,
+        https: bool,
     ) -> Web {
         Web {
             engine,
             scans,
             objections,
+            site: Arc::new(site),
+            https,
+        }
+    }
+
+    /// The address the public reaches this node's pages at: `web.public_url`, or else the
+    /// one the request came to (a `Host` of anything but a host name and port is ignored).
+    fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if !self.site.public_url.is_empty() {
+            return self.site.public_url.clone();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            });
+        match host {
+            Some(h) => format!("{}://{h}", if self.https { "https" } else { "http" }),
+            None => String::new(),
         }
     }
 }
@@ -56,6 +93,7 @@ impl Web {
 /// The gRPC services' router with the pages beside it. A path nothing answers gets gRPC's
 /// UNIMPLEMENTED when a gRPC client asks, and a page saying so when a browser does.
 pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
+    let max_form = web.site.max_form_bytes;
     let pages = axum::Router::new()
         .route("/", get(search::page))
         .route("/search", get(search::page))
@@ -67,8 +105,15 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
         )
         .route("/provinces", get(provinces::page))
         .route("/statistics", get(statistics::page))
+        .route("/certificates/{query_code}", get(certificate::page))
+        .route(
+            "/certificates/{query_code}/armored",
+            get(certificate::armored),
+        )
         .route("/verify", get(verify::by_query_code).post(verify::pasted))
+        .route("/verify/upload", post(verify::uploaded))
         .route("/static/site.css", get(page::stylesheet))
+        .layer(axum::extract::DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::map_response(page::secured))
         .with_state(web);
     grpc.merge(pages).fallback(error::fallback)

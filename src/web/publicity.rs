@@ -130,8 +130,7 @@ pub async fn object(
     caller: Option<Extension<Caller>>,
     form: Result<Form<Objecting>, FormRejection>,
 ) -> Result<Response, WebError> {
-    let Form(form) =
-        form.map_err(|e| WebError::invalid("FORM_INVALID", format!("表单有误：{e}")))?;
+    let Form(form) = form.map_err(WebError::form)?;
     let caller = caller.map(|Extension(c)| c.key()).unwrap_or_default();
     let filed = crate::grpc::file_objection(
         &web.engine,

@@ -4,10 +4,12 @@
 use super::error::WebError;
 use super::page::Html;
 use super::{labels, Web};
-use crate::domain::certificate::SignedCertificate;
+use crate::domain::certificate::{CertError, SignedCertificate};
 use crate::engine::Verification;
 use askama::Template;
-use axum::extract::{rejection::FormRejection, rejection::QueryRejection, Form, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Multipart, Query, State};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -29,6 +31,7 @@ pub struct Outcome {
     reason: String,
     code: String,
     version: u32,
+    query_code: String,
     data_name: String,
     subject_name: String,
     valid_until: String,
@@ -86,6 +89,7 @@ fn outcome(web: &Web, v: Verification) -> Result<Outcome, WebError> {
         reason: v.reason.to_string(),
         code: c.map(|c| c.code.to_string()).unwrap_or_default(),
         version: c.map_or(0, |c| c.version),
+        query_code: view.map(|v| v.query_code.clone()).unwrap_or_default(),
         data_name: c.map(|c| c.data_name.clone()).unwrap_or_default(),
         subject_name: c.map(|c| c.subject_name.clone()).unwrap_or_default(),
         valid_until: c.map(|c| c.valid_until.to_string()).unwrap_or_default(),
@@ -114,12 +118,9 @@ pub async fn by_query_code(
     }))
 }
 
-pub async fn pasted(
-    State(web): State<Web>,
-    form: Result<Form<Pasted>, FormRejection>,
-) -> Result<Html<VerifyPage>, WebError> {
-    let Form(p) = form.map_err(|e| WebError::invalid("FORM_INVALID", format!("表单有误：{e}")))?;
-    let checked = match SignedCertificate::from_armored(&p.armored) {
+/// Checks a certificate given as its armored text or its signed bytes.
+fn check(web: &Web, given: Result<SignedCertificate, CertError>) -> Result<Outcome, WebError> {
+    let checked = match given {
         Ok(signed) => web.engine.verify(signed.into_bytes())?,
         Err(e) => Verification {
             valid: false,
@@ -129,9 +130,45 @@ pub async fn pasted(
             status: None,
         },
     };
+    outcome(web, checked)
+}
+
+pub async fn pasted(
+    State(web): State<Web>,
+    form: Result<Form<Pasted>, FormRejection>,
+) -> Result<Html<VerifyPage>, WebError> {
+    let Form(p) = form.map_err(WebError::form)?;
     Ok(Html(VerifyPage {
         query_code: String::new(),
-        outcome: Some(outcome(&web, checked)?),
+        outcome: Some(check(&web, SignedCertificate::from_armored(&p.armored))?),
         armored: p.armored,
+    }))
+}
+
+/// A certificate file uploaded (field `certificate`): the armored text `sjdj` and the
+/// certificate page save, or the signed bytes.
+pub async fn uploaded(
+    State(web): State<Web>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Html<VerifyPage>, WebError> {
+    let mut form = form.map_err(WebError::form)?;
+    let mut file = None;
+    while let Some(field) = form.next_field().await.map_err(WebError::form)? {
+        if field.name() == Some("certificate") {
+            file = Some(field.bytes().await.map_err(WebError::form)?);
+        }
+    }
+    let bytes =
+        file.ok_or_else(|| WebError::invalid("CERTIFICATE_REQUIRED", "请选择要核验的证书文件"))?;
+    let given = match std::str::from_utf8(&bytes) {
+        Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
+            SignedCertificate::from_armored(text)
+        }
+        _ => SignedCertificate::from_bytes(bytes.to_vec()),
+    };
+    Ok(Html(VerifyPage {
+        query_code: String::new(),
+        outcome: Some(check(&web, given)?),
+        armored: String::new(),
     }))
 }
