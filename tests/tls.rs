@@ -185,6 +185,48 @@ async fn provinces_sync_over_mutual_tls_and_calls_without_a_client_certificate_a
     );
 }
 
+/// The web pages on a TLS listener: a browser's HTTP/1.1 request over TLS gets the page, with
+/// HSTS, from the address that serves gRPC.
+#[tokio::test]
+async fn a_tls_node_serves_its_pages_over_https_with_hsts() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    let ca = Ca::new("sjdj test CA");
+    let dir = tempfile::tempdir().unwrap();
+    ca.issue(dir.path(), "gd");
+    let gd = with_tls(Spec::province("gd", "440000"), dir.path(), "gd")
+        .start_in(tempfile::tempdir().unwrap(), Some(ca.client(None)))
+        .await;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(ca.pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(&gd.addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = connector.connect(name, tcp).await.expect("TLS handshake");
+    let req = format!(
+        "GET /statistics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        gd.addr
+    );
+    tls.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    let _ = tls.read_to_end(&mut raw).await;
+    let text = String::from_utf8_lossy(&raw).to_lowercase();
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    assert!(
+        text.contains("strict-transport-security: max-age=31536000"),
+        "{text}"
+    );
+    assert!(text.contains("登记统计"), "{text}");
+}
+
 /// A TLS private key that group or others can read is refused at start, as the node key is.
 #[cfg(unix)]
 #[test]

@@ -183,6 +183,23 @@ async fn the_public_site_finds_shows_and_verifies_a_registered_record() {
     assert_eq!(ld["identifier"], code.as_str());
     assert_eq!(ld["name"], "企业登记信息");
 
+    // DCAT-AP: the record as a dcat:Dataset, and the node's catalogue of them.
+    let dcat = get(&addr, &format!("/records/{code}/dcat.jsonld")).await;
+    assert_eq!(dcat.header("content-type"), Some("application/ld+json"));
+    let d: serde_json::Value = serde_json::from_str(&dcat.body).expect("JSON-LD");
+    assert_eq!(d["@type"], "dcat:Dataset");
+    assert_eq!(d["dct:identifier"], code.as_str());
+    assert_eq!(d["dct:title"]["@value"], "企业登记信息");
+    assert_eq!(
+        d["dcat:landingPage"]["@id"],
+        format!("http://{addr}/records/{code}")
+    );
+    let catalog = get(&addr, "/catalog.jsonld").await;
+    let c: serde_json::Value = serde_json::from_str(&catalog.body).expect("JSON-LD");
+    assert_eq!(c["@type"], "dcat:Catalog");
+    assert_eq!(c["hydra:totalItems"], 1);
+    assert_eq!(c["dcat:dataset"][0]["dct:identifier"], code.as_str());
+
     let cert = registry(node.channel().await)
         .get_certificate(pb::GetCertificateRequest {
             key: Some(pb::get_certificate_request::Key::Code(code.clone())),

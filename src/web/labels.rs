@@ -108,6 +108,10 @@ const PROVINCES: [(&str, &str); 34] = [
 /// The province a region code lies in, by name (`440305` → 广东省); the code itself if unknown.
 pub fn province(region: &str) -> String {
     let key = crate::domain::statistics::province_of(region);
+    if key == "100000" {
+        // The central namespace: the national node's own.
+        return "全国".to_string();
+    }
     PROVINCES
         .iter()
         .find(|(code, _)| *code == key)

@@ -9,11 +9,13 @@
 //! - `page` — a template rendered into a response, with the security headers every page has.
 //! - `labels` — the Chinese for the registry's codes (data types, statuses, steps, provinces).
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
-//!   the handlers of their routes, each page with its template type.
+//!   the handlers of their routes, each page with its template type; `dcat` the DCAT-AP
+//!   JSON-LD of a record and of the node's catalogue.
 //!
 //! Invariant: a page reads through the same engine calls as the gRPC services, and a search
 //! runs off the async threads under the same node-wide slots (`grpc::scan`).
 mod certificate;
+mod dcat;
 mod error;
 mod labels;
 mod page;
@@ -94,10 +96,13 @@ impl Web {
 /// UNIMPLEMENTED when a gRPC client asks, and a page saying so when a browser does.
 pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
     let max_form = web.site.max_form_bytes;
+    let https = web.https;
     let pages = axum::Router::new()
         .route("/", get(search::page))
         .route("/search", get(search::page))
         .route("/records/{code}", get(record::page))
+        .route("/records/{code}/dcat.jsonld", get(dcat::record))
+        .route("/catalog.jsonld", get(dcat::catalog))
         .route("/publicity", get(publicity::list))
         .route(
             "/publicity/{*id}",
@@ -116,5 +121,11 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::map_response(page::secured))
         .with_state(web);
+    // Over TLS, browsers are told to come back over TLS only.
+    let pages = if https {
+        pages.layer(axum::middleware::map_response(page::hsts))
+    } else {
+        pages
+    };
     grpc.merge(pages).fallback(error::fallback)
 }

@@ -95,7 +95,8 @@ fn json_ld(r: &Record) -> String {
         "version": r.current_version.to_string(),
         "dateCreated": first,
         "dateModified": latest,
-        "temporalCoverage": format!("{}/{}", r.valid_from, r.valid_until),
+        // The registration's term, not the data's coverage.
+        "expires": r.valid_until.to_string(),
         "spatialCoverage": labels::province(&r.region),
         "creator": {
             "@type": "GovernmentOrganization",
