@@ -19,6 +19,7 @@ const OTHER_WORDS: &[(&str, &str)] = &[
     ("CERTIFICATE_ISSUED", "event kind"),
     ("CLOSED", "application state, event kind"),
     ("CREATED", "event kind"),
+    ("DENY", "X-Frame-Options header value"),
     ("DEREGISTERED", "record status, event kind"),
     ("DRAFT", "application state"),
     ("EDITED", "event kind"),

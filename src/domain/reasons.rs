@@ -404,6 +404,11 @@ pub const REASONS: &[Reason] = &[
         meaning: "An application on an existing code gives a data type other than the code's; the data type cannot change.",
     },
     Reason {
+        code: "DATA_TYPE_INVALID",
+        status: "INVALID_ARGUMENT",
+        meaning: "A web search page is given a data_type other than 1, 2 or 3 (HTTP 400).",
+    },
+    Reason {
         code: "DRAFT_EDITS_EXHAUSTED",
         status: "RESOURCE_EXHAUSTED",
         meaning: "A draft has been edited as often as quotas.draft_edits allows.",
@@ -457,6 +462,16 @@ pub const REASONS: &[Reason] = &[
         code: "FILE_NAME_REQUIRED",
         status: "INVALID_ARGUMENT",
         meaning: "UploadAttachment gives an empty file_name or one longer than 200 characters.",
+    },
+    Reason {
+        code: "FORM_INVALID",
+        status: "INVALID_ARGUMENT",
+        meaning: "A form sent to a web page does not parse (HTTP 400).",
+    },
+    Reason {
+        code: "FORM_TOO_LARGE",
+        status: "RESOURCE_EXHAUSTED",
+        meaning: "A form sent to a web page is larger than web.max_form_bytes (HTTP 413).",
     },
     Reason {
         code: "HOLDER_REQUIRED",
@@ -537,6 +552,11 @@ pub const REASONS: &[Reason] = &[
         code: "NOTHING_TO_CORRECT",
         status: "INVALID_ARGUMENT",
         meaning: "A record correction names no fact to correct.",
+    },
+    Reason {
+        code: "NOTICE_NOT_FOUND",
+        status: "NOT_FOUND",
+        meaning: "A publicity notice page names an application that is not in publicity (HTTP 404).",
     },
     Reason {
         code: "NOT_CODE_OWNER",
@@ -629,6 +649,11 @@ pub const REASONS: &[Reason] = &[
         meaning: "Field reason in MATERIALS_INVALID: an authorised operator cites statutory duty instead of its authorisation agreement.",
     },
     Reason {
+        code: "PAGE_NOT_FOUND",
+        status: "NOT_FOUND",
+        meaning: "No web page at that path (HTTP 404); a gRPC client at an unknown method gets UNIMPLEMENTED instead.",
+    },
+    Reason {
         code: "PAGE_TOKEN_INVALID",
         status: "INVALID_ARGUMENT",
         meaning: "A list call's page_token is not one that list gave (ListAlarms takes the number of the last alarm of the previous page).",
@@ -652,6 +677,11 @@ pub const REASONS: &[Reason] = &[
         code: "QUERY_CODE_NOT_FOUND",
         status: "NOT_FOUND",
         meaning: "GetCertificate names a query code for which the node holds no certificate.",
+    },
+    Reason {
+        code: "QUERY_INVALID",
+        status: "INVALID_ARGUMENT",
+        meaning: "A web page's query string does not parse (HTTP 400).",
     },
     Reason {
         code: "QUERY_TOO_LONG",
@@ -767,6 +797,11 @@ pub const REASONS: &[Reason] = &[
         code: "SHUTTING_DOWN",
         status: "UNAVAILABLE",
         meaning: "The node is shutting down and takes no more work; retry elsewhere or later.",
+    },
+    Reason {
+        code: "STATUS_INVALID",
+        status: "INVALID_ARGUMENT",
+        meaning: "A web search page is given a status other than VALID, EXPIRED, DEREGISTERED or REVOKED (HTTP 400).",
     },
     Reason {
         code: "STORE",
@@ -1007,6 +1042,11 @@ pub const REASONS: &[Reason] = &[
         code: "WRONG_STATE",
         status: "FAILED_PRECONDITION",
         meaning: "The step is out of order for the application's current state; the message names the state.",
+    },
+    Reason {
+        code: "YEAR_INVALID",
+        status: "INVALID_ARGUMENT",
+        meaning: "A web search page is given a year that is not four digits (HTTP 400).",
     },
 ];
 
