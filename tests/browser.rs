@@ -1,19 +1,19 @@
-//! The public site walked in a real browser (headless Chromium over WebDriver): a reader finds
-//! a record by a Chinese substring with the keyboard, narrows by a facet, opens the record and
-//! its certificate, follows the certificate's QR address to verify it, and objects to an
-//! application in publicity through the form. Each page is checked for what it shows, for
-//! labelled fields and no inline style, and saved as a screenshot in `target/screenshots/`;
-//! the search page is also read at a phone's width.
+//! A registration walked through the web pages in a real browser (headless Chromium over
+//! WebDriver): a clerk signs in and accepts, a clerk's attempt at review is refused, a form
+//! without its CSRF token and a session that has ended are refused, a reviewer passes, the
+//! public objects through the notice's form, a registrar dismisses the objection, the clock
+//! moves, and the public finds the record by a Chinese substring with the keyboard, narrows by
+//! a facet, opens the record and its certificate, and follows the certificate's QR address to
+//! verify it. Each page is checked for what it shows, for labelled fields and no inline style,
+//! and saved as a screenshot in `target/screenshots/`; the search page is also read at a
+//! phone's width.
 //!
-//! The registrations themselves are made over gRPC: the staff console and the registrant
-//! portal are not built yet.
+//! The registrant's draft and submission are made over gRPC: the registrant portal is not
+//! built yet.
 mod common;
 mod webdriver;
 use common::*;
 use webdriver::Browser;
-
-/// Enter, as WebDriver sends it.
-const ENTER: &str = "\u{E007}";
 
 /// Every visible field of the page has a label a screen reader announces.
 const LABELLED: &str = "Array.from(document.querySelectorAll(\
@@ -38,50 +38,144 @@ fn assert_page(b: &Browser, what: &str) {
     );
 }
 
+/// Signs in at the console with `token`, typed as a person types it.
+fn sign_in(b: &Browser, base: &str, token: &str) {
+    b.open(&format!("{base}/staff/login"));
+    assert_page(b, "login");
+    b.submit_typed("#token", token);
+    assert!(b.url().ends_with("/staff"), "{}", b.url());
+}
+
+fn sign_out(b: &Browser, base: &str) {
+    b.open(&format!("{base}/staff"));
+    b.follow("form[action='/staff/logout'] button");
+    assert!(b.url().ends_with('/'), "{}", b.url());
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn the_public_finds_verifies_and_objects_in_a_real_browser() {
+async fn a_registration_walked_through_the_web_in_a_real_browser() {
     if !webdriver::available() {
         return;
     }
     let node = Node::dev().await;
-    let registered = node.registered().await;
-    let in_publicity = node.in_publicity().await;
+    let app = node.flow().await.submitted().await;
     let base = format!("http://{}", node.addr);
-    let (code, notice) = (registered.code.clone(), in_publicity.id.clone());
+    let tokens = ["clerk", "reviewer", "registrar"].map(|r| node.token(r));
+    let (id, b0) = (app.id.clone(), base.clone());
     // WebDriver calls block: they run off the async threads, the node serving meanwhile.
-    tokio::task::spawn_blocking(move || {
-        let b = Browser::start(1280, 1000);
+    let b = tokio::task::spawn_blocking(move || {
+        let (b, base) = (Browser::start(1280, 1000), b0);
+        let [clerk, reviewer, registrar] = tokens;
+        // Not signed in: the console says so and leads to the sign-in.
+        b.open(&format!("{base}/staff"));
+        assert!(b.text().contains("SIGN_IN_REQUIRED"), "{}", b.text());
+        sign_in(&b, &base, &clerk);
+        assert!(b.text().contains("待受理"));
+        assert_page(&b, "console");
+        b.screenshot("console");
+        b.follow(&format!("a[href='/staff/applications/{id}']"));
+        assert!(
+            b.text().contains("登记承诺书"),
+            "the attachments are listed"
+        );
+        assert_page(&b, "application");
+        b.screenshot("application");
+        b.find("#accept-reason").type_text("材料齐全");
+        b.follow("form[action$='/accept'] button");
+        assert!(b.text().contains("已受理"), "{}", b.text());
+
+        // The clerk at the review form: refused by the engine, shown on the page.
+        b.find("#pass-reason").type_text("通过");
+        b.follow("form[action$='/pass'] button");
+        assert!(b.text().contains("WRONG_ROLE"), "{}", b.text());
+        assert!(b.text().contains("您的角色不能进行这项操作"));
+        b.screenshot("refused-role");
+        // The same form without its CSRF token.
+        b.eval("document.querySelector(\"form[action$='/pass'] input[name=csrf]\").remove()");
+        b.follow("form[action$='/pass'] button");
+        assert!(b.text().contains("CSRF_TOKEN_INVALID"), "{}", b.text());
+        b.screenshot("refused-csrf");
+        // Signed out, the old session cookie opens nothing.
+        let session = b.cookie("sjdj_session");
+        sign_out(&b, &base);
+        b.add_cookie("sjdj_session", &session);
+        b.open(&format!("{base}/staff"));
+        assert!(b.text().contains("SESSION_EXPIRED"), "{}", b.text());
+        b.screenshot("refused-expired");
+
+        sign_in(&b, &base, &reviewer);
+        b.open(&format!("{base}/staff/applications/{id}"));
+        b.find("#pass-reason").type_text("形式审查通过");
+        b.follow("form[action$='/pass'] button");
+        assert!(b.text().contains("进入公示"), "{}", b.text());
+        sign_out(&b, &base);
+
+        // The public objects through the notice's form.
+        b.open(&format!("{base}/publicity"));
+        b.follow(&format!("a[href='/publicity/{id}']"));
+        assert_page(&b, "notice");
+        b.find("#objector_name").type_text("李四");
+        b.find("#objector_contact").type_text("13800000000");
+        b.find("#reason").type_text("数据来源的说明与实际不符。");
+        b.follow("form[action^='/publicity/'] button[type=submit]");
+        assert!(b.text().contains("异议已提交"), "{}", b.text());
+        b.screenshot("objection");
+
+        // The registrar dismisses it.
+        sign_in(&b, &base, &registrar);
+        assert!(b.text().contains("有待处理的异议"));
+        b.open(&format!("{base}/staff/applications/{id}"));
+        b.find("textarea[id^='resolve-reason-']")
+            .type_text("经核实，来源说明属实。");
+        b.follow("form[action$='/resolve'] button");
+        assert!(b.text().contains("异议已处理"), "{}", b.text());
+        sign_out(&b, &base);
+        b
+    })
+    .await
+    .expect("the staff's part");
+    // Publicity ends; the code is assigned.
+    node.advance_days(40).await;
+    let code = node.flow().await.get(&app.id).await.code;
+    assert!(!code.is_empty(), "registered");
+    let b = tokio::task::spawn_blocking(move || {
         b.open(&format!("{base}/"));
         assert!(b.title().contains("检索"), "{}", b.title());
         assert_page(&b, "home");
         // Typed and sent with Enter, as a keyboard user does.
-        b.find("#q").type_text(&format!("业登记信{ENTER}"));
+        b.submit_typed("#q", "业登记信");
         assert!(b.url().contains("/search?q="), "{}", b.url());
-        assert!(b.text().contains("共找到 2 条记录") || b.text().contains("共找到 1 条记录"));
+        assert!(b.text().contains("共找到 1 条记录"), "{}", b.text());
         b.screenshot("search");
-        b.find("aside.facets a[href*='region=350000']").click();
+        b.follow("aside.facets a[href*='region=350000']");
         assert!(b.url().contains("region=350000"), "{}", b.url());
         assert_eq!(
             b.count("aside.facets a.chosen"),
             1,
             "the chosen province is marked"
         );
-        b.find(&format!("ol.hits a[href='/records/{code}']"))
-            .click();
+        b.follow(&format!("ol.hits a[href='/records/{code}']"));
         assert!(
             b.url().ends_with(&format!("/records/{code}")),
             "{}",
             b.url()
         );
         let text = b.text();
-        for shown in ["企业登记信息", "福建省", "受理", "形式审查通过", "赋码登记"]
-        {
+        for shown in [
+            "企业登记信息",
+            "福建省",
+            "受理",
+            "形式审查通过",
+            "提出异议",
+            "异议处理",
+            "赋码登记",
+        ] {
             assert!(text.contains(shown), "the record page lacks {shown}");
         }
         assert_page(&b, "record");
         b.screenshot("record");
 
-        b.find("a[href^='/certificates/']").click();
+        b.follow("a[href^='/certificates/']");
         assert_eq!(b.count("figure.qr svg"), 1, "the certificate's QR code");
         assert!(b.text().contains("公共数据资源登记证书"));
         b.screenshot("certificate");
@@ -91,21 +185,10 @@ async fn the_public_finds_verifies_and_objects_in_a_real_browser() {
             qr_target.starts_with(&format!("{base}/verify?query_code=")),
             "{qr_target}"
         );
-        b.find("figure.qr a").click();
+        b.follow("figure.qr a");
         assert!(b.text().contains("核验通过"), "{}", b.text());
         assert_page(&b, "verify");
         b.screenshot("verify");
-
-        b.open(&format!("{base}/publicity"));
-        b.find(&format!("a[href='/publicity/{notice}']")).click();
-        assert_page(&b, "notice");
-        b.find("#objector_name").type_text("李四");
-        b.find("#objector_contact").type_text("13800000000");
-        b.find("#reason").type_text("数据来源的说明与实际不符。");
-        b.find("form[action^='/publicity/'] button[type=submit]")
-            .click();
-        assert!(b.text().contains("异议已提交"), "{}", b.text());
-        b.screenshot("objection");
 
         b.open(&format!("{base}/statistics"));
         assert!(
@@ -123,11 +206,23 @@ async fn the_public_finds_verifies_and_objects_in_a_real_browser() {
             "the search page scrolls sideways on a phone"
         );
         phone.screenshot("phone-search");
+        b
     })
     .await
-    .expect("the browser walk");
-    // The objection the form filed is the application's, as a FileObjection call's would be.
-    let app = node.flow().await.get(&in_publicity.id).await;
-    assert_eq!(app.objections.len(), 1);
-    assert_eq!(app.objections[0].objector_name, "李四");
+    .expect("the public's part");
+    drop(b);
+    // What the pages did is in the application's history as gRPC shows it.
+    let got = node.flow().await.get(&app.id).await;
+    assert_eq!(got.objections.len(), 1);
+    assert_eq!(got.objections[0].objector_name, "李四");
+    let steps: Vec<String> = got.decisions.iter().map(|d| step(d.step)).collect();
+    for s in [
+        "ACCEPTED",
+        "REVIEW_PASSED",
+        "OBJECTION_FILED",
+        "OBJECTION_RESOLVED",
+        "REGISTERED",
+    ] {
+        assert!(steps.iter().any(|x| x == s), "{s} not in {steps:?}");
+    }
 }

@@ -399,6 +399,11 @@ pub const REASONS: &[Reason] = &[
         meaning: "A unified social credit code is not 18 characters (CreateToken subject; also a field reason in MATERIALS_INVALID).",
     },
     Reason {
+        code: "CSRF_TOKEN_INVALID",
+        status: "PERMISSION_DENIED",
+        meaning: "A console form is sent without the CSRF token of its session, or the sign-in form without the one its page set (HTTP 403).",
+    },
+    Reason {
         code: "DATA_TYPE_CHANGED",
         status: "INVALID_ARGUMENT",
         meaning: "An application on an existing code gives a data type other than the code's; the data type cannot change.",
@@ -794,9 +799,24 @@ pub const REASONS: &[Reason] = &[
         meaning: "The reviewer accepted this application too and may not review it (unless limits.allow_same_holder_accept_and_review).",
     },
     Reason {
+        code: "SESSIONS_FULL",
+        status: "RESOURCE_EXHAUSTED",
+        meaning: "A sign-in finds as many console sessions open as web.max_sessions allows (HTTP 429).",
+    },
+    Reason {
+        code: "SESSION_EXPIRED",
+        status: "UNAUTHENTICATED",
+        meaning: "A console page is asked for with a session that has ended (web.session_minutes) or that the node does not hold, for instance after a restart (HTTP 401).",
+    },
+    Reason {
         code: "SHUTTING_DOWN",
         status: "UNAVAILABLE",
         meaning: "The node is shutting down and takes no more work; retry elsewhere or later.",
+    },
+    Reason {
+        code: "SIGN_IN_REQUIRED",
+        status: "UNAUTHENTICATED",
+        meaning: "A console page is asked for without a session cookie (HTTP 401); sign in at /staff/login.",
     },
     Reason {
         code: "STATUS_INVALID",

@@ -58,6 +58,11 @@ pub struct WebSection {
     /// Bytes a form sent to a page may have at most (a pasted or uploaded certificate, an
     /// objection). Default 1 MiB; past it the page answers 413, reason `FORM_TOO_LARGE`.
     pub max_form_bytes: usize,
+    /// How long a sign-in to the console lasts, in minutes. Default 480 (a working day).
+    pub session_minutes: u64,
+    /// Console sessions open at once, node-wide. Default 10000; past it a sign-in is refused
+    /// with `SESSIONS_FULL`.
+    pub max_sessions: usize,
 }
 
 impl Default for WebSection {
@@ -66,6 +71,8 @@ impl Default for WebSection {
             enabled: true,
             public_url: String::new(),
             max_form_bytes: 1 << 20,
+            session_minutes: 480,
+            max_sessions: 10_000,
         }
     }
 }
@@ -387,6 +394,14 @@ impl Config {
             errors.push(format!(
                 "web.public_url {url:?} must be an http:// or https:// address with no path \
                  ending in /, no query and no spaces"
+            ));
+        }
+        let w = &self.web;
+        if w.session_minutes == 0 || w.max_sessions == 0 || w.max_form_bytes < 4096 {
+            errors.push(format!(
+                "web.session_minutes ({}) and web.max_sessions ({}) must be at least 1, \
+                 web.max_form_bytes ({}) at least 4096",
+                w.session_minutes, w.max_sessions, w.max_form_bytes
             ));
         }
         let role = NodeRole::parse(&n.role);

@@ -530,6 +530,8 @@ impl Node {
             let site = crate::web::Site {
                 public_url: site.public_url,
                 max_form_bytes: site.max_form_bytes,
+                session_minutes: site.session_minutes,
+                max_sessions: site.max_sessions,
             };
             let shared = crate::web::Web::new(engine.clone(), scans, objections, site, tls_on);
             routes = crate::web::mount(routes, shared);

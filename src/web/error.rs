@@ -47,6 +47,8 @@ impl WebError {
 #[template(path = "error.html")]
 struct ErrorPage {
     title: &'static str,
+    /// Whether signing in (again) is the way on.
+    sign_in: bool,
     status: u16,
     reason: String,
     message: String,
@@ -97,6 +99,22 @@ fn explained(reason: &str, message: &str) -> String {
         "REQUEST_TIMEOUT" => "请求处理超时，请稍后再试。",
         "SHUTTING_DOWN" => "节点正在停止，请稍后再试。",
         "PAGE_NOT_FOUND" => "没有这个页面。",
+        "SIGN_IN_REQUIRED" => "这个页面需要登录。",
+        "SESSION_EXPIRED" => "会话已结束，请重新登录。",
+        "SESSIONS_FULL" => "本节点同时登录的会话已达上限（web.max_sessions），请稍后再试。",
+        "CSRF_TOKEN_INVALID" => "表单缺少本次会话的校验码：请刷新页面后重新提交。",
+        "UNAUTHENTICATED" => "令牌无效。",
+        "TOKEN_EXPIRED" => "令牌已过期。",
+        "WRONG_ROLE" => "您的角色不能进行这项操作。",
+        "WRONG_STATE" => "申请当前所处的环节不允许这项操作。",
+        "REASON_REQUIRED" => "这项决定必须说明理由。",
+        "REASON_TOO_LONG" => "理由过长。",
+        "SUPPLEMENT_ITEMS_REQUIRED" => "退回补正须一次性列明全部补正事项。",
+        "ALREADY_RETURNED" => "申请只能退回补正一次。",
+        "SAME_HOLDER_ACCEPTED" => "受理和形式审查不能由同一人办理。",
+        "OBJECTION_CLOSED" => "这项异议已经处理过。",
+        "OBJECTION_NOT_FOUND" => "申请没有这项异议。",
+        "NOT_FOUND" => "没有这份申请。",
         "FORM_TOO_LARGE" => "提交的表单超过本节点允许的大小（web.max_form_bytes）。",
         "NOTICE_NOT_FOUND" => "没有这份正在公示的申请：公示可能已经结束。",
         "NOT_NATIONAL" => "只有全国节点汇总各省的登记簿。",
@@ -129,6 +147,7 @@ fn page(s: &Status) -> Response {
     let (status, reason, message) = status_of(s);
     let p = ErrorPage {
         title: title(status),
+        sign_in: status == StatusCode::UNAUTHORIZED,
         status: status.as_u16(),
         message,
         reason,

@@ -8,6 +8,8 @@
 //! - `error` — the one place a refusal or a failure becomes a page, with its HTTP status.
 //! - `page` — a template rendered into a response, with the security headers every page has.
 //! - `labels` — the Chinese for the registry's codes (data types, statuses, steps, provinces).
+//! - `session` and `signin` — the console's sign-in: a token for an HttpOnly, SameSite=Strict
+//!   session cookie, and the CSRF token every console form carries; `staff` — the console.
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
 //!   the handlers of their routes, each page with its template type; `dcat` the DCAT-AP
 //!   JSON-LD of a record and of the node's catalogue.
@@ -23,6 +25,9 @@ mod provinces;
 mod publicity;
 mod record;
 mod search;
+mod session;
+mod signin;
+mod staff;
 mod statistics;
 mod verify;
 
@@ -40,6 +45,10 @@ pub struct Site {
     pub public_url: String,
     /// `web.max_form_bytes`: the largest form a page takes.
     pub max_form_bytes: usize,
+    /// `web.session_minutes`: how long a sign-in lasts.
+    pub session_minutes: u64,
+    /// `web.max_sessions`: sessions open at once, node-wide.
+    pub max_sessions: usize,
 }
 
 /// What every handler reads: the engine, the slots searches share with gRPC's, the
@@ -50,6 +59,7 @@ pub struct Web {
     scans: Arc<tokio::sync::Semaphore>,
     objections: Arc<RateLimiter<(String, String)>>,
     site: Arc<Site>,
+    sessions: Arc<session::Sessions>,
     /// Whether the listener has TLS: the scheme of the addresses pages name.
     https: bool,
 }
@@ -66,6 +76,10 @@ impl Web {
             engine,
             scans,
             objections,
+            sessions: Arc::new(session::Sessions::new(
+                std::time::Duration::from_secs(site.session_minutes * 60),
+                site.max_sessions,
+            )),
             site: Arc::new(site),
             https,
         }
@@ -117,6 +131,11 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
         )
         .route("/verify", get(verify::by_query_code).post(verify::pasted))
         .route("/verify/upload", post(verify::uploaded))
+        .route("/staff", get(staff::queues))
+        .route("/staff/login", get(signin::page).post(signin::sign_in))
+        .route("/staff/logout", post(signin::sign_out))
+        .route("/staff/applications/{id}", get(staff::application))
+        .route("/staff/applications/{id}/{action}", post(staff::decide))
         .route("/static/site.css", get(page::stylesheet))
         .layer(axum::extract::DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::map_response(page::secured))

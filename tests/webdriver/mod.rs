@@ -154,6 +154,38 @@ impl Browser {
             .to_string()
     }
 
+    /// Runs `act` (a click, a key press) and waits until it has loaded a new page: commands
+    /// return before the browser has the answer to a form it sent. Panics after 10 s.
+    pub fn navigating(&self, what: &str, act: impl FnOnce()) {
+        // A mark on the page now; the next page is a new document without it.
+        self.eval("(window.__sjdj_before = true)");
+        act();
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let state = self
+                .eval("(window.__sjdj_before === undefined && document.readyState === 'complete')");
+            if state == serde_json::json!(true) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "{what}: no new page at {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Clicks what `css` finds and waits for the page it leads to.
+    pub fn follow(&self, css: &str) {
+        self.navigating(css, || self.find(css).click());
+    }
+
+    /// Types `text` into the field `css` finds, then Enter, and waits for the answer.
+    pub fn submit_typed(&self, css: &str, text: &str) {
+        self.navigating(css, || self.find(css).type_text(&format!("{text}\u{E007}")));
+    }
+
     pub fn title(&self) -> String {
         self.cmd("GET", "/title", None)
             .as_str()
@@ -198,6 +230,25 @@ impl Browser {
             "/execute/sync",
             Some(serde_json::json!({ "script": format!("return {expression};"), "args": [] })),
         )
+    }
+
+    /// The value of the cookie `name` the browser holds for the page's site.
+    pub fn cookie(&self, name: &str) -> String {
+        self.cmd("GET", &format!("/cookie/{name}"), None)["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Gives the browser a cookie for the page's site, as if the node had set it.
+    pub fn add_cookie(&self, name: &str, value: &str) {
+        self.cmd(
+            "POST",
+            "/cookie",
+            Some(serde_json::json!({ "cookie": {
+                "name": name, "value": value, "path": "/", "httpOnly": true, "sameSite": "Strict",
+            }})),
+        );
     }
 
     /// Saves the viewport as `target/screenshots/{name}.png`.

@@ -1,0 +1,172 @@
+//! HTTP/1.1 as a browser speaks it, for the tests of the web pages: one request per
+//! connection, read to its end, with the checks every page must pass.
+#![allow(dead_code)]
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A response as a browser receives it over HTTP/1.1.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request on its own connection (`Connection: close`), read to its end; the raw
+/// bytes when they are not an HTTP/1.1 response.
+pub async fn send(
+    addr: &str,
+    method: &str,
+    path: &str,
+    form: Option<&str>,
+) -> Result<Answer, Vec<u8>> {
+    send_with(addr, method, path, &[], form).await
+}
+
+/// [`send`] with extra request headers (a cookie).
+pub async fn send_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    form: Option<&str>,
+) -> Result<Answer, Vec<u8>> {
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = form {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+    } else {
+        req.push_str("\r\n");
+    }
+    s.write_all(req.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw).await;
+    parse(raw)
+}
+
+pub fn parse(raw: Vec<u8>) -> Result<Answer, Vec<u8>> {
+    let text = String::from_utf8(raw.clone()).map_err(|_| raw.clone())?;
+    let (head, body) = text.split_once("\r\n\r\n").ok_or(raw.clone())?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.strip_prefix("HTTP/1.1 "))
+        .and_then(|l| l.get(..3)?.parse().ok())
+        .ok_or(raw)?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Ok(Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+/// A form with one file field, as a browser uploads it (multipart/form-data).
+pub async fn upload(addr: &str, path: &str, field: &str, file: &[u8]) -> Answer {
+    let boundary = "----sjdjtestboundary7MA4YWxk";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+         filename=\"cert.txt\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.expect("send");
+    s.write_all(&body).await.expect("send");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw).await;
+    parse(raw).unwrap_or_else(|raw| panic!("POST {path}: not HTTP/1.1: {raw:?}"))
+}
+
+pub async fn get(addr: &str, path: &str) -> Answer {
+    send(addr, "GET", path, None)
+        .await
+        .unwrap_or_else(|raw| panic!("GET {path}: not HTTP/1.1: {raw:?}"))
+}
+
+pub fn encoded(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// What every page must carry: a CSP that forbids script and inline style, and no inline
+/// script or style in the page itself (the JSON-LD data block is not a script that runs).
+pub fn assert_secured(a: &Answer, what: &str) {
+    let csp = a.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{what}: CSP {csp:?}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert_eq!(
+        a.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(a.header("x-frame-options"), Some("DENY"), "{what}");
+    assert!(
+        a.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html")),
+        "{what}"
+    );
+    assert!(!a.body.contains("style="), "{what}: an inline style");
+    let scripts = a.body.matches("<script").count();
+    let data = a
+        .body
+        .matches("<script type=\"application/ld+json\">")
+        .count();
+    assert_eq!(scripts, data, "{what}: a script that would run");
+}
+
+/// The value of the hidden field `name` in a page's form.
+pub fn hidden(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let rest = &body[at + name.len() + 15..];
+    rest[..rest.find('"').expect("its end")].to_string()
+}
+
+/// A GET with extra request headers (a cookie).
+pub async fn get_with(addr: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+    send_with(addr, "GET", path, headers, None)
+        .await
+        .unwrap_or_else(|raw| panic!("GET {path}: not HTTP/1.1: {raw:?}"))
+}
+
+/// The `name=value` a response sets as a cookie, and the rest of its `Set-Cookie` line.
+pub fn set_cookie(a: &Answer, name: &str) -> Option<(String, String)> {
+    a.headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .find_map(|(_, v)| {
+            let (pair, attributes) = v.split_once(';').unwrap_or((v, ""));
+            let (n, value) = pair.split_once('=')?;
+            (n == name).then(|| (format!("{n}={value}"), attributes.trim().to_string()))
+        })
+}

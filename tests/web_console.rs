@@ -1,0 +1,283 @@
+//! The staff console on a real node: sign-in with a token for an HttpOnly, SameSite=Strict
+//! session cookie; the queues; decisions through the flow's own commands, each form refused
+//! without its CSRF token; the engine's refusals (a clerk passing review) shown on the page
+//! with nothing changed; sign-out ending the session.
+mod common;
+mod http;
+use common::*;
+use http::*;
+
+/// Signs in with `token`: the session cookie (`name=value`) and the console's first page.
+async fn sign_in(addr: &str, token: &str) -> (String, Answer) {
+    let login = get(addr, "/staff/login").await;
+    let (form_cookie, attributes) = set_cookie(&login, "sjdj_login").expect("the form's cookie");
+    assert!(attributes.contains("HttpOnly") && attributes.contains("SameSite=Strict"));
+    let csrf = hidden(&login.body, "csrf");
+    let form = encoded(&[("csrf", &csrf), ("token", token)]);
+    let signed = send_with(
+        addr,
+        "POST",
+        "/staff/login",
+        &[("Cookie", &form_cookie)],
+        Some(&form),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert_eq!(signed.header("location"), Some("/staff"));
+    let (session, attributes) = set_cookie(&signed, "sjdj_session").expect("a session cookie");
+    for a in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"] {
+        assert!(attributes.contains(a), "{a} not in {attributes}");
+    }
+    let console = get_with(addr, "/staff", &[("Cookie", &session)]).await;
+    assert_eq!(console.status, 200, "{}", console.body);
+    (session, console)
+}
+
+/// The application's state, as gRPC names it (`SUBMITTED`, …).
+async fn state(node: &Node, id: &str) -> String {
+    let state = node.flow().await.get(id).await.state;
+    sjdj::grpc::pb::ApplicationState::try_from(state)
+        .map_or("?", |s| s.as_str_name())
+        .trim_start_matches("APPLICATION_STATE_")
+        .to_string()
+}
+
+#[tokio::test]
+async fn staff_sign_in_decide_and_are_refused_as_over_grpc() {
+    let node = Node::dev().await;
+    let app = node.flow().await.submitted().await;
+    let addr = node.addr.clone();
+
+    // Without a session: the page says to sign in.
+    let anonymous = get(&addr, "/staff").await;
+    assert_eq!(anonymous.status, 401);
+    assert!(anonymous.body.contains("<code>SIGN_IN_REQUIRED</code>"));
+    assert!(anonymous.body.contains("href=\"/staff/login\""));
+    // A sign-in form not shown by this node (no cookie of its own) is refused.
+    let forged = send(
+        &addr,
+        "POST",
+        "/staff/login",
+        Some(&encoded(&[
+            ("csrf", "abc"),
+            ("token", &node.token("clerk")),
+        ])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(forged.status, 403);
+    assert!(forged.body.contains("<code>CSRF_TOKEN_INVALID</code>"));
+    assert!(set_cookie(&forged, "sjdj_session").is_none());
+    // A wrong token: the form again, with why.
+    let login = get(&addr, "/staff/login").await;
+    let (form_cookie, _) = set_cookie(&login, "sjdj_login").unwrap();
+    let csrf = hidden(&login.body, "csrf");
+    let wrong = send_with(
+        &addr,
+        "POST",
+        "/staff/login",
+        &[("Cookie", &form_cookie)],
+        Some(&encoded(&[("csrf", &csrf), ("token", "not-a-token")])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.body.contains("登录未成功") && wrong.body.contains("<code>UNAUTHENTICATED</code>")
+    );
+
+    let (clerk, console) = sign_in(&addr, &node.token("clerk")).await;
+    assert_secured(&console, "console");
+    assert!(console
+        .body
+        .contains(&format!("/staff/applications/{}", app.id)));
+    let page = get_with(
+        &addr,
+        &format!("/staff/applications/{}", app.id),
+        &[("Cookie", &clerk)],
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert_secured(&page, "application");
+    assert!(page.body.contains("企业登记信息") && page.body.contains("登记承诺书"));
+    let csrf = hidden(&page.body, "csrf");
+    let request_id = hidden(&page.body, "request_id");
+    let accept = format!("/staff/applications/{}/accept", app.id);
+
+    // The form without its CSRF token does nothing.
+    let no_csrf = send_with(
+        &addr,
+        "POST",
+        &accept,
+        &[("Cookie", &clerk)],
+        Some(&encoded(&[
+            ("request_id", &request_id),
+            ("reason", "材料齐全"),
+        ])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(no_csrf.status, 403, "{}", no_csrf.body);
+    assert!(no_csrf.body.contains("<code>CSRF_TOKEN_INVALID</code>"));
+    assert_eq!(state(&node, &app.id).await, "SUBMITTED");
+
+    let accepted = send_with(
+        &addr,
+        "POST",
+        &accept,
+        &[("Cookie", &clerk)],
+        Some(&encoded(&[
+            ("csrf", &csrf),
+            ("request_id", &request_id),
+            ("reason", "材料齐全"),
+        ])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    assert_eq!(state(&node, &app.id).await, "IN_REVIEW");
+    let after = get_with(
+        &addr,
+        accepted.header("location").unwrap(),
+        &[("Cookie", &clerk)],
+    )
+    .await;
+    assert!(after.body.contains("已受理"));
+
+    // A clerk may not pass review: the engine's refusal, on the page, in Chinese.
+    let pass = format!("/staff/applications/{}/pass", app.id);
+    let form = encoded(&[
+        ("csrf", &csrf),
+        ("request_id", "clerk-pass"),
+        ("reason", "通过"),
+    ]);
+    let refused = send_with(&addr, "POST", &pass, &[("Cookie", &clerk)], Some(&form))
+        .await
+        .expect("HTTP");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("操作未执行"), "{}", refused.body);
+    assert!(
+        refused.body.contains("<code>WRONG_ROLE</code>"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(state(&node, &app.id).await, "IN_REVIEW");
+
+    let (reviewer, _) = sign_in(&addr, &node.token("reviewer")).await;
+    let page = get_with(
+        &addr,
+        &format!("/staff/applications/{}", app.id),
+        &[("Cookie", &reviewer)],
+    )
+    .await;
+    let form = encoded(&[
+        ("csrf", &hidden(&page.body, "csrf")),
+        ("request_id", &hidden(&page.body, "request_id")),
+        ("reason", "形式审查通过"),
+    ]);
+    let passed = send_with(&addr, "POST", &pass, &[("Cookie", &reviewer)], Some(&form))
+        .await
+        .expect("HTTP");
+    assert_eq!(passed.status, 303, "{}", passed.body);
+    assert_eq!(state(&node, &app.id).await, "IN_PUBLICITY");
+    // The log holds the steps as ReviewService would have written them, by each token.
+    let got = node.flow().await.get(&app.id).await;
+    let steps: Vec<(String, String)> = got
+        .decisions
+        .iter()
+        .map(|d| (step(d.step), d.actor.clone()))
+        .collect();
+    assert!(steps.iter().any(|(s, _)| s == "ACCEPTED"), "{steps:?}");
+    assert!(steps.iter().any(|(s, _)| s == "REVIEW_PASSED"), "{steps:?}");
+
+    // Signed out, the cookie is cleared and the session is gone for good.
+    let logout = send_with(
+        &addr,
+        "POST",
+        "/staff/logout",
+        &[("Cookie", &clerk)],
+        Some(&encoded(&[("csrf", &csrf)])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(logout.status, 303);
+    let (_, attributes) = set_cookie(&logout, "sjdj_session").expect("cleared");
+    assert!(attributes.contains("Max-Age=0"));
+    let after = get_with(&addr, "/staff", &[("Cookie", &clerk)]).await;
+    assert_eq!(after.status, 401);
+    assert!(after.body.contains("<code>SESSION_EXPIRED</code>"));
+}
+
+#[tokio::test]
+async fn a_registrar_resolves_an_objection_from_the_console() {
+    let node = Node::dev().await;
+    let app = node.in_publicity().await;
+    let filed = registry(node.channel().await)
+        .file_objection(sjdj::grpc::pb::FileObjectionRequest {
+            application_id: app.id.clone(),
+            objector_name: "李四".into(),
+            objector_contact: "13800000000".into(),
+            reason: "数据来源说明不实".into(),
+            request_id: "objection-1".into(),
+        })
+        .await
+        .expect("objection")
+        .into_inner()
+        .objection
+        .expect("filed");
+    let addr = node.addr.clone();
+    let (registrar, console) = sign_in(&addr, &node.token("registrar")).await;
+    let queue = console
+        .body
+        .split("有待处理的异议")
+        .nth(1)
+        .expect("the objections queue");
+    assert!(queue.contains(&app.id), "{}", console.body);
+    let path = format!("/staff/applications/{}", app.id);
+    let page = get_with(&addr, &path, &[("Cookie", &registrar)]).await;
+    // Staff see the objector's contact; the public notice never shows it.
+    assert!(page.body.contains("13800000000"));
+    let form = |resolution: &str, reason: &str| {
+        encoded(&[
+            ("csrf", &hidden(&page.body, "csrf")),
+            ("request_id", &format!("resolve-{resolution}")),
+            ("objection_id", &filed.id),
+            ("resolution", resolution),
+            ("reason", reason),
+        ])
+    };
+    let resolve = format!("{path}/resolve");
+    let bad = send_with(
+        &addr,
+        "POST",
+        &resolve,
+        &[("Cookie", &registrar)],
+        Some(&form("maybe", "理由")),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("<code>UNKNOWN_ENUM_VALUE</code>"));
+    let done = send_with(
+        &addr,
+        "POST",
+        &resolve,
+        &[("Cookie", &registrar)],
+        Some(&form("dismiss", "经核实，来源说明属实")),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(done.status, 303, "{}", done.body);
+    let got = node.flow().await.get(&app.id).await;
+    assert_eq!(got.objections.len(), 1);
+    assert_eq!(
+        sjdj::grpc::pb::ObjectionState::try_from(got.objections[0].state).unwrap(),
+        sjdj::grpc::pb::ObjectionState::Dismissed
+    );
+    let public = get(&addr, &format!("/publicity/{}", app.id)).await;
+    assert!(
+        !public.body.contains("13800000000"),
+        "the contact stays off the public page"
+    );
+}
