@@ -281,3 +281,109 @@ async fn a_registrar_resolves_an_objection_from_the_console() {
         "the contact stays off the public page"
     );
 }
+
+#[tokio::test]
+async fn a_registrar_corrects_and_revokes_a_record_and_the_admin_reads_the_trust_list() {
+    let node = Node::dev().await;
+    let app = node.registered().await;
+    let code = app.code.clone();
+    let addr = node.addr.clone();
+    let (registrar, _) = sign_in(&addr, &node.token("registrar")).await;
+    let cookie = [("Cookie", registrar.as_str())];
+    let opened = get_with(&addr, &format!("/staff/record?code={code}"), &cookie).await;
+    assert_eq!(
+        opened.header("location"),
+        Some(format!("/staff/records/{code}").as_str())
+    );
+    let bad = get_with(&addr, "/staff/record?code=XYZ", &cookie).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("<code>CODE_LENGTH</code>"));
+    let page = get_with(&addr, &format!("/staff/records/{code}"), &cookie).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_secured(&page, "record console");
+    let csrf = hidden(&page.body, "csrf");
+    let action = |what: &str, fields: &[(&str, &str)]| {
+        let mut pairs = vec![("csrf", csrf.as_str()), ("request_id", what)];
+        pairs.extend_from_slice(fields);
+        encoded(&pairs)
+    };
+    let correct = format!("/staff/records/{code}/correct");
+    // No reason: refused, as CorrectRecord refuses it, and the record is as it was.
+    let refused = send_with(
+        &addr,
+        "POST",
+        &correct,
+        &cookie,
+        Some(&action("c1", &[("data_name", "新名称")])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("<code>REASON_REQUIRED</code>"),
+        "{}",
+        refused.body
+    );
+    assert!(get(&addr, &format!("/records/{code}"))
+        .await
+        .body
+        .contains("<h1>企业登记信息</h1>"));
+    let done = send_with(
+        &addr,
+        "POST",
+        &correct,
+        &cookie,
+        Some(&action(
+            "c2",
+            &[("data_name", "企业登记基本信息"), ("reason", "名称笔误")],
+        )),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(get(&addr, &format!("/records/{code}"))
+        .await
+        .body
+        .contains("<h1>企业登记基本信息</h1>"));
+
+    // A clerk may not revoke; the registrar may.
+    let (clerk, _) = sign_in(&addr, &node.token("clerk")).await;
+    let clerk_page = get_with(
+        &addr,
+        &format!("/staff/records/{code}"),
+        &[("Cookie", &clerk)],
+    )
+    .await;
+    let form = encoded(&[
+        ("csrf", &hidden(&clerk_page.body, "csrf")),
+        ("request_id", "r1"),
+        ("reason", "撤销"),
+    ]);
+    let revoke = format!("/staff/records/{code}/revoke");
+    let wrong = send_with(&addr, "POST", &revoke, &[("Cookie", &clerk)], Some(&form))
+        .await
+        .expect("HTTP");
+    assert_eq!(wrong.status, 403, "{}", wrong.body);
+    assert!(wrong.body.contains("<code>WRONG_ROLE</code>"));
+    let revoked = send_with(
+        &addr,
+        "POST",
+        &revoke,
+        &cookie,
+        Some(&action("r2", &[("reason", "以欺骗手段取得登记")])),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    let public = get(&addr, &format!("/records/{code}")).await;
+    assert!(public.body.contains("已撤销"), "{}", public.body);
+
+    // The trust list and the alarms: the admin's and auditors', not the registrar's.
+    let refused = get_with(&addr, "/staff/trust", &cookie).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("<code>WRONG_ROLE</code>"));
+    let (admin, _) = sign_in(&addr, &node.token("admin")).await;
+    let trust = get_with(&addr, "/staff/trust", &[("Cookie", &admin)]).await;
+    assert_eq!(trust.status, 200, "{}", trust.body);
+    assert!(trust.body.contains("没有告警"));
+}

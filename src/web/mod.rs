@@ -9,7 +9,9 @@
 //! - `page` — a template rendered into a response, with the security headers every page has.
 //! - `labels` — the Chinese for the registry's codes (data types, statuses, steps, provinces).
 //! - `session` and `signin` — the console's sign-in: a token for an HttpOnly, SameSite=Strict
-//!   session cookie, and the CSRF token every console form carries; `staff` — the console.
+//!   session cookie, and the CSRF token every console form carries; `staff` — the console's
+//!   queues and applications, `staff_records` the institution's corrections and revocations,
+//!   `staff_national` the trust list and the alarms.
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
 //!   the handlers of their routes, each page with its template type; `dcat` the DCAT-AP
 //!   JSON-LD of a record and of the node's catalogue.
@@ -28,6 +30,8 @@ mod search;
 mod session;
 mod signin;
 mod staff;
+mod staff_national;
+mod staff_records;
 mod statistics;
 mod verify;
 
@@ -136,6 +140,10 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
         .route("/staff/logout", post(signin::sign_out))
         .route("/staff/applications/{id}", get(staff::application))
         .route("/staff/applications/{id}/{action}", post(staff::decide))
+        .route("/staff/record", get(staff_records::open))
+        .route("/staff/records/{code}", get(staff_records::page))
+        .route("/staff/records/{code}/{action}", post(staff_records::act))
+        .route("/staff/trust", get(staff_national::page))
         .route("/static/site.css", get(page::stylesheet))
         .layer(axum::extract::DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::map_response(page::secured))

@@ -141,6 +141,8 @@ pub(super) struct Book {
     pub(super) lookup: Phase,
     pub(super) reads: Phase,
     pub(super) read_calls: Vec<&'static str>,
+    /// The search and record pages over HTTP/1.1.
+    pub(super) pages: Phase,
     /// VmRSS, RssAnon, RssFile and VmHWM of the node after the reads.
     pub(super) memory: [Option<u64>; 4],
     /// The same of the restarted node once it has served lookups and reads again: the book
@@ -231,6 +233,7 @@ impl Book {
             "ingest_entries_per_s": self.entries as f64 / self.load.as_secs_f64(),
             "index_lag_s": self.index_lag.as_secs_f64(),
             "echo": self.echo.json(), "lookup": self.lookup.json(), "reads": self.reads.json(),
+            "pages": self.pages.json(),
             "lookup_ratio": self.lookup_ratio(),
             "rss_bytes": self.memory[0], "rss_anon_bytes": self.memory[1],
             "rss_file_bytes": self.memory[2], "peak_rss_bytes": self.memory[3],
@@ -397,6 +400,39 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
     )
     .await?;
     let reads = Phase::new("reads", s, t, cpu0, Some(pid), &read_calls);
+    // The web pages of the same book, at as many clients as the reads.
+    let queries: Arc<Vec<String>> = Arc::new(
+        classes
+            .iter()
+            .filter(|c| !c.filtered)
+            .flat_map(|c| c.queries.iter().cloned())
+            .collect(),
+    );
+    let (t, cpu0) = (Instant::now(), cpu_now(Some(pid)));
+    let deadline = t + span;
+    let clients: Vec<_> = (0..a.search_clients.min(a.clients))
+        .map(|i| {
+            tokio::spawn(pages::page_loop(
+                addr.clone(),
+                codes.clone(),
+                queries.clone(),
+                i,
+                deadline,
+            ))
+        })
+        .collect();
+    let mut s = Samples::default();
+    for c in clients {
+        s.merge(c.await?);
+    }
+    let pages = Phase::new(
+        "pages",
+        s,
+        t,
+        cpu0,
+        Some(pid),
+        &[pages::SEARCH_PAGE, pages::RECORD_PAGE],
+    );
     let after_load = memory(pid);
     // Stopped as an operator stops it, so what it has acknowledged is on disk.
     let kill = Command::new("kill").arg(pid.to_string()).status()?;
@@ -446,6 +482,7 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
         lookup,
         reads,
         read_calls,
+        pages,
         memory: after_load,
         memory_restarted,
         cache_bytes: a.cache,
@@ -533,7 +570,7 @@ async fn wait_indexed(ch: &Channel, ctx: &Ctx, records: u64) -> anyhow::Result<D
 }
 
 /// A step of a per-client xorshift: the bench's picks, the same every run.
-fn next(x: &mut u64) -> u64 {
+pub(super) fn next(x: &mut u64) -> u64 {
     *x ^= *x << 13;
     *x ^= *x >> 7;
     *x ^= *x << 17;

@@ -32,6 +32,7 @@ mod disk;
 mod ingest;
 mod measure;
 mod node;
+mod pages;
 mod phases;
 mod report;
 mod requests;

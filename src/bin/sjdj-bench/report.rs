@@ -296,6 +296,19 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
             "  {call:<32} {n:>6} calls  p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  max {max:>6.1} ms"
         );
     }
+    let _ = writeln!(
+        text,
+        "web pages at {} clients ({:.0} pages/s, node cpu {:.0}%):",
+        b.search_clients,
+        b.pages.rate(),
+        b.pages.cpu[0].unwrap_or(f64::NAN),
+    );
+    for (call, n, [p50, _, p99, max]) in &b.pages.rows {
+        let _ = writeln!(
+            text,
+            "  {call:<32} {n:>6} pages  p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  max {max:>6.1} ms"
+        );
+    }
     let memory = |m: &[Option<u64>; 4]| {
         format!(
             "RSS {} (anonymous {}, file pages {}), peak {}",

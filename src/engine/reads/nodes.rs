@@ -3,7 +3,7 @@
 use super::{page_size, Page};
 use crate::domain::certificate::Certificate;
 use crate::domain::flow::{echo, Application, Refusal};
-use crate::domain::types::NodeRole;
+use crate::domain::types::{Actor, NodeRole, Role};
 use crate::engine::federation::{bundle_entries, Alarm, MirrorState, BUNDLE};
 use crate::engine::{Engine, EngineError};
 use crate::log::tree::{self, TileSource};
@@ -90,6 +90,21 @@ impl Engine {
             out.push(codec::decode(&k, &v)?);
         }
         Ok(out)
+    }
+
+    /// [`Engine::alarms_page`] for `actor`: the admin and auditors only.
+    pub fn alarms_for(
+        &self,
+        actor: &Actor,
+        size: i32,
+        after: &str,
+    ) -> Result<Page<Alarm>, EngineError> {
+        if !matches!(actor.role, Role::Admin | Role::Auditor) {
+            return Err(
+                Refusal::denied("WRONG_ROLE", "alarms are for the admin and auditors").into(),
+            );
+        }
+        self.alarms_page(size, after)
     }
 
     /// A page of `size` alarms, in the order they were raised, after the alarm number `after`
