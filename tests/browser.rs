@@ -1,5 +1,6 @@
 //! A registration walked through the web pages in a real browser (headless Chromium over
-//! WebDriver): a clerk signs in and accepts, a clerk's attempt at review is refused, a form
+//! WebDriver): the registrant reads its draft's exact publicity text and submits it, a clerk
+//! signs in and accepts, a clerk's attempt at review is refused, a form
 //! without its CSRF token and a session that has ended are refused, a reviewer passes, the
 //! public objects through the notice's form, a registrar dismisses the objection, the clock
 //! moves, and the public finds the record by a Chinese substring with the keyboard, narrows by
@@ -8,8 +9,7 @@
 //! and saved as a screenshot in `target/screenshots/`; the search page is also read at a
 //! phone's width.
 //!
-//! The registrant's draft and submission are made over gRPC: the registrant portal is not
-//! built yet.
+//! The registrant's draft is made over gRPC: the portal's materials form is not built yet.
 mod common;
 mod webdriver;
 use common::*;
@@ -38,12 +38,12 @@ fn assert_page(b: &Browser, what: &str) {
     );
 }
 
-/// Signs in at the console with `token`, typed as a person types it.
-fn sign_in(b: &Browser, base: &str, token: &str) {
+/// Signs in with `token`, typed as a person types it; the node leads to `home`.
+fn sign_in(b: &Browser, base: &str, token: &str, home: &str) {
     b.open(&format!("{base}/staff/login"));
     assert_page(b, "login");
     b.submit_typed("#token", token);
-    assert!(b.url().ends_with("/staff"), "{}", b.url());
+    assert!(b.url().ends_with(home), "{}", b.url());
 }
 
 fn sign_out(b: &Browser, base: &str) {
@@ -58,18 +58,30 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         return;
     }
     let node = Node::dev().await;
-    let app = node.flow().await.submitted().await;
+    let flow = node.flow().await;
+    let app = flow.create(flow.materials().await).await.expect("a draft");
     let base = format!("http://{}", node.addr);
-    let tokens = ["clerk", "reviewer", "registrar"].map(|r| node.token(r));
+    let tokens = ["registrant", "clerk", "reviewer", "registrar"].map(|r| node.token(r));
     let (id, b0) = (app.id.clone(), base.clone());
     // WebDriver calls block: they run off the async threads, the node serving meanwhile.
     let b = tokio::task::spawn_blocking(move || {
         let (b, base) = (Browser::start(1280, 1000), b0);
-        let [clerk, reviewer, registrar] = tokens;
+        let [registrant, clerk, reviewer, registrar] = tokens;
+        // The registrant reads the exact publicity text of its draft and submits it.
+        sign_in(&b, &base, &registrant, "/portal");
+        assert_page(&b, "portal");
+        b.follow(&format!("a[href='/portal/applications/{id}']"));
+        assert!(b.text().contains("登记主体：某市数据局"), "{}", b.text());
+        assert_page(&b, "draft");
+        b.screenshot("portal-submit");
+        b.find("#read").click();
+        b.follow("form[action$='/submit'] button");
+        assert!(b.text().contains("已提交，等待受理"), "{}", b.text());
+        sign_out(&b, &base);
         // Not signed in: the console says so and leads to the sign-in.
         b.open(&format!("{base}/staff"));
         assert!(b.text().contains("SIGN_IN_REQUIRED"), "{}", b.text());
-        sign_in(&b, &base, &clerk);
+        sign_in(&b, &base, &clerk, "/staff");
         assert!(b.text().contains("待受理"));
         assert_page(&b, "console");
         b.screenshot("console");
@@ -103,7 +115,7 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         assert!(b.text().contains("SESSION_EXPIRED"), "{}", b.text());
         b.screenshot("refused-expired");
 
-        sign_in(&b, &base, &reviewer);
+        sign_in(&b, &base, &reviewer, "/staff");
         b.open(&format!("{base}/staff/applications/{id}"));
         b.find("#pass-reason").type_text("形式审查通过");
         b.follow("form[action$='/pass'] button");
@@ -122,7 +134,7 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         b.screenshot("objection");
 
         // The registrar dismisses it.
-        sign_in(&b, &base, &registrar);
+        sign_in(&b, &base, &registrar, "/staff");
         assert!(b.text().contains("有待处理的异议"));
         b.open(&format!("{base}/staff/applications/{id}"));
         b.find("textarea[id^='resolve-reason-']")

@@ -387,3 +387,79 @@ async fn a_registrar_corrects_and_revokes_a_record_and_the_admin_reads_the_trust
     assert_eq!(trust.status, 200, "{}", trust.body);
     assert!(trust.body.contains("没有告警"));
 }
+
+#[tokio::test]
+async fn a_registrant_follows_and_submits_its_draft_in_the_portal() {
+    let node = Node::dev().await;
+    let flow = node.flow().await;
+    let draft = flow.create(flow.materials().await).await.expect("a draft");
+    let addr = node.addr.clone();
+    // The registrant's sign-in leads to its own applications.
+    let login = get(&addr, "/staff/login").await;
+    let (form_cookie, _) = set_cookie(&login, "sjdj_login").unwrap();
+    let form = encoded(&[
+        ("csrf", &hidden(&login.body, "csrf")),
+        ("token", &node.token("registrant")),
+    ]);
+    let signed = send_with(
+        &addr,
+        "POST",
+        "/staff/login",
+        &[("Cookie", &form_cookie)],
+        Some(&form),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(signed.header("location"), Some("/portal"));
+    let (session, _) = set_cookie(&signed, "sjdj_session").unwrap();
+    let cookie = [("Cookie", session.as_str())];
+    let list = get_with(&addr, "/portal", &cookie).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_secured(&list, "portal");
+    assert!(list
+        .body
+        .contains(&format!("/portal/applications/{}", draft.id)));
+    let page = get_with(
+        &addr,
+        &format!("/portal/applications/{}", draft.id),
+        &cookie,
+    )
+    .await;
+    assert_secured(&page, "portal application");
+    // The exact text publicity will show, as the draft's own publicity_text gives it.
+    let text = draft.publicity_text.replace('\n', "");
+    assert!(page.body.replace('\n', "").contains(&text), "{}", page.body);
+    let sha = hidden(&page.body, "publicity_text_sha256");
+    assert_eq!(sha, draft.publicity_text_sha256);
+    let submit = format!("/portal/applications/{}/submit", draft.id);
+    let form = |sha: &str, request_id: &str| {
+        encoded(&[
+            ("csrf", &hidden(&page.body, "csrf")),
+            ("request_id", request_id),
+            ("publicity_text_sha256", sha),
+            ("read", "on"),
+        ])
+    };
+    let wrong = send_with(
+        &addr,
+        "POST",
+        &submit,
+        &cookie,
+        Some(&form(&"0".repeat(64), "s1")),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(wrong
+        .body
+        .contains("<code>PUBLICITY_TEXT_NOT_ACKNOWLEDGED</code>"));
+    assert_eq!(state(&node, &draft.id).await, "DRAFT");
+    let sent = send_with(&addr, "POST", &submit, &cookie, Some(&form(&sha, "s2")))
+        .await
+        .expect("HTTP");
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(state(&node, &draft.id).await, "SUBMITTED");
+    // Another subject's application is not the registrant's to read.
+    let other = get_with(&addr, "/portal/applications/A9999999999", &cookie).await;
+    assert_eq!(other.status, 404, "{}", other.body);
+}

@@ -11,7 +11,8 @@
 //! - `session` and `signin` — the console's sign-in: a token for an HttpOnly, SameSite=Strict
 //!   session cookie, and the CSRF token every console form carries; `staff` — the console's
 //!   queues and applications, `staff_records` the institution's corrections and revocations,
-//!   `staff_national` the trust list and the alarms.
+//!   `staff_national` the trust list and the alarms; `portal` — the registrant's own
+//!   applications and the submission of a draft.
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
 //!   the handlers of their routes, each page with its template type; `dcat` the DCAT-AP
 //!   JSON-LD of a record and of the node's catalogue.
@@ -23,6 +24,7 @@ mod dcat;
 mod error;
 mod labels;
 mod page;
+mod portal;
 mod provinces;
 mod publicity;
 mod record;
@@ -144,6 +146,9 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
         .route("/staff/records/{code}", get(staff_records::page))
         .route("/staff/records/{code}/{action}", post(staff_records::act))
         .route("/staff/trust", get(staff_national::page))
+        .route("/portal", get(portal::list))
+        .route("/portal/applications/{id}", get(portal::application))
+        .route("/portal/applications/{id}/submit", post(portal::submit))
         .route("/static/site.css", get(page::stylesheet))
         .layer(axum::extract::DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::map_response(page::secured))

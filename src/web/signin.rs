@@ -3,6 +3,7 @@ use super::error::{status_of, WebError};
 use super::page::html_response;
 use super::session::{self, Signed, COOKIE, LOGIN_COOKIE};
 use super::Web;
+use crate::domain::types::Role;
 use askama::Template;
 use axum::extract::{rejection::FormRejection, Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -66,12 +67,21 @@ pub async fn sign_in(
         return Err(session::csrf_refused());
     }
     let token = given.token.trim().to_string();
-    if let Err(e) = web.engine.authenticate(&token) {
-        let (status, reason, message) = status_of(&crate::grpc::status::status(e));
-        return Ok(form(&web, status, Some((reason, message))));
-    }
+    let actor = match web.engine.authenticate(&token) {
+        Ok(actor) => actor,
+        Err(e) => {
+            let (status, reason, message) = status_of(&crate::grpc::status::status(e));
+            return Ok(form(&web, status, Some((reason, message))));
+        }
+    };
     let (id, _) = web.sessions.open(token)?;
-    let mut r = Redirect::to("/staff").into_response();
+    // A registrant to its own applications, the staff to their console.
+    let home = if actor.role == Role::Registrant {
+        "/portal"
+    } else {
+        "/staff"
+    };
+    let mut r = Redirect::to(home).into_response();
     let seconds = web.sessions.lifetime().as_secs();
     r.headers_mut().append(
         header::SET_COOKIE,

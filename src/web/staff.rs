@@ -153,7 +153,7 @@ pub struct ApplicationPage {
     refused: Option<(String, String)>,
 }
 
-fn state(s: State) -> &'static str {
+pub fn state(s: State) -> &'static str {
     match s {
         State::Draft => "草稿",
         State::Submitted => "待受理",
