@@ -1,5 +1,6 @@
 //! A registration walked through the web pages in a real browser (headless Chromium over
-//! WebDriver): the registrant reads its draft's exact publicity text and submits it, a clerk
+//! WebDriver): a registrant fills in the materials form, uploads the undertaking, reads the
+//! exact publicity text and submits, a clerk
 //! signs in and accepts, a clerk's attempt at review is refused, a form
 //! without its CSRF token and a session that has ended are refused, a reviewer passes, the
 //! public objects through the notice's form, a registrar dismisses the objection, the clock
@@ -9,8 +10,8 @@
 //! and saved as a screenshot in `target/screenshots/`; the search page is also read at a
 //! phone's width.
 //!
-//! The registrant's draft is made over gRPC: the portal's materials form is not built yet.
 mod common;
+mod http;
 mod webdriver;
 use common::*;
 use webdriver::Browser;
@@ -58,18 +59,42 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         return;
     }
     let node = Node::dev().await;
-    let flow = node.flow().await;
-    let app = flow.create(flow.materials().await).await.expect("a draft");
     let base = format!("http://{}", node.addr);
+    let undertaking = tempfile::NamedTempFile::new().expect("a file to upload");
+    std::fs::write(undertaking.path(), "本单位承诺所提交材料真实、准确、完整。").unwrap();
+    let upload = undertaking.path().display().to_string();
     let tokens = ["registrant", "clerk", "reviewer", "registrar"].map(|r| node.token(r));
-    let (id, b0) = (app.id.clone(), base.clone());
+    let b0 = base.clone();
     // WebDriver calls block: they run off the async threads, the node serving meanwhile.
-    let b = tokio::task::spawn_blocking(move || {
+    let (b, id) = tokio::task::spawn_blocking(move || {
         let (b, base) = (Browser::start(1280, 1000), b0);
         let [registrant, clerk, reviewer, registrar] = tokens;
-        // The registrant reads the exact publicity text of its draft and submits it.
+        // The registrant fills in the materials form, uploads the undertaking, reads the exact
+        // publicity text and submits.
         sign_in(&b, &base, &registrant, "/portal");
         assert_page(&b, "portal");
+        b.follow("a[href='/portal/new']");
+        assert_page(&b, "materials form");
+        for (name, value) in http::example_form() {
+            let field = format!("[name='{name}']");
+            match b.find(&field).tag().as_str() {
+                "select" => b.find(&format!("{field} option[value='{value}']")).click(),
+                _ if name.starts_with("security.contains") => b.find(&field).click(),
+                // The subject's credit code is filled in already.
+                _ if name == "subject.credit_code" => {}
+                _ => b.find(&field).type_text(value),
+            }
+        }
+        b.screenshot("portal-form");
+        b.follow("form.materials button[type=submit]");
+        assert!(b.text().contains("草稿已保存"), "{}", b.text());
+        let url = b.url();
+        let id = url.split("/portal/applications/").nth(1).unwrap_or_default();
+        let id = id.split('?').next().unwrap_or_default().to_string();
+        b.follow(&format!("a[href='/portal/applications/{id}/edit']"));
+        b.find("input[type=file]").type_text(&upload);
+        b.follow("form[action$='/attachments'] button");
+        assert!(b.text().contains("登记承诺书："), "{}", b.text());
         b.follow(&format!("a[href='/portal/applications/{id}']"));
         assert!(b.text().contains("登记主体：某市数据局"), "{}", b.text());
         assert_page(&b, "draft");
@@ -142,13 +167,13 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         b.follow("form[action$='/resolve'] button");
         assert!(b.text().contains("异议已处理"), "{}", b.text());
         sign_out(&b, &base);
-        b
+        (b, id)
     })
     .await
     .expect("the staff's part");
     // Publicity ends; the code is assigned.
     node.advance_days(40).await;
-    let code = node.flow().await.get(&app.id).await.code;
+    let code = node.flow().await.get(&id).await.code;
     assert!(!code.is_empty(), "registered");
     let b = tokio::task::spawn_blocking(move || {
         b.open(&format!("{base}/"));
@@ -209,14 +234,25 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         );
         b.screenshot("statistics");
 
+        // At a phone's width no page scrolls sideways (a wide table scrolls within itself).
         let phone = Browser::start(390, 844);
+        let qc = qr_target.rsplit('=').next().unwrap_or_default().to_string();
+        for path in [
+            "/search?q=%E7%99%BB%E8%AE%B0".to_string(),
+            format!("/records/{code}"),
+            format!("/certificates/{qc}"),
+            "/statistics".to_string(),
+            "/verify".to_string(),
+        ] {
+            phone.open(&format!("{base}{path}"));
+            assert_page(&phone, &path);
+            assert_eq!(
+                phone.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+                serde_json::json!(true),
+                "{path} scrolls sideways on a phone"
+            );
+        }
         phone.open(&format!("{base}/search?q=%E7%99%BB%E8%AE%B0"));
-        assert_page(&phone, "phone");
-        assert_eq!(
-            phone.eval("document.documentElement.scrollWidth <= window.innerWidth"),
-            serde_json::json!(true),
-            "the search page scrolls sideways on a phone"
-        );
         phone.screenshot("phone-search");
         b
     })
@@ -224,7 +260,7 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
     .expect("the public's part");
     drop(b);
     // What the pages did is in the application's history as gRPC shows it.
-    let got = node.flow().await.get(&app.id).await;
+    let got = node.flow().await.get(&id).await;
     assert_eq!(got.objections.len(), 1);
     assert_eq!(got.objections[0].objector_name, "李四");
     let steps: Vec<String> = got.decisions.iter().map(|d| step(d.step)).collect();

@@ -9,6 +9,11 @@ use http::*;
 
 /// Signs in with `token`: the session cookie (`name=value`) and the console's first page.
 async fn sign_in(addr: &str, token: &str) -> (String, Answer) {
+    sign_in_to(addr, token, "/staff").await
+}
+
+/// Signs in with `token`, led to `home`: the session cookie and that page.
+async fn sign_in_to(addr: &str, token: &str, home: &str) -> (String, Answer) {
     let login = get(addr, "/staff/login").await;
     let (form_cookie, attributes) = set_cookie(&login, "sjdj_login").expect("the form's cookie");
     assert!(attributes.contains("HttpOnly") && attributes.contains("SameSite=Strict"));
@@ -24,12 +29,12 @@ async fn sign_in(addr: &str, token: &str) -> (String, Answer) {
     .await
     .expect("HTTP");
     assert_eq!(signed.status, 303, "{}", signed.body);
-    assert_eq!(signed.header("location"), Some("/staff"));
+    assert_eq!(signed.header("location"), Some(home));
     let (session, attributes) = set_cookie(&signed, "sjdj_session").expect("a session cookie");
     for a in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"] {
         assert!(attributes.contains(a), "{a} not in {attributes}");
     }
-    let console = get_with(addr, "/staff", &[("Cookie", &session)]).await;
+    let console = get_with(addr, home, &[("Cookie", &session)]).await;
     assert_eq!(console.status, 200, "{}", console.body);
     (session, console)
 }
@@ -395,26 +400,8 @@ async fn a_registrant_follows_and_submits_its_draft_in_the_portal() {
     let draft = flow.create(flow.materials().await).await.expect("a draft");
     let addr = node.addr.clone();
     // The registrant's sign-in leads to its own applications.
-    let login = get(&addr, "/staff/login").await;
-    let (form_cookie, _) = set_cookie(&login, "sjdj_login").unwrap();
-    let form = encoded(&[
-        ("csrf", &hidden(&login.body, "csrf")),
-        ("token", &node.token("registrant")),
-    ]);
-    let signed = send_with(
-        &addr,
-        "POST",
-        "/staff/login",
-        &[("Cookie", &form_cookie)],
-        Some(&form),
-    )
-    .await
-    .expect("HTTP");
-    assert_eq!(signed.header("location"), Some("/portal"));
-    let (session, _) = set_cookie(&signed, "sjdj_session").unwrap();
+    let (session, list) = sign_in_to(&addr, &node.token("registrant"), "/portal").await;
     let cookie = [("Cookie", session.as_str())];
-    let list = get_with(&addr, "/portal", &cookie).await;
-    assert_eq!(list.status, 200, "{}", list.body);
     assert_secured(&list, "portal");
     assert!(list
         .body
@@ -462,4 +449,125 @@ async fn a_registrant_follows_and_submits_its_draft_in_the_portal() {
     // Another subject's application is not the registrant's to read.
     let other = get_with(&addr, "/portal/applications/A9999999999", &cookie).await;
     assert_eq!(other.status, 404, "{}", other.body);
+}
+
+#[tokio::test]
+async fn a_registrant_makes_a_draft_from_the_form_uploads_and_submits_it() {
+    let node = Node::dev().await;
+    let addr = node.addr.clone();
+    let (session, _) = sign_in_to(&addr, &node.token("registrant"), "/portal").await;
+    let cookie = [("Cookie", session.as_str())];
+    let blank = get_with(&addr, "/portal/new", &cookie).await;
+    assert_eq!(blank.status, 200, "{}", blank.body);
+    assert_secured(&blank, "new draft");
+    // The token's subject is filled in.
+    assert!(blank.body.contains("value=\"91350100M000100Y43\""));
+    let csrf = hidden(&blank.body, "csrf");
+    let send_form = |fields: &[(&str, &str)], request_id: &str| {
+        let mut pairs = vec![("csrf", csrf.as_str()), ("request_id", request_id)];
+        pairs.extend_from_slice(fields);
+        encoded(&pairs)
+    };
+
+    // Wrong where it is wrong: each problem at its field, all at once, and nothing made.
+    let long_item = format!("企业名称|string|登记名称\n{}|string|过长", "名".repeat(201));
+    let wrong: Vec<(&str, &str)> = example_form()
+        .into_iter()
+        .map(|(name, value)| match name {
+            "subject.kind" => (name, "Mayor"),
+            "subject.contact.email" => (name, "not-an-address"),
+            "resource.fields" => (name, long_item.as_str()),
+            _ => (name, value),
+        })
+        .collect();
+    let refused = send_with(
+        &addr,
+        "POST",
+        "/portal/new",
+        &cookie,
+        Some(&send_form(&wrong, "n1")),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_secured(&refused, "refused draft");
+    for field in ["subject.kind", "subject.contact.email", "resource.fields"] {
+        assert!(
+            refused.body.contains(&format!("id=\"{field}-problem\"")),
+            "{field} not marked: {}",
+            refused.body
+        );
+    }
+    assert!(
+        refused.body.contains("第 2 行"),
+        "the line of the list is named"
+    );
+    assert!(
+        refused.body.contains("value=\"某市数据局\""),
+        "what was typed is kept"
+    );
+    assert!(get_with(&addr, "/portal", &cookie)
+        .await
+        .body
+        .contains("还没有申请"));
+
+    let made = send_with(
+        &addr,
+        "POST",
+        "/portal/new",
+        &cookie,
+        Some(&send_form(&example_form(), "n2")),
+    )
+    .await
+    .expect("HTTP");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let location = made.header("location").unwrap().to_string();
+    let id = location
+        .trim_start_matches("/portal/applications/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(state(&node, &id).await, "DRAFT");
+
+    // Without the undertaking the draft cannot be submitted; uploaded, it can.
+    let page = get_with(&addr, &format!("/portal/applications/{id}"), &cookie).await;
+    let sha = hidden(&page.body, "publicity_text_sha256");
+    let submit = format!("/portal/applications/{id}/submit");
+    let form = |request_id: &str| {
+        encoded(&[
+            ("csrf", &csrf),
+            ("request_id", request_id),
+            ("publicity_text_sha256", &sha),
+        ])
+    };
+    let incomplete = send_with(&addr, "POST", &submit, &cookie, Some(&form("s1")))
+        .await
+        .expect("HTTP");
+    assert_eq!(incomplete.status, 400, "{}", incomplete.body);
+    assert!(
+        incomplete.body.contains("<code>MATERIALS_INVALID</code>"),
+        "{}",
+        incomplete.body
+    );
+    let uploaded = upload_with(
+        &addr,
+        &format!("/portal/applications/{id}/attachments"),
+        &cookie,
+        &[("csrf", &csrf), ("kind", "RegistrationUndertaking")],
+        "file",
+        "承诺书.txt",
+        "本单位承诺所提交材料真实、准确、完整。".as_bytes(),
+    )
+    .await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let got = node.flow().await.get(&id).await;
+    let attachments = &got.materials.as_ref().expect("materials").attachments;
+    assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0].file_name, "承诺书.txt");
+    let sent = send_with(&addr, "POST", &submit, &cookie, Some(&form("s2")))
+        .await
+        .expect("HTTP");
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(state(&node, &id).await, "SUBMITTED");
 }

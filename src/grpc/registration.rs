@@ -3,7 +3,6 @@ use super::convert::{enums, materials::materials};
 use super::pb::{self, registration_service_server::RegistrationService};
 use super::{auth, page_after, run_flow, status};
 use crate::domain::flow::Command;
-use crate::engine::commands::PutAttachment;
 use crate::engine::Engine;
 use tonic::{Request, Response, Status};
 
@@ -189,26 +188,11 @@ impl RegistrationService for Registration {
         req: Request<pb::UploadAttachmentRequest>,
     ) -> Res<pb::UploadAttachmentResponse> {
         let actor = auth::actor(&self.engine, &req)?;
-        if actor.role != crate::domain::types::Role::Registrant {
-            return Err(status::refusal(crate::domain::flow::Refusal::denied(
-                "WRONG_ROLE",
-                "attachments are uploaded by registrants",
-            )));
-        }
         let r = req.into_inner();
         let kind = enums::required("kind", enums::attachment_kind("kind", r.kind))?;
-        if r.file_name.trim().is_empty() || r.file_name.chars().count() > 200 {
-            return Err(status::invalid(
-                "FILE_NAME_REQUIRED",
-                "file_name is required (at most 200 characters)",
-            ));
-        }
         let stored = self
             .engine
-            .execute(PutAttachment {
-                subject: actor.subject.clone().unwrap_or_default(),
-                bytes: r.content,
-            })
+            .upload_attachment(&actor, &r.file_name, r.content)
             .await
             .map_err(status::status)?;
         Ok(Response::new(pb::UploadAttachmentResponse {

@@ -142,6 +142,21 @@ pub fn status_of(s: &Status) -> (StatusCode, String, String) {
     (status, reason, message)
 }
 
+/// A form's page shown again after the form was refused, with the refusal's HTTP status: the
+/// page is built with the refusal's (reason code, message) to show beside what was typed.
+pub fn refused_again<T: Template>(
+    refusal: &Status,
+    page: impl FnOnce((String, String)) -> T,
+) -> Response {
+    let (status, reason, message) = status_of(refusal);
+    match page((reason, message)).render() {
+        Ok(html) => html_response(status, html),
+        Err(e) => {
+            WebError(Status::internal(format!("a page failed to render: {e}"))).into_response()
+        }
+    }
+}
+
 /// The page of a refusal or a failure.
 fn page(s: &Status) -> Response {
     let (status, reason, message) = status_of(s);

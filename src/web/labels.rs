@@ -1,7 +1,7 @@
 //! The Chinese a page shows for the registry's codes: data types, statuses, steps, access modes
 //! and the provinces of GB/T 2260.
 use crate::domain::record::RecordStatus;
-use crate::domain::types::{AccessMode, DataType};
+use crate::domain::types::{AccessMode, DataType, Role};
 
 pub fn data_type(t: DataType) -> &'static str {
     match t {
@@ -18,6 +18,18 @@ pub fn data_type_digit(digit: &str) -> String {
         .ok()
         .and_then(DataType::from_digit)
         .map_or_else(|| digit.to_string(), |t| data_type(t).to_string())
+}
+
+pub fn role(r: Role) -> &'static str {
+    match r {
+        Role::Clerk => "受理人员",
+        Role::Reviewer => "审查人员",
+        Role::Registrar => "登记机构负责人",
+        Role::Auditor => "审计人员",
+        Role::Admin => "管理员",
+        Role::Registrant => "登记主体",
+        Role::Public | Role::System => "系统",
+    }
 }
 
 pub fn status(s: RecordStatus) -> &'static str {

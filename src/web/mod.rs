@@ -12,7 +12,8 @@
 //!   session cookie, and the CSRF token every console form carries; `staff` — the console's
 //!   queues and applications, `staff_records` the institution's corrections and revocations,
 //!   `staff_national` the trust list and the alarms; `portal` — the registrant's own
-//!   applications and the submission of a draft.
+//!   applications and the submission of a draft; `drafts` and `materials_form` — a draft's
+//!   materials form, each problem marked at its field, and its attachments.
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
 //!   the handlers of their routes, each page with its template type; `dcat` the DCAT-AP
 //!   JSON-LD of a record and of the node's catalogue.
@@ -21,8 +22,10 @@
 //! runs off the async threads under the same node-wide slots (`grpc::scan`).
 mod certificate;
 mod dcat;
+mod drafts;
 mod error;
 mod labels;
+mod materials_form;
 mod page;
 mod portal;
 mod provinces;
@@ -116,6 +119,8 @@ impl Web {
 /// UNIMPLEMENTED when a gRPC client asks, and a page saying so when a browser does.
 pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
     let max_form = web.site.max_form_bytes;
+    // An attachment's upload may be as large as attachments.max_bytes, with room for its form.
+    let max_upload = max_form.max(web.engine.config().max_attachment_bytes + 64 * 1024);
     let https = web.https;
     let pages = axum::Router::new()
         .route("/", get(search::page))
@@ -147,7 +152,16 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
         .route("/staff/records/{code}/{action}", post(staff_records::act))
         .route("/staff/trust", get(staff_national::page))
         .route("/portal", get(portal::list))
+        .route("/portal/new", get(drafts::new).post(drafts::create))
         .route("/portal/applications/{id}", get(portal::application))
+        .route(
+            "/portal/applications/{id}/edit",
+            get(drafts::edit).post(drafts::update),
+        )
+        .route(
+            "/portal/applications/{id}/attachments",
+            post(drafts::attach).layer(axum::extract::DefaultBodyLimit::max(max_upload)),
+        )
         .route("/portal/applications/{id}/submit", post(portal::submit))
         .route("/static/site.css", get(page::stylesheet))
         .layer(axum::extract::DefaultBodyLimit::max(max_form))

@@ -84,6 +84,13 @@ pub async fn stylesheet() -> Response {
     r
 }
 
+/// The query of the page a form's POST leads back to: what was done, to say so.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Done {
+    pub done: String,
+}
+
 /// A time of the log (Unix seconds) as Beijing time reads it.
 pub fn beijing_time(seconds: i64) -> String {
     let offset = time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset");

@@ -1,10 +1,10 @@
 //! The registrant portal (`/portal`): a registrant signed in with its token follows its own
 //! applications — state, due dates, what to supplement, history — and submits a draft after
 //! reading the exact publicity text it acknowledges, through the flow's own Submit command.
-use super::error::{status_of, WebError};
-use super::page::{beijing_time, html_response, query, Html};
-use super::session::{random_id, Signed};
-use super::staff::{role, state};
+use super::error::{refused_again, WebError};
+use super::page::{beijing_time, query, Done, Html};
+use super::session::{random_id, Bar, Signed};
+use super::staff::state;
 use super::{labels, Web};
 use crate::domain::flow::{publicity_text, Application, Command, State};
 use askama::Template;
@@ -28,13 +28,8 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "portal.html")]
 pub struct ListPage {
-    who: String,
-    csrf: String,
+    bar: Bar,
     rows: Vec<Row>,
-}
-
-fn who(signed: &Signed) -> String {
-    format!("{}（{}）", signed.actor.holder, role(signed.actor.role))
 }
 
 pub async fn list(Shared(web): Shared<Web>, signed: Signed) -> Result<Html<ListPage>, WebError> {
@@ -42,8 +37,7 @@ pub async fn list(Shared(web): Shared<Web>, signed: Signed) -> Result<Html<ListP
         .engine
         .list_applications(&signed.actor, None, LIST_SIZE, "")?;
     Ok(Html(ListPage {
-        who: who(&signed),
-        csrf: signed.csrf.clone(),
+        bar: signed.bar(false),
         rows: page
             .items
             .iter()
@@ -68,8 +62,7 @@ pub struct Step {
 #[derive(Template)]
 #[template(path = "portal_application.html")]
 pub struct ApplicationPage {
-    who: String,
-    csrf: String,
+    bar: Bar,
     request_id: String,
     id: String,
     data_name: String,
@@ -95,8 +88,7 @@ fn application_page(
 ) -> ApplicationPage {
     let text = publicity_text(app.registration_type, &app.materials);
     ApplicationPage {
-        who: who(signed),
-        csrf: signed.csrf.clone(),
+        bar: signed.bar(true),
         request_id: random_id(),
         id: app.id.clone(),
         data_name: app.materials.resource.name.clone(),
@@ -121,12 +113,6 @@ fn application_page(
         done,
         refused,
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Done {
-    done: String,
 }
 
 pub async fn application(
@@ -173,12 +159,9 @@ pub async fn submit(
         .into_response()),
         Err(refusal) => {
             let app = web.engine.get_application(&signed.actor, &id)?;
-            let (status, reason, message) = status_of(&refusal);
-            let page = application_page(&signed, &app, String::new(), Some((reason, message)));
-            let html = page
-                .render()
-                .map_err(|e| WebError(tonic::Status::internal(e.to_string())))?;
-            Ok(html_response(status, html))
+            Ok(refused_again(&refusal, |r| {
+                application_page(&signed, &app, String::new(), Some(r))
+            }))
         }
     }
 }

@@ -2,8 +2,8 @@
 //! (`/publicity/{id}`). An objection goes through the same path as FileObjection: one of the
 //! caller's daily objections on that application, then the flow's command, so the log holds the
 //! same entry and the same refusals show.
-use super::error::{status_of, WebError};
-use super::page::{html_response, query, Html};
+use super::error::{refused_again, WebError};
+use super::page::{query, Html};
 use super::Web;
 use crate::domain::flow::Application;
 use crate::grpc::admission::Caller;
@@ -155,19 +155,12 @@ pub async fn object(
         Err(refusal) => {
             // The notice again, with what was typed and why it was refused; nothing was filed.
             let app = web.engine.publicity_notice(&id)?;
-            let (status, reason, message) = status_of(&refusal);
-            let page = NoticePage {
+            Ok(refused_again(&refusal, |r| NoticePage {
                 notice: Notice::of(&app),
                 filed: String::new(),
                 form,
-                refused: Some((reason, message)),
-            };
-            let html = page.render().map_err(|e| {
-                WebError(tonic::Status::internal(format!(
-                    "a page failed to render: {e}"
-                )))
-            })?;
-            Ok(html_response(status, html))
+                refused: Some(r),
+            }))
         }
     }
 }

@@ -153,7 +153,36 @@ pub struct Signed {
     pub csrf: String,
 }
 
+/// The strip atop every signed-in page: who is signed in, the way back to their home page,
+/// and the sign-out form with the session's CSRF token (which the page's own forms carry too).
+pub struct Bar {
+    pub who: String,
+    pub csrf: String,
+    /// Empty on the home page itself.
+    pub home: &'static str,
+    pub home_label: &'static str,
+}
+
 impl Signed {
+    /// The page's [`Bar`]; `back`: with the way to the home page (not on the home page).
+    pub fn bar(&self, back: bool) -> Bar {
+        let (home, home_label) = match (back, self.actor.role) {
+            (false, _) => ("", ""),
+            (true, crate::domain::types::Role::Registrant) => ("/portal", "我的申请"),
+            (true, _) => ("/staff", "返回工作台"),
+        };
+        Bar {
+            who: format!(
+                "{}（{}）",
+                self.actor.holder,
+                super::labels::role(self.actor.role)
+            ),
+            csrf: self.csrf.clone(),
+            home,
+            home_label,
+        }
+    }
+
     /// Refuses a form without this session's CSRF token.
     pub fn check(&self, csrf: &str) -> Result<(), WebError> {
         if same(csrf, &self.csrf) {

@@ -2,32 +2,18 @@
 //! and each application with its materials, attachments, history and objections, and the
 //! decisions its step allows. Every decision is the flow command ReviewService runs, so the
 //! log records the same entries and the same refusals show.
-use super::error::{status_of, WebError};
-use super::page::{beijing_time, html_response, Html};
-use super::session::{random_id, Signed};
+use super::error::{refused_again, WebError};
+use super::page::{beijing_time, Done, Html};
+use super::session::{random_id, Bar, Signed};
 use super::{labels, Web};
 use crate::domain::flow::{Application, Command, ObjectionState, Resolution, State};
-use crate::domain::types::Role;
 use askama::Template;
 use axum::extract::{rejection::FormRejection, Form, Path, Query, State as Shared};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// Applications a queue shows (the engine's order: overdue first, then by due date).
 const QUEUE_SIZE: i32 = 50;
-
-pub fn role(r: Role) -> &'static str {
-    match r {
-        Role::Clerk => "受理人员",
-        Role::Reviewer => "审查人员",
-        Role::Registrar => "登记机构负责人",
-        Role::Auditor => "审计人员",
-        Role::Admin => "管理员",
-        Role::Registrant => "登记主体",
-        Role::Public | Role::System => "系统",
-    }
-}
 
 pub struct Item {
     id: String,
@@ -46,8 +32,7 @@ pub struct Queue {
 #[derive(Template)]
 #[template(path = "staff_queues.html")]
 pub struct QueuesPage {
-    who: String,
-    csrf: String,
+    bar: Bar,
     queues: Vec<Queue>,
 }
 
@@ -89,8 +74,7 @@ pub async fn queues(
         });
     }
     Ok(Html(QueuesPage {
-        who: format!("{}（{}）", signed.actor.holder, role(signed.actor.role)),
-        csrf: signed.csrf,
+        bar: signed.bar(false),
         queues,
     }))
 }
@@ -123,8 +107,7 @@ pub struct Objection {
 #[derive(Template)]
 #[template(path = "staff_application.html")]
 pub struct ApplicationPage {
-    who: String,
-    csrf: String,
+    bar: Bar,
     /// Made when the page is shown: a decision sent twice is made once.
     request_id: String,
     id: String,
@@ -187,8 +170,7 @@ fn application_page(
     let m = &app.materials;
     let c = &m.subject.contact;
     ApplicationPage {
-        who: format!("{}（{}）", signed.actor.holder, role(signed.actor.role)),
-        csrf: signed.csrf.clone(),
+        bar: signed.bar(true),
         request_id: random_id(),
         id: app.id.clone(),
         state: state(app.state),
@@ -252,12 +234,6 @@ fn application_page(
         done,
         refused,
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Done {
-    done: String,
 }
 
 pub async fn application(
@@ -363,19 +339,9 @@ pub async fn decide(
         // The application again, as it stands (unchanged), with the refusal.
         Err(refusal) => {
             let app = web.engine.get_application(&signed.actor, &id)?;
-            let (status, reason, message) = status_of(&refusal);
-            let page = application_page(&signed, &app, String::new(), Some((reason, message)));
-            let html = page
-                .render()
-                .map_err(|e| WebError(tonic::Status::internal(e.to_string())))?;
-            Ok(html_response(
-                if status == StatusCode::OK {
-                    StatusCode::BAD_REQUEST
-                } else {
-                    status
-                },
-                html,
-            ))
+            Ok(refused_again(&refusal, |r| {
+                application_page(&signed, &app, String::new(), Some(r))
+            }))
         }
     }
 }

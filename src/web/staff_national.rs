@@ -2,8 +2,7 @@
 //! namespace and its keys — and the alarms (forks) for the admin and auditors.
 use super::error::WebError;
 use super::page::{beijing_time, Html};
-use super::session::Signed;
-use super::staff::role;
+use super::session::{Bar, Signed};
 use super::{labels, Web};
 use askama::Template;
 use axum::extract::State;
@@ -26,8 +25,7 @@ pub struct Alarm {
 #[derive(Template)]
 #[template(path = "staff_trust.html")]
 pub struct TrustPage {
-    who: String,
-    csrf: String,
+    bar: Bar,
     nodes: Vec<Node>,
     alarms: Vec<Alarm>,
 }
@@ -57,8 +55,7 @@ pub async fn page(State(web): State<Web>, signed: Signed) -> Result<Html<TrustPa
         })
         .collect();
     Ok(Html(TrustPage {
-        who: format!("{}（{}）", signed.actor.holder, role(signed.actor.role)),
-        csrf: signed.csrf,
+        bar: signed.bar(true),
         nodes,
         alarms: alarms
             .items

@@ -1,10 +1,9 @@
 //! The institution's own actions on a record, from the console (`/staff/records/{code}`): a
 //! correction of its public facts (更正) and a revocation (撤销), each with its reason. They are
 //! the commands ReviewService runs (`CorrectRecord`, `RevokeRecord`), by the signed-in token.
-use super::error::{status_of, WebError};
-use super::page::{html_response, query, Html};
-use super::session::{random_id, Signed};
-use super::staff::role;
+use super::error::{refused_again, WebError};
+use super::page::{query, Done, Html};
+use super::session::{random_id, Bar, Signed};
 use super::{labels, Web};
 use crate::domain::record::RecordCorrection;
 use crate::engine::commands::{CorrectRecord, RevokeRecord};
@@ -16,8 +15,7 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "staff_record.html")]
 pub struct RecordPage {
-    who: String,
-    csrf: String,
+    bar: Bar,
     request_id: String,
     code: String,
     data_name: String,
@@ -39,8 +37,7 @@ fn record_page(
 ) -> Result<RecordPage, WebError> {
     let (r, _) = web.engine.get_record(code)?;
     Ok(RecordPage {
-        who: format!("{}（{}）", signed.actor.holder, role(signed.actor.role)),
-        csrf: signed.csrf.clone(),
+        bar: signed.bar(true),
         request_id: random_id(),
         code: r.code,
         data_name: r.data_name,
@@ -52,12 +49,6 @@ fn record_page(
         done,
         refused,
     })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Done {
-    done: String,
 }
 
 pub async fn page(
@@ -143,13 +134,13 @@ pub async fn act(
         ))
         .into_response()),
         Err(e) => {
-            let refusal = crate::grpc::status::status(e);
-            let (status, reason, message) = status_of(&refusal);
-            let page = record_page(&web, &signed, &code, String::new(), Some((reason, message)))?;
-            let html = page
-                .render()
-                .map_err(|e| WebError(tonic::Status::internal(e.to_string())))?;
-            Ok(html_response(status, html))
+            let page = record_page(&web, &signed, &code, String::new(), None)?;
+            Ok(refused_again(&crate::grpc::status::status(e), |r| {
+                RecordPage {
+                    refused: Some(r),
+                    ..page
+                }
+            }))
         }
     }
 }

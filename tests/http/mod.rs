@@ -79,25 +79,7 @@ pub fn parse(raw: Vec<u8>) -> Result<Answer, Vec<u8>> {
 
 /// A form with one file field, as a browser uploads it (multipart/form-data).
 pub async fn upload(addr: &str, path: &str, field: &str, file: &[u8]) -> Answer {
-    let boundary = "----sjdjtestboundary7MA4YWxk";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
-         filename=\"cert.txt\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).await.expect("send");
-    s.write_all(&body).await.expect("send");
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw).await;
-    parse(raw).unwrap_or_else(|raw| panic!("POST {path}: not HTTP/1.1: {raw:?}"))
+    upload_with(addr, path, &[], &[], field, "cert.txt", file).await
 }
 
 pub async fn get(addr: &str, path: &str) -> Answer {
@@ -169,4 +151,100 @@ pub fn set_cookie(a: &Answer, name: &str) -> Option<(String, String)> {
             let (n, value) = pair.split_once('=')?;
             (n == name).then(|| (format!("{n}={value}"), attributes.trim().to_string()))
         })
+}
+
+/// A multipart form with text `fields` and one file, sent with extra headers (a cookie).
+pub async fn upload_with(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    fields: &[(&str, &str)],
+    file_field: &str,
+    file_name: &str,
+    file: &[u8],
+) -> Answer {
+    let boundary = "----sjdjtestboundary7MA4YWxk";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; \
+             filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).await.expect("send");
+    s.write_all(&body).await.expect("send");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw).await;
+    parse(raw).unwrap_or_else(|raw| panic!("POST {path}: not HTTP/1.1: {raw:?}"))
+}
+
+/// The example materials (config/examples/materials.json) as the portal's form sends them.
+pub fn example_form() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("subject.name", "某市数据局"),
+        ("subject.credit_code", "91350100M000100Y43"),
+        ("subject.kind", "GovernmentDepartment"),
+        ("subject.region", "350100"),
+        ("subject.contact.name", "张三"),
+        ("subject.contact.phone", "0591-12345678"),
+        ("subject.contact.email", "zhangsan@example.gov.cn"),
+        ("source.basis", "StatutoryDuty"),
+        (
+            "source.statutory_duty",
+            "依据《市场主体登记管理条例》履行企业登记职责中采集",
+        ),
+        ("resource.name", "企业登记信息"),
+        (
+            "resource.summary",
+            "全市企业登记注册基本信息，包括名称、统一社会信用代码、注册地址、经营范围等。",
+        ),
+        ("resource.data_type", "PublicDataResource"),
+        ("resource.industry", "公共管理"),
+        ("resource.format", "结构化数据库表"),
+        (
+            "resource.fields",
+            "企业名称|string|登记名称\n统一社会信用代码|string",
+        ),
+        ("resource.volume", "约120万条"),
+        ("resource.time_span", "2000年至今"),
+        ("resource.update_frequency", "每日"),
+        ("resource.storage_location", "市政务云"),
+        ("resource.classification", "市场监管/企业登记"),
+        ("resource.grade", "General"),
+        ("resource.access_mode", "Shared"),
+        (
+            "evidence.sha256",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        ),
+        ("evidence.taken_at", "2026-11-01T08:00:00Z"),
+        ("evidence.description", "2026年11月1日全量数据样本摘要"),
+        ("scenarios", "企业信用评价|支撑金融机构开展企业信用评估"),
+        ("security.conclusion", "已完成安全风险评估，风险可控"),
+        ("security.contains_personal_information", "on"),
+        (
+            "security.deidentification_measures",
+            "法定代表人身份证号等个人信息已脱敏处理",
+        ),
+    ]
 }

@@ -309,6 +309,15 @@ impl Element<'_> {
             .cmd("POST", &self.path("/click"), Some(serde_json::json!({})));
     }
 
+    /// The element's tag name (`input`, `select`, …).
+    pub fn tag(&self) -> String {
+        self.browser
+            .cmd("GET", &self.path("/name"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     pub fn attribute(&self, name: &str) -> Option<String> {
         self.browser
             .cmd("GET", &self.path(&format!("/attribute/{name}")), None)

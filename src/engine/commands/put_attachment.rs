@@ -62,3 +62,32 @@ impl Write for PutAttachment {
         Ok(Attachment { sha256, size })
     }
 }
+
+impl crate::engine::Engine {
+    /// Stores a registrant's upload named `file_name`, as UploadAttachment and the portal take
+    /// it: registrants only, a name of 1 to 200 characters, within its subject's quota.
+    pub async fn upload_attachment(
+        &self,
+        actor: &crate::domain::types::Actor,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Attachment, EngineError> {
+        if actor.role != crate::domain::types::Role::Registrant {
+            return Err(
+                Refusal::denied("WRONG_ROLE", "attachments are uploaded by registrants").into(),
+            );
+        }
+        if file_name.trim().is_empty() || file_name.chars().count() > 200 {
+            return Err(Refusal::invalid(
+                "FILE_NAME_REQUIRED",
+                "file_name is required (at most 200 characters)",
+            )
+            .into());
+        }
+        self.execute(PutAttachment {
+            subject: actor.subject.clone().unwrap_or_default(),
+            bytes,
+        })
+        .await
+    }
+}
