@@ -1,6 +1,6 @@
 //! A registration walked through the web pages in a real browser (headless Chromium over
 //! WebDriver): a registrant fills in the materials form, uploads the undertaking, reads the
-//! exact publicity text and submits, a clerk
+//! exact publicity text and submits, and imports a catalogue of 50 rows with 3 bad ones, a clerk
 //! signs in and accepts, a clerk's attempt at review is refused, a form
 //! without its CSRF token and a session that has ended are refused, a reviewer passes, the
 //! public objects through the notice's form, a registrar dismisses the objection, the clock
@@ -63,6 +63,12 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
     let undertaking = tempfile::NamedTempFile::new().expect("a file to upload");
     std::fs::write(undertaking.path(), "本单位承诺所提交材料真实、准确、完整。").unwrap();
     let upload = undertaking.path().display().to_string();
+    let file = tempfile::Builder::new()
+        .suffix(".csv")
+        .tempfile()
+        .expect("a catalogue file");
+    std::fs::write(file.path(), http::catalogue(50, &[7, 23, 41])).unwrap();
+    let catalogue = file.path().display().to_string();
     let tokens = ["registrant", "clerk", "reviewer", "registrar"].map(|r| node.token(r));
     let b0 = base.clone();
     // WebDriver calls block: they run off the async threads, the node serving meanwhile.
@@ -89,7 +95,10 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         b.follow("form.materials button[type=submit]");
         assert!(b.text().contains("草稿已保存"), "{}", b.text());
         let url = b.url();
-        let id = url.split("/portal/applications/").nth(1).unwrap_or_default();
+        let id = url
+            .split("/portal/applications/")
+            .nth(1)
+            .unwrap_or_default();
         let id = id.split('?').next().unwrap_or_default().to_string();
         b.follow(&format!("a[href='/portal/applications/{id}/edit']"));
         b.find("input[type=file]").type_text(&upload);
@@ -102,6 +111,20 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         b.find("#read").click();
         b.follow("form[action$='/submit'] button");
         assert!(b.text().contains("已提交，等待受理"), "{}", b.text());
+        // A catalogue of 50 rows, three of them wrong: every row checked first, then 47 made.
+        b.open(&format!("{base}/portal"));
+        b.follow("a[href='/portal/import']");
+        assert_page(&b, "import");
+        b.find("#file").type_text(&catalogue);
+        b.follow("form[action='/portal/import'] button");
+        assert!(
+            b.text().contains("47 行可以创建为草稿，3 行有问题"),
+            "{}",
+            b.text()
+        );
+        b.screenshot("import-preview");
+        b.follow("form[action='/portal/import/create'] button");
+        assert!(b.text().contains("已处理 47 行"), "{}", b.text());
         sign_out(&b, &base);
         // Not signed in: the console says so and leads to the sign-in.
         b.open(&format!("{base}/staff"));

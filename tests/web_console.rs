@@ -571,3 +571,115 @@ async fn a_registrant_makes_a_draft_from_the_form_uploads_and_submits_it() {
     assert_eq!(sent.status, 303, "{}", sent.body);
     assert_eq!(state(&node, &id).await, "SUBMITTED");
 }
+
+/// How many applications the registrant's portal lists.
+async fn drafts(addr: &str, cookie: &[(&str, &str)]) -> usize {
+    get_with(addr, "/portal", cookie)
+        .await
+        .body
+        .matches("href=\"/portal/applications/")
+        .count()
+}
+
+#[tokio::test]
+async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
+    let node = Node::dev().await;
+    let addr = node.addr.clone();
+    let (session, portal) = sign_in_to(&addr, &node.token("registrant"), "/portal").await;
+    let cookie = [("Cookie", session.as_str())];
+    let csrf = hidden(&portal.body, "csrf");
+    let file = catalogue(50, &[7, 23, 41]);
+    let fields = [("csrf", csrf.as_str())];
+    let preview = upload_with(
+        &addr,
+        "/portal/import",
+        &cookie,
+        &fields,
+        "file",
+        "目录.csv",
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert_secured(&preview, "import preview");
+    assert!(
+        preview.body.contains("<strong>47</strong> 行可以创建"),
+        "{}",
+        preview.body
+    );
+    // Each bad row by its line in the file (the header is line 1) and its field.
+    for (line, field) in [
+        (8, "resource.data_type"),
+        (24, "resource.grade"),
+        (42, "subject.credit_code"),
+    ] {
+        let row = preview
+            .body
+            .split("<tr")
+            .find(|r| r.contains(&format!("<td>{line}</td>")))
+            .unwrap_or_else(|| panic!("no row of line {line}"));
+        assert!(row.contains(field), "line {line}: {row}");
+    }
+    assert_eq!(
+        drafts(&addr, &cookie).await,
+        0,
+        "nothing made before the confirmation"
+    );
+    let confirm = encoded(&[("csrf", &csrf), ("file", &hidden(&preview.body, "file"))]);
+    for _ in 0..2 {
+        let made = send_with(
+            &addr,
+            "POST",
+            "/portal/import/create",
+            &cookie,
+            Some(&confirm),
+        )
+        .await
+        .expect("HTTP");
+        assert_eq!(made.status, 200, "{}", made.body);
+        assert!(made.body.contains("已处理 47 行"), "{}", made.body);
+        // The same file again makes no second draft of a row.
+        assert_eq!(drafts(&addr, &cookie).await, 47);
+    }
+    let unknown = upload_with(
+        &addr,
+        "/portal/import",
+        &cookie,
+        &fields,
+        "file",
+        "x.csv",
+        "数据名称,颜色\n甲,红\n".as_bytes(),
+    )
+    .await;
+    assert_eq!(unknown.status, 400);
+    assert!(
+        unknown.body.contains("<code>CATALOGUE_INVALID</code>"),
+        "{}",
+        unknown.body
+    );
+
+    // The CLI imports the same way: the 47 found made, the three bad rows named, exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("目录.csv");
+    std::fs::write(&path, catalogue(50, &[7, 23, 41])).unwrap();
+    let tokens = node.dir.path().join("dev-tokens.json");
+    let (ok, out, err) = sjdj(&[
+        "--addr",
+        &addr,
+        "--tokens",
+        tokens.to_str().unwrap(),
+        "--as",
+        "registrant",
+        "app",
+        "import",
+        path.to_str().unwrap(),
+    ]);
+    assert!(!ok, "three rows were not made");
+    assert!(err.contains("line 8: resource.data_type"), "{err}");
+    assert!(
+        err.contains("50 rows: 47 drafts made or found made before, 3 not made"),
+        "{err}"
+    );
+    assert_eq!(out.lines().count(), 47, "{out}");
+    assert_eq!(drafts(&addr, &cookie).await, 47);
+}

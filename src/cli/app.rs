@@ -25,6 +25,18 @@ pub enum AppCmd {
         #[arg(long = "attach", value_name = "KIND=PATH")]
         attach: Vec<String>,
     },
+    /// Bulk registration: every row of a catalogue file (CSV with the catalogue's column names,
+    /// README "Bulk registration") is checked, then each valid row becomes a draft; a row
+    /// imported again makes no second draft. Exits 1 if any row was not made.
+    Import {
+        file: PathBuf,
+        /// The subject's credit code, for rows that name none (the token's subject).
+        #[arg(long, default_value = "")]
+        subject: String,
+        /// Only check the rows; create nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Replace a draft's materials.
     Update {
         id: String,
@@ -301,6 +313,21 @@ pub async fn run(cmd: AppCmd, g: &Global) -> anyhow::Result<()> {
             show(g.json, "sjdj.v1.ListApplicationsResponse", &list, |l| {
                 l.applications.iter().map(output::application).collect()
             });
+            return Ok(());
+        }
+        AppCmd::Import {
+            file,
+            subject,
+            dry_run,
+        } => {
+            let done = super::import::run(&c, &file, &subject, dry_run).await?;
+            eprintln!(
+                "{} rows: {} drafts made or found made before, {} not made",
+                done.rows, done.made, done.failed
+            );
+            if done.failed > 0 {
+                std::process::exit(1);
+            }
             return Ok(());
         }
         AppCmd::Attach { path, kind } => {

@@ -5,6 +5,7 @@ mod app;
 pub mod backup;
 mod client;
 mod federation;
+mod import;
 pub mod json;
 mod log;
 mod offline;

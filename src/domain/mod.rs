@@ -1,6 +1,7 @@
 //! Pure registration rules: no I/O, no clock reads, no async. Everything here takes its inputs
 //! (including "now" and the calendar) as arguments, so it can be tested exhaustively.
 pub mod calendar;
+pub mod catalogue;
 pub mod certificate;
 pub mod codes;
 pub mod flow;

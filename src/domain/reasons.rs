@@ -184,6 +184,11 @@ pub const REASONS: &[Reason] = &[
         meaning: "The node refuses to start: a calendar.files file gives a year outside the supported range.",
     },
     Reason {
+        code: "CATALOGUE_INVALID",
+        status: "INVALID_ARGUMENT",
+        meaning: "A catalogue file for bulk registration cannot be read: not CSV of UTF-8 text, a column no field takes, or no 数据名称 column (HTTP 400); nothing is created.",
+    },
+    Reason {
         code: "CERTIFICATE_NOT_FOUND",
         status: "NOT_FOUND",
         meaning: "GetCertificate names a code and version for which the node holds no certificate.",
@@ -482,6 +487,11 @@ pub const REASONS: &[Reason] = &[
         code: "HOLDER_REQUIRED",
         status: "INVALID_ARGUMENT",
         meaning: "CreateToken gives an empty holder or one longer than 200 characters.",
+    },
+    Reason {
+        code: "IMPORT_TOO_MANY_ROWS",
+        status: "INVALID_ARGUMENT",
+        meaning: "A catalogue file has more rows than web.max_import_rows (HTTP 400); nothing is created.",
     },
     Reason {
         code: "INTERNAL",

@@ -63,6 +63,9 @@ pub struct WebSection {
     /// Console sessions open at once, node-wide. Default 10000; past it a sign-in is refused
     /// with `SESSIONS_FULL`.
     pub max_sessions: usize,
+    /// Rows one catalogue import (the portal's, `sjdj app import`'s check) takes. Default 1000;
+    /// past it the file is refused with `IMPORT_TOO_MANY_ROWS`.
+    pub max_import_rows: usize,
 }
 
 impl Default for WebSection {
@@ -73,6 +76,7 @@ impl Default for WebSection {
             max_form_bytes: 1 << 20,
             session_minutes: 480,
             max_sessions: 10_000,
+            max_import_rows: 1000,
         }
     }
 }
@@ -397,11 +401,17 @@ impl Config {
             ));
         }
         let w = &self.web;
-        if w.session_minutes == 0 || w.max_sessions == 0 || w.max_form_bytes < 4096 {
+        if w.session_minutes == 0 || w.max_sessions == 0 || w.max_import_rows == 0 {
             errors.push(format!(
-                "web.session_minutes ({}) and web.max_sessions ({}) must be at least 1, \
-                 web.max_form_bytes ({}) at least 4096",
-                w.session_minutes, w.max_sessions, w.max_form_bytes
+                "web.session_minutes ({}), web.max_sessions ({}) and web.max_import_rows ({}) \
+                 must be at least 1",
+                w.session_minutes, w.max_sessions, w.max_import_rows
+            ));
+        }
+        if w.max_form_bytes < 4096 {
+            errors.push(format!(
+                "web.max_form_bytes ({}) must be at least 4096",
+                w.max_form_bytes
             ));
         }
         let role = NodeRole::parse(&n.role);

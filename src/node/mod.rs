@@ -532,6 +532,7 @@ impl Node {
                 max_form_bytes: site.max_form_bytes,
                 session_minutes: site.session_minutes,
                 max_sessions: site.max_sessions,
+                max_import_rows: site.max_import_rows,
             };
             let shared = crate::web::Web::new(engine.clone(), scans, objections, site, tls_on);
             routes = crate::web::mount(routes, shared);

@@ -58,10 +58,11 @@ pub async fn page(
     State(web): State<Web>,
     Path(query_code): Path<String>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Html<CertificatePage>, WebError> {
     let view = web.engine.certificate(None, 0, Some(&query_code))?;
     let c = view.certificate;
-    let verify_url = verify_url(&web.base_url(&headers), &view.query_code);
+    let verify_url = verify_url(&web.base_url(&headers, &uri), &view.query_code);
     Ok(Html(CertificatePage {
         code: c.code.to_string(),
         version: c.version,

@@ -74,9 +74,10 @@ pub async fn record(
     State(web): State<Web>,
     Path(code): Path<String>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, WebError> {
     let (r, _) = web.engine.get_record(&code)?;
-    let mut v = dataset(&r, &web.base_url(&headers));
+    let mut v = dataset(&r, &web.base_url(&headers, &uri));
     v["@context"] = context();
     Ok(jsonld(v))
 }
@@ -91,8 +92,9 @@ pub async fn catalog(
     State(web): State<Web>,
     Query(p): Query<CatalogParams>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, WebError> {
-    let base = web.base_url(&headers);
+    let base = web.base_url(&headers, &uri);
     let token = p.page.clone();
     // Every record, by code: the search with no keyword, off the async threads.
     let found = crate::grpc::scan(&web.scans, &web.engine, move |e| {

@@ -400,7 +400,7 @@ pub struct FormView {
 }
 
 /// A violation in Chinese where the reason is a common one.
-fn problem(v: &Violation) -> String {
+pub fn problem(v: &Violation) -> String {
     match v.reason.as_str() {
         "REQUIRED" => "必填。".to_string(),
         "TOO_LONG" => "过长。".to_string(),

@@ -13,7 +13,8 @@
 //!   queues and applications, `staff_records` the institution's corrections and revocations,
 //!   `staff_national` the trust list and the alarms; `portal` — the registrant's own
 //!   applications and the submission of a draft; `drafts` and `materials_form` — a draft's
-//!   materials form, each problem marked at its field, and its attachments.
+//!   materials form, each problem marked at its field, and its attachments; `import` — bulk
+//!   registration from a catalogue file, every row checked before any draft is made.
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
 //!   the handlers of their routes, each page with its template type; `dcat` the DCAT-AP
 //!   JSON-LD of a record and of the node's catalogue.
@@ -24,6 +25,7 @@ mod certificate;
 mod dcat;
 mod drafts;
 mod error;
+mod import;
 mod labels;
 mod materials_form;
 mod page;
@@ -58,6 +60,8 @@ pub struct Site {
     pub session_minutes: u64,
     /// `web.max_sessions`: sessions open at once, node-wide.
     pub max_sessions: usize,
+    /// `web.max_import_rows`: rows one catalogue import takes.
+    pub max_import_rows: usize,
 }
 
 /// What every handler reads: the engine, the slots searches share with gRPC's, the
@@ -95,14 +99,16 @@ impl Web {
     }
 
     /// The address the public reaches this node's pages at: `web.public_url`, or else the
-    /// one the request came to (a `Host` of anything but a host name and port is ignored).
-    fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+    /// one the request came to — its `Host` (HTTP/1.1) or its URI's authority (HTTP/2);
+    /// anything but a host name and port is ignored.
+    fn base_url(&self, headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> String {
         if !self.site.public_url.is_empty() {
             return self.site.public_url.clone();
         }
         let host = headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
+            .or_else(|| uri.authority().map(|a| a.as_str()))
             .filter(|h| {
                 !h.is_empty()
                     && h.bytes()
@@ -153,6 +159,13 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
         .route("/staff/trust", get(staff_national::page))
         .route("/portal", get(portal::list))
         .route("/portal/new", get(drafts::new).post(drafts::create))
+        .route(
+            "/portal/import",
+            get(import::page)
+                .post(import::preview)
+                .layer(axum::extract::DefaultBodyLimit::max(max_upload)),
+        )
+        .route("/portal/import/create", post(import::create))
         .route("/portal/applications/{id}", get(portal::application))
         .route(
             "/portal/applications/{id}/edit",

@@ -248,3 +248,35 @@ pub fn example_form() -> Vec<(&'static str, &'static str)> {
         ),
     ]
 }
+
+/// A catalogue of `rows` resources as a bureau exports it (CSV, its Chinese column names),
+/// for the dev registrant's subject; the rows numbered in `bad` each carry one problem: a data
+/// type no catalogue has, a grade no catalogue has, another subject's credit code, in turn.
+pub fn catalogue(rows: usize, bad: &[usize]) -> String {
+    let mut csv = String::from(
+        "数据名称,内容摘要,数据类型,所属行业,数据形态,数据项,数据规模,时间范围,更新频率,\
+         存储位置,数据分类,数据分级,开放方式,登记主体,统一社会信用代码,主体类型,行政区划代码,\
+         联系人,联系电话,来源依据,履职依据,安全评估结论,含个人信息,去标识化措施\n",
+    );
+    for i in 1..=rows {
+        let which = bad.iter().position(|b| *b == i);
+        let data_type = if which == Some(0) {
+            "数据湖"
+        } else {
+            "公共数据资源"
+        };
+        let grade = if which == Some(1) { "绝密" } else { "一般" };
+        let credit = if which == Some(2) {
+            "91110000802100433B"
+        } else {
+            "91350100M000100Y43"
+        };
+        csv.push_str(&format!(
+            "目录数据{i},第{i}项目录数据的摘要,{data_type},公共管理,结构化数据库表,\
+             名称|string|名称；编号|string,约{i}万条,2020年至今,每日,市政务云,目录/第{i}类,{grade},\
+             共享,某市数据局,{credit},党政机关,350100,张三,0591-12345678,依法履职,\
+             依据职责采集,风险可控,否,无\n"
+        ));
+    }
+    csv
+}

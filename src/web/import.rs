@@ -1,0 +1,166 @@
+//! Bulk registration in the portal (`/portal/import`): a catalogue file (CSV, columns as
+//! `domain::catalogue` names them) is read and every row shown with its problems before
+//! anything is created; confirmed, its valid rows become drafts through the flow's Create, each
+//! under its row's request id, so a row sent twice makes one draft.
+use super::error::WebError;
+use super::materials_form::problem;
+use super::page::Html;
+use super::session::{Bar, Signed};
+use super::Web;
+use crate::domain::catalogue::{read_csv, Row};
+use crate::domain::flow::Command;
+use crate::domain::types::RegistrationType;
+use crate::engine::commands::FlowStep;
+use askama::Template;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{rejection::FormRejection, Form, Multipart, State};
+use base64::Engine as _;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "portal_import.html")]
+pub struct ImportPage {
+    bar: Bar,
+    /// The rows read, once a file is sent; with the file itself to confirm.
+    rows: Vec<Line>,
+    valid: usize,
+    file: String,
+    /// After the confirmation: the drafts made.
+    made: Vec<Made>,
+    max_rows: usize,
+}
+
+pub struct Line {
+    line: usize,
+    data_name: String,
+    problems: Vec<String>,
+}
+
+pub struct Made {
+    line: usize,
+    data_name: String,
+    id: String,
+    refused: String,
+}
+
+fn lines(rows: &[Row]) -> Vec<Line> {
+    rows.iter()
+        .map(|r| Line {
+            line: r.line,
+            data_name: r.materials.resource.name.clone(),
+            problems: r
+                .problems
+                .iter()
+                .map(|p| format!("{}：{}", p.field, problem(p)))
+                .collect(),
+        })
+        .collect()
+}
+
+fn read(web: &Web, signed: &Signed, bytes: &[u8]) -> Result<Vec<Row>, WebError> {
+    let subject = signed.actor.subject.clone().unwrap_or_default();
+    read_csv(bytes, &subject, web.site.max_import_rows)
+        .map_err(|e| WebError::invalid(e.reason(), e.to_string()))
+}
+
+fn empty(web: &Web, signed: &Signed) -> ImportPage {
+    ImportPage {
+        bar: signed.bar(true),
+        rows: Vec::new(),
+        valid: 0,
+        file: String::new(),
+        made: Vec::new(),
+        max_rows: web.site.max_import_rows,
+    }
+}
+
+pub async fn page(State(web): State<Web>, signed: Signed) -> Html<ImportPage> {
+    Html(empty(&web, &signed))
+}
+
+/// The file sent (fields `csrf`, `file`): every row with its problems; nothing created yet.
+pub async fn preview(
+    State(web): State<Web>,
+    signed: Signed,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Html<ImportPage>, WebError> {
+    let mut form = form.map_err(WebError::form)?;
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = form.next_field().await.map_err(WebError::form)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(WebError::form)?,
+            "file" => file = Some(field.bytes().await.map_err(WebError::form)?),
+            _ => {}
+        }
+    }
+    signed.check(&csrf)?;
+    let bytes = file.ok_or_else(|| WebError::invalid("FILE_NAME_REQUIRED", "请选择目录文件"))?;
+    let rows = read(&web, &signed, &bytes)?;
+    Ok(Html(ImportPage {
+        valid: rows.iter().filter(|r| r.problems.is_empty()).count(),
+        rows: lines(&rows),
+        file: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        ..empty(&web, &signed)
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Confirm {
+    csrf: String,
+    /// The file previewed, base64.
+    file: String,
+}
+
+/// The valid rows of the file previewed, made drafts, in order.
+pub async fn create(
+    State(web): State<Web>,
+    signed: Signed,
+    form: Result<Form<Confirm>, FormRejection>,
+) -> Result<Html<ImportPage>, WebError> {
+    let Form(c) = form.map_err(WebError::form)?;
+    signed.check(&c.csrf)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(c.file.trim())
+        .map_err(|e| {
+            WebError::invalid(
+                "CATALOGUE_INVALID",
+                format!("the file sent back is not base64: {e}"),
+            )
+        })?;
+    let rows = read(&web, &signed, &bytes)?;
+    let mut made = Vec::new();
+    for row in rows.iter().filter(|r| r.problems.is_empty()) {
+        let ran = web
+            .engine
+            .execute(FlowStep {
+                actor: signed.actor.clone(),
+                request_id: row.request_id(),
+                application_id: None,
+                command: Box::new(Command::Create {
+                    id: String::new(),
+                    registration_type: RegistrationType::Initial,
+                    materials: row.materials.clone(),
+                    target_code: None,
+                }),
+            })
+            .await;
+        let (id, refused) = match ran {
+            Ok(applied) => (applied.app.id.clone(), String::new()),
+            Err(e) => {
+                let (_, reason, message) = super::error::status_of(&crate::grpc::status::status(e));
+                (String::new(), format!("{reason}：{message}"))
+            }
+        };
+        made.push(Made {
+            line: row.line,
+            data_name: row.materials.resource.name.clone(),
+            id,
+            refused,
+        });
+    }
+    Ok(Html(ImportPage {
+        made,
+        ..empty(&web, &signed)
+    }))
+}
