@@ -186,9 +186,18 @@ fn fill(m: &mut Materials, key: &str, cell: &str, bad: &mut Vec<Violation>) {
                 key,
                 &s,
                 &[
-                    ("公共数据资源", DataType::PublicDataResource),
-                    ("数据产品和服务", DataType::DataProductOrService),
-                    ("开放数据资源", DataType::OpenDataResource),
+                    (
+                        DataType::PublicDataResource.label_zh(),
+                        DataType::PublicDataResource,
+                    ),
+                    (
+                        DataType::DataProductOrService.label_zh(),
+                        DataType::DataProductOrService,
+                    ),
+                    (
+                        DataType::OpenDataResource.label_zh(),
+                        DataType::OpenDataResource,
+                    ),
                     ("1", DataType::PublicDataResource),
                     ("2", DataType::DataProductOrService),
                     ("3", DataType::OpenDataResource),
@@ -235,10 +244,16 @@ fn fill(m: &mut Materials, key: &str, cell: &str, bad: &mut Vec<Violation>) {
                 key,
                 &s,
                 &[
-                    ("开放", AccessMode::Open),
-                    ("共享", AccessMode::Shared),
-                    ("授权运营", AccessMode::AuthorisedOperation),
-                    ("依申请", AccessMode::OnApplication),
+                    (AccessMode::Open.label_zh(), AccessMode::Open),
+                    (AccessMode::Shared.label_zh(), AccessMode::Shared),
+                    (
+                        AccessMode::AuthorisedOperation.label_zh(),
+                        AccessMode::AuthorisedOperation,
+                    ),
+                    (
+                        AccessMode::OnApplication.label_zh(),
+                        AccessMode::OnApplication,
+                    ),
                 ],
                 bad,
             )
@@ -250,9 +265,18 @@ fn fill(m: &mut Materials, key: &str, cell: &str, bad: &mut Vec<Violation>) {
                 key,
                 &s,
                 &[
-                    ("党政机关", SubjectKind::GovernmentDepartment),
-                    ("事业单位", SubjectKind::PublicInstitution),
-                    ("授权运营机构", SubjectKind::AuthorisedOperator),
+                    (
+                        SubjectKind::GovernmentDepartment.label_zh(),
+                        SubjectKind::GovernmentDepartment,
+                    ),
+                    (
+                        SubjectKind::PublicInstitution.label_zh(),
+                        SubjectKind::PublicInstitution,
+                    ),
+                    (
+                        SubjectKind::AuthorisedOperator.label_zh(),
+                        SubjectKind::AuthorisedOperator,
+                    ),
                 ],
                 bad,
             )

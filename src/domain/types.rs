@@ -10,6 +10,15 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// Its name on the national platform and in catalogues.
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::PublicDataResource => "公共数据资源",
+            Self::DataProductOrService => "数据产品和服务",
+            Self::OpenDataResource => "开放数据资源",
+        }
+    }
+
     pub fn digit(self) -> u8 {
         self as u8
     }
@@ -67,6 +76,16 @@ pub enum SubjectKind {
     AuthorisedOperator,
 }
 
+impl SubjectKind {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::GovernmentDepartment => "党政机关",
+            Self::PublicInstitution => "事业单位",
+            Self::AuthorisedOperator => "授权运营机构",
+        }
+    }
+}
+
 /// Legal basis of the data source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceBasis {
@@ -90,12 +109,34 @@ pub enum AccessMode {
     OnApplication,
 }
 
+impl AccessMode {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::Open => "开放",
+            Self::Shared => "共享",
+            Self::AuthorisedOperation => "授权运营",
+            Self::OnApplication => "依申请",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AttachmentKind {
     DescriptionDocument,
     RegistrationUndertaking,
     AuthorisationAgreement,
     Other,
+}
+
+impl AttachmentKind {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::DescriptionDocument => "数据资源说明",
+            Self::RegistrationUndertaking => "登记承诺书",
+            Self::AuthorisationAgreement => "授权运营协议",
+            Self::Other => "其他",
+        }
+    }
 }
 
 /// Caller roles (DESIGN §5). `Public` and `System` are never carried by a token.

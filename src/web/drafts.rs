@@ -4,7 +4,7 @@
 //! so a refusal is the gRPC API's; materials problems are marked at their fields, all at once.
 use super::error::WebError;
 use super::materials_form::{self as mf, FormView, MaterialsForm};
-use super::page::{html_response, query};
+use super::page::{query, rendered};
 use super::session::{random_id, Bar, Signed};
 use super::Web;
 use crate::domain::flow::{Command, State};
@@ -41,31 +41,19 @@ pub struct DraftPage {
     refused: Option<(String, String)>,
 }
 
-const KINDS: [(AttachmentKind, &str, &str); 4] = [
+/// The attachment kinds the upload form offers, by the value it sends.
+const KINDS: [(AttachmentKind, &str); 4] = [
     (
         AttachmentKind::RegistrationUndertaking,
         "RegistrationUndertaking",
-        "登记承诺书",
     ),
-    (
-        AttachmentKind::DescriptionDocument,
-        "DescriptionDocument",
-        "数据资源说明",
-    ),
+    (AttachmentKind::DescriptionDocument, "DescriptionDocument"),
     (
         AttachmentKind::AuthorisationAgreement,
         "AuthorisationAgreement",
-        "授权运营协议",
     ),
-    (AttachmentKind::Other, "Other", "其他"),
+    (AttachmentKind::Other, "Other"),
 ];
-
-fn kind_label(k: AttachmentKind) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(x, ..)| *x == k)
-        .map_or("其他", |(_, _, l)| l)
-}
 
 fn page(
     signed: &Signed,
@@ -83,7 +71,7 @@ fn page(
         attachments: attachments
             .iter()
             .map(|a| Attachment {
-                kind: kind_label(a.kind),
+                kind: a.kind.label_zh(),
                 file_name: a.file_name.clone(),
                 size: a.size,
             })
@@ -97,21 +85,12 @@ fn page(
     }
 }
 
-fn rendered(p: DraftPage, status: StatusCode) -> Result<Response, WebError> {
-    let html = p
-        .render()
-        .map_err(|e| WebError(tonic::Status::internal(e.to_string())))?;
-    Ok(html_response(status, html))
-}
-
 pub async fn new(signed: Signed) -> Result<Response, WebError> {
     // The registrant's token acts for one subject: its credit code is filled in.
     let mut m = Materials::default();
     m.subject.credit_code = signed.actor.subject.clone().unwrap_or_default();
-    rendered(
-        page(&signed, "", &MaterialsForm::of(&m), &[], &[], None),
-        StatusCode::OK,
-    )
+    let p = page(&signed, "", &MaterialsForm::of(&m), &[], &[], None);
+    Ok(rendered(&p, StatusCode::OK))
 }
 
 /// Runs Create or Edit with the form's materials; back to the form with every problem marked
@@ -133,7 +112,7 @@ async fn save(
             "请改正标出的项目。".to_string(),
         );
         let p = page(signed, id, &form, &attachments, &bad, Some(reason));
-        return rendered(p, StatusCode::BAD_REQUEST);
+        return Ok(rendered(&p, StatusCode::BAD_REQUEST));
     }
     let command = if id.is_empty() {
         Command::Create {
@@ -164,7 +143,7 @@ async fn save(
         Err(EngineError::Refused(r)) if !r.violations.is_empty() => {
             let reason = (r.reason.to_string(), "请改正标出的项目。".to_string());
             let p = page(signed, id, &form, &attachments, &r.violations, Some(reason));
-            rendered(p, StatusCode::BAD_REQUEST)
+            Ok(rendered(&p, StatusCode::BAD_REQUEST))
         }
         Err(e) => {
             let (status, reason, message) =
@@ -177,7 +156,7 @@ async fn save(
                 &[],
                 Some((reason, message)),
             );
-            rendered(p, status)
+            Ok(rendered(&p, status))
         }
     }
 }
@@ -217,7 +196,7 @@ pub async fn edit(
     let app = draft(&web, &signed, &id)?;
     let form = MaterialsForm::of(&app.materials);
     let p = page(&signed, &id, &form, &app.materials.attachments, &[], None);
-    rendered(p, StatusCode::OK)
+    Ok(rendered(&p, StatusCode::OK))
 }
 
 pub async fn update(
@@ -256,8 +235,8 @@ pub async fn attach(
     let app = draft(&web, &signed, &id)?;
     let kind = KINDS
         .iter()
-        .find(|(_, v, _)| *v == kind)
-        .map(|(k, ..)| *k)
+        .find(|(_, v)| *v == kind)
+        .map(|(k, _)| *k)
         .ok_or_else(|| WebError::invalid("UNKNOWN_ENUM_VALUE", "请选择附件类别"))?;
     let (file_name, bytes) =
         file.ok_or_else(|| WebError::invalid("FILE_NAME_REQUIRED", "请选择文件"))?;

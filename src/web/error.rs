@@ -1,6 +1,6 @@
 //! The one place a refusal or a failure becomes a page: its HTTP status, a title in Chinese, the
 //! stable reason code the gRPC API gives for the same refusal, and what to do.
-use super::page::{html_response, secure};
+use super::page::html_response;
 use crate::engine::EngineError;
 use askama::Template;
 use axum::http::{header, Request, StatusCode};
@@ -149,12 +149,7 @@ pub fn refused_again<T: Template>(
     page: impl FnOnce((String, String)) -> T,
 ) -> Response {
     let (status, reason, message) = status_of(refusal);
-    match page((reason, message)).render() {
-        Ok(html) => html_response(status, html),
-        Err(e) => {
-            WebError(Status::internal(format!("a page failed to render: {e}"))).into_response()
-        }
-    }
+    super::page::rendered(&page((reason, message)), status)
 }
 
 /// The page of a refusal or a failure.
@@ -192,11 +187,9 @@ pub async fn fallback(req: Request<axum::body::Body>) -> Response {
     if crate::grpc::admission::is_grpc(&req) {
         return Status::unimplemented("").into_http::<axum::body::Body>();
     }
-    let mut r = page(&crate::grpc::status::with_reason(
+    page(&crate::grpc::status::with_reason(
         Code::NotFound,
         "PAGE_NOT_FOUND",
         format!("no page at {}", req.uri().path()),
-    ));
-    secure(r.headers_mut());
-    r
+    ))
 }

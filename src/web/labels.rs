@@ -4,11 +4,7 @@ use crate::domain::record::RecordStatus;
 use crate::domain::types::{AccessMode, DataType, Role};
 
 pub fn data_type(t: DataType) -> &'static str {
-    match t {
-        DataType::PublicDataResource => "公共数据资源",
-        DataType::DataProductOrService => "数据产品和服务",
-        DataType::OpenDataResource => "开放数据资源",
-    }
+    t.label_zh()
 }
 
 /// A data type's digit as a facet key names it (`1`, `2`, `3`).
@@ -47,13 +43,7 @@ pub fn status_name(name: &str) -> String {
 }
 
 pub fn access_mode(m: Option<AccessMode>) -> &'static str {
-    match m {
-        Some(AccessMode::Open) => "开放",
-        Some(AccessMode::Shared) => "共享",
-        Some(AccessMode::AuthorisedOperation) => "授权运营",
-        Some(AccessMode::OnApplication) => "依申请",
-        None => "未说明",
-    }
+    m.map_or("未说明", AccessMode::label_zh)
 }
 
 /// A step of an application's history (`Decision.step`).

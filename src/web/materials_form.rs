@@ -5,6 +5,7 @@ use crate::domain::materials::{
     Agent, AttachmentRef, Authorisation, Contact, Evidence, Field, Materials, Product, Resource,
     Scenario, SecurityAssessment, Source, Subject, Violation,
 };
+use crate::domain::types::{AccessMode, DataType, SubjectKind};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -12,18 +13,33 @@ use std::collections::BTreeMap;
 pub type Choices = &'static [(&'static str, &'static str)];
 
 pub const SUBJECT_KINDS: Choices = &[
-    ("GovernmentDepartment", "党政机关"),
-    ("PublicInstitution", "事业单位"),
-    ("AuthorisedOperator", "授权运营机构"),
+    (
+        "GovernmentDepartment",
+        SubjectKind::GovernmentDepartment.label_zh(),
+    ),
+    (
+        "PublicInstitution",
+        SubjectKind::PublicInstitution.label_zh(),
+    ),
+    (
+        "AuthorisedOperator",
+        SubjectKind::AuthorisedOperator.label_zh(),
+    ),
 ];
 pub const SOURCE_BASES: Choices = &[
     ("StatutoryDuty", "依法履职采集"),
     ("AuthorisationAgreement", "授权运营协议"),
 ];
 pub const DATA_TYPES: Choices = &[
-    ("PublicDataResource", "公共数据资源"),
-    ("DataProductOrService", "数据产品和服务"),
-    ("OpenDataResource", "开放数据资源"),
+    (
+        "PublicDataResource",
+        DataType::PublicDataResource.label_zh(),
+    ),
+    (
+        "DataProductOrService",
+        DataType::DataProductOrService.label_zh(),
+    ),
+    ("OpenDataResource", DataType::OpenDataResource.label_zh()),
 ];
 pub const GRADES: Choices = &[
     ("General", "一般数据"),
@@ -31,10 +47,13 @@ pub const GRADES: Choices = &[
     ("Core", "核心数据"),
 ];
 pub const ACCESS_MODES: Choices = &[
-    ("Open", "开放"),
-    ("Shared", "共享"),
-    ("AuthorisedOperation", "授权运营"),
-    ("OnApplication", "依申请"),
+    ("Open", AccessMode::Open.label_zh()),
+    ("Shared", AccessMode::Shared.label_zh()),
+    (
+        "AuthorisedOperation",
+        AccessMode::AuthorisedOperation.label_zh(),
+    ),
+    ("OnApplication", AccessMode::OnApplication.label_zh()),
 ];
 
 /// The form as sent: every field a string (a checkbox: present or not).

@@ -8,15 +8,21 @@ pub struct Html<T>(pub T);
 
 impl<T: Template> IntoResponse for Html<T> {
     fn into_response(self) -> Response {
-        match self.0.render() {
-            Ok(html) => html_response(StatusCode::OK, html),
-            Err(e) => {
-                tracing::error!(error = %e, "a page failed to render");
-                html_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "<!doctype html><title>内部错误</title><p>页面生成失败。</p>".into(),
-                )
-            }
+        rendered(&self.0, StatusCode::OK)
+    }
+}
+
+/// A page rendered as the answer with `status` (a form shown again after a refusal has the
+/// refusal's); a template that fails to render is logged and answered 500.
+pub fn rendered<T: Template>(page: &T, status: StatusCode) -> Response {
+    match page.render() {
+        Ok(html) => html_response(status, html),
+        Err(e) => {
+            tracing::error!(error = %e, "a page failed to render");
+            html_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!doctype html><title>内部错误</title><p>页面生成失败。</p>".into(),
+            )
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Signing in and out (`/staff/login`, `/staff/logout`): a token for a session cookie.
 use super::error::{status_of, WebError};
-use super::page::html_response;
+use super::page::rendered;
 use super::session::{self, Signed, COOKIE, LOGIN_COOKIE};
 use super::Web;
 use crate::domain::types::Role;
@@ -27,10 +27,7 @@ fn form(web: &Web, status: StatusCode, refused: Option<(String, String)>) -> Res
         csrf: csrf.clone(),
         refused,
     };
-    let mut r = match page.render() {
-        Ok(html) => html_response(status, html),
-        Err(e) => return WebError(tonic::Status::internal(e.to_string())).into_response(),
-    };
+    let mut r = rendered(&page, status);
     r.headers_mut().insert(
         header::SET_COOKIE,
         session::set_cookie(

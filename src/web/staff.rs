@@ -151,16 +151,6 @@ pub fn state(s: State) -> &'static str {
     }
 }
 
-fn attachment_kind(k: crate::domain::types::AttachmentKind) -> &'static str {
-    use crate::domain::types::AttachmentKind as K;
-    match k {
-        K::DescriptionDocument => "数据资源说明",
-        K::RegistrationUndertaking => "登记承诺书",
-        K::AuthorisationAgreement => "授权运营协议",
-        K::Other => "其他",
-    }
-}
-
 fn application_page(
     signed: &Signed,
     app: &Application,
@@ -198,7 +188,7 @@ fn application_page(
             .attachments
             .iter()
             .map(|a| Attachment {
-                kind: attachment_kind(a.kind),
+                kind: a.kind.label_zh(),
                 file_name: a.file_name.clone(),
                 size: a.size,
                 sha256: a.sha256.clone(),
