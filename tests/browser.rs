@@ -124,7 +124,11 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         );
         b.screenshot("import-preview");
         b.follow("form[action='/portal/import/create'] button");
-        assert!(b.text().contains("已处理 47 行"), "{}", b.text());
+        // The progress page reloads itself until the last row is made.
+        assert!(b.url().ends_with("/portal/import/progress"), "{}", b.url());
+        b.wait_for_text("已完成：47 / 47 行");
+        assert_eq!(b.count("a[href^='/portal/applications/']"), 47);
+        b.screenshot("import-done");
         sign_out(&b, &base);
         // Not signed in: the console says so and leads to the sign-in.
         b.open(&format!("{base}/staff"));

@@ -572,6 +572,25 @@ async fn a_registrant_makes_a_draft_from_the_form_uploads_and_submits_it() {
     assert_eq!(state(&node, &id).await, "SUBMITTED");
 }
 
+/// The registrant's import progress page once the import has ended: it is read again while it
+/// says it is running (the page a browser reloads each second).
+async fn import_ended(addr: &str, cookie: &[(&str, &str)]) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let page = get_with(addr, "/portal/import/progress", cookie).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        if !page.body.contains("http-equiv=\"refresh\"") {
+            return page.body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import did not end: {}",
+            page.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// How many applications the registrant's portal lists.
 async fn drafts(addr: &str, cookie: &[(&str, &str)]) -> usize {
     get_with(addr, "/portal", cookie)
@@ -636,11 +655,78 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
         )
         .await
         .expect("HTTP");
-        assert_eq!(made.status, 200, "{}", made.body);
-        assert!(made.body.contains("已处理 47 行"), "{}", made.body);
+        assert_eq!(made.status, 303, "{}", made.body);
+        assert_eq!(made.header("location"), Some("/portal/import/progress"));
+        let done = import_ended(&addr, &cookie).await;
+        assert!(done.contains("已完成：47 / 47 行"), "{done}");
+        assert_eq!(done.matches("href=\"/portal/applications/").count(), 47);
         // The same file again makes no second draft of a row.
         assert_eq!(drafts(&addr, &cookie).await, 47);
     }
+    // The same catalogue as an Excel workbook (numbers as numbers) and as JSON lines of
+    // materials reads the same rows, with the same problems at the same lines.
+    let book = xlsx(&catalogue(5, &[2]));
+    let preview = upload_with(
+        &addr,
+        "/portal/import",
+        &cookie,
+        &fields,
+        "file",
+        "目录.xlsx",
+        &book,
+    )
+    .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview.body.contains("<strong>4</strong> 行可以创建"),
+        "{}",
+        preview.body
+    );
+    let row = preview
+        .body
+        .split("<tr")
+        .find(|r| r.contains("<td>3</td>"))
+        .expect("line 3");
+    assert!(row.contains("resource.data_type"), "{row}");
+    let lines = [
+        r#"{"subject":{"creditCode":"91350100M000100Y43","name":"某市数据局","kind":"SUBJECT_KIND_GOVERNMENT_DEPARTMENT","region":"350100","contact":{"name":"张三","phone":"0591-12345678"}},"resource":{"name":"JSON行数据","summary":"摘要","dataType":"DATA_TYPE_PUBLIC_DATA_RESOURCE","industry":"公共管理","format":"结构化数据库表","fields":[{"name":"名称","type":"string"}],"volume":"1万条","timeSpan":"2020年至今","updateFrequency":"每日","storageLocation":"市政务云","classification":"目录","grade":"DATA_GRADE_GENERAL","accessMode":"ACCESS_MODE_SHARED"},"source":{"basis":"SOURCE_BASIS_STATUTORY_DUTY","statutoryDuty":"依据职责采集"},"security":{"conclusion":"风险可控","deidentificationMeasures":"无"}}"#,
+        "",
+        r#"{"subject":{"creditCode":"91110000802100433B"},"resource":{"name":"别家的"}}"#,
+        r#"{"resource": 7}"#,
+    ];
+    let jsonl = upload_with(
+        &addr,
+        "/portal/import",
+        &cookie,
+        &fields,
+        "file",
+        "材料.jsonl",
+        lines.join("\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(jsonl.status, 200, "{}", jsonl.body);
+    assert!(
+        jsonl
+            .body
+            .contains("共 3 行：<strong>1</strong> 行可以创建"),
+        "{}",
+        jsonl.body
+    );
+    let broken = jsonl
+        .body
+        .split("<tr")
+        .find(|r| r.contains("<td>4</td>"))
+        .expect("line 4");
+    assert!(
+        broken.contains("not a valid sjdj.v1.Materials in proto3 JSON"),
+        "{broken}"
+    );
+    let other = jsonl
+        .body
+        .split("<tr")
+        .find(|r| r.contains("<td>3</td>"))
+        .expect("line 3");
+    assert!(other.contains("subject.credit_code"), "{other}");
     let unknown = upload_with(
         &addr,
         "/portal/import",
@@ -682,4 +768,23 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
     );
     assert_eq!(out.lines().count(), 47, "{out}");
     assert_eq!(drafts(&addr, &cookie).await, 47);
+    // And an Excel workbook, checked only.
+    let book = dir.path().join("目录.xlsx");
+    std::fs::write(&book, xlsx(&catalogue(5, &[2]))).unwrap();
+    let (ok, _, err) = sjdj(&[
+        "--addr",
+        &addr,
+        "--tokens",
+        tokens.to_str().unwrap(),
+        "--as",
+        "registrant",
+        "app",
+        "import",
+        "--dry-run",
+        book.to_str().unwrap(),
+    ]);
+    assert!(!ok, "a row has a problem");
+    assert!(err.contains("line 3: resource.data_type"), "{err}");
+    assert!(err.contains("5 rows, 4 valid, 1 with problems"), "{err}");
+    assert_eq!(drafts(&addr, &cookie).await, 47, "a dry run makes nothing");
 }

@@ -1,8 +1,8 @@
 //! Registrant commands: draft, edit, submit, supplement, withdraw, read, attach.
 use super::client::Client;
-use super::json::from_json;
 use super::output::{self, rpc_error, show};
 use super::Global;
+use crate::grpc::json::from_json;
 use crate::grpc::{pb, CarriedAnswer, Carries};
 use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
@@ -25,8 +25,8 @@ pub enum AppCmd {
         #[arg(long = "attach", value_name = "KIND=PATH")]
         attach: Vec<String>,
     },
-    /// Bulk registration: every row of a catalogue file (CSV with the catalogue's column names,
-    /// README "Bulk registration") is checked, then each valid row becomes a draft; a row
+    /// Bulk registration: every row of a catalogue file (CSV or Excel .xlsx with the catalogue's
+    /// column names, or JSON lines of materials; README "Bulk registration") is checked, then each valid row becomes a draft; a row
     /// imported again makes no second draft. Exits 1 if any row was not made.
     Import {
         file: PathBuf,

@@ -1,11 +1,11 @@
-//! `sjdj app import FILE`: bulk registration from a catalogue file (CSV, the columns of
-//! `domain::catalogue`), as the portal's import does it. Every row is checked first and its
+//! `sjdj app import FILE`: bulk registration from a catalogue file (CSV or `.xlsx` with the
+//! columns of `domain::catalogue`, or JSON lines of materials), as the portal's import does it. Every row is checked first and its
 //! problems printed; then the valid rows become drafts (CreateApplication), each under its
 //! row's request id, so importing a file again makes no second draft of a row. A progress bar
 //! on the terminal follows the creation.
 use super::client::Client;
 use super::output::rpc_error;
-use crate::domain::catalogue::read_csv;
+use crate::domain::catalogue::read;
 use crate::grpc::{pb, CarriedAnswer};
 use anyhow::Context;
 use std::path::Path;
@@ -25,7 +25,7 @@ pub async fn run(
 ) -> anyhow::Result<Imported> {
     let bytes = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
     // The node holds each creation to its quotas; the file itself is not limited here.
-    let rows = read_csv(&bytes, subject, usize::MAX)
+    let rows = read(&bytes, subject, usize::MAX, crate::grpc::json::materials)
         .map_err(|e| anyhow::anyhow!("{}: {} ({e})", path.display(), e.reason()))?;
     let mut failed = 0;
     for r in rows.iter().filter(|r| !r.problems.is_empty()) {

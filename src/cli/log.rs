@@ -66,7 +66,7 @@ pub async fn run(cmd: LogCmd, g: &Global) -> anyhow::Result<()> {
             if g.json {
                 println!(
                     "{}",
-                    super::json::to_json("sjdj.v1.GetCheckpointResponse", &cp)
+                    crate::grpc::json::to_json("sjdj.v1.GetCheckpointResponse", &cp)
                 );
             } else {
                 println!(

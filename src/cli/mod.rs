@@ -6,7 +6,6 @@ pub mod backup;
 mod client;
 mod federation;
 mod import;
-pub mod json;
 mod log;
 mod offline;
 mod output;

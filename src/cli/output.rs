@@ -1,5 +1,5 @@
 //! Printing: proto3 JSON with `--json`, otherwise short human text.
-use super::json::to_json;
+use crate::grpc::json::to_json;
 use crate::grpc::pb;
 use tonic_types::StatusExt;
 

@@ -1,7 +1,10 @@
-//! A catalogue file of many registrations (政务数据目录 exported as CSV): one resource a row,
-//! its columns named as the catalogue names them (or by the materials' dotted paths), read into
-//! materials with every problem of every row, before anything is created. Each row's request id
-//! is a digest of its materials, so a row sent twice makes one draft.
+//! A catalogue file of many registrations: a 政务数据目录 exported as CSV or as an Excel
+//! `.xlsx` sheet, one resource a row, its columns named as the catalogue names them (or by the
+//! materials' dotted paths); or JSON lines, one materials message in proto3 JSON a line. It is
+//! read into materials with every problem of every row, before anything is created. Each row's
+//! request id is a digest of its materials, so a row sent twice makes one draft.
+//!
+//! The columns of a CSV file or a sheet:
 //!
 //! | column | field |
 //! |---|---|
@@ -99,6 +102,12 @@ const COLUMNS: &[(&[&str], &str)] = &[
 pub enum CatalogueError {
     #[error("the catalogue is not CSV of UTF-8 text: {0}")]
     NotCsv(String),
+    #[error("the catalogue is not an Excel .xlsx workbook: {0}")]
+    NotXlsx(String),
+    #[error("the catalogue is not UTF-8 text: {0}")]
+    NotText(String),
+    #[error("the workbook unpacks to {unpacked} bytes, more than the {limit} an import of this many rows takes")]
+    TooLarge { unpacked: u64, limit: u64 },
     #[error("the catalogue has a column {0:?} that no field takes (see the column table)")]
     UnknownColumn(String),
     #[error("the catalogue has no 数据名称 column")]
@@ -111,6 +120,7 @@ impl CatalogueError {
     pub fn reason(&self) -> &'static str {
         match self {
             CatalogueError::TooManyRows { .. } => "IMPORT_TOO_MANY_ROWS",
+            CatalogueError::TooLarge { .. } => "CATALOGUE_TOO_LARGE",
             _ => "CATALOGUE_INVALID",
         }
     }
@@ -309,9 +319,51 @@ fn fill(m: &mut Materials, key: &str, cell: &str, bad: &mut Vec<Violation>) {
     }
 }
 
-/// Reads a catalogue: every row as materials with its problems, at most `max_rows` rows. A row
-/// for another subject than `subject` (the registrant's) is a problem; a row naming none is
-/// filled in with it.
+/// The kinds of catalogue file, told apart by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    /// Excel's `.xlsx` (a zip archive): the first sheet, its first row the header.
+    Xlsx,
+    /// One materials message in proto3 JSON a line (`sjdj app create --materials` format).
+    JsonLines,
+}
+
+impl Format {
+    pub fn of(file: &[u8]) -> Format {
+        let text = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
+        if text.starts_with(b"PK\x03\x04") {
+            Format::Xlsx
+        } else if text.trim_ascii_start().starts_with(b"{") {
+            Format::JsonLines
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// How many unpacked bytes an `.xlsx` may hold for each row an import takes: far more than a
+/// row of text needs, and a bound on what a small archive can make the node inflate.
+pub const XLSX_BYTES_PER_ROW: u64 = 64 * 1024;
+
+/// Reads a catalogue file of any [`Format`]: every row as materials with its problems, at most
+/// `max_rows` rows. A row for another subject than `subject` (the registrant's) is a problem; a
+/// row naming none is filled in with it. `materials_json` reads one line of JSON lines (the
+/// wire format lives above the domain).
+pub fn read(
+    file: &[u8],
+    subject: &str,
+    max_rows: usize,
+    materials_json: impl Fn(&str) -> Result<Materials, String>,
+) -> Result<Vec<Row>, CatalogueError> {
+    match Format::of(file) {
+        Format::Csv => read_csv(file, subject, max_rows),
+        Format::Xlsx => read_xlsx(file, subject, max_rows),
+        Format::JsonLines => read_json_lines(file, subject, max_rows, materials_json),
+    }
+}
+
+/// Reads a CSV catalogue (see [`read`]).
 pub fn read_csv(text: &[u8], subject: &str, max_rows: usize) -> Result<Vec<Row>, CatalogueError> {
     // A spreadsheet's export often starts with a byte-order mark.
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
@@ -320,56 +372,175 @@ pub fn read_csv(text: &[u8], subject: &str, max_rows: usize) -> Result<Vec<Row>,
         .headers()
         .map_err(|e| CatalogueError::NotCsv(e.to_string()))?
         .clone();
-    let mut keys = Vec::new();
-    for h in headers.iter() {
-        let h = h.trim();
-        let key = COLUMNS
-            .iter()
-            .find(|(names, _)| names.contains(&h))
-            .map(|(_, key)| *key)
-            .ok_or_else(|| CatalogueError::UnknownColumn(h.to_string()))?;
-        keys.push(key);
-    }
-    if !keys.contains(&"resource.name") {
-        return Err(CatalogueError::NoNameColumn);
-    }
-    let mut rows = Vec::new();
+    let mut table = Table::new(headers.iter(), subject, max_rows)?;
     for record in reader.records() {
         let record = record.map_err(|e| CatalogueError::NotCsv(e.to_string()))?;
-        if record.iter().all(|c| c.trim().is_empty()) {
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        table.row(line, record.iter())?;
+    }
+    Ok(table.rows)
+}
+
+/// Reads an `.xlsx` catalogue's first sheet (see [`read`]); numbers are read as written
+/// (`1` for a data type of 1, a phone number's digits).
+pub fn read_xlsx(file: &[u8], subject: &str, max_rows: usize) -> Result<Vec<Row>, CatalogueError> {
+    use calamine::Reader;
+    let bad = |e: &dyn std::fmt::Display| CatalogueError::NotXlsx(e.to_string());
+    // The archive's entries say how large they unpack; refuse before inflating too much.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(file)).map_err(|e| bad(&e))?;
+    let limit = (max_rows as u64)
+        .saturating_add(1)
+        .saturating_mul(XLSX_BYTES_PER_ROW);
+    let mut unpacked = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| bad(&e))?;
+        unpacked = unpacked.saturating_add(entry.size());
+    }
+    if unpacked > limit {
+        return Err(CatalogueError::TooLarge { unpacked, limit });
+    }
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(file))
+        .map_err(|e: calamine::XlsxError| bad(&e))?;
+    let sheet = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| CatalogueError::NotXlsx("the workbook has no sheet".into()))?
+        .map_err(|e| bad(&e))?;
+    // The range starts at its first cell that holds anything: lines count from the sheet's top.
+    let top = sheet.start().map_or(0, |(row, _)| row as usize);
+    let mut rows = sheet.rows();
+    let header: Vec<String> = rows
+        .next()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    let mut table = Table::new(header.iter().map(String::as_str), subject, max_rows)?;
+    for (i, cells) in rows.enumerate() {
+        let cells: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        table.row(top + i + 2, cells.iter().map(String::as_str))?;
+    }
+    Ok(table.rows)
+}
+
+/// Reads JSON lines of materials (see [`read`]): a line that is not materials is a row with
+/// that problem; blank lines are skipped.
+pub fn read_json_lines(
+    file: &[u8],
+    subject: &str,
+    max_rows: usize,
+    materials_json: impl Fn(&str) -> Result<Materials, String>,
+) -> Result<Vec<Row>, CatalogueError> {
+    let text = std::str::from_utf8(file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file))
+        .map_err(|e| CatalogueError::NotText(e.to_string()))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
             continue;
         }
-        if rows.len() == max_rows {
-            return Err(CatalogueError::TooManyRows {
-                rows: max_rows + 1,
-                max: max_rows,
-            });
+        too_many(rows.len(), max_rows)?;
+        let (materials, problems) = match materials_json(line) {
+            Ok(m) => (m, Vec::new()),
+            Err(e) => (
+                Materials::default(),
+                vec![Violation {
+                    field: String::new(),
+                    reason: "CATALOGUE_INVALID".into(),
+                    message: e,
+                }],
+            ),
+        };
+        let unread = !problems.is_empty();
+        let mut row = finish(i + 1, materials, problems, subject);
+        if unread {
+            // Materials that were not read have no problems of their own to add.
+            row.problems.truncate(1);
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let (mut m, mut problems) = (Materials::default(), Vec::new());
-        for (key, cell) in keys.iter().zip(record.iter()) {
-            fill(&mut m, key, cell, &mut problems);
-        }
-        if m.subject.credit_code.is_empty() {
-            m.subject.credit_code = subject.to_string();
-        } else if !subject.is_empty() && m.subject.credit_code != subject {
-            problems.push(Violation {
-                field: "subject.credit_code".into(),
-                reason: "SUBJECT_NOT_ALLOWED".into(),
-                message: format!(
-                    "subject.credit_code {} is not the subject this token acts for",
-                    super::flow::echo(&m.subject.credit_code)
-                ),
-            });
-        }
-        problems.extend(m.check_form().err().unwrap_or_default());
-        rows.push(Row {
-            line,
-            materials: m,
-            problems,
-        });
+        rows.push(row);
     }
     Ok(rows)
+}
+
+fn too_many(rows: usize, max_rows: usize) -> Result<(), CatalogueError> {
+    if rows == max_rows {
+        return Err(CatalogueError::TooManyRows {
+            rows: max_rows + 1,
+            max: max_rows,
+        });
+    }
+    Ok(())
+}
+
+/// A row's subject filled in or checked, and the materials' own problems added.
+fn finish(line: usize, mut m: Materials, mut problems: Vec<Violation>, subject: &str) -> Row {
+    if m.subject.credit_code.is_empty() {
+        m.subject.credit_code = subject.to_string();
+    } else if !subject.is_empty() && m.subject.credit_code != subject {
+        problems.push(Violation {
+            field: "subject.credit_code".into(),
+            reason: "SUBJECT_NOT_ALLOWED".into(),
+            message: format!(
+                "subject.credit_code {} is not the subject this token acts for",
+                super::flow::echo(&m.subject.credit_code)
+            ),
+        });
+    }
+    problems.extend(m.check_form().err().unwrap_or_default());
+    Row {
+        line,
+        materials: m,
+        problems,
+    }
+}
+
+/// A table of cells under a header row (CSV or a sheet), read into rows.
+struct Table<'a> {
+    keys: Vec<&'static str>,
+    subject: &'a str,
+    max_rows: usize,
+    rows: Vec<Row>,
+}
+
+impl<'a> Table<'a> {
+    fn new<'h>(
+        header: impl Iterator<Item = &'h str>,
+        subject: &'a str,
+        max_rows: usize,
+    ) -> Result<Self, CatalogueError> {
+        let mut keys = Vec::new();
+        for h in header {
+            let h = h.trim();
+            let key = COLUMNS
+                .iter()
+                .find(|(names, _)| names.contains(&h))
+                .map(|(_, key)| *key)
+                .ok_or_else(|| CatalogueError::UnknownColumn(h.to_string()))?;
+            keys.push(key);
+        }
+        if !keys.contains(&"resource.name") {
+            return Err(CatalogueError::NoNameColumn);
+        }
+        Ok(Table {
+            keys,
+            subject,
+            max_rows,
+            rows: Vec::new(),
+        })
+    }
+
+    fn row<'c>(
+        &mut self,
+        line: usize,
+        cells: impl Iterator<Item = &'c str> + Clone,
+    ) -> Result<(), CatalogueError> {
+        if cells.clone().all(|c| c.trim().is_empty()) {
+            return Ok(());
+        }
+        too_many(self.rows.len(), self.max_rows)?;
+        let (mut m, mut problems) = (Materials::default(), Vec::new());
+        for (key, cell) in self.keys.iter().zip(cells) {
+            fill(&mut m, key, cell, &mut problems);
+        }
+        self.rows.push(finish(line, m, problems, self.subject));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -430,6 +601,67 @@ mod tests {
         let many = format!("数据名称\n{}", "甲\n".repeat(3));
         assert_eq!(
             read_csv(many.as_bytes(), SUBJECT, 2).unwrap_err().reason(),
+            "IMPORT_TOO_MANY_ROWS"
+        );
+    }
+
+    #[test]
+    fn the_kind_of_file_is_told_by_its_first_bytes() {
+        assert_eq!(Format::of(b"PK\x03\x04rest"), Format::Xlsx);
+        assert_eq!(
+            Format::of(b"\xEF\xBB\xBF  {\"resource\":{}}"),
+            Format::JsonLines
+        );
+        assert_eq!(Format::of("数据名称\n甲\n".as_bytes()), Format::Csv);
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_too_large_is_refused_before_it_is_inflated() {
+        use std::io::Write;
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        zip.start_file(
+            "xl/sharedStrings.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(&vec![b' '; 3 * XLSX_BYTES_PER_ROW as usize])
+            .unwrap();
+        zip.finish().unwrap();
+        let refused = read_xlsx(out.get_ref(), SUBJECT, 1).unwrap_err();
+        assert_eq!(refused.reason(), "CATALOGUE_TOO_LARGE");
+        assert_eq!(
+            read_xlsx(b"PK\x03\x04 not an archive", SUBJECT, 1)
+                .unwrap_err()
+                .reason(),
+            "CATALOGUE_INVALID"
+        );
+    }
+
+    #[test]
+    fn json_lines_are_read_by_the_parser_given_and_a_bad_line_is_its_rows_problem() {
+        let parse = |line: &str| -> Result<Materials, String> {
+            let mut m = Materials::default();
+            match line.strip_prefix("name=") {
+                Some(name) => {
+                    m.resource.name = name.to_string();
+                    Ok(m)
+                }
+                None => Err(format!("not a name: {line}")),
+            }
+        };
+        let rows =
+            read_json_lines("name=甲\n\n???\nname=丙\n".as_bytes(), SUBJECT, 10, parse).unwrap();
+        let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 3, 4], "blank lines skipped, lines kept");
+        assert!(rows[0].problems.is_empty());
+        assert_eq!(rows[0].materials.subject.credit_code, SUBJECT);
+        assert_eq!(rows[1].problems.len(), 1, "{:?}", rows[1].problems);
+        assert_eq!(rows[1].problems[0].reason, "CATALOGUE_INVALID");
+        assert_eq!(
+            read_json_lines(b"name=a\nname=b\n", SUBJECT, 1, parse)
+                .unwrap_err()
+                .reason(),
             "IMPORT_TOO_MANY_ROWS"
         );
     }

@@ -186,7 +186,12 @@ pub const REASONS: &[Reason] = &[
     Reason {
         code: "CATALOGUE_INVALID",
         status: "INVALID_ARGUMENT",
-        meaning: "A catalogue file for bulk registration cannot be read: not CSV of UTF-8 text, a column no field takes, or no 数据名称 column (HTTP 400); nothing is created.",
+        meaning: "A catalogue file for bulk registration cannot be read: not CSV of UTF-8 text, not an .xlsx workbook, a column no field takes, or no 数据名称 column (HTTP 400); nothing is created. A JSON-lines row that is not materials is that row's problem.",
+    },
+    Reason {
+        code: "CATALOGUE_TOO_LARGE",
+        status: "INVALID_ARGUMENT",
+        meaning: "An .xlsx catalogue unpacks to more than 64 KiB per row web.max_import_rows allows (HTTP 400); nothing is inflated or created.",
     },
     Reason {
         code: "CERTIFICATE_NOT_FOUND",
@@ -487,6 +492,11 @@ pub const REASONS: &[Reason] = &[
         code: "HOLDER_REQUIRED",
         status: "INVALID_ARGUMENT",
         meaning: "CreateToken gives an empty holder or one longer than 200 characters.",
+    },
+    Reason {
+        code: "IMPORT_BUSY",
+        status: "FAILED_PRECONDITION",
+        meaning: "A portal import is confirmed while the same token's previous import is still making its drafts (HTTP 409); wait for its progress page to end.",
     },
     Reason {
         code: "IMPORT_TOO_MANY_ROWS",

@@ -9,6 +9,7 @@ mod carried;
 pub mod convert;
 pub mod federation;
 pub mod incoming;
+pub mod json;
 pub mod ratelimit;
 mod registration;
 mod registry;

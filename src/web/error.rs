@@ -118,6 +118,9 @@ fn explained(reason: &str, message: &str) -> String {
         "FORM_TOO_LARGE" => "提交的表单超过本节点允许的大小（web.max_form_bytes）。",
         "NOTICE_NOT_FOUND" => "没有这份正在公示的申请：公示可能已经结束。",
         "NOT_NATIONAL" => "只有全国节点汇总各省的登记簿。",
+        "IMPORT_BUSY" => "您上一次的批量登记还在创建草稿，请等它完成后再导入。",
+        "IMPORT_TOO_MANY_ROWS" => "目录文件的行数超过一次导入的上限（web.max_import_rows）。",
+        "CATALOGUE_TOO_LARGE" => "工作簿解压后过大，超过一次导入允许的大小。",
         "OBJECTIONS_PER_CALLER" => "同一地址对同一申请每天可提出的异议已达上限。",
         _ => "",
     };

@@ -1,19 +1,19 @@
 //! Bulk registration in the portal (`/portal/import`): a catalogue file (CSV, columns as
 //! `domain::catalogue` names them) is read and every row shown with its problems before
 //! anything is created; confirmed, its valid rows become drafts through the flow's Create, each
-//! under its row's request id, so a row sent twice makes one draft.
+//! under its row's request id, so a row sent twice makes one draft (`import_jobs`), while the
+//! registrant watches the progress page.
 use super::error::WebError;
+use super::import_jobs::Made;
 use super::materials_form::problem;
 use super::page::Html;
 use super::session::{Bar, Signed};
 use super::Web;
-use crate::domain::catalogue::{read_csv, Row};
-use crate::domain::flow::Command;
-use crate::domain::types::RegistrationType;
-use crate::engine::commands::FlowStep;
+use crate::domain::catalogue::{self, Row};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{rejection::FormRejection, Form, Multipart, State};
+use axum::response::Redirect;
 use base64::Engine as _;
 use serde::Deserialize;
 
@@ -25,8 +25,11 @@ pub struct ImportPage {
     rows: Vec<Line>,
     valid: usize,
     file: String,
-    /// After the confirmation: the drafts made.
+    /// After the confirmation: the rows to make, those done so far, and whether more are to come.
+    started: bool,
+    total: usize,
     made: Vec<Made>,
+    running: bool,
     max_rows: usize,
 }
 
@@ -34,13 +37,6 @@ pub struct Line {
     line: usize,
     data_name: String,
     problems: Vec<String>,
-}
-
-pub struct Made {
-    line: usize,
-    data_name: String,
-    id: String,
-    refused: String,
 }
 
 fn lines(rows: &[Row]) -> Vec<Line> {
@@ -51,7 +47,10 @@ fn lines(rows: &[Row]) -> Vec<Line> {
             problems: r
                 .problems
                 .iter()
-                .map(|p| format!("{}：{}", p.field, problem(p)))
+                .map(|p| match p.field.as_str() {
+                    "" => problem(p),
+                    field => format!("{field}：{}", problem(p)),
+                })
                 .collect(),
         })
         .collect()
@@ -59,8 +58,13 @@ fn lines(rows: &[Row]) -> Vec<Line> {
 
 fn read(web: &Web, signed: &Signed, bytes: &[u8]) -> Result<Vec<Row>, WebError> {
     let subject = signed.actor.subject.clone().unwrap_or_default();
-    read_csv(bytes, &subject, web.site.max_import_rows)
-        .map_err(|e| WebError::invalid(e.reason(), e.to_string()))
+    catalogue::read(
+        bytes,
+        &subject,
+        web.site.max_import_rows,
+        crate::grpc::json::materials,
+    )
+    .map_err(|e| WebError::invalid(e.reason(), e.to_string()))
 }
 
 fn empty(web: &Web, signed: &Signed) -> ImportPage {
@@ -69,7 +73,10 @@ fn empty(web: &Web, signed: &Signed) -> ImportPage {
         rows: Vec::new(),
         valid: 0,
         file: String::new(),
+        started: false,
+        total: 0,
         made: Vec::new(),
+        running: false,
         max_rows: web.site.max_import_rows,
     }
 }
@@ -112,12 +119,13 @@ pub struct Confirm {
     file: String,
 }
 
-/// The valid rows of the file previewed, made drafts, in order.
+/// The valid rows of the file previewed start becoming drafts, in order; the registrant is
+/// sent to the progress page.
 pub async fn create(
     State(web): State<Web>,
     signed: Signed,
     form: Result<Form<Confirm>, FormRejection>,
-) -> Result<Html<ImportPage>, WebError> {
+) -> Result<Redirect, WebError> {
     let Form(c) = form.map_err(WebError::form)?;
     signed.check(&c.csrf)?;
     let bytes = base64::engine::general_purpose::STANDARD
@@ -129,38 +137,31 @@ pub async fn create(
             )
         })?;
     let rows = read(&web, &signed, &bytes)?;
-    let mut made = Vec::new();
-    for row in rows.iter().filter(|r| r.problems.is_empty()) {
-        let ran = web
-            .engine
-            .execute(FlowStep {
-                actor: signed.actor.clone(),
-                request_id: row.request_id(),
-                application_id: None,
-                command: Box::new(Command::Create {
-                    id: String::new(),
-                    registration_type: RegistrationType::Initial,
-                    materials: row.materials.clone(),
-                    target_code: None,
-                }),
-            })
-            .await;
-        let (id, refused) = match ran {
-            Ok(applied) => (applied.app.id.clone(), String::new()),
-            Err(e) => {
-                let (_, reason, message) = super::error::status_of(&crate::grpc::status::status(e));
-                (String::new(), format!("{reason}：{message}"))
-            }
-        };
-        made.push(Made {
-            line: row.line,
-            data_name: row.materials.resource.name.clone(),
-            id,
-            refused,
-        });
-    }
+    let valid = rows.into_iter().filter(|r| r.problems.is_empty()).collect();
+    web.imports
+        .start(web.engine.clone(), signed.actor.clone(), valid)?;
+    Ok(Redirect::to("/portal/import/progress"))
+}
+
+/// The registrant's latest import: the rows done so far; the page reloads itself until the
+/// last is done.
+pub async fn progress(
+    State(web): State<Web>,
+    signed: Signed,
+) -> Result<Html<ImportPage>, WebError> {
+    let job = web.imports.of(&signed.actor).ok_or_else(|| {
+        WebError(crate::grpc::status::with_reason(
+            tonic::Code::NotFound,
+            "PAGE_NOT_FOUND",
+            "no import of this token is running or kept: send a catalogue file first".into(),
+        ))
+    })?;
+    let (made, ended) = job.progress();
     Ok(Html(ImportPage {
+        running: !ended,
+        total: job.total,
         made,
+        started: true,
         ..empty(&web, &signed)
     }))
 }

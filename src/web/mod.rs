@@ -14,7 +14,8 @@
 //!   `staff_national` the trust list and the alarms; `portal` — the registrant's own
 //!   applications and the submission of a draft; `drafts` and `materials_form` — a draft's
 //!   materials form, each problem marked at its field, and its attachments; `import` — bulk
-//!   registration from a catalogue file, every row checked before any draft is made.
+//!   registration from a catalogue file, every row checked before any draft is made, and
+//!   `import_jobs` the imports making their drafts in the background.
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
 //!   the handlers of their routes, each page with its template type; `dcat` the DCAT-AP
 //!   JSON-LD of a record and of the node's catalogue.
@@ -26,6 +27,7 @@ mod dcat;
 mod drafts;
 mod error;
 mod import;
+mod import_jobs;
 mod labels;
 mod materials_form;
 mod page;
@@ -73,6 +75,7 @@ pub struct Web {
     objections: Arc<RateLimiter<(String, String)>>,
     site: Arc<Site>,
     sessions: Arc<session::Sessions>,
+    imports: Arc<import_jobs::Imports>,
     /// Whether the listener has TLS: the scheme of the addresses pages name.
     https: bool,
 }
@@ -93,6 +96,9 @@ impl Web {
                 std::time::Duration::from_secs(site.session_minutes * 60),
                 site.max_sessions,
             )),
+            imports: Arc::new(import_jobs::Imports::new(std::time::Duration::from_secs(
+                site.session_minutes * 60,
+            ))),
             site: Arc::new(site),
             https,
         }
@@ -166,6 +172,7 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
                 .layer(axum::extract::DefaultBodyLimit::max(max_upload)),
         )
         .route("/portal/import/create", post(import::create))
+        .route("/portal/import/progress", get(import::progress))
         .route("/portal/applications/{id}", get(portal::application))
         .route(
             "/portal/applications/{id}/edit",

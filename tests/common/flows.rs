@@ -89,7 +89,7 @@ impl Flow {
 /// undertaking is attached.
 pub fn example_materials() -> pb::Materials {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/materials.json");
-    sjdj::cli::json::from_json(
+    sjdj::grpc::json::from_json(
         "sjdj.v1.Materials",
         &std::fs::read_to_string(path).expect("read example"),
     )

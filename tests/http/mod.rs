@@ -280,3 +280,81 @@ pub fn catalogue(rows: usize, bad: &[usize]) -> String {
     }
     csv
 }
+
+/// A catalogue in CSV (as [`catalogue`] writes it) as an Excel `.xlsx` workbook of one sheet,
+/// written as Excel writes one: text in the shared-strings table, and digits-only cells (a
+/// region code, say) as numbers.
+pub fn xlsx(csv: &str) -> Vec<u8> {
+    use std::io::Write;
+    fn column(mut i: usize) -> String {
+        let mut name = String::new();
+        loop {
+            name.insert(0, (b'A' + (i % 26) as u8) as char);
+            if i < 26 {
+                return name;
+            }
+            i = i / 26 - 1;
+        }
+    }
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let (mut strings, mut sheet) = (Vec::<String>::new(), String::new());
+    for (r, line) in csv.lines().enumerate() {
+        sheet.push_str(&format!("<row r=\"{}\">", r + 1));
+        for (c, cell) in line.split(',').enumerate() {
+            let at = format!("{}{}", column(c), r + 1);
+            if !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit()) && cell.len() < 12 {
+                sheet.push_str(&format!("<c r=\"{at}\"><v>{cell}</v></c>"));
+            } else if !cell.is_empty() {
+                strings.push(esc(cell));
+                let n = strings.len() - 1;
+                sheet.push_str(&format!("<c r=\"{at}\" t=\"s\"><v>{n}</v></c>"));
+            }
+        }
+        sheet.push_str("</row>");
+    }
+    let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let files = [
+        (
+            "[Content_Types].xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/><Override PartName=\"/xl/sharedStrings.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml\"/></Types>".to_string(),
+        ),
+        (
+            "_rels/.rels",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/workbook.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"{ns}\" xmlns:r=\"{rel}\"><sheets><sheet name=\"目录\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"{rel}/sharedStrings\" Target=\"sharedStrings.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"{ns}\"><sheetData>{sheet}</sheetData></worksheet>"),
+        ),
+        (
+            "xl/sharedStrings.xml",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"{ns}\" count=\"{n}\" uniqueCount=\"{n}\">{}</sst>",
+                strings.iter().map(|s| format!("<si><t>{s}</t></si>")).collect::<String>(),
+                n = strings.len()
+            ),
+        ),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    for (name, text) in files {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}

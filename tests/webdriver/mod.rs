@@ -176,6 +176,31 @@ impl Browser {
         }
     }
 
+    /// Waits until the page (one that reloads itself) shows `text`; a script that meets the
+    /// page mid-reload is asked again. Panics after 60 s.
+    pub fn wait_for_text(&self, text: &str) {
+        let until = std::time::Instant::now() + Duration::from_secs(60);
+        let script = serde_json::json!({
+            "script": "return document.readyState === 'complete' && document.body \
+                       && document.body.innerText.includes(arguments[0]);",
+            "args": [text],
+        });
+        loop {
+            let path = format!("/session/{}/execute/sync", self.session);
+            let v = call(self.port, "POST", &path, Some(&script));
+            if v["value"] == serde_json::json!(true) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "no {text:?} at {}: {}",
+                self.url(),
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Clicks what `css` finds and waits for the page it leads to.
     pub fn follow(&self, css: &str) {
         self.navigating(css, || self.find(css).click());

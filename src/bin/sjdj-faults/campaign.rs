@@ -237,7 +237,7 @@ async fn start(bin: &Path, root: &Path) -> anyhow::Result<(Proc, Proc)> {
 
 /// The example materials with an uploaded undertaking.
 async fn materials(p: &Proc) -> anyhow::Result<pb::Materials> {
-    let mut m: pb::Materials = sjdj::cli::json::from_json(
+    let mut m: pb::Materials = sjdj::grpc::json::from_json(
         "sjdj.v1.Materials",
         include_str!("../../../config/examples/materials.json"),
     )

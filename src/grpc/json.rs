@@ -1,6 +1,6 @@
 //! Proto3 JSON, both ways, through the descriptor set compiled into the binary: the CLI reads
 //! and prints exactly the JSON that grpcurl and other gRPC tools use for the same messages.
-use crate::grpc::FILE_DESCRIPTOR_SET;
+use super::FILE_DESCRIPTOR_SET;
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
 use std::sync::OnceLock;
@@ -38,4 +38,12 @@ pub fn from_json<M: Message + Default>(name: &str, text: &str) -> Result<M, Stri
     de.end()
         .map_err(|e| format!("trailing data after the JSON: {e}"))?;
     M::decode(dynamic.encode_to_vec().as_slice()).map_err(|e| format!("{name}: {e}"))
+}
+
+/// One materials message in proto3 JSON (as `sjdj app create --materials` reads it), as the
+/// domain's materials; what does not fit is named.
+pub fn materials(text: &str) -> Result<crate::domain::materials::Materials, String> {
+    let wire: super::pb::Materials = from_json("sjdj.v1.Materials", text)?;
+    wire.try_into()
+        .map_err(|s: tonic::Status| s.message().to_string())
 }
