@@ -788,3 +788,152 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
     assert!(err.contains("5 rows, 4 valid, 1 with problems"), "{err}");
     assert_eq!(drafts(&addr, &cookie).await, 47, "a dry run makes nothing");
 }
+
+/// Every field of the example materials form with one changed, with the form's own fields.
+fn materials_form(change: (&str, &str), extra: &[(&str, &str)]) -> String {
+    let mut pairs: Vec<(&str, &str)> = example_form()
+        .into_iter()
+        .map(|(n, v)| if n == change.0 { (n, change.1) } else { (n, v) })
+        .collect();
+    pairs.extend_from_slice(extra);
+    encoded(&pairs)
+}
+
+#[tokio::test]
+async fn a_returned_application_is_supplemented_and_a_change_started_on_an_own_code() {
+    let node = Node::dev().await;
+    let addr = node.addr.clone();
+    let app = node.flow().await.submitted().await;
+    let mut review =
+        sjdj::grpc::pb::review_service_client::ReviewServiceClient::new(node.channel().await);
+    let ret = sjdj::grpc::pb::ReturnForSupplementRequest {
+        request_id: "ret-1".into(),
+        application_id: app.id.clone(),
+        items: vec!["补充数据字段说明".into()],
+        reason: "材料不全".into(),
+    };
+    review
+        .return_for_supplement(authed(&node.token("clerk"), ret))
+        .await
+        .expect("returned");
+    let (session, portal) = sign_in_to(&addr, &node.token("registrant"), "/portal").await;
+    let cookie = [("Cookie", session.as_str())];
+    let csrf = hidden(&portal.body, "csrf");
+    let path = format!("/portal/applications/{}/supplement", app.id);
+    let shown = get_with(&addr, &format!("/portal/applications/{}", app.id), &cookie).await;
+    assert!(
+        shown.body.contains(&format!("href=\"{path}\"")),
+        "{}",
+        shown.body
+    );
+    let form = get_with(&addr, &path, &cookie).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_secured(&form, "supplement form");
+    assert!(
+        form.body.contains("<li>补充数据字段说明</li>"),
+        "{}",
+        form.body
+    );
+
+    // The changed materials make another publicity text: shown, to be acknowledged first.
+    let summary = ("resource.summary", "补正后的摘要：字段说明已补充");
+    let unread = materials_form(
+        summary,
+        &[("csrf", &csrf), ("request_id", "sup-1"), ("note", "已补充")],
+    );
+    let first = send_with(&addr, "POST", &path, &cookie, Some(&unread))
+        .await
+        .expect("HTTP");
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        first
+            .body
+            .contains("<code>PUBLICITY_TEXT_NOT_ACKNOWLEDGED</code>"),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("补正后的摘要"), "the new text is shown");
+    assert_eq!(state(&node, &app.id).await, "RETURNED", "nothing sent yet");
+    let sha = hidden(&first.body, "publicity_text_sha256");
+    let read = materials_form(
+        summary,
+        &[
+            ("csrf", &csrf),
+            ("request_id", "sup-2"),
+            ("note", "已补充"),
+            ("publicity_text_sha256", &sha),
+        ],
+    );
+    let sent = send_with(&addr, "POST", &path, &cookie, Some(&read))
+        .await
+        .expect("HTTP");
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(state(&node, &app.id).await, "SUBMITTED");
+    let got = node.flow().await.get(&app.id).await;
+    assert_eq!(got.materials.unwrap().resource.unwrap().summary, summary.1);
+    let again = get_with(&addr, &path, &cookie).await;
+    assert_eq!(again.status, 400, "no longer returned: {}", again.body);
+    assert!(
+        again.body.contains("<code>WRONG_STATE</code>"),
+        "{}",
+        again.body
+    );
+
+    // A registered code of the registrant's: a change starts from its materials.
+    let registered = node.registered().await;
+    let code = registered.code.clone();
+    let page = get_with(
+        &addr,
+        &format!("/portal/applications/{}", registered.id),
+        &cookie,
+    )
+    .await;
+    let start = format!("/portal/records/{code}/change");
+    assert!(
+        page.body.contains(&format!("href=\"{start}\"")),
+        "{}",
+        page.body
+    );
+    let form = get_with(&addr, &start, &cookie).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let name = registered.materials.unwrap().resource.unwrap().name;
+    assert!(
+        form.body.contains(&format!("value=\"{name}\"")),
+        "prefilled: {}",
+        form.body
+    );
+    let unknown = get_with(&addr, &format!("/portal/records/{code}/merge"), &cookie).await;
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.body.contains("<code>PAGE_NOT_FOUND</code>"));
+    let change = |rid: &str| {
+        materials_form(
+            ("resource.summary", "变更后的摘要"),
+            &[("csrf", &csrf), ("request_id", rid)],
+        )
+    };
+    let made = send_with(&addr, "POST", &start, &cookie, Some(&change("chg-1")))
+        .await
+        .expect("HTTP");
+    assert_eq!(made.status, 303, "{}", made.body);
+    let id = made.header("location").unwrap()["/portal/applications/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let draft = node.flow().await.get(&id).await;
+    assert_eq!(draft.target_code, code);
+    assert_eq!(
+        draft.registration_type,
+        sjdj::grpc::pb::RegistrationType::Change as i32
+    );
+    // One application at a time on a code: a second is refused, in Chinese and by its code.
+    let busy = send_with(&addr, "POST", &start, &cookie, Some(&change("chg-2")))
+        .await
+        .expect("HTTP");
+    assert_eq!(busy.status, 400, "{}", busy.body);
+    assert!(
+        busy.body.contains("<code>CODE_BUSY</code>"),
+        "{}",
+        busy.body
+    );
+}

@@ -62,6 +62,10 @@ pub const ACCESS_MODES: Choices = &[
 pub struct MaterialsForm {
     pub csrf: String,
     pub request_id: String,
+    /// A supplement's note to the clerk, and the SHA-256 of the publicity text it acknowledges
+    /// (empty elsewhere).
+    pub note: String,
+    pub publicity_text_sha256: String,
     #[serde(rename = "subject.name")]
     subject_name: String,
     #[serde(rename = "subject.credit_code")]
@@ -229,6 +233,8 @@ impl MaterialsForm {
         MaterialsForm {
             csrf: String::new(),
             request_id: String::new(),
+            note: String::new(),
+            publicity_text_sha256: String::new(),
             subject_name: s.name.clone(),
             subject_credit_code: s.credit_code.clone(),
             subject_kind: name_of(&s.kind),

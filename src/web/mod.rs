@@ -12,8 +12,9 @@
 //!   session cookie, and the CSRF token every console form carries; `staff` — the console's
 //!   queues and applications, `staff_records` the institution's corrections and revocations,
 //!   `staff_national` the trust list and the alarms; `portal` — the registrant's own
-//!   applications and the submission of a draft; `drafts` and `materials_form` — a draft's
-//!   materials form, each problem marked at its field, and its attachments; `import` — bulk
+//!   applications and the submission of a draft; `drafts` and `materials_form` — the materials
+//!   form of a draft, of a supplement and of a change, correction, renewal or deregistration
+//!   on an own code, each problem marked at its field, and a draft's attachments; `import` — bulk
 //!   registration from a catalogue file, every row checked before any draft is made, and
 //!   `import_jobs` the imports making their drafts in the background.
 //! - `search`, `record`, `certificate`, `publicity`, `verify`, `statistics`, `provinces` —
@@ -183,6 +184,14 @@ pub fn mount(grpc: axum::Router, web: Web) -> axum::Router {
             post(drafts::attach).layer(axum::extract::DefaultBodyLimit::max(max_upload)),
         )
         .route("/portal/applications/{id}/submit", post(portal::submit))
+        .route(
+            "/portal/applications/{id}/supplement",
+            get(drafts::supplement_form).post(drafts::supplement),
+        )
+        .route(
+            "/portal/records/{code}/{kind}",
+            get(drafts::on_code_form).post(drafts::start_on_code),
+        )
         .route("/static/site.css", get(page::stylesheet))
         .layer(axum::extract::DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::map_response(page::secured))

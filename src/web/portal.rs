@@ -7,6 +7,7 @@ use super::session::{random_id, Bar, Signed};
 use super::staff::state;
 use super::{labels, Web};
 use crate::domain::flow::{publicity_text, Application, Command, State};
+use crate::domain::types::RegistrationType;
 use askama::Template;
 use axum::extract::{rejection::FormRejection, Form, Path, Query, State as Shared};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -74,6 +75,10 @@ pub struct ApplicationPage {
     history: Vec<Step>,
     /// A draft: the exact publicity text submitting acknowledges, and its SHA-256.
     draft: bool,
+    /// Returned for supplement: the way to the supplement form.
+    returned: bool,
+    /// Registered: the lifecycle applications that may start on its code, (path, label).
+    on_code: Vec<(&'static str, &'static str)>,
     publicity_text: String,
     publicity_sha256: String,
     done: String,
@@ -108,6 +113,20 @@ fn application_page(
             })
             .collect(),
         draft: app.state == State::Draft,
+        returned: app.state == State::Returned,
+        on_code: if app.state == State::Registered && app.code.is_some() {
+            [
+                RegistrationType::Change,
+                RegistrationType::Correction,
+                RegistrationType::Renewal,
+                RegistrationType::Deregistration,
+            ]
+            .iter()
+            .map(|k| (super::drafts::lifecycle_slug(*k), k.label_zh()))
+            .collect()
+        } else {
+            Vec::new()
+        },
         publicity_sha256: hex::encode(Sha256::digest(text.as_bytes())),
         publicity_text: text,
         done,
