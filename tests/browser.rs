@@ -1,14 +1,16 @@
 //! A registration walked through the web pages in a real browser (headless Chromium over
 //! WebDriver): a registrant fills in the materials form, uploads the undertaking, reads the
-//! exact publicity text and submits, and imports a catalogue of 50 rows with 3 bad ones, a clerk
+//! exact publicity text and submits, and imports a catalogue of 50 rows with 3 bad ones (its
+//! progress page reloading itself until the 47 drafts are made), a clerk
 //! signs in and accepts, a clerk's attempt at review is refused, a form
 //! without its CSRF token and a session that has ended are refused, a reviewer passes, the
 //! public objects through the notice's form, a registrar dismisses the objection, the clock
 //! moves, and the public finds the record by a Chinese substring with the keyboard, narrows by
 //! a facet, opens the record and its certificate, and follows the certificate's QR address to
 //! verify it. Each page is checked for what it shows, for labelled fields and no inline style,
-//! and saved as a screenshot in `target/screenshots/`; the search page is also read at a
-//! phone's width.
+//! and saved as a screenshot in `target/screenshots/`. At a phone's width the public pages,
+//! the portal's and the console's are read again for sideways scrolling, and the registrant
+//! starts a change on the new code from its filled-in form.
 //!
 mod common;
 mod http;
@@ -36,6 +38,17 @@ fn assert_page(b: &Browser, what: &str) {
         b.eval("getComputedStyle(document.querySelector('header.site')).display"),
         serde_json::json!("flex"),
         "{what}: the stylesheet did not apply"
+    );
+}
+
+/// A page at a phone's width: labelled, styled, and nothing scrolls sideways (a wide table
+/// scrolls within itself).
+fn assert_on_phone(b: &Browser, what: &str) {
+    assert_page(b, what);
+    assert_eq!(
+        b.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+        serde_json::json!(true),
+        "{what} scrolls sideways on a phone"
     );
 }
 
@@ -202,7 +215,10 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
     node.advance_days(40).await;
     let code = node.flow().await.get(&id).await.code;
     assert!(!code.is_empty(), "registered");
+    let (registrant, clerk) = (node.token("registrant"), node.token("clerk"));
+    let walked = id.clone();
     let b = tokio::task::spawn_blocking(move || {
+        let id = walked;
         b.open(&format!("{base}/"));
         assert!(b.title().contains("检索"), "{}", b.title());
         assert_page(&b, "home");
@@ -261,7 +277,7 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
         );
         b.screenshot("statistics");
 
-        // At a phone's width no page scrolls sideways (a wide table scrolls within itself).
+        // At a phone's width.
         let phone = Browser::start(390, 844);
         let qc = qr_target.rsplit('=').next().unwrap_or_default().to_string();
         for path in [
@@ -272,15 +288,44 @@ async fn a_registration_walked_through_the_web_in_a_real_browser() {
             "/verify".to_string(),
         ] {
             phone.open(&format!("{base}{path}"));
-            assert_page(&phone, &path);
-            assert_eq!(
-                phone.eval("document.documentElement.scrollWidth <= window.innerWidth"),
-                serde_json::json!(true),
-                "{path} scrolls sideways on a phone"
-            );
+            assert_on_phone(&phone, &path);
         }
         phone.open(&format!("{base}/search?q=%E7%99%BB%E8%AE%B0"));
         phone.screenshot("phone-search");
+        // The portal and the console on a phone too. The registrant starts a change on its
+        // code from the registered application, its form filled with the code's materials.
+        sign_in(&phone, &base, &registrant, "/portal");
+        phone.follow(&format!("a[href='/portal/applications/{id}']"));
+        assert_on_phone(&phone, "registered application");
+        phone.follow(&format!("a[href='/portal/records/{code}/change']"));
+        assert!(
+            phone.text().contains(&format!("变更登记申请：{code}")),
+            "{}",
+            phone.text()
+        );
+        assert_eq!(
+            phone
+                .find("[name='resource.name']")
+                .attribute("value")
+                .as_deref(),
+            Some("企业登记信息")
+        );
+        assert_on_phone(&phone, "change form");
+        phone.screenshot("phone-change");
+        for path in ["/portal", "/portal/new", "/portal/import"] {
+            phone.open(&format!("{base}{path}"));
+            assert_on_phone(&phone, path);
+        }
+        sign_out(&phone, &base);
+        sign_in(&phone, &base, &clerk, "/staff");
+        for path in [
+            "/staff".to_string(),
+            format!("/staff/applications/{id}"),
+            format!("/staff/records/{code}"),
+        ] {
+            phone.open(&format!("{base}{path}"));
+            assert_on_phone(&phone, &path);
+        }
         b
     })
     .await

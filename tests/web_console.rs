@@ -749,17 +749,13 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
     let path = dir.path().join("目录.csv");
     std::fs::write(&path, catalogue(50, &[7, 23, 41])).unwrap();
     let tokens = node.dir.path().join("dev-tokens.json");
-    let (ok, out, err) = sjdj(&[
-        "--addr",
-        &addr,
-        "--tokens",
-        tokens.to_str().unwrap(),
-        "--as",
-        "registrant",
-        "app",
-        "import",
-        path.to_str().unwrap(),
-    ]);
+    let import = |args: &[&str]| {
+        let mut all = vec!["--addr", &addr, "--tokens", tokens.to_str().unwrap()];
+        all.extend_from_slice(&["--as", "registrant", "app", "import"]);
+        all.extend_from_slice(args);
+        sjdj(&all)
+    };
+    let (ok, out, err) = import(&[path.to_str().unwrap()]);
     assert!(!ok, "three rows were not made");
     assert!(err.contains("line 8: resource.data_type"), "{err}");
     assert!(
@@ -771,18 +767,7 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
     // And an Excel workbook, checked only.
     let book = dir.path().join("目录.xlsx");
     std::fs::write(&book, xlsx(&catalogue(5, &[2]))).unwrap();
-    let (ok, _, err) = sjdj(&[
-        "--addr",
-        &addr,
-        "--tokens",
-        tokens.to_str().unwrap(),
-        "--as",
-        "registrant",
-        "app",
-        "import",
-        "--dry-run",
-        book.to_str().unwrap(),
-    ]);
+    let (ok, _, err) = import(&["--dry-run", book.to_str().unwrap()]);
     assert!(!ok, "a row has a problem");
     assert!(err.contains("line 3: resource.data_type"), "{err}");
     assert!(err.contains("5 rows, 4 valid, 1 with problems"), "{err}");

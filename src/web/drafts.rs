@@ -176,6 +176,15 @@ fn page(
     }
 }
 
+/// The form of `purpose` filled with `m`, nothing marked yet.
+fn filled(signed: &Signed, purpose: &Purpose, m: &Materials) -> Response {
+    let form = MaterialsForm::of(m);
+    rendered(
+        &page(signed, purpose, &form, &m.attachments, &[], None),
+        StatusCode::OK,
+    )
+}
+
 pub async fn new(signed: Signed) -> Result<Response, WebError> {
     // The registrant's token acts for one subject: its credit code is filled in.
     let mut m = Materials::default();
@@ -184,8 +193,7 @@ pub async fn new(signed: Signed) -> Result<Response, WebError> {
         kind: RegistrationType::Initial,
         code: None,
     };
-    let p = page(&signed, &purpose, &MaterialsForm::of(&m), &[], &[], None);
-    Ok(rendered(&p, StatusCode::OK))
+    Ok(filled(&signed, &purpose, &m))
 }
 
 /// Runs Create, Edit or Supplement with the form's materials; back to the form with every
@@ -335,17 +343,7 @@ pub async fn edit(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let app = draft(&web, &signed, &id)?;
-    let form = MaterialsForm::of(&app.materials);
-    let purpose = Purpose::Edit { id };
-    let p = page(
-        &signed,
-        &purpose,
-        &form,
-        &app.materials.attachments,
-        &[],
-        None,
-    );
-    Ok(rendered(&p, StatusCode::OK))
+    Ok(filled(&signed, &Purpose::Edit { id }, &app.materials))
 }
 
 fn supplementing(app: &crate::domain::flow::Application) -> Purpose {
@@ -363,17 +361,7 @@ pub async fn supplement_form(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let app = in_state(&web, &signed, &id, State::Returned)?;
-    let form = MaterialsForm::of(&app.materials);
-    let purpose = supplementing(&app);
-    let p = page(
-        &signed,
-        &purpose,
-        &form,
-        &app.materials.attachments,
-        &[],
-        None,
-    );
-    Ok(rendered(&p, StatusCode::OK))
+    Ok(filled(&signed, &supplementing(&app), &app.materials))
 }
 
 pub async fn supplement(
@@ -441,15 +429,7 @@ pub async fn on_code_form(
     Path((code, slug)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let (purpose, m) = on_code(&web, &signed, &code, &slug)?;
-    let p = page(
-        &signed,
-        &purpose,
-        &MaterialsForm::of(&m),
-        &m.attachments,
-        &[],
-        None,
-    );
-    Ok(rendered(&p, StatusCode::OK))
+    Ok(filled(&signed, &purpose, &m))
 }
 
 pub async fn start_on_code(
