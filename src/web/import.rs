@@ -1,5 +1,5 @@
-//! Bulk registration in the portal (`/portal/import`): a catalogue file (CSV, columns as
-//! `domain::catalogue` names them) is read and every row shown with its problems before
+//! Bulk registration in the portal (`/portal/import`): a catalogue file (CSV or `.xlsx` with the
+//! columns `domain::catalogue` names, or JSON lines of materials) is read and every row shown with its problems before
 //! anything is created; confirmed, its valid rows become drafts through the flow's Create, each
 //! under its row's request id, so a row sent twice makes one draft (`import_jobs`), while the
 //! registrant watches the progress page.
