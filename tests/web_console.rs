@@ -591,6 +591,13 @@ async fn import_ended(addr: &str, cookie: &[(&str, &str)]) -> String {
     }
 }
 
+/// The import preview's table row of the file's line `line`.
+fn row_at(body: &str, line: usize) -> &str {
+    body.split("<tr")
+        .find(|r| r.contains(&format!("<td>{line}</td>")))
+        .unwrap_or_else(|| panic!("no row of line {line}"))
+}
+
 /// How many applications the registrant's portal lists.
 async fn drafts(addr: &str, cookie: &[(&str, &str)]) -> usize {
     get_with(addr, "/portal", cookie)
@@ -632,11 +639,7 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
         (24, "resource.grade"),
         (42, "subject.credit_code"),
     ] {
-        let row = preview
-            .body
-            .split("<tr")
-            .find(|r| r.contains(&format!("<td>{line}</td>")))
-            .unwrap_or_else(|| panic!("no row of line {line}"));
+        let row = row_at(&preview.body, line);
         assert!(row.contains(field), "line {line}: {row}");
     }
     assert_eq!(
@@ -682,11 +685,7 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
         "{}",
         preview.body
     );
-    let row = preview
-        .body
-        .split("<tr")
-        .find(|r| r.contains("<td>3</td>"))
-        .expect("line 3");
+    let row = row_at(&preview.body, 3);
     assert!(row.contains("resource.data_type"), "{row}");
     let lines = [
         r#"{"subject":{"creditCode":"91350100M000100Y43","name":"某市数据局","kind":"SUBJECT_KIND_GOVERNMENT_DEPARTMENT","region":"350100","contact":{"name":"张三","phone":"0591-12345678"}},"resource":{"name":"JSON行数据","summary":"摘要","dataType":"DATA_TYPE_PUBLIC_DATA_RESOURCE","industry":"公共管理","format":"结构化数据库表","fields":[{"name":"名称","type":"string"}],"volume":"1万条","timeSpan":"2020年至今","updateFrequency":"每日","storageLocation":"市政务云","classification":"目录","grade":"DATA_GRADE_GENERAL","accessMode":"ACCESS_MODE_SHARED"},"source":{"basis":"SOURCE_BASIS_STATUTORY_DUTY","statutoryDuty":"依据职责采集"},"security":{"conclusion":"风险可控","deidentificationMeasures":"无"}}"#,
@@ -712,20 +711,12 @@ async fn a_catalogue_of_fifty_rows_with_three_bad_is_checked_then_made_once() {
         "{}",
         jsonl.body
     );
-    let broken = jsonl
-        .body
-        .split("<tr")
-        .find(|r| r.contains("<td>4</td>"))
-        .expect("line 4");
+    let broken = row_at(&jsonl.body, 4);
     assert!(
         broken.contains("not a valid sjdj.v1.Materials in proto3 JSON"),
         "{broken}"
     );
-    let other = jsonl
-        .body
-        .split("<tr")
-        .find(|r| r.contains("<td>3</td>"))
-        .expect("line 3");
+    let other = row_at(&jsonl.body, 3);
     assert!(other.contains("subject.credit_code"), "{other}");
     let unknown = upload_with(
         &addr,
