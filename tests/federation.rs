@@ -50,6 +50,19 @@ async fn registrations_in_three_provinces_reach_the_national_book_confirmed() {
     let gd = Node::federated("gd", "440000", &national).await;
     let fj = Node::federated("fj", "350000", &national).await;
     let bj = Node::federated("bj", "110000", &national).await;
+    // By default the national node makes its store with compressed pages, a province not.
+    // (sled's `conf` ends in a binary checksum.)
+    let made = |n: &Node| {
+        let conf = std::fs::read(n.data_dir().join("store/conf")).unwrap_or_default();
+        String::from_utf8_lossy(&conf).into_owned()
+    };
+    let compressed = |n: &Node| made(n).contains("use_compression: true");
+    assert!(compressed(&national), "{:?}", made(&national));
+    assert!(
+        made(&gd).contains("use_compression: false"),
+        "{:?}",
+        made(&gd)
+    );
     let mut codes = Vec::new();
     for (p, region, subject) in [
         (&gd, "440000", "440100"),

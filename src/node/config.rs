@@ -203,6 +203,21 @@ pub struct NodeSection {
     /// correctness.
     #[serde(default = "default_store_cache_bytes")]
     pub store_cache_bytes: u64,
+    /// Whether a store this node makes keeps its pages zstd-compressed (level 1): about a third
+    /// less disk, for CPU on each page written (a quarter of the ingest rate, a third of the
+    /// create rate). sled fixes it when the store is made, so a store already made keeps what
+    /// it was made with. Default: on a national node, which holds the whole book and mostly
+    /// reads; off on a province node, whose registrants wait on its writes.
+    #[serde(default)]
+    pub store_compression: Option<bool>,
+}
+
+impl NodeSection {
+    /// Whether a store this node makes is compressed (`store_compression`, or the role's).
+    pub fn compress_store(&self) -> bool {
+        self.store_compression
+            .unwrap_or(NodeRole::parse(&self.role) == Some(NodeRole::National))
+    }
 }
 
 fn default_min_free_bytes() -> u64 {
@@ -631,6 +646,7 @@ impl Config {
                 kept_checkpoint_file: None,
                 min_free_bytes: default_min_free_bytes(),
                 store_cache_bytes: default_store_cache_bytes(),
+                store_compression: None,
             },
             limits: LimitsSection::default(),
             calendar: CalendarSection::default(),
@@ -653,5 +669,31 @@ impl Config {
             metrics: None,
             web: WebSection::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    fn node(role: &str, compression: &str) -> super::NodeSection {
+        let text = format!(
+            "[node]\nid = \"n\"\nrole = \"{role}\"\nregion = \"440000\"\nlisten = \"127.0.0.1:0\"\n\
+             data_dir = \"d\"\nkey_file = \"k\"\n{compression}"
+        );
+        toml::from_str::<Config>(&text).unwrap().node
+    }
+
+    #[test]
+    fn a_national_node_compresses_the_store_it_makes_and_a_province_does_not_unless_told() {
+        assert!(node("national", "").compress_store());
+        assert!(!node("province", "").compress_store());
+        assert!(node("province", "store_compression = true").compress_store());
+        assert!(!node("national", "store_compression = false").compress_store());
+        let bad = "[node]\nid = \"n\"\nrole = \"national\"\nregion = \"100000\"\n\
+                   listen = \"127.0.0.1:0\"\ndata_dir = \"d\"\nkey_file = \"k\"\n\
+                   store_compression = \"yes\"\n";
+        let refused = toml::from_str::<Config>(bad).unwrap_err().to_string();
+        assert!(refused.contains("store_compression"), "{refused}");
     }
 }

@@ -45,13 +45,15 @@ pub enum NodeError {
 /// Opens the sled store in `dir`, closed off to the node's own user. A damaged store can make
 /// sled panic as it reads its files: that is a refusal to start with the reason, not a crash.
 pub fn open_store(dir: &std::path::Path) -> Result<SledStore, NodeError> {
-    open_store_with_cache(dir, crate::store::sled_store::DEFAULT_CACHE_BYTES)
+    open_store_with(dir, crate::store::sled_store::DEFAULT_CACHE_BYTES, true)
 }
 
-/// As [`open_store`], with a page cache of `cache_bytes` (`node.store_cache_bytes`).
-pub fn open_store_with_cache(
+/// As [`open_store`], with a page cache of `cache_bytes` (`node.store_cache_bytes`) and pages
+/// compressed if `compress_new` when the store is made here (`node.store_compression`).
+pub fn open_store_with(
     dir: &std::path::Path,
     cache_bytes: u64,
+    compress_new: bool,
 ) -> Result<SledStore, NodeError> {
     let refused = |source| NodeError::Store {
         path: dir.display().to_string(),
@@ -60,7 +62,7 @@ pub fn open_store_with_cache(
     // The default hook would print the panic as if the node had crashed; the refusal says it.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let opened = std::panic::catch_unwind(|| SledStore::open_with_cache(dir, cache_bytes));
+    let opened = std::panic::catch_unwind(|| SledStore::open_with(dir, cache_bytes, compress_new));
     std::panic::set_hook(hook);
     let store = opened
         .map_err(|panic| {
@@ -252,7 +254,7 @@ impl Node {
         crate::store::files::create_private_dir_all(dir).map_err(|e| {
             NodeError::Other(format!("cannot create data dir {}: {e}", dir.display()))
         })?;
-        let store = open_store_with_cache(dir, c.node.store_cache_bytes)?;
+        let store = open_store_with(dir, c.node.store_cache_bytes, c.node.compress_store())?;
         let cfg = engine_config(&v);
         for (year, status) in cfg.calendar.years() {
             tracing::info!(year, ?status, "working-day calendar loaded");

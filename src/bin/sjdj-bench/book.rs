@@ -149,6 +149,9 @@ pub(super) struct Book {
     /// without what its load left behind.
     pub(super) memory_restarted: [Option<u64>; 4],
     pub(super) cache_bytes: u64,
+    /// Whether the store keeps its pages compressed (as it was made: a kept `--book-dir`
+    /// keeps its first run's).
+    pub(super) compressed: bool,
     pub(super) store_bytes: u64,
     pub(super) index_bytes: u64,
     pub(super) families: Vec<(String, u64, u64)>,
@@ -240,6 +243,7 @@ impl Book {
             "restarted_rss_bytes": self.memory_restarted[0], "restarted_rss_anon_bytes": self.memory_restarted[1],
             "restarted_rss_file_bytes": self.memory_restarted[2], "restarted_peak_rss_bytes": self.memory_restarted[3],
             "store_cache_bytes": self.cache_bytes,
+            "store_compressed": self.compressed,
             "store_bytes": self.store_bytes, "index_bytes": self.index_bytes,
             "store_bytes_per_record": self.per_record(self.store_bytes),
             "index_bytes_per_record": self.per_record(self.index_bytes),
@@ -301,17 +305,17 @@ fn build(
 
 /// The national node's config: the store's page cache, and the limits the bench's one address
 /// stands in for the public and every province with.
-fn national_config(dir: &Path, cache: u64) -> String {
+fn national_config(dir: &Path, store: country::StoreConf) -> String {
     let limits = "[federation]\npeer_rate_per_second = 1000000\npeer_burst = 1000000\n\n\
                   [public_api]\nrate_per_second = 1000000\nburst = 1000000\n";
-    country::config(dir, "national", "national", "100000", cache, limits)
+    country::config(dir, "national", "national", "100000", store, limits)
 }
 
 pub(super) struct BookArgs {
     pub(super) records: u64,
     /// Keep the node's files here: filled on the first run, measured as they are on the next.
     pub(super) dir: Option<PathBuf>,
-    pub(super) cache: u64,
+    pub(super) store: country::StoreConf,
     pub(super) clients: usize,
     pub(super) search_clients: usize,
     pub(super) seconds: u64,
@@ -331,7 +335,7 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
         std::fs::create_dir_all(&dir)?;
         sjdj::node::keyfile::generate(&dir.join("node.key")).map_err(|e| anyhow!("key: {e}"))?;
     }
-    let toml = national_config(&dir, a.cache);
+    let toml = national_config(&dir, a.store);
     let (mut national, addr) = country::start(bin, &dir, &toml, a.dir.is_some())?;
     wait_serving(&addr).await?;
     let ch = connect(&addr).await?;
@@ -485,7 +489,8 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
         pages,
         memory: after_load,
         memory_restarted,
-        cache_bytes: a.cache,
+        cache_bytes: a.store.cache,
+        compressed: compressed(&dir.join("store")),
         store_bytes,
         index_bytes,
         families,
@@ -508,7 +513,7 @@ async fn load(
         "book: {} records from {} provinces into a national node (store cache {} MB)",
         a.records,
         provinces.len(),
-        a.cache >> 20
+        a.store.cache >> 20
     );
     let provinces = Arc::new(provinces);
     let batch = a.batch;
@@ -680,4 +685,12 @@ async fn read_loop(classes: Arc<Vec<Class>>, i: usize, ch: Channel, deadline: In
         s.ops += 1;
     }
     s
+}
+
+/// Whether the sled store in `dir` was made compressed, from the settings sled keeps beside it.
+fn compressed(dir: &Path) -> bool {
+    std::fs::read(dir.join("conf"))
+        .ok()
+        .and_then(|c| sjdj::store::sled_store::made_compressed(&c))
+        .unwrap_or(false)
 }

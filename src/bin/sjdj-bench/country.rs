@@ -48,15 +48,25 @@ pub(super) fn config(
     id: &str,
     role: &str,
     region: &str,
-    cache: u64,
+    store: StoreConf,
     extra: &str,
 ) -> String {
     let d = dir.display();
+    let StoreConf { cache, compression } = store;
+    let compression = compression.map_or(String::new(), |c| format!("store_compression = {c}\n"));
     format!(
         "[node]\nid = \"{id}\"\nrole = \"{role}\"\nregion = \"{region}\"\n\
          listen = \"127.0.0.1:0\"\ndata_dir = \"{d}/store\"\nkey_file = \"{d}/node.key\"\n\
-         store_cache_bytes = {cache}\n\n[clock]\ncontrol = true\n\n{extra}"
+         store_cache_bytes = {cache}\n{compression}\n[clock]\ncontrol = true\n\n{extra}"
     )
+}
+
+/// A node's store settings: `node.store_cache_bytes`, and `node.store_compression` when given
+/// (else the node's default for its role).
+#[derive(Clone, Copy)]
+pub(super) struct StoreConf {
+    pub(super) cache: u64,
+    pub(super) compression: Option<bool>,
 }
 
 /// Starts a node from the config in `dir`, with its dev tokens written there.
@@ -77,11 +87,11 @@ pub(super) fn start(
     node::spawn_node(bin, dir.to_path_buf(), &args, keep_dir)
 }
 
-/// `cache`: each node's `node.store_cache_bytes`.
+/// `store`: each node's store settings.
 pub(super) async fn country(
     bin: &Path,
     per_province: usize,
-    cache: u64,
+    store: StoreConf,
 ) -> anyhow::Result<Country> {
     let root = node::temp_dir("country")?;
     let _cleanup = RemoveOnDrop(root.clone());
@@ -97,7 +107,7 @@ pub(super) async fn country(
         "national",
         "national",
         "100000",
-        cache,
+        store,
         limits,
     );
     let (national, national_addr) = start(bin, &national_dir, &toml, false)?;
@@ -128,7 +138,7 @@ pub(super) async fn country(
         let (guard, addr) = start(
             bin,
             &dir,
-            &config(&dir, id, "province", region, cache, &federation),
+            &config(&dir, id, "province", region, store, &federation),
             false,
         )?;
         provinces.push((id, region, dir, guard, addr));

@@ -132,6 +132,13 @@ struct Args {
     /// Each --country node's and the --book node's `node.store_cache_bytes`.
     #[arg(long, default_value_t = 64 << 20)]
     store_cache_bytes: u64,
+    /// `true` or `false`: whether the nodes the bench starts make their stores compressed
+    /// (`node.store_compression`; a kept --book-dir keeps what its store was made with)
+    /// [default: --book and --country nodes as their role makes them (a national node's
+    /// compressed, a province's not); the other phases' dev node not compressed, as a province
+    /// node's store, where registrations are made].
+    #[arg(long)]
+    store_compression: Option<bool>,
     /// Entries per pushed batch for --ingest-entries.
     #[arg(long, default_value_t = 1000)]
     ingest_batch: u64,
@@ -179,6 +186,13 @@ async fn bench_ctx(ch: &Channel, tokens: &Path) -> anyhow::Result<Ctx> {
     Ok(ctx)
 }
 
+fn store_conf(args: &Args) -> country::StoreConf {
+    country::StoreConf {
+        cache: args.store_cache_bytes,
+        compression: args.store_compression,
+    }
+}
+
 async fn run(args: Args) -> anyhow::Result<ExitCode> {
     ensure!(
         args.clients > 0 && args.seconds > 0,
@@ -187,7 +201,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.country > 0 {
         let exe = std::env::current_exe()?.with_file_name("sjdj-node");
         let bin = args.node_bin.clone().unwrap_or(exe);
-        let c = country::country(&bin, args.country, args.store_cache_bytes).await?;
+        let c = country::country(&bin, args.country, store_conf(&args)).await?;
         report_country(&c, args.json)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -197,7 +211,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let a = book::BookArgs {
             records: args.book,
             dir: args.book_dir.clone(),
-            cache: args.store_cache_bytes,
+            store: store_conf(&args),
             clients: args.clients,
             search_clients: args.search_clients.max(1),
             seconds: args.seconds,
@@ -211,7 +225,10 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         (Some(addr), Some(tokens)) => (None, addr, tokens),
         _ => {
             let exe = std::env::current_exe()?.with_file_name("sjdj-node");
-            let (guard, addr) = start_node(args.node_bin.as_deref().unwrap_or(&exe))?;
+            let (guard, addr) = start_node(
+                args.node_bin.as_deref().unwrap_or(&exe),
+                args.store_compression.unwrap_or(false),
+            )?;
             let tokens = guard.dir.join("dev-tokens.json");
             (Some(guard), addr, tokens)
         }

@@ -30,8 +30,14 @@ pub(super) fn temp_dir(what: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Starts `sjdj-node --dev` on a free port; returns the guard and the address it printed.
-pub(super) fn start_node(bin: &Path) -> anyhow::Result<(NodeGuard, String)> {
+/// With `compressed` false, its store is made beforehand with pages not compressed, which the
+/// node then keeps (`--dev` makes compressed ones).
+pub(super) fn start_node(bin: &Path, compressed: bool) -> anyhow::Result<(NodeGuard, String)> {
     let dir = temp_dir("")?;
+    if !compressed {
+        sjdj::store::sled_store::SledStore::open_with(&dir.join("store"), 1 << 20, false)
+            .map_err(|e| anyhow::anyhow!("make an uncompressed store: {e}"))?;
+    }
     let dev = [
         "--dev",
         "--listen",
