@@ -1,23 +1,40 @@
 //! Character grams: what makes an indexed query find exactly what a substring scan finds.
 //!
-//! Each character of a text is indexed at its position as itself and as the grams of up to
-//! [`MAX_GRAM`] characters that start there. A query of up to `MAX_GRAM` characters is then the
-//! one term of itself; a longer one is the phrase of its overlapping `MAX_GRAM`-grams at
-//! consecutive positions, which matches exactly where the query occurs as a substring (each gram
-//! pins the characters after the one before). A query of one to four characters, the most common
-//! kind, so reads one posting list and no positions. Nothing is normalised, so matching is as
-//! exact as `str::contains`.
+//! A text is indexed two ways. [`CharGrams::ALL`] gives, at each character, itself and the grams
+//! of up to [`MAX_GRAM`] characters that start there: a query of up to `MAX_GRAM` characters is
+//! then the one term of itself, and needs no positions. [`CharGrams::LONGEST`] gives only the
+//! `MAX_GRAM`-grams, at their positions: a longer query is the phrase of its overlapping
+//! `MAX_GRAM`-grams at consecutive positions, which matches exactly where the query occurs as a
+//! substring (each gram pins the characters after the one before). A query of one to four
+//! characters, the most common kind, so reads one posting list. Nothing is normalised, so
+//! matching is as exact as `str::contains`.
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-
-/// The tokenizer's name in the index's tokenizer manager. It names the gram length, so an index
-/// built with other grams is another schema and is rebuilt at open.
-pub const NAME: &str = "sjdj_grams4";
 
 /// The longest gram indexed.
 pub const MAX_GRAM: usize = 4;
 
-#[derive(Clone, Default)]
-pub struct CharGrams;
+/// Grams of `shortest..=MAX_GRAM` characters at every character.
+#[derive(Clone, Copy)]
+pub struct CharGrams {
+    shortest: usize,
+}
+
+impl CharGrams {
+    /// Every gram of one to `MAX_GRAM` characters: the terms of short queries.
+    pub const ALL: CharGrams = CharGrams { shortest: 1 };
+    /// Only the `MAX_GRAM`-grams: the phrases of longer queries.
+    pub const LONGEST: CharGrams = CharGrams { shortest: MAX_GRAM };
+
+    /// The name in the index's tokenizer manager. It names the grams, so an index built with
+    /// other grams is another schema and is rebuilt at open.
+    pub fn name(self) -> &'static str {
+        if self.shortest == 1 {
+            "sjdj_grams1to4"
+        } else {
+            "sjdj_grams4only"
+        }
+    }
+}
 
 pub struct Grams<'a> {
     text: &'a str,
@@ -26,6 +43,7 @@ pub struct Grams<'a> {
     /// The position of the next gram, and its length in characters.
     at: usize,
     len: usize,
+    shortest: usize,
     token: Token,
 }
 
@@ -39,7 +57,8 @@ impl Tokenizer for CharGrams {
             text,
             bounds,
             at: 0,
-            len: 1,
+            len: self.shortest,
+            shortest: self.shortest,
             token: Token::default(),
         }
     }
@@ -50,9 +69,9 @@ impl TokenStream for Grams<'_> {
         let chars = self.bounds.len() - 1;
         if self.len > MAX_GRAM || self.at + self.len > chars {
             self.at += 1;
-            self.len = 1;
+            self.len = self.shortest;
         }
-        if self.at >= chars {
+        if self.at + self.len > chars {
             return false;
         }
         let (from, len) = (self.at, self.len);
@@ -93,7 +112,10 @@ mod tests {
     use super::*;
 
     fn tokens(text: &str) -> Vec<(usize, String)> {
-        let mut t = CharGrams;
+        tokens_of(CharGrams::ALL, text)
+    }
+
+    fn tokens_of(mut t: CharGrams, text: &str) -> Vec<(usize, String)> {
         let mut s = t.token_stream(text);
         let mut out = Vec::new();
         while let Some(tok) = s.next() {
@@ -137,6 +159,19 @@ mod tests {
         );
         assert_eq!(tokens("x"), vec![t(0, "x")]);
         assert!(tokens("").is_empty());
+    }
+
+    #[test]
+    fn the_longest_grams_alone_at_consecutive_positions() {
+        let t = |p: usize, s: &str| (p, s.to_string());
+        let longest = |text| tokens_of(CharGrams::LONGEST, text);
+        assert_eq!(
+            longest("公共数据资源"),
+            vec![t(0, "公共数据"), t(1, "共数据资"), t(2, "数据资源")]
+        );
+        assert_eq!(longest("数据资源"), vec![t(0, "数据资源")]);
+        assert!(longest("数据资").is_empty());
+        assert!(longest("").is_empty());
     }
 
     #[test]

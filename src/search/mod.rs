@@ -8,6 +8,7 @@
 mod facets;
 mod grams;
 mod query;
+mod ranked;
 mod schema;
 
 pub use facets::{Facets, NO_INDUSTRY};
@@ -15,6 +16,7 @@ pub use query::{region_prefix, Filter};
 
 use crate::domain::record::Record;
 use facets::FacetCounts;
+use ranked::{Found, Ranked};
 use schema::Fields;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -201,7 +203,6 @@ impl SearchIndex {
         let counts = FacetCounts {
             today: schema::julian(today),
         };
-        let mut words = self.words.clone();
         let size = size.max(1);
         if f.keyword().is_empty() {
             // In code order, from the code after the last one given.
@@ -209,12 +210,12 @@ impl SearchIndex {
             if after.is_some_and(|t| t.starts_with(RANKED)) {
                 return Err(SearchError::PageToken(token.into()));
             }
-            let q = query::build(&self.fields, &mut words, f, today, after);
+            let q = query::build(&self.fields, f, today, after);
             let top = TopDocs::with_limit(size).order_by_string_fast_field("code", Order::Asc);
             // The counts are of everything found, not of what is left after the token: counted
             // with the page on the first one, apart (without the token) on the others.
             let (top, facets) = if after.is_some() {
-                let all = query::build(&self.fields, &mut words, f, today, None);
+                let all = query::build(&self.fields, f, today, None);
                 (
                     searcher.search(&*q, &top)?,
                     searcher.search(&*all, &counts)?,
@@ -240,11 +241,15 @@ impl SearchIndex {
                 .filter(|&n| n <= searcher.num_docs() as usize)
                 .ok_or_else(|| SearchError::PageToken(t.into()))?,
         };
-        let q = query::build(&self.fields, &mut words, f, today, None);
-        let top = TopDocs::with_limit(size)
-            .and_offset(offset)
-            .order_by_score();
-        let (top, facets) = searcher.search(&*q, &(top, counts))?;
+        let q = query::build(&self.fields, f, today, None);
+        let (facets, found) = searcher.search(&*q, &(counts, Found))?;
+        let ranking = query::ranking(&self.fields, &mut self.words.clone(), f, today);
+        let page = Ranked {
+            found,
+            offset,
+            size,
+        };
+        let top = page.collect(&searcher, &*ranking)?;
         let mut codes = Vec::with_capacity(top.len());
         for (_, at) in top {
             let segment = searcher.segment_reader(at.segment_ord);
@@ -316,7 +321,9 @@ fn fresh(dir: &Path, schema: tantivy::schema::Schema) -> Result<Index, SearchErr
 }
 
 fn register(index: &Index) {
-    index.tokenizers().register(grams::NAME, grams::CharGrams);
+    for grams in [grams::CharGrams::ALL, grams::CharGrams::LONGEST] {
+        index.tokenizers().register(grams.name(), grams);
+    }
     index
         .tokenizers()
         .register(schema::WORDS, tantivy_jieba::JiebaTokenizer::new());

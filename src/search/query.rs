@@ -6,7 +6,9 @@ use super::schema::{julian, status_code, Fields};
 use crate::domain::record::RecordStatus;
 use crate::domain::types::DataType;
 use std::ops::Bound;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
@@ -60,52 +62,105 @@ fn number(field: Field, n: u64) -> Box<dyn Query> {
     ))
 }
 
-/// Where a keyword occurs in one text field: the term of itself (up to four characters), or the
-/// phrase of its four-character grams (scored, so records with the keyword in more fields rank
-/// first).
-fn substring(field: Field, keyword: &str) -> Box<dyn Query> {
+/// What a keyword finds, each clause enough: where the texts hold it, or the code equal to it in
+/// any ASCII case. One of up to four characters is a term of the three texts' grams together,
+/// scored by how often they hold it; a longer one is the phrase of its four-character grams in
+/// each text (which cannot run from one text into the next), so that records holding it in more
+/// texts score more.
+fn found(fields: &Fields, keyword: &str) -> Vec<(Occur, Box<dyn Query>)> {
     let grams = query_grams(keyword);
-    if grams.len() == 1 {
-        return Box::new(TermQuery::new(
-            Term::from_field_text(field, &grams[0].1),
-            IndexRecordOption::WithFreqs,
+    let mut any: Vec<(Occur, Box<dyn Query>)> = if grams.len() == 1 {
+        vec![(
+            Occur::Should,
+            Box::new(TermQuery::new(
+                Term::from_field_text(fields.texts, keyword),
+                IndexRecordOption::WithFreqs,
+            )),
+        )]
+    } else {
+        [fields.data_name, fields.summary, fields.subject_name]
+            .into_iter()
+            .map(|field| -> (Occur, Box<dyn Query>) {
+                let terms = grams
+                    .iter()
+                    .map(|(at, g)| (*at, Term::from_field_text(field, g)))
+                    .collect();
+                (Occur::Should, Box::new(PhraseQuery::new_with_offset(terms)))
+            })
+            .collect()
+    };
+    // A code is ASCII: any other keyword would only add a term no document has.
+    if keyword.is_ascii() {
+        any.push((
+            Occur::Should,
+            term(fields.code_folded, &keyword.to_ascii_lowercase()),
         ));
     }
-    Box::new(PhraseQuery::new_with_offset(
-        grams
-            .iter()
-            .map(|(at, g)| (*at, Term::from_field_text(field, g)))
-            .collect(),
-    ))
+    any
+}
+
+/// How what `f` found is ranked: the clauses that found its keyword and the keyword's jieba
+/// words, which rank but never decide what is found (the ranked page takes only what [`build`]
+/// found). For a keyword alone their sum is a union of terms (of up to four characters), whose
+/// best tantivy finds without scoring everything it matches; with filters, only what they let
+/// through is scored (they weigh nothing in the score).
+pub fn ranking(
+    fields: &Fields,
+    words: &mut TextAnalyzer,
+    f: &Filter,
+    today: time::Date,
+) -> Box<dyn Query> {
+    let keyword = f.keyword();
+    let mut any = found(fields, keyword);
+    let mut stream = words.token_stream(keyword);
+    while let Some(t) = stream.next() {
+        let word = Term::from_field_text(fields.words, &t.text);
+        any.push((
+            Occur::Should,
+            Box::new(TermQuery::new(word, IndexRecordOption::WithFreqs)),
+        ));
+    }
+    let ranked = Box::new(BooleanQuery::new(any));
+    let filters = filters(fields, f, today, None);
+    if filters.is_empty() {
+        return ranked;
+    }
+    let unweighed = BoostQuery::new(Box::new(BooleanQuery::new(filters)), 0.0);
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, ranked),
+        (Occur::Must, Box::new(unweighed)),
+    ]))
 }
 
 /// The query for `f` on `today` (Julian day), of codes after `after` when given.
 pub fn build(
     fields: &Fields,
-    words: &mut TextAnalyzer,
     f: &Filter,
     today: time::Date,
     after: Option<&str>,
 ) -> Box<dyn Query> {
-    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut must = filters(fields, f, today, after);
     let keyword = f.keyword();
     if !keyword.is_empty() {
-        let found = BooleanQuery::new(vec![
-            (Occur::Should, substring(fields.data_name, keyword)),
-            (Occur::Should, substring(fields.summary, keyword)),
-            (Occur::Should, substring(fields.subject_name, keyword)),
-            (
-                Occur::Should,
-                term(fields.code_folded, &keyword.to_ascii_lowercase()),
-            ),
-        ]);
-        must.push((Occur::Must, Box::new(found)));
-        // The keyword's words rank what it found; they never decide what is found.
-        let mut stream = words.token_stream(keyword);
-        while let Some(t) = stream.next() {
-            must.push((Occur::Should, term(fields.words, &t.text)));
-        }
+        must.push((
+            Occur::Must,
+            Box::new(BooleanQuery::new(found(fields, keyword))),
+        ));
     }
+    if must.is_empty() {
+        must.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Box::new(BooleanQuery::new(must))
+}
+
+/// What `f` asks beside its keyword, each a clause that must hold.
+fn filters(
+    fields: &Fields,
+    f: &Filter,
+    today: time::Date,
+    after: Option<&str>,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let region = region_prefix(&f.region);
     if !region.is_empty() {
         must.push((Occur::Must, term(fields.region_prefix, region)));
@@ -154,8 +209,5 @@ pub fn build(
             Box::new(RangeQuery::new(Bound::Excluded(t), Bound::Unbounded)),
         ));
     }
-    if !must.iter().any(|(o, _)| *o == Occur::Must) {
-        must.push((Occur::Must, Box::new(AllQuery)));
-    }
-    Box::new(BooleanQuery::new(must))
+    must
 }

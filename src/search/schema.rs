@@ -1,10 +1,13 @@
 //! The index's schema, built once, and a record's document in it.
 //!
-//! Texts are indexed twice: as character grams (`grams`), which find every substring, and as
-//! jieba's words, which rank. Facets are fast columns, counted over the matching documents. A
+//! Texts are indexed as character grams (`grams`), which find every substring: all three texts'
+//! grams of one to four characters together, without positions, for the one term of a short
+//! keyword, and each text's four-character grams in a field of its own, with positions, for the
+//! phrase of a longer one (which cannot run from one text into the next); and as jieba's words,
+//! which rank. Facets are fast columns, counted over the matching documents. A
 //! record's status is kept as stored (expiry is derived from `valid_until` and the day of the
 //! query, as `Record::status_on` derives it), so a record expires in the index without a write.
-use super::grams;
+use super::grams::CharGrams;
 use crate::domain::codes::Region;
 use crate::domain::record::{Record, RecordStatus};
 use tantivy::schema::{
@@ -22,9 +25,13 @@ pub struct Fields {
     pub code: Field,
     /// The code in ASCII lower case: a query equal to it in any case finds the record.
     pub code_folded: Field,
+    /// Each text's four-character grams, at their positions.
     pub data_name: Field,
     pub summary: Field,
     pub subject_name: Field,
+    /// The grams of one to four characters of all three texts, with their counts: a keyword of
+    /// up to four characters is one term of it, one posting list rather than three unioned.
+    pub texts: Field,
     /// The three texts as jieba's words, for relevance only.
     pub words: Field,
     /// Every prefix of the region code, so a province or city filter is one term.
@@ -47,10 +54,15 @@ pub struct Fields {
 impl Fields {
     pub fn schema() -> (Schema, Fields) {
         let mut b = Schema::builder();
-        let grams = TextOptions::default().set_indexing_options(
+        let longest = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(grams::NAME)
+                .set_tokenizer(CharGrams::LONGEST.name())
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let all = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(CharGrams::ALL.name())
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         let words = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -60,9 +72,10 @@ impl Fields {
         let fields = Fields {
             code: b.add_text_field("code", STRING | FAST),
             code_folded: b.add_text_field("code_folded", STRING),
-            data_name: b.add_text_field("data_name", grams.clone()),
-            summary: b.add_text_field("summary", grams.clone()),
-            subject_name: b.add_text_field("subject_name", grams),
+            data_name: b.add_text_field("data_name", longest.clone()),
+            summary: b.add_text_field("summary", longest.clone()),
+            subject_name: b.add_text_field("subject_name", longest),
+            texts: b.add_text_field("texts", all),
             words: b.add_text_field("words", words),
             region_prefix: b.add_text_field("region_prefix", STRING),
             province: b.add_text_field("province", STRING | FAST),
@@ -84,6 +97,7 @@ impl Fields {
         d.add_text(self.summary, &r.summary);
         d.add_text(self.subject_name, &r.subject_name);
         for text in [&r.data_name, &r.summary, &r.subject_name] {
+            d.add_text(self.texts, text);
             d.add_text(self.words, text);
         }
         for (i, _) in r.region.char_indices().skip(1) {
@@ -94,9 +108,9 @@ impl Fields {
         }
         d.add_text(self.province, province(&r.region));
         d.add_u64(self.data_type, u64::from(r.data_type.digit()));
-        if !r.industry.is_empty() {
-            d.add_text(self.industry, &r.industry);
-        }
+        // Always a value, the empty one for none, so the column has one per document and a
+        // count reads it without looking up which documents have one.
+        d.add_text(self.industry, &r.industry);
         d.add_u64(self.status, status_code(r.status));
         d.add_u64(self.valid_until, julian(r.valid_until));
         let month = r.versions.first().map(|first| {

@@ -4,6 +4,7 @@ use super::fixtures::{record, text, Rng};
 use super::*;
 use crate::domain::record::RecordStatus;
 use crate::domain::statistics::Statistics;
+use std::collections::BTreeMap;
 use time::macros::date;
 
 /// What `Engine::search` found when it scanned, as codes in code order.
@@ -26,20 +27,42 @@ fn scan(records: &[Record], f: &Filter, today: time::Date) -> Vec<String> {
     found
 }
 
-/// Every page of a search, in order.
-fn pages(index: &SearchIndex, f: &Filter, today: time::Date, size: usize) -> (Vec<String>, u64) {
-    let (mut all, mut token, mut total) = (Vec::new(), String::new(), None);
+/// Every page of a search, in order, and the counts (the same on every page).
+fn pages(index: &SearchIndex, f: &Filter, today: time::Date, size: usize) -> (Vec<String>, Facets) {
+    let (mut all, mut token, mut counts) = (Vec::new(), String::new(), None);
     loop {
         let hits = index.search(f, today, size, &token).unwrap();
         assert!(hits.codes.len() <= size);
-        let t = *total.get_or_insert(hits.facets.total);
-        assert_eq!(t, hits.facets.total, "the count is of everything found");
+        let c = counts.get_or_insert_with(|| hits.facets.clone());
+        assert_eq!(*c, hits.facets, "the counts are of everything found");
         all.extend(hits.codes);
         match hits.next {
             Some(next) => token = next,
-            None => return (all, t),
+            None => return (all, counts.expect("a page")),
         }
     }
+}
+
+/// What the counts of a search must be: the statistics of the records it finds.
+fn assert_counts_are_statistics(c: &Facets, found: &[&Record], today: time::Date, what: &str) {
+    let mut stats = Statistics::default();
+    for r in found {
+        stats.add(r, today);
+    }
+    let mut by_year = BTreeMap::new();
+    for (month, n) in &stats.registrations_by_month {
+        *by_year.entry(month[..4].to_string()).or_default() += n;
+    }
+    assert_eq!(c.total, stats.records, "total of {what}");
+    assert_eq!(c.by_region, stats.by_region, "by region of {what}");
+    assert_eq!(c.by_data_type, stats.by_data_type, "by data type of {what}");
+    assert_eq!(c.by_industry, stats.by_industry, "by industry of {what}");
+    assert_eq!(c.by_status, stats.by_status, "by status of {what}");
+    assert_eq!(
+        c.by_month, stats.registrations_by_month,
+        "by month of {what}"
+    );
+    assert_eq!(c.by_year, by_year, "by year of {what}");
 }
 
 fn indexed(records: &[Record]) -> SearchIndex {
@@ -121,8 +144,12 @@ fn the_index_finds_what_the_scan_finds() {
         } else {
             size
         };
-        let (mut got, total) = pages(&index, &f, today, size);
-        assert_eq!(total as usize, expected.len(), "count for {f:?}");
+        let (mut got, counts) = pages(&index, &f, today, size);
+        let found: Vec<&Record> = records
+            .iter()
+            .filter(|r| expected.binary_search(&r.code).is_ok())
+            .collect();
+        assert_counts_are_statistics(&counts, &found, today, &format!("{f:?}"));
         let before = got.len();
         got.sort();
         got.dedup();
@@ -132,6 +159,93 @@ fn the_index_finds_what_the_scan_finds() {
     }
     // The queries were not all empty-handed (nor all match-everything).
     assert!(nonempty > 700, "{nonempty} queries found something");
+}
+
+/// A ranked page, found by pruning, holds the best scores of what was found, as scoring every
+/// found record does; and every record found is scored.
+#[test]
+fn a_ranked_page_is_the_best_of_what_was_found() {
+    use tantivy::query::EnableScoring;
+    use tantivy::{DocSet, TERMINATED};
+    let mut rng = Rng(0x7a11_0002);
+    let records: Vec<Record> = (0..1500).map(|n| record(&mut rng, n)).collect();
+    let index = indexed(&records);
+    let today = date!(2027 - 06 - 01);
+    let searcher = index.reader.searcher();
+    let mut ranked = 0;
+    for _ in 0..400 {
+        let f = random_filter(&mut rng, &records);
+        if f.keyword().is_empty() {
+            continue;
+        }
+        let q = query::build(&index.fields, &f, today, None);
+        let found = searcher.search(&*q, &ranked::Found).unwrap();
+        let ranking = query::ranking(&index.fields, &mut index.words.clone(), &f, today);
+        let weight = ranking
+            .weight(EnableScoring::enabled_from_searcher(&searcher))
+            .unwrap();
+        let mut all = Vec::new();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut scorer = weight.scorer(reader, 1.0).unwrap();
+            let set = &found[&(ord as u32)];
+            while scorer.doc() != TERMINATED {
+                if set.contains(scorer.doc()) {
+                    all.push(scorer.score());
+                }
+                scorer.advance();
+            }
+        }
+        let total: usize = found.values().map(|s| s.len()).sum();
+        assert_eq!(all.len(), total, "every record found is ranked for {f:?}");
+        all.sort_by(|a, b| b.total_cmp(a));
+        for (offset, size) in [(0, 10), (7, 5), (0, 2000)] {
+            let page = ranked::Ranked {
+                found: found.clone(),
+                offset,
+                size,
+            };
+            let got: Vec<f32> = page
+                .collect(&searcher, &*ranking)
+                .unwrap()
+                .iter()
+                .map(|(s, _)| *s)
+                .collect();
+            let want: Vec<f32> = all.iter().copied().skip(offset).take(size).collect();
+            assert_eq!(got.len(), want.len(), "page {offset}+{size} of {f:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() <= 1e-4 * w.abs().max(1.0),
+                    "{got:?} {want:?} {f:?}"
+                );
+            }
+        }
+        ranked += usize::from(total > 10);
+    }
+    assert!(ranked > 50, "{ranked} searches found more than a page");
+}
+
+/// A record that holds the keyword in all three texts ranks before those holding it in one.
+#[test]
+fn more_of_the_keyword_ranks_first() {
+    let mut rng = Rng(11);
+    let mut records: Vec<Record> = (0..60).map(|n| record(&mut rng, n)).collect();
+    for (i, r) in records.iter_mut().enumerate().take(6) {
+        r.data_name = "森林资源清查数据".into();
+        if i == 4 {
+            r.summary = "森林资源清查成果，森林资源的分布".into();
+            r.subject_name = "森林资源清查局".into();
+        }
+    }
+    let index = indexed(&records);
+    for q in ["森林资源", "林资", "森林资源清查"] {
+        let f = Filter {
+            query: q.into(),
+            ..Filter::default()
+        };
+        let hits = index.search(&f, date!(2026 - 01 - 01), 3, "").unwrap();
+        assert_eq!(hits.facets.total, 6, "{q}");
+        assert_eq!(hits.codes[0], records[4].code, "{q}");
+    }
 }
 
 #[test]
@@ -151,17 +265,8 @@ fn the_counts_are_the_statistics() {
     let records: Vec<Record> = (0..500).map(|n| record(&mut rng, n)).collect();
     let index = indexed(&records);
     let today = date!(2027 - 03 - 01);
-    let mut stats = Statistics::default();
-    for r in &records {
-        stats.add(r, today);
-    }
-    let c = index.counts(today).unwrap();
-    assert_eq!(c.total, stats.records);
-    assert_eq!(c.by_region, stats.by_region);
-    assert_eq!(c.by_data_type, stats.by_data_type);
-    assert_eq!(c.by_industry, stats.by_industry);
-    assert_eq!(c.by_status, stats.by_status);
-    assert_eq!(c.by_month, stats.registrations_by_month);
+    let all: Vec<&Record> = records.iter().collect();
+    assert_counts_are_statistics(&index.counts(today).unwrap(), &all, today, "all");
 }
 
 #[test]
