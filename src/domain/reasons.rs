@@ -819,6 +819,11 @@ pub const REASONS: &[Reason] = &[
         meaning: "The reviewer accepted this application too and may not review it (unless limits.allow_same_holder_accept_and_review).",
     },
     Reason {
+        code: "SEARCH_INDEX_BUILDING",
+        status: "UNAVAILABLE",
+        meaning: "The search index is being built from the store beside the serving node (it was missing, damaged or of another layout); searches are answered once it is built, so retry shortly.",
+    },
+    Reason {
         code: "SESSIONS_FULL",
         status: "RESOURCE_EXHAUSTED",
         meaning: "A sign-in finds as many console sessions open as web.max_sessions allows (HTTP 429).",

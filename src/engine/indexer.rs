@@ -82,22 +82,33 @@ impl From<SearchError> for EngineError {
                 ),
             )
             .into(),
+            SearchError::Building => EngineError::SearchBuilding,
             other => EngineError::Internal(other.to_string()),
         }
     }
 }
 
+/// A build of the whole index from the store, left to the indexer thread.
+pub(super) struct Rebuild {
+    /// The feed position the store was at when the node opened it.
+    last: u64,
+    why: String,
+}
+
 /// Opens the index beside the store and brings it to the store's feed position: the changes
 /// since its last commit, or every record when it is new, damaged or ahead of the store (a
-/// store restored from an older backup). Returns it with that position.
+/// store restored from an older backup). Returns it with that position. A build of every
+/// record is left to the indexer thread when `in_background` (the index refuses searches until
+/// it is done), else done here.
 pub(super) fn open(
     store: &dyn Store,
     dir: Option<&std::path::Path>,
-) -> Result<(SearchIndex, u64), EngineError> {
+    in_background: bool,
+) -> Result<(SearchIndex, u64, Option<Rebuild>), EngineError> {
     let last = last_position(store.get(&position_key())?)?;
     let (index, opened) = SearchIndex::open(dir)?;
-    match opened {
-        Opened::Covers(n) if n == last => {}
+    let why = match opened {
+        Opened::Covers(n) if n == last => return Ok((index, last, None)),
         Opened::Covers(n) if n < last => {
             let codes = changed_since(store, n)?;
             let mut changes = Vec::with_capacity(codes.len());
@@ -113,27 +124,50 @@ pub(super) fn open(
                 "search index caught up"
             );
             index.apply(changes, last)?;
+            return Ok((index, last, None));
         }
-        other => {
-            let why = match other {
-                Opened::Empty(why) => why,
-                Opened::Covers(n) => {
-                    format!("it covers feed position {n}, past the store's {last}")
-                }
-            };
-            let began = std::time::Instant::now();
-            let n = index.rebuild(records(store), last)??;
-            if dir.is_some() {
-                tracing::info!(
-                    records = n,
-                    seconds = began.elapsed().as_secs_f64(),
-                    why,
-                    "search index built from the store"
-                );
-            }
-        }
+        Opened::Empty(why) => why,
+        Opened::Covers(n) => format!("it covers feed position {n}, past the store's {last}"),
+    };
+    let rebuild = Rebuild { last, why };
+    if in_background {
+        tracing::warn!(
+            why = rebuild.why,
+            "the search index is built from the store beside the serving node: searches are \
+             answered UNAVAILABLE (SEARCH_INDEX_BUILDING) until it is built"
+        );
+        index.set_building(true);
+        return Ok((index, last, Some(rebuild)));
     }
-    Ok((index, last))
+    build(&index, store, &rebuild, dir.is_some())?;
+    Ok((index, last, None))
+}
+
+/// Builds the whole index from the store's records, covering the position the store was
+/// opened at. A value the scan reads may be of a group the flusher has not made durable yet
+/// (the writer goes on while a build runs beside it), so the store is flushed before the
+/// commit: the index then holds only durable states, and the groups after that position come
+/// through the feed, in order.
+fn build(
+    index: &SearchIndex,
+    store: &dyn Store,
+    r: &Rebuild,
+    logged: bool,
+) -> Result<(), EngineError> {
+    let began = std::time::Instant::now();
+    let flushed =
+        std::iter::once_with(|| store.flush()).filter_map(|f| f.err().map(|e| Err(e.into())));
+    let n = index.rebuild(records(store).chain(flushed), r.last)??;
+    index.set_building(false);
+    if logged {
+        tracing::info!(
+            records = n,
+            seconds = began.elapsed().as_secs_f64(),
+            why = r.why,
+            "search index built from the store"
+        );
+    }
+    Ok(())
 }
 
 /// Every record in the store, in code order, read a chunk at a time.
@@ -183,13 +217,30 @@ fn changed_since(store: &dyn Store, n: u64) -> Result<BTreeSet<String>, EngineEr
     }
 }
 
-/// Starts the indexer thread: it takes durable groups' changes as they come, several at a time
-/// when they queue, and commits them.
-pub(super) fn spawn(index: Arc<SearchIndex>) -> std::sync::mpsc::Sender<Feed> {
+/// Starts the indexer thread: it builds the index first when `rebuild` says so (the feed
+/// waiting meanwhile), then takes durable groups' changes as they come, several at a time when
+/// they queue, and commits them.
+pub(super) fn spawn(
+    index: Arc<SearchIndex>,
+    store: crate::store::DynStore,
+    rebuild: Option<Rebuild>,
+) -> std::sync::mpsc::Sender<Feed> {
     let (tx, rx) = std::sync::mpsc::channel::<Feed>();
     std::thread::Builder::new()
         .name("sjdj-indexer".into())
         .spawn(move || {
+            if let Some(r) = rebuild {
+                if let Err(e) = build(&index, store.as_ref(), &r, true) {
+                    // Nothing was committed: the index stays refusing searches, and the next
+                    // start builds it again.
+                    tracing::error!(
+                        error = %e,
+                        "the search index could not be built: searches stay unavailable until \
+                         the node is restarted"
+                    );
+                    return;
+                }
+            }
             while let Ok(first) = rx.recv() {
                 let mut seq = first.seq;
                 let mut latest: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();

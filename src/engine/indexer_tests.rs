@@ -52,7 +52,7 @@ fn an_index_catches_up_from_its_commit_and_is_rebuilt_when_new_or_ahead() {
     let store = MemoryStore::new();
     assert_eq!(write(&store, &records[..2]), Some(1));
     // New: built from the records.
-    let (index, at) = open(&store, Some(&path)).unwrap();
+    let (index, at, _) = open(&store, Some(&path), false).unwrap();
     assert_eq!((at, index.len(), index.covered()), (1, 2, 1));
     drop(index);
 
@@ -63,7 +63,7 @@ fn an_index_catches_up_from_its_commit_and_is_rebuilt_when_new_or_ahead() {
         Some(2)
     );
     assert_eq!(write(&store, &records[3..]), Some(3));
-    let (index, at) = open(&store, Some(&path)).unwrap();
+    let (index, at, _) = open(&store, Some(&path), false).unwrap();
     assert_eq!((at, index.len(), index.covered()), (3, 4, 3));
     assert_eq!(found(&index, "改过的"), vec![records[0].code.clone()]);
     drop(index);
@@ -71,7 +71,7 @@ fn an_index_catches_up_from_its_commit_and_is_rebuilt_when_new_or_ahead() {
     // A store behind the index (restored from an older backup): the index is built again.
     let older = MemoryStore::new();
     assert_eq!(write(&older, &records[1..2]), Some(1));
-    let (index, at) = open(&older, Some(&path)).unwrap();
+    let (index, at, _) = open(&older, Some(&path), false).unwrap();
     assert_eq!((at, index.len()), (1, 1));
     assert!(found(&index, "改过的").is_empty());
 }
@@ -89,4 +89,46 @@ fn reindex_builds_the_index_again_from_the_records() {
     assert_eq!(super::super::reindex(&store, &path).unwrap(), 3);
     let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
     assert_eq!((opened, index.len()), (Opened::Covers(1), 3));
+}
+
+/// Built beside a serving node: searches are refused until the build is done, and a group
+/// made durable meanwhile is in the index after it.
+#[test]
+fn an_index_built_in_the_background_refuses_searches_until_built_then_takes_the_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let mut rng = Rng(33);
+    let records: Vec<Record> = (0..4).map(|n| record(&mut rng, n)).collect();
+    let memory = Arc::new(MemoryStore::new());
+    assert_eq!(write(&memory, &records[..3]), Some(1));
+    let store: crate::store::DynStore = memory;
+    let (index, at, rebuild) = open(store.as_ref(), Some(&path), true).unwrap();
+    assert!(rebuild.is_some() && index.building());
+    assert_eq!(at, 1);
+    let short = std::time::Duration::from_millis(1);
+    assert!(
+        !index.wait_for(0, short),
+        "a building index covers nothing yet"
+    );
+    let today = time::macros::date!(2026 - 01 - 01);
+    let refused = index.search(&Filter::default(), today, 10, "").unwrap_err();
+    assert!(matches!(refused, SearchError::Building), "{refused}");
+    let e = EngineError::from(refused);
+    assert!(matches!(e, EngineError::SearchBuilding), "{e}");
+
+    let index = Arc::new(index);
+    let tx = spawn(index.clone(), store.clone(), rebuild);
+    // A group made durable while the build runs: its feed waits for the build.
+    let value = codec::encode(&records[3]);
+    tx.send(Feed {
+        seq: 2,
+        changes: vec![(records[3].code.clone(), Some(value))],
+    })
+    .unwrap();
+    // Waiting for a position waits for the build too.
+    assert!(index.wait_for(2, std::time::Duration::from_secs(30)));
+    assert!(!index.building());
+    let mut all: Vec<String> = records.iter().map(|r| r.code.clone()).collect();
+    all.sort();
+    assert_eq!(found(&index, ""), all);
 }

@@ -193,6 +193,13 @@ pub enum EngineError {
     /// The store is not (or no longer) the history this node published: refused at start.
     #[error("the store does not hold the history this node published: {0}")]
     Diverged(String),
+    /// The search index is being built from the store, beside the serving node; searches are
+    /// answered once it is built.
+    #[error(
+        "the search index is being built from the store; searches are answered once it is \
+         built: retry shortly"
+    )]
+    SearchBuilding,
 }
 
 impl EngineError {
@@ -233,6 +240,8 @@ pub(crate) struct Shared {
     /// The registry's search index, and the last feed position that is durable: a search waits
     /// until the index covers what was durable when it began (`engine::indexer`).
     pub search: Arc<crate::search::SearchIndex>,
+    /// The build of the search index the indexer thread does first, when it must be built.
+    rebuild: std::sync::Mutex<Option<indexer::Rebuild>>,
     pub feed_durable: std::sync::atomic::AtomicU64,
     /// The disclosure statistics, kept by the writer as it writes records (`engine::tally`).
     pub tally: tally::Kept,
@@ -253,7 +262,13 @@ impl Shared {
         // What is in the store at open is durable.
         let size = log_ops::size(|k| Ok(store.get(k)?))?;
         let origin = crate::log::checkpoint::origin(&cfg.region.to_string(), &cfg.node_id);
-        let (search, fed) = indexer::open(store.as_ref(), cfg.search_dir.as_deref())?;
+        // An index on disk that must be built again is built beside the serving node (a
+        // rebuild at a million records takes minutes); one in memory is small, built here.
+        let (search, fed, rebuild) = indexer::open(
+            store.as_ref(),
+            cfg.search_dir.as_deref(),
+            cfg.search_dir.is_some(),
+        )?;
         let tally = tally::open(store.as_ref())?;
         Ok(Shared {
             store,
@@ -269,6 +284,7 @@ impl Shared {
             snapshots: Default::default(),
             writer_time: Default::default(),
             search: Arc::new(search),
+            rebuild: std::sync::Mutex::new(rebuild),
             feed_durable: fed.into(),
             tally,
         })
@@ -283,7 +299,7 @@ pub fn reindex(store: &dyn crate::store::Store, dir: &std::path::Path) -> Result
         std::fs::remove_dir_all(dir)
             .map_err(|e| EngineError::Internal(format!("remove {}: {e}", dir.display())))?;
     }
-    let (index, _) = indexer::open(store, Some(dir))?;
+    let (index, _, _) = indexer::open(store, Some(dir), false)?;
     Ok(index.len())
 }
 

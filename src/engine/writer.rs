@@ -143,7 +143,12 @@ type Applied = (Option<u64>, Answers, Option<Feed>);
 /// that began after its own group was applied.
 pub(super) fn spawn(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
     let (to_flusher, flush_rx) = std::sync::mpsc::channel::<Applied>();
-    let to_indexer = super::indexer::spawn(shared.search.clone());
+    let rebuild = shared
+        .rebuild
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    let to_indexer = super::indexer::spawn(shared.search.clone(), shared.store.clone(), rebuild);
     let store = shared.store.clone();
     let durable = shared.durable.clone();
     let store_ok = shared.store_ok.clone();

@@ -104,6 +104,9 @@ pub fn status(e: EngineError) -> Status {
             tracing::error!(error = %m, "the store diverged from the published history");
             with_reason(Code::DataLoss, "STORE_DIVERGED", m)
         }
+        e @ EngineError::SearchBuilding => {
+            with_reason(Code::Unavailable, "SEARCH_INDEX_BUILDING", e.to_string())
+        }
     }
 }
 

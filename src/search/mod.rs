@@ -19,6 +19,7 @@ use facets::FacetCounts;
 use ranked::{Found, Ranked};
 use schema::Fields;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use tantivy::collector::TopDocs;
@@ -44,6 +45,9 @@ pub enum SearchError {
     /// A page token this index never gave.
     #[error("page token {0:?} is not one this search gave")]
     PageToken(String),
+    /// The index is being built from the store and answers nothing until it is.
+    #[error("the search index is being built from the store")]
+    Building,
 }
 
 /// What an opened index holds.
@@ -72,6 +76,9 @@ pub struct SearchIndex {
     words: TextAnalyzer,
     /// The feed position the searchers cover, and a way to wait for it to grow.
     covered: (Mutex<u64>, Condvar),
+    /// Set while the index is built from the store beside a serving node: what it holds then
+    /// is neither the store nor any feed position.
+    building: AtomicBool,
 }
 
 impl SearchIndex {
@@ -110,6 +117,7 @@ impl SearchIndex {
                 writer: Mutex::new(writer),
                 words,
                 covered: (Mutex::new(covered), Condvar::new()),
+                building: AtomicBool::new(false),
             },
             opened,
         ))
@@ -166,19 +174,33 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Marks the index as being built (searches are refused) or built, waking who waits.
+    pub fn set_building(&self, building: bool) {
+        let (n, grew) = &self.covered;
+        let _covered = n.lock().unwrap_or_else(|p| p.into_inner());
+        self.building.store(building, Ordering::SeqCst);
+        grew.notify_all();
+    }
+
+    /// Whether the index is being built, and answers no search.
+    pub fn building(&self) -> bool {
+        self.building.load(Ordering::SeqCst)
+    }
+
     /// The feed position searches see.
     pub fn covered(&self) -> u64 {
         *self.covered.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits until searches see feed position `seq`, at most `timeout`; whether they do.
+    /// Waits until searches see feed position `seq` (and the index is built), at most
+    /// `timeout`; whether they do.
     pub fn wait_for(&self, seq: u64, timeout: Duration) -> bool {
         let (n, grew) = &self.covered;
         let n = n.lock().unwrap_or_else(|p| p.into_inner());
         let (n, _) = grew
-            .wait_timeout_while(n, timeout, |n| *n < seq)
+            .wait_timeout_while(n, timeout, |n| *n < seq || self.building())
             .unwrap_or_else(|p| p.into_inner());
-        *n >= seq
+        *n >= seq && !self.building()
     }
 
     /// Records indexed.
@@ -199,6 +221,9 @@ impl SearchIndex {
         size: usize,
         token: &str,
     ) -> Result<Hits, SearchError> {
+        if self.building() {
+            return Err(SearchError::Building);
+        }
         let searcher = self.reader.searcher();
         let counts = FacetCounts {
             today: schema::julian(today),
@@ -275,6 +300,9 @@ impl SearchIndex {
 
     /// Counts of every record by facet, statuses on `today`.
     pub fn counts(&self, today: time::Date) -> Result<Facets, SearchError> {
+        if self.building() {
+            return Err(SearchError::Building);
+        }
         let counts = FacetCounts {
             today: schema::julian(today),
         };

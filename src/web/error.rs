@@ -98,6 +98,7 @@ fn explained(reason: &str, message: &str) -> String {
         "RATE_LIMITED" | "TOKEN_RATE_LIMITED" => "来自这个地址的请求过多，请稍后再试。",
         "REQUEST_TIMEOUT" => "请求处理超时，请稍后再试。",
         "SHUTTING_DOWN" => "节点正在停止，请稍后再试。",
+        "SEARCH_INDEX_BUILDING" => "搜索索引正在重建，完成后即可搜索，请稍后再试。",
         "PAGE_NOT_FOUND" => "没有这个页面。",
         "SIGN_IN_REQUIRED" => "这个页面需要登录。",
         "SESSION_EXPIRED" => "会话已结束，请重新登录。",

@@ -92,7 +92,7 @@ impl Engine {
         }
         let today = self.today();
         let hits = self
-            .indexed()
+            .indexed()?
             .search(f, today, page_size(size, 20), token)?;
         let mut items = Vec::with_capacity(hits.codes.len());
         for code in &hits.codes {
@@ -116,21 +116,25 @@ impl Engine {
     }
 
     /// The search index once it covers every write durable now (so a caller finds what it was
-    /// told is done), or as it is after `SEARCH_WAIT`.
-    fn indexed(&self) -> &crate::search::SearchIndex {
+    /// told is done), or as it is after `SEARCH_WAIT`; refused if it is still being built then
+    /// (a small store's build is done within the wait, a large one's takes minutes).
+    fn indexed(&self) -> Result<&crate::search::SearchIndex, EngineError> {
         let index = &self.shared.search;
         let durable = self
             .shared
             .feed_durable
             .load(std::sync::atomic::Ordering::SeqCst);
         if !index.wait_for(durable, SEARCH_WAIT) {
+            if index.building() {
+                return Err(EngineError::SearchBuilding);
+            }
             tracing::warn!(
                 durable,
                 covered = index.covered(),
                 "the search index is behind the store"
             );
         }
-        index
+        Ok(index)
     }
 
     /// Applications now in publicity, paged by application id: this node's, then on the national
