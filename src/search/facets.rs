@@ -303,14 +303,12 @@ impl SegmentCollector for SegmentCounts {
             f.by_region.insert(name(&self.province_names, p), n);
         }
         for (i, n) in nonzero(self.industries) {
-            let industry = match i {
-                0 => String::new(),
-                i => name(&self.industry_names, i - 1),
-            };
-            let key = match industry.is_empty() {
-                true => NO_INDUSTRY.to_string(),
-                false => industry,
-            };
+            // None (0, from an index made before every record had one) and the empty value
+            // are both counted as none.
+            let industry = (i > 0)
+                .then(|| name(&self.industry_names, i - 1))
+                .filter(|s| !s.is_empty());
+            let key = industry.unwrap_or_else(|| NO_INDUSTRY.to_string());
             *f.by_industry.entry(key).or_default() += n;
         }
         for (d, n) in nonzero(self.data_types.to_vec()) {
