@@ -161,6 +161,7 @@ enum BackupCmd {
 const EXIT_STORE_REFUSED: i32 = 3;
 
 fn main() {
+    no_huge_pages();
     if let Err(e) = run() {
         eprintln!("Error: {e:#}");
         let refused = e.chain().any(|c| {
@@ -177,6 +178,21 @@ fn main() {
             )
         });
         std::process::exit(if refused { EXIT_STORE_REFUSED } else { 1 });
+    }
+}
+
+/// Turns transparent huge pages off for this process. mimalloc asks for them on its arenas, and
+/// a 2 MB page is resident as soon as one byte of it is touched: at a million records that was
+/// 280 MB of a national node's 330 MB of anonymous memory, against 0 with them off, and lookups
+/// were no slower.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag of this process.
+    if unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) } != 0 {
+        eprintln!(
+            "warning: transparent huge pages stay on: {}",
+            std::io::Error::last_os_error()
+        );
     }
 }
 
