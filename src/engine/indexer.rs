@@ -1,7 +1,7 @@
 //! The search index's feed and its one writer.
 //!
 //! The feed: a group that writes records also writes, in the same batch, its position in the
-//! feed (`meta/search_feed`) and one `ixc/{position}/{code}` key per record it changed. Once the
+//! feed (`meta/search_feed`) and one `ixc/{position}` key naming the records it changed. Once the
 //! flusher has made the group durable it hands the group's record values to the indexer
 //! thread, which commits them to the index with that position. So the index only ever holds
 //! durable states, in the order they became durable, and at start it catches up from the
@@ -51,9 +51,11 @@ pub(super) fn stage(
         return Ok(None);
     }
     let seq = last_position(get(&position_key())?)? + 1;
-    for (code, _) in &changes {
-        pending.insert(keys::record_change(seq, code), Some(Vec::new()));
-    }
+    let codes: Vec<&str> = changes.iter().map(|(code, _)| code.as_str()).collect();
+    pending.insert(
+        keys::record_changes(seq),
+        Some(codec::encode_compact(&codes)),
+    );
     pending.insert(position_key(), Some(seq.to_be_bytes().to_vec()));
     Ok(Some(Feed { seq, changes }))
 }
@@ -196,23 +198,29 @@ pub(super) fn records(store: &dyn Store) -> impl Iterator<Item = Result<Record, 
     })
 }
 
-/// The codes the feed names after position `n`.
+/// The codes the feed names after position `n`: in one key a group, or in the key a record
+/// that stores written before hold.
 fn changed_since(store: &dyn Store, n: u64) -> Result<BTreeSet<String>, EngineError> {
-    let mut after = keys::record_changes_at(n);
+    // Past position `n`'s group key and every `ixc/{n}/{code}`: `/` sorts below 0xff.
+    let mut after = keys::record_changes(n);
     after.push(0xff);
     let mut codes = BTreeSet::new();
+    // `ixc/` and 8 bytes of position; then nothing, or `/` and the code.
+    let at = keys::RECORD_CHANGE_PREFIX.len() + 8;
     loop {
-        let chunk = store.scan(keys::RECORD_CHANGE_PREFIX, Some(&after), 1024)?;
+        let chunk = store.scan(keys::RECORD_CHANGE_PREFIX, Some(&after), 256)?;
         let Some((last, _)) = chunk.last() else {
             return Ok(codes);
         };
         after = last.clone();
-        for (k, _) in &chunk {
-            // `ixc/` + 8 bytes of position + `/`, then the code.
-            let code = k
-                .get(keys::RECORD_CHANGE_PREFIX.len() + 9..)
-                .unwrap_or_default();
-            codes.insert(String::from_utf8_lossy(code).into_owned());
+        for (k, v) in &chunk {
+            match k.get(at..) {
+                Some([]) => codes.extend(codec::decode::<Vec<String>>(k, v)?),
+                Some([b'/', code @ ..]) => {
+                    codes.insert(String::from_utf8_lossy(code).into_owned());
+                }
+                _ => return Err(EngineError::corrupt(k, "not a search feed key")),
+            }
         }
     }
 }

@@ -76,6 +76,53 @@ fn an_index_catches_up_from_its_commit_and_is_rebuilt_when_new_or_ahead() {
     assert!(found(&index, "改过的").is_empty());
 }
 
+/// One feed key a group, naming its records; a store written before, with a key a record, is
+/// caught up from as well, and a key of neither form is refused as corrupt.
+#[test]
+fn the_feed_keeps_a_key_a_group_and_reads_the_key_a_record_of_stores_written_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let mut rng = Rng(8);
+    let mut records: Vec<Record> = (0..5).map(|n| record(&mut rng, n)).collect();
+    let store = MemoryStore::new();
+    assert_eq!(write(&store, &records[..3]), Some(1));
+    let feed = store.scan(keys::RECORD_CHANGE_PREFIX, None, 10).unwrap();
+    assert_eq!(feed.len(), 1, "one key for the group's three records");
+    let (key, value) = &feed[0];
+    assert_eq!(key, &keys::record_changes(1));
+    let mut named: Vec<String> = codec::decode(key, value).unwrap();
+    named.sort();
+    let mut codes: Vec<String> = records[..3].iter().map(|r| r.code.clone()).collect();
+    codes.sort();
+    assert_eq!(named, codes);
+    let (index, _, _) = open(&store, Some(&path), false).unwrap();
+    drop(index);
+
+    // Position 2 as stores written before left it (a key a record), position 3 as now.
+    records[0].data_name = "旧式键改过的名称".into();
+    let mut batch = Batch::default();
+    for r in [&records[0], &records[3]] {
+        batch.put(keys::record(&r.code), codec::encode(r));
+        batch.put(keys::record_change_before(2, &r.code), Vec::new());
+    }
+    batch.put(position_key(), 2u64.to_be_bytes().to_vec());
+    store.apply(batch).unwrap();
+    assert_eq!(write(&store, &records[4..]), Some(3));
+    let (index, at, _) = open(&store, Some(&path), false).unwrap();
+    assert_eq!((at, index.len(), index.covered()), (3, 5, 3));
+    assert_eq!(found(&index, "旧式键"), vec![records[0].code.clone()]);
+    drop(index);
+
+    let mut batch = Batch::default();
+    let mut odd = keys::record_changes(4);
+    odd.push(b'x');
+    batch.put(odd, Vec::new());
+    batch.put(position_key(), 4u64.to_be_bytes().to_vec());
+    store.apply(batch).unwrap();
+    let err = open(&store, Some(&path), false).err().expect("refused");
+    assert!(err.to_string().contains("not a search feed key"), "{err}");
+}
+
 #[test]
 fn reindex_builds_the_index_again_from_the_records() {
     let dir = tempfile::tempdir().unwrap();

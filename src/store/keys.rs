@@ -38,7 +38,8 @@
 //! | `alarm/{n u64 BE}` | national: a raised alarm with its evidence (codec) |
 //! | `rcpt/{size u64 BE}` | province: the national node's receipt for its checkpoint of `size` |
 //! | `open/{index u64 BE}` | the openings of a log entry's commitments that is not a flow event (codec: `log::commitment::Opening`s), for the audit and the auditor role |
-//! | `ixc/{feed position u64 BE}/{code}` | empty: record `code` changed in the group at that position of the search index's feed |
+//! | `ixc/{feed position u64 BE}` | the codes of the records the group at that position of the search index's feed changed (compact codec: a list of strings) |
+//! | `ixc/{feed position u64 BE}/{code}` | stores written before only: empty, record `code` changed in the group at that position |
 //! | `tally/{province}\0{facet}\0{value}` | a kept count of the registry's records (u64 BE), `domain::statistics::Tally`; `meta/tally` says they are kept |
 //! | `use/draft/{id}` | bytes a draft's edits stored, counted as the state each left (u64 BE): quota |
 //! | `use/att/{credit code}` | bytes of attachments a subject's registrants uploaded first (u64 BE): quota |
@@ -118,18 +119,20 @@ pub const RECORD_PREFIX: &[u8] = b"rec/";
 
 pub const RECORD_CHANGE_PREFIX: &[u8] = b"ixc/";
 
-/// Record `code` changed in the group at position `seq` of the search index's feed.
-pub fn record_change(seq: u64, code: &str) -> Vec<u8> {
-    let mut k = record_changes_at(seq);
-    k.extend_from_slice(code.as_bytes());
+/// The group at position `seq` of the search index's feed: its value names the records it
+/// changed. One key a group, not one a record: at a million records a key each was a million
+/// keys, about 90,000 of sled's pages held in memory.
+pub fn record_changes(seq: u64) -> Vec<u8> {
+    let mut k = RECORD_CHANGE_PREFIX.to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
     k
 }
 
-/// The keys of the changes at feed position `seq`.
-pub fn record_changes_at(seq: u64) -> Vec<u8> {
-    let mut k = RECORD_CHANGE_PREFIX.to_vec();
-    k.extend_from_slice(&seq.to_be_bytes());
+/// The key stores written before gave each record changed at feed position `seq`.
+pub fn record_change_before(seq: u64, code: &str) -> Vec<u8> {
+    let mut k = record_changes(seq);
     k.push(b'/');
+    k.extend_from_slice(code.as_bytes());
     k
 }
 
