@@ -36,14 +36,32 @@ pub(super) const TARGET_BYTES_PER_RECORD: f64 = 4096.0;
 /// Allocated bytes of every file under `dir`.
 pub(super) fn allocated(dir: &Path) -> anyhow::Result<u64> {
     use std::os::unix::fs::MetadataExt;
+    sum_files(dir, &mut |_, meta| Ok(meta.blocks() * 512))
+}
+
+/// Reads every file under `dir` once, to the end, so that what the node reads of them next
+/// comes from the OS page cache; the bytes read.
+pub(super) fn read_through(dir: &Path) -> anyhow::Result<u64> {
+    sum_files(dir, &mut |path, _| {
+        let mut f =
+            std::fs::File::open(path).with_context(|| format!("open {}", path.display()))?;
+        Ok(std::io::copy(&mut f, &mut std::io::sink())?)
+    })
+}
+
+/// `of` summed over every file under `dir`, its subdirectories' too.
+fn sum_files(
+    dir: &Path,
+    of: &mut impl FnMut(&Path, &std::fs::Metadata) -> anyhow::Result<u64>,
+) -> anyhow::Result<u64> {
     let mut total = 0;
     for entry in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
         let entry = entry?;
         let meta = entry.metadata()?;
         total += if meta.is_dir() {
-            allocated(&entry.path())?
+            sum_files(&entry.path(), of)?
         } else {
-            meta.blocks() * 512
+            of(&entry.path(), &meta)?
         };
     }
     Ok(total)
