@@ -236,3 +236,27 @@ async fn a_thousand_idle_connections_leave_the_node_serving_everyone_else() {
         .await
         .expect("another address is served");
 }
+
+/// The node turns transparent huge pages off for itself: its allocator asks for them, and a
+/// 2 MB page is resident as soon as one byte of it is, which made most of a large node's memory.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_runs_without_transparent_huge_pages() {
+    let node = Spec::province("thp", "440000").drill().start().await;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", node.pid())).unwrap();
+    let thp = |status: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("THP_enabled:"))
+            .map(|v| v.trim().to_string())
+    };
+    // Kernels before 5.0 show no such line (this process would lack it too).
+    let own = thp(&std::fs::read_to_string("/proc/self/status").unwrap());
+    if own.is_some() {
+        assert_eq!(
+            thp(&status).as_deref(),
+            Some("0"),
+            "THP_enabled of the node"
+        );
+    }
+}
