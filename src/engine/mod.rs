@@ -300,7 +300,9 @@ pub fn reindex(store: &dyn crate::store::Store, dir: &std::path::Path) -> Result
             .map_err(|e| EngineError::Internal(format!("remove {}: {e}", dir.display())))?;
     }
     let (index, _, _) = indexer::open(store, Some(dir), false)?;
-    Ok(index.len())
+    let n = index.len();
+    index.settle()?;
+    Ok(n)
 }
 
 #[derive(Clone)]

@@ -6,6 +6,7 @@
 //! (`payload`), so at start it catches up from there, and a missing, damaged or foreign index is
 //! rebuilt from the records. Only the engine's indexer writes it; searches read the last commit.
 mod facets;
+mod files;
 mod grams;
 mod query;
 mod ranked;
@@ -16,6 +17,7 @@ pub use query::{region_prefix, Filter};
 
 use crate::domain::record::Record;
 use facets::FacetCounts;
+use files::IndexFiles;
 use ranked::{Found, Ranked};
 use schema::Fields;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 use tantivy::collector::TopDocs;
+use tantivy::indexer::LogMergePolicy;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
 
@@ -31,7 +34,19 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
 const WRITER_HEAP: usize = 20_000_000;
 
 /// The commit payload's format: the layout name and version, then the feed position covered.
-const PAYLOAD: &str = "sjdj-search/1";
+/// Version 2: term dictionaries are tantivy's sorted tables, not FSTs.
+const PAYLOAD: &str = "sjdj-search/2";
+
+/// How segments are merged: four of a like size at a time, sizes a level apart growing
+/// fourfold (tantivy merges eight, levels 1.7-fold apart). A search pays for every segment
+/// (a term looked up, a scorer set up in each), so at a million records this keeps about ten
+/// segments where tantivy's default left over thirty, for each record merged about once more.
+fn merge_policy() -> LogMergePolicy {
+    let mut p = LogMergePolicy::default();
+    p.set_min_num_segments(4);
+    p.set_level_log_size(2.0);
+    p
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -101,7 +116,8 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
+        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP)?;
+        writer.set_merge_policy(Box::new(merge_policy()));
         let covered = match &opened {
             Opened::Covers(n) => *n,
             Opened::Empty(_) => 0,
@@ -172,6 +188,13 @@ impl SearchIndex {
         *n.lock().unwrap_or_else(|p| p.into_inner()) = seq;
         grew.notify_all();
         Ok(())
+    }
+
+    /// Waits for the segment merges under way, and those they lead to, to end: an index built
+    /// where no node serves is then left merged as a serving node's would be.
+    pub fn settle(self) -> Result<(), SearchError> {
+        let w = self.writer.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(w.wait_merging_threads()?)
     }
 
     /// Marks the index as being built (searches are refused) or built, waking who waits.
@@ -321,7 +344,8 @@ fn existing(dir: &Path, schema: &tantivy::schema::Schema) -> Result<(Index, Open
     if !dir.join("meta.json").exists() {
         return Err("no index yet".into());
     }
-    let index = Index::open_in_dir(dir).map_err(|e| format!("unreadable: {e}"))?;
+    let files = IndexFiles::open(dir).map_err(|e| format!("unreadable: {e}"))?;
+    let index = Index::open(files).map_err(|e| format!("unreadable: {e}"))?;
     if index.schema() != *schema {
         return Err("built with another schema".into());
     }
@@ -345,7 +369,8 @@ fn fresh(dir: &Path, schema: tantivy::schema::Schema) -> Result<Index, SearchErr
         std::fs::remove_dir_all(dir).map_err(io)?;
     }
     std::fs::create_dir_all(dir).map_err(io)?;
-    Ok(Index::create_in_dir(dir, schema)?)
+    let files = IndexFiles::open(dir).map_err(|e| SearchError::Index(e.into()))?;
+    Ok(Index::create(files, schema, Default::default())?)
 }
 
 fn register(index: &Index) {

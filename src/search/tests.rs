@@ -347,3 +347,29 @@ fn a_directory_index_reopens_with_its_position_and_a_damaged_one_is_replaced() {
     );
     assert_eq!(index.len(), 0);
 }
+
+#[test]
+fn an_index_of_an_earlier_layout_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let mut rng = Rng(12);
+    let records: Vec<Record> = (0..3).map(|n| record(&mut rng, n)).collect();
+    {
+        let (index, _) = SearchIndex::open(Some(&path)).unwrap();
+        index
+            .rebuild(records.iter().cloned().map(Ok::<_, ()>), 7)
+            .unwrap()
+            .unwrap();
+    }
+    // Version 1 kept its term dictionaries as FSTs, which this build cannot read.
+    let meta = std::fs::read_to_string(path.join("meta.json")).unwrap();
+    assert!(meta.contains("sjdj-search/2 7"), "{meta}");
+    let earlier = meta.replace("sjdj-search/2 7", "sjdj-search/1 7");
+    std::fs::write(path.join("meta.json"), earlier).unwrap();
+    let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
+    assert_eq!(
+        opened,
+        Opened::Empty("no position it covers (Some(\"sjdj-search/1 7\"))".into())
+    );
+    assert_eq!(index.len(), 0);
+}

@@ -154,6 +154,8 @@ pub(super) struct Book {
     pub(super) compressed: bool,
     pub(super) store_bytes: u64,
     pub(super) index_bytes: u64,
+    /// The index's segments when the node stopped (each has one postings file).
+    pub(super) index_segments: usize,
     pub(super) families: Vec<(String, u64, u64)>,
     /// From starting the stopped node again to its first lookup answered.
     pub(super) restart: Duration,
@@ -245,6 +247,7 @@ impl Book {
             "store_cache_bytes": self.cache_bytes,
             "store_compressed": self.compressed,
             "store_bytes": self.store_bytes, "index_bytes": self.index_bytes,
+            "index_segments": self.index_segments,
             "store_bytes_per_record": self.per_record(self.store_bytes),
             "index_bytes_per_record": self.per_record(self.index_bytes),
             "live": self.families.iter().map(|(f, b, n)| json!({"family": f, "bytes": b, "keys": n})).collect::<Vec<_>>(),
@@ -456,6 +459,10 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
     let store = dir.join("store");
     let index = sjdj::search::default_dir(&store);
     let index_bytes = disk::allocated(&index)?;
+    let index_segments = std::fs::read_dir(&index)?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "idx"))
+        .count();
     let store_bytes = disk::allocated(&store)? - index_bytes;
     let families = disk::families(&store)?;
     let t = Instant::now();
@@ -504,6 +511,7 @@ pub(super) async fn book(bin: &Path, a: &BookArgs) -> anyhow::Result<Book> {
         compressed: compressed(&dir.join("store")),
         store_bytes,
         index_bytes,
+        index_segments,
         families,
         restart,
     })

@@ -328,7 +328,7 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
     );
     let _ = writeln!(
         text,
-        "disk: store {:.0} MB ({}), {:.0} bytes per record; search index {:.0} MB, {:.0} bytes per record\n\
+        "disk: store {:.0} MB ({}), {:.0} bytes per record; search index {:.0} MB, {:.0} bytes per record, {} segments\n\
          restart (stopped with SIGTERM, started again, first lookup answered): {:.2} s\n\
          live bytes (keys and values) per record, by key family:",
         b.store_bytes as f64 / 1e6,
@@ -336,6 +336,7 @@ pub(super) fn report_book(b: &book::Book, json: bool) -> anyhow::Result<()> {
         b.per_record(b.store_bytes),
         b.index_bytes as f64 / 1e6,
         b.per_record(b.index_bytes),
+        b.index_segments,
         b.restart.as_secs_f64()
     );
     let live: u64 = b.families.iter().map(|f| f.1).sum();
