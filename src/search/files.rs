@@ -117,7 +117,8 @@ impl HasLen for Ranges {
 
 impl FileHandle for Ranges {
     fn read_bytes(&self, range: Range<usize>) -> io::Result<OwnedBytes> {
-        // tantivy asks for empty ranges (an empty posting list, say): nothing to read.
+        // An empty range is one tantivy asks for (an empty posting list, say); past the end is
+        // a damaged file.
         if range.end > self.len || range.start > range.end {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
