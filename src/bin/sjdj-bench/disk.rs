@@ -43,8 +43,11 @@ pub(super) fn allocated(dir: &Path) -> anyhow::Result<u64> {
 /// comes from the OS page cache; the bytes read.
 pub(super) fn read_through(dir: &Path) -> anyhow::Result<u64> {
     sum_files(dir, &mut |path, _| {
-        let mut f =
-            std::fs::File::open(path).with_context(|| format!("open {}", path.display()))?;
+        let mut f = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e).with_context(|| format!("open {}", path.display())),
+        };
         Ok(std::io::copy(&mut f, &mut std::io::sink())?)
     })
 }
@@ -57,7 +60,13 @@ fn sum_files(
     let mut total = 0;
     for entry in std::fs::read_dir(dir).with_context(|| format!("read {}", dir.display()))? {
         let entry = entry?;
-        let meta = entry.metadata()?;
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            // A serving node deletes files as it goes (index segments once merged): a file gone
+            // since the listing holds nothing to count or read.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("stat {}", entry.path().display())),
+        };
         total += if meta.is_dir() {
             sum_files(&entry.path(), of)?
         } else {
