@@ -18,7 +18,7 @@ const MAX_QUEUE_ITEMS: usize = 4;
 
 // sjdj: a shard counts the pages read only once its queue of accesses is full, and until then
 // evicts nothing, so up to `N_SHARDS * MAX_QUEUE_ITEMS` pages read stay in memory beyond the
-// cache's capacity: 16,384 with sled's 256 shards of 64, some 60 MB of a national node's heap
+// cache's capacity: 16,384 with sled's 256 shards of 64, about 70 MB of a national node's heap
 // at a million records whatever the capacity. 32 shards of 16 hold back at most 512.
 #[cfg(not(any(test, feature = "lock_free_delays")))]
 const MAX_QUEUE_ITEMS: usize = 16;
