@@ -321,20 +321,27 @@ fn a_bad_page_token_is_refused() {
     }
 }
 
+/// Opens an index in `path`, builds it from `n` random records (seeded `seed`) covering feed
+/// position `seq`, and closes it; what opening it found.
+fn built_on_disk(path: &std::path::Path, seed: u64, n: usize, seq: u64) -> Opened {
+    let mut rng = Rng(seed);
+    let records: Vec<Record> = (0..n).map(|i| record(&mut rng, i)).collect();
+    let (index, opened) = SearchIndex::open(Some(path)).unwrap();
+    index
+        .rebuild(records.into_iter().map(Ok::<_, ()>), seq)
+        .unwrap()
+        .unwrap();
+    opened
+}
+
 #[test]
 fn a_directory_index_reopens_with_its_position_and_a_damaged_one_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("search");
-    let mut rng = Rng(11);
-    let records: Vec<Record> = (0..10).map(|n| record(&mut rng, n)).collect();
-    {
-        let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
-        assert_eq!(opened, Opened::Empty("no index yet".into()));
-        index
-            .rebuild(records.iter().cloned().map(Ok::<_, ()>), 42)
-            .unwrap()
-            .unwrap();
-    }
+    assert_eq!(
+        built_on_disk(&path, 11, 10, 42),
+        Opened::Empty("no index yet".into())
+    );
     let (index, opened) = SearchIndex::open(Some(&path)).unwrap();
     assert_eq!(opened, Opened::Covers(42));
     assert_eq!(index.len(), 10);
@@ -352,15 +359,7 @@ fn a_directory_index_reopens_with_its_position_and_a_damaged_one_is_replaced() {
 fn an_index_of_an_earlier_layout_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("search");
-    let mut rng = Rng(12);
-    let records: Vec<Record> = (0..3).map(|n| record(&mut rng, n)).collect();
-    {
-        let (index, _) = SearchIndex::open(Some(&path)).unwrap();
-        index
-            .rebuild(records.iter().cloned().map(Ok::<_, ()>), 7)
-            .unwrap()
-            .unwrap();
-    }
+    built_on_disk(&path, 12, 3, 7);
     // Version 1 kept its term dictionaries as FSTs, which this build cannot read.
     let meta = std::fs::read_to_string(path.join("meta.json")).unwrap();
     assert!(meta.contains("sjdj-search/2 7"), "{meta}");
